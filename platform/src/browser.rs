@@ -1,0 +1,83 @@
+//! `wasm32-unknown-unknown` (the browser): no file system and no clock in std.
+//!
+//! Files are refused with a clear error (the engine runs on `MemoryStorage`
+//! there); `Instant::now` would panic, so the clock is whatever the embedder
+//! installs (the wasm bindings install `performance.now()`).
+
+use crate::Access;
+use std::io;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Never constructed: this target has no files.
+#[derive(Debug)]
+pub enum File {}
+
+impl File {
+    /// Always fails: there is no file system here.
+    pub fn open(_path: &Path, _access: Access) -> io::Result<File> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "no file system on wasm32-unknown-unknown: use MemoryStorage",
+        ))
+    }
+
+    /// Unreachable: no `File` exists on this target.
+    pub fn read_at(&self, _buf: &mut [u8], _offset: u64) -> io::Result<usize> {
+        match *self {}
+    }
+
+    /// Unreachable: no `File` exists on this target.
+    pub fn append(&mut self, _buf: &[u8]) -> io::Result<usize> {
+        match *self {}
+    }
+
+    /// Unreachable: no `File` exists on this target.
+    pub fn size(&self) -> io::Result<u64> {
+        match *self {}
+    }
+
+    /// Unreachable: no `File` exists on this target.
+    pub fn set_len(&mut self, _len: u64) -> io::Result<()> {
+        match *self {}
+    }
+
+    /// Unreachable: no `File` exists on this target.
+    pub fn sync_data(&self) -> io::Result<()> {
+        match *self {}
+    }
+
+    /// Unreachable: no `File` exists on this target.
+    pub fn map(&self, _len: u64) -> io::Result<Option<Map>> {
+        match *self {}
+    }
+}
+
+/// Never constructed: this target has no memory maps.
+#[derive(Debug)]
+pub enum Map {}
+
+impl Map {
+    /// Unreachable: no `Map` exists on this target.
+    pub fn bytes(&self) -> &[u8] {
+        match *self {}
+    }
+}
+
+static CLOCK: Mutex<Option<fn() -> Duration>> = Mutex::new(None);
+
+/// The installed clock, or zero (time stands still) until one is installed.
+pub fn now() -> Duration {
+    let clock = *CLOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    clock.map_or(Duration::ZERO, |read| read())
+}
+
+/// Installs the clock `now` reads.
+pub fn install_clock(clock: fn() -> Duration) {
+    *CLOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(clock);
+}

@@ -1,0 +1,125 @@
+//! The one seam between the rewal engine and the machine.
+//!
+//! The engine (`rewal`) never names an operating system, a syscall or a CPU
+//! intrinsic; everything of that kind lives here, chosen per target by the
+//! table below.
+//!
+//! # The contract every file backend fulfils
+//!
+//! A backend module provides:
+//!
+//! - `struct File`, an open log file:
+//!   - `File::open(path, Access) -> io::Result<File>`: opens the file,
+//!     creating it for [`Access::Exclusive`]. An exclusive open also takes the
+//!     file's lock: another live exclusive open of the same file, in this
+//!     process or (where the OS has advisory locks) another one, fails with
+//!     [`io::ErrorKind::WouldBlock`]. A read-only open takes no lock and never
+//!     writes.
+//!   - `read_at(&self, buf, offset) -> io::Result<usize>`: positional read;
+//!     fewer bytes than asked only at the end of the file.
+//!   - `append(&mut self, buf) -> io::Result<usize>`: writes at the end of the
+//!     file, returns how much was written (possibly less than asked).
+//!   - `size`, `set_len` (truncate), `sync_data` (data and size reach the disk).
+//!   - `map(&self, len) -> io::Result<Option<Map>>`: a read-only view of the
+//!     first `len` bytes, or `None` on targets without memory maps.
+//!   - Dropping the `File` releases its lock.
+//! - `struct Map` with `bytes(&self) -> &[u8]`, valid as long as the `Map`
+//!   lives, whatever happens to the `File`.
+//! - `fn now() -> Duration`: a monotonic clock since an arbitrary origin that
+//!   never panics (on `wasm32-unknown-unknown` it reads a clock installed with
+//!   [`install_clock`], and stands still until one is).
+//!
+//! # The CRC-32C contract
+//!
+//! [`crc32c`] uses the fastest implementation this CPU has: SSE4.2 with three
+//! interleaved streams on x86_64, the CRC instructions on aarch64 (both
+//! detected at run time), and a portable slicing-by-16 table loop everywhere
+//! else. All of them give identical results; the tests check that.
+
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+#[cfg(target_arch = "aarch64")]
+mod crc_aarch64;
+mod crc_portable;
+#[cfg(target_arch = "x86_64")]
+mod crc_x86_64;
+mod registry;
+
+// The table: one file backend per target.
+cfg_if::cfg_if! {
+    if #[cfg(all(target_arch = "wasm32", target_os = "wasi"))] {
+        mod wasi;
+        use wasi as backend;
+    } else if #[cfg(all(target_arch = "wasm32", target_os = "unknown"))] {
+        mod browser;
+        use browser as backend;
+    } else if #[cfg(unix)] {
+        mod unix;
+        use unix as backend;
+    } else if #[cfg(windows)] {
+        mod windows;
+        use windows as backend;
+    } else {
+        compile_error!("rewal-platform has no backend for this target");
+    }
+}
+
+pub use backend::{File, Map};
+
+/// How a [`File`] is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read and append, create if missing, hold the exclusive lock.
+    Exclusive,
+    /// Read only, no lock: for inspecting a log another process may have open.
+    ReadOnly,
+}
+
+/// Opens `path` with the given access (see the crate docs for the contract).
+pub fn open(path: &Path, access: Access) -> io::Result<File> {
+    File::open(path, access)
+}
+
+/// A monotonic clock reading, since an arbitrary origin fixed per process.
+pub fn now() -> Duration {
+    backend::now()
+}
+
+/// Installs the clock `now` reads on targets whose std has no clock
+/// (`wasm32-unknown-unknown`, where the embedder passes e.g.
+/// `performance.now()`); a no-op elsewhere.
+pub fn install_clock(clock: fn() -> Duration) {
+    backend::install_clock(clock)
+}
+
+/// Updates a CRC-32C: `crc` is the finished CRC of the preceding bytes (0 for
+/// none), the result the finished CRC of those bytes followed by `data`.
+#[inline]
+pub fn crc32c(crc: u32, data: &[u8]) -> u32 {
+    match crc32c_hardware(crc, data) {
+        Some(value) => value,
+        None => crc_portable::update(crc, data),
+    }
+}
+
+/// The portable table-driven CRC-32C, on every target (for tests and peers).
+pub fn crc32c_portable(crc: u32, data: &[u8]) -> u32 {
+    crc_portable::update(crc, data)
+}
+
+/// The hardware CRC-32C, or `None` when this CPU or target has none.
+#[inline]
+pub fn crc32c_hardware(crc: u32, data: &[u8]) -> Option<u32> {
+    cfg_if::cfg_if! {
+        if #[cfg(target_arch = "x86_64")] {
+            crc_x86_64::update(crc, data)
+        } else if #[cfg(target_arch = "aarch64")] {
+            crc_aarch64::update(crc, data)
+        } else {
+            let _ = (crc, data);
+            None
+        }
+    }
+}

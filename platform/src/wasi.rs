@@ -1,0 +1,105 @@
+//! WASI preview 1 (`wasm32-wasip1`): std files for what std does well, the
+//! `wasi` crate for positional reads, which std has no stable API for.
+//!
+//! WASI has no advisory lock call: two exclusive opens of one file in this
+//! instance are refused by the process-wide registry, and across instances
+//! the host's sandbox (which directories it grants to whom) is the guard.
+//! There are no memory maps: `map` returns `None` and the engine reads
+//! through its bounded read buffer.
+
+use crate::registry::{self, Claim};
+use crate::Access;
+use std::io::{self, Write};
+use std::os::fd::AsRawFd;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// An open log file (see the crate docs for the contract).
+#[derive(Debug)]
+pub struct File {
+    file: std::fs::File,
+    _claim: Option<Claim>,
+}
+
+impl File {
+    /// Opens `path`; see [`crate::Access`].
+    pub fn open(path: &Path, access: Access) -> io::Result<File> {
+        match access {
+            Access::ReadOnly => Ok(File {
+                file: std::fs::OpenOptions::new().read(true).open(path)?,
+                _claim: None,
+            }),
+            Access::Exclusive => {
+                let file = std::fs::OpenOptions::new()
+                    .read(true)
+                    .append(true)
+                    .create(true)
+                    .open(path)?;
+                let claim = registry::claim(path)?;
+                Ok(File {
+                    file,
+                    _claim: Some(claim),
+                })
+            }
+        }
+    }
+
+    /// Reads at `offset` with `fd_pread`; short only at the end of the file.
+    pub fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let iovec = wasi::Iovec {
+            buf: buf.as_mut_ptr(),
+            buf_len: buf.len(),
+        };
+        let fd = self.file.as_raw_fd() as wasi::Fd;
+        // SAFETY: the iovec describes `buf`, which is valid for writes of
+        // `buf.len()` bytes for the duration of the call.
+        unsafe { wasi::fd_pread(fd, &[iovec], offset) }
+            .map_err(|errno| io::Error::from_raw_os_error(i32::from(errno.raw())))
+    }
+
+    /// Writes at the end of the file (the file is opened in append mode).
+    pub fn append(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    /// The file's current size.
+    pub fn size(&self) -> io::Result<u64> {
+        Ok(self.file.metadata()?.len())
+    }
+
+    /// Cuts (or extends) the file to `len` bytes.
+    pub fn set_len(&mut self, len: u64) -> io::Result<()> {
+        self.file.set_len(len)
+    }
+
+    /// Makes the file's data durable (`fd_datasync`).
+    pub fn sync_data(&self) -> io::Result<()> {
+        self.file.sync_data()
+    }
+
+    /// WASI has no memory maps.
+    pub fn map(&self, _len: u64) -> io::Result<Option<Map>> {
+        Ok(None)
+    }
+}
+
+/// Never constructed: WASI has no memory maps.
+#[derive(Debug)]
+pub enum Map {}
+
+impl Map {
+    /// Unreachable: no `Map` exists on this target.
+    pub fn bytes(&self) -> &[u8] {
+        match *self {}
+    }
+}
+
+/// Monotonic time (WASI `clock_time_get`) since the first call.
+pub fn now() -> Duration {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    ORIGIN.get_or_init(Instant::now).elapsed()
+}
+
+/// std has a clock here; nothing to install.
+pub fn install_clock(_clock: fn() -> Duration) {}

@@ -1,0 +1,137 @@
+//! The error type: one enum for every way a rewal call can fail.
+
+use std::fmt;
+use std::io;
+
+/// Everything that can go wrong in rewal.
+///
+/// Errors compare by variant (I/O errors also by [`io::ErrorKind`]), and can
+/// be cloned: a log that failed to write keeps its error and hands a copy to
+/// every later call.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The log is closed.
+    Closed,
+    /// The log is shutting down and takes no more appends.
+    Draining,
+    /// The operation needs a running log, and this one has not started.
+    /// Not returned by this version's public API; kept for compatibility.
+    NotRunning,
+    /// Bad data where only good data may be: a frame failed its check during
+    /// replay, or on open an invalid region is followed by valid frames (the
+    /// file is left untouched; see [`crate::Recovery`]).
+    Corrupted,
+    /// The write queue is full ([`crate::Backpressure::Error`]).
+    QueueFull,
+    /// The file is already open, in this process or another.
+    FileLocked,
+    /// An LSN argument that no event has (for example beyond the last one
+    /// assigned), or the LSN space is used up.
+    InvalidLsn,
+    /// The storage accepted zero bytes of a write without reporting an error.
+    ShortWrite,
+    /// A frame or record that does not decode: truncated, wrong magic or
+    /// version, or lengths that do not fit.
+    InvalidRecord,
+    /// A frame whose CRC-32C does not match its bytes.
+    CrcMismatch,
+    /// A lifecycle transition that is not allowed from the current state
+    /// (for example a second `shutdown` while one is in progress).
+    InvalidState,
+    /// An append of zero events.
+    EmptyBatch,
+    /// A compressed frame was found and no [`crate::Compressor`] is set.
+    CompressorRequired,
+    /// An I/O error from the storage.
+    Io(io::Error),
+    /// The file is not empty and is not a rewal log; it was left untouched.
+    NotALog,
+    /// An event or batch too large for the format: meta over 65 535 bytes, a
+    /// payload or a whole frame over `u32::MAX` bytes. Nothing was written.
+    TooLarge,
+    /// `shutdown` did not finish within its timeout; the writer finishes
+    /// in the background and closes the file when done.
+    Timeout,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Error::Closed => "the log is closed",
+            Error::Draining => "the log is shutting down and takes no more appends",
+            Error::NotRunning => "the log is not running",
+            Error::Corrupted => "the log is corrupted: invalid data is followed by valid frames",
+            Error::QueueFull => "the write queue is full",
+            Error::FileLocked => "the log file is already open in this or another process",
+            Error::InvalidLsn => "no event has this LSN",
+            Error::ShortWrite => "the storage wrote zero bytes",
+            Error::InvalidRecord => "invalid frame or record",
+            Error::CrcMismatch => "CRC-32C mismatch",
+            Error::InvalidState => "not allowed in the log's current state",
+            Error::EmptyBatch => "an append needs at least one event",
+            Error::CompressorRequired => "a compressed frame needs a compressor to read it",
+            Error::Io(error) => return write!(f, "rewal: I/O error: {error}"),
+            Error::NotALog => "the file is not a rewal log (left untouched)",
+            Error::TooLarge => {
+                "too large for the format: meta is at most 65535 bytes, payloads and frames at most 4 GiB"
+            }
+            Error::Timeout => "shutdown timed out; the writer finishes in the background",
+        };
+        write!(f, "rewal: {text}")
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(error: io::Error) -> Self {
+        Error::Io(error)
+    }
+}
+
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Error::Io(a), Error::Io(b)) => a.kind() == b.kind(),
+            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
+        }
+    }
+}
+
+impl Eq for Error {}
+
+impl Clone for Error {
+    fn clone(&self) -> Self {
+        match self {
+            // io::Error is not Clone: keep its kind and its message.
+            Error::Io(error) => Error::Io(io::Error::new(error.kind(), error.to_string())),
+            Error::Closed => Error::Closed,
+            Error::Draining => Error::Draining,
+            Error::NotRunning => Error::NotRunning,
+            Error::Corrupted => Error::Corrupted,
+            Error::QueueFull => Error::QueueFull,
+            Error::FileLocked => Error::FileLocked,
+            Error::InvalidLsn => Error::InvalidLsn,
+            Error::ShortWrite => Error::ShortWrite,
+            Error::InvalidRecord => Error::InvalidRecord,
+            Error::CrcMismatch => Error::CrcMismatch,
+            Error::InvalidState => Error::InvalidState,
+            Error::EmptyBatch => Error::EmptyBatch,
+            Error::CompressorRequired => Error::CompressorRequired,
+            Error::NotALog => Error::NotALog,
+            Error::TooLarge => Error::TooLarge,
+            Error::Timeout => Error::Timeout,
+        }
+    }
+}
+
+/// The result type of rewal calls.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,114 @@
+//! # rewal — an embedded write-ahead log
+//!
+//! Append events, get LSNs, make them durable, replay them after a crash.
+//! One writer thread does group commit (many appends, one write, one sync);
+//! replay reads a memory map without copying; every frame carries a
+//! CRC-32C, computed with the CPU's CRC instructions where it has them.
+//! The same engine runs natively, as a WASI module under wasmtime, and in
+//! the browser, and all of them read and write the same bytes (the v2
+//! batch frame, see [`encoding`]), as do rewal 0.1.0 and UEWAL v0.2.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use rewal::{Batch, Result, Wal};
+//! use std::time::Duration;
+//!
+//! fn main() -> Result<()> {
+//!     # let dir = std::env::temp_dir().join(format!("rewal-doc-{}", std::process::id()));
+//!     # std::fs::create_dir_all(&dir)?;
+//!     # let path = dir.join("quick.wal");
+//!     # let _ = std::fs::remove_file(&path);
+//!     let wal = Wal::open(&path).build()?;
+//!
+//!     // One event, and one with meta.
+//!     let first = wal.append("hello world")?;
+//!     wal.append_with_meta("user 42 renamed", "type:update")?;
+//!
+//!     // A batch: one frame, all or nothing after a crash.
+//!     let mut batch = Batch::with_capacity(3);
+//!     batch.add("event-1");
+//!     batch.add_with_meta("event-2", "type:update");
+//!     batch.add("event-3");
+//!     let last = wal.append_batch(&batch)? + 2;
+//!
+//!     // Durable: written and synced (one sync serves every waiter).
+//!     wal.wait_durable(last)?;
+//!
+//!     let mut seen = Vec::new();
+//!     wal.replay(first, |event| {
+//!         seen.push((event.lsn, event.payload));
+//!         Ok(())
+//!     })?;
+//!     assert_eq!(seen.len(), 5);
+//!     assert_eq!(seen[4], (last, b"event-3".to_vec()));
+//!
+//!     wal.shutdown(Duration::from_secs(5))?;
+//!     # std::fs::remove_dir_all(&dir)?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## Lifecycle
+//!
+//! `Init → Running → Draining → Closed`. [`Wal::shutdown`] drains, syncs and
+//! closes; [`Wal::close`] closes at once, discarding what is not written.
+//! Either releases the file's lock before returning, so the path can be
+//! opened again right away.
+//!
+//! ## Durability
+//!
+//! `append` returns once the event is queued. [`Wal::flush`] waits until it
+//! is written (to the OS), [`Wal::sync`] and [`Wal::wait_durable`] until it
+//! is on disk. [`SyncMode`] adds automatic syncs: after every write
+//! (`Batch`), or at most an interval after data was written (`Interval`).
+//! A failed write or sync fails the log: every later call reports it, and
+//! nothing is reported durable that may not be.
+//!
+//! ## Recovery
+//!
+//! Opening a log checks every frame. A torn tail (what a crash mid-write
+//! leaves) is cut off. Invalid data followed by valid frames is a
+//! corruption: the open fails with [`Error::Corrupted`] and the file is
+//! left untouched, unless [`Recovery::TruncateAtCorruption`] is chosen. A
+//! file that is not a rewal log is refused with [`Error::NotALog`] and never
+//! modified.
+
+#![warn(missing_docs)]
+
+mod builder;
+pub mod crc;
+pub mod encoding;
+mod error;
+mod event;
+mod hooks;
+mod options;
+mod pipeline;
+mod plugins;
+mod read;
+mod shared;
+mod state;
+mod stats;
+mod storage;
+mod wal;
+
+/// Looking into a log without opening it for writing: every frame, and how
+/// the log ends.
+pub mod inspect {
+    pub use crate::read::scan::{scan_bytes, scan_file, scan_storage, FrameInfo, LogEnd, LogScan};
+}
+
+pub use builder::WalBuilder;
+pub use encoding::{
+    decode_all_batches, decode_batch_frame_borrowed, scan_batch_header, BorrowedEvent,
+};
+pub use error::{Error, Result};
+pub use event::{Batch, BatchView, Event, Lsn};
+pub use hooks::Hooks;
+pub use options::{Backpressure, Recovery, SyncMode};
+pub use plugins::{Compressor, Indexer};
+pub use read::iter::WalIterator;
+pub use state::State;
+pub use stats::Stats;
+pub use storage::{FileStorage, Mapped, MemoryStorage, Storage};
+pub use wal::Wal;

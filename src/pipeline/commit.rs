@@ -1,0 +1,169 @@
+//! The write side, shared by both pipelines: seal frames, write them in one
+//! call, count them, tell the indexer, and sync when the mode says so.
+
+use crate::encoding::{self, FrameEvents, HEADER_LEN, TRAILER_LEN};
+use crate::plugins::Indexer;
+use crate::shared::Shared;
+use crate::stats::Counters;
+use crate::{Result, SyncMode};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) struct Committer {
+    shared: Arc<Shared>,
+    indexer: Option<Box<dyn Indexer>>,
+    sync_mode: SyncMode,
+    /// End of the file: where the next write lands.
+    file_end: u64,
+    /// Bytes written since the last sync.
+    unsynced: u64,
+    last_sync: Duration,
+    /// Reused by the indexer for compressed frames.
+    scratch: Vec<u8>,
+}
+
+impl Committer {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        indexer: Option<Box<dyn Indexer>>,
+        sync_mode: SyncMode,
+        file_end: u64,
+    ) -> Committer {
+        Committer {
+            shared,
+            indexer,
+            sync_mode,
+            file_end,
+            unsynced: 0,
+            last_sync: rewal_platform::now(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Seals and writes `frames` (whole unsealed frames) in one write.
+    pub(crate) fn write(&mut self, frames: &mut [u8]) -> Result<()> {
+        if frames.is_empty() {
+            return Ok(());
+        }
+        encoding::seal_frames(frames);
+        let hooks = &self.shared.hooks;
+        hooks.run(|hooks| hooks.before_write(frames.len()));
+        self.shared.storage.write_all(frames)?;
+        hooks.run(|hooks| hooks.after_write(frames.len()));
+
+        let counters = &self.shared.counters;
+        let mut tally = Tally::default();
+        let mut at = 0;
+        while at < frames.len() {
+            // Our own frames: the header is trusted.
+            let Ok(header) = encoding::scan_batch_header(frames, at) else {
+                break;
+            };
+            tally.frames += 1;
+            tally.events += u64::from(header.record_count);
+            tally.last_lsn = header.last_lsn();
+            if header.is_compressed() {
+                tally.compressed += (header.len() - HEADER_LEN - TRAILER_LEN) as u64;
+            }
+            if let Some(indexer) = &self.indexer {
+                let frame = &frames[at..at + header.len()];
+                let offset = self.file_end + at as u64;
+                // A panicking indexer must not take the writer down with it.
+                let _ = catch_unwind(AssertUnwindSafe(|| {
+                    notify_indexer(
+                        indexer.as_ref(),
+                        &self.shared,
+                        frame,
+                        offset,
+                        &mut self.scratch,
+                    )
+                }));
+            }
+            at += header.len();
+        }
+        Counters::add(&counters.write_count, 1);
+        Counters::add(&counters.bytes_written, frames.len() as u64);
+        Counters::add(&counters.batches_written, tally.frames);
+        Counters::add(&counters.events_written, tally.events);
+        Counters::add(&counters.compressed_bytes, tally.compressed);
+        counters
+            .last_lsn
+            .store(tally.last_lsn, std::sync::atomic::Ordering::Relaxed);
+        self.file_end += frames.len() as u64;
+        self.unsynced += frames.len() as u64;
+        self.shared.set_file_end(self.file_end);
+        Ok(())
+    }
+
+    /// True when there is written data the sync mode wants durable now.
+    pub(crate) fn sync_due(&self) -> bool {
+        self.unsynced > 0
+            && match self.sync_mode {
+                SyncMode::Never => false,
+                SyncMode::Batch => true,
+                SyncMode::Interval(every) => rewal_platform::now() >= self.last_sync + every,
+            }
+    }
+
+    // Only the threaded pipeline uses this.
+    #[cfg_attr(any(rewal_inline, target_family = "wasm"), allow(dead_code))]
+    /// How long until an interval sync is due, when one will be.
+    pub(crate) fn next_sync_in(&self) -> Option<Duration> {
+        match self.sync_mode {
+            SyncMode::Interval(every) if self.unsynced > 0 => {
+                Some((self.last_sync + every).saturating_sub(rewal_platform::now()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Syncs the storage.
+    pub(crate) fn sync(&mut self) -> Result<()> {
+        let hooks = &self.shared.hooks;
+        hooks.run(|hooks| hooks.before_sync());
+        let started = rewal_platform::now();
+        self.shared.storage.lock().sync()?;
+        let now = rewal_platform::now();
+        hooks.run(|hooks| hooks.after_sync(now.saturating_sub(started)));
+        let counters = &self.shared.counters;
+        Counters::add(&counters.sync_count, 1);
+        Counters::add(&counters.bytes_synced, self.unsynced);
+        self.unsynced = 0;
+        self.last_sync = now;
+        Ok(())
+    }
+
+    /// Closes the storage (releasing its lock).
+    pub(crate) fn close_storage(&mut self) -> Result<()> {
+        self.shared.storage.lock().close()
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    frames: u64,
+    events: u64,
+    compressed: u64,
+    last_lsn: u64,
+}
+
+/// Tells the indexer of each event of one sealed frame at file offset
+/// `offset`.
+fn notify_indexer(
+    indexer: &dyn Indexer,
+    shared: &Shared,
+    frame: &[u8],
+    offset: u64,
+    scratch: &mut Vec<u8>,
+) {
+    let compressor = shared.compressor.as_deref();
+    // Our own frame, just sealed: decoding can fail only if the compressor
+    // cannot read back what it wrote; the indexer then hears nothing of it.
+    if let Ok((events, _)) = encoding::decode_batch_frame_borrowed(frame, 0, compressor, scratch) {
+        let events: FrameEvents<'_> = events;
+        for event in events {
+            indexer.on_append(event.lsn, event.meta, offset);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The inline pipeline (wasm32 without threads): no writer thread and no
+//! queue. `append` encodes into the write buffer at once; the buffer is
+//! written when it would pass `buffer_capacity`, and at every flush point
+//! (`flush`, `sync`, `wait_durable`, `replay`, `iterator`, `shutdown`),
+//! where `SyncMode::Interval` is also honoured. Same contract as the
+//! threaded pipeline; `queue_capacity` and `Backpressure` have nothing to
+//! act on.
+
+use super::commit::Committer;
+use super::queue::{Intake, Item, Queue};
+use super::Settings;
+use crate::encoding::MIN_FRAME_LEN;
+use crate::shared::Shared;
+use crate::stats::Counters;
+use crate::{Lsn, Result, State};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+pub(crate) struct Pipeline {
+    inner: Mutex<Inner>,
+    shared: Arc<Shared>,
+    buffer_capacity: usize,
+}
+
+struct Inner {
+    queue: Queue,
+    committer: Committer,
+    spare: Vec<u8>,
+}
+
+impl Inner {
+    /// Writes what is buffered, then syncs if asked or if the mode says so.
+    fn commit(&mut self, sync: bool) -> Result<()> {
+        self.queue.check_alive()?;
+        let mark = self.queue.last_assigned();
+        std::mem::swap(&mut self.queue.pending, &mut self.spare);
+        self.queue.frames = 0;
+        self.queue.events = 0;
+        let mut result = self.committer.write(&mut self.spare);
+        self.spare.clear();
+        let mut synced = false;
+        if result.is_ok() && (sync || self.committer.sync_due()) {
+            result = self.committer.sync();
+            synced = result.is_ok();
+        }
+        match result {
+            Ok(()) => {
+                self.queue.written = mark;
+                if synced {
+                    self.queue.synced = mark;
+                }
+                Ok(())
+            }
+            Err(error) => {
+                self.queue.failed = Some(error.clone());
+                Err(error)
+            }
+        }
+    }
+}
+
+impl Pipeline {
+    pub(crate) fn start(
+        shared: Arc<Shared>,
+        committer: Committer,
+        last_lsn: Lsn,
+        settings: Settings,
+    ) -> Result<Pipeline> {
+        Ok(Pipeline {
+            inner: Mutex::new(Inner {
+                queue: Queue::new(last_lsn, settings.buffer_capacity),
+                committer,
+                spare: Vec::with_capacity(settings.buffer_capacity),
+            }),
+            shared,
+            buffer_capacity: settings.buffer_capacity,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn append(&self, item: &Item<'_>) -> Result<Lsn> {
+        let mut inner = self.lock();
+        inner.queue.check_open()?;
+        let pending = inner.queue.pending.len();
+        if pending > 0 && pending + item.region_len() + MIN_FRAME_LEN > self.buffer_capacity {
+            inner.commit(false)?;
+        }
+        let lsn = inner.queue.push(item)?;
+        if inner.queue.pending.len() >= self.buffer_capacity {
+            inner.commit(false)?;
+        }
+        Ok(lsn)
+    }
+
+    pub(crate) fn flush(&self) -> Result<()> {
+        self.lock().commit(false)
+    }
+
+    pub(crate) fn wait_durable(&self, lsn: Lsn) -> Result<()> {
+        let mut inner = self.lock();
+        if lsn > inner.queue.last_assigned() {
+            return Err(crate::Error::InvalidLsn);
+        }
+        inner.queue.check_alive()?;
+        if inner.queue.synced >= lsn {
+            return Ok(());
+        }
+        inner.commit(true)
+    }
+
+    pub(crate) fn sync(&self) -> Result<()> {
+        let last = self.lock().queue.last_assigned();
+        self.wait_durable(last)
+    }
+
+    /// Writes what is buffered, syncs, closes. Nothing runs in the
+    /// background here, so the timeout has nothing to bound.
+    pub(crate) fn shutdown(&self, _timeout: Option<Duration>) -> Result<()> {
+        let mut inner = self.lock();
+        inner.queue.intake = Intake::Draining;
+        let drained = match inner.queue.failed.clone() {
+            Some(error) => Err(error),
+            None => inner.commit(true),
+        };
+        let closed = self.finish(&mut inner);
+        drained.and(closed)
+    }
+
+    /// Discards what is buffered (counted as drops) and closes.
+    pub(crate) fn close(&self) -> Result<()> {
+        let mut inner = self.lock();
+        let discarded = inner.queue.events;
+        inner.queue.pending.clear();
+        inner.queue.frames = 0;
+        inner.queue.events = 0;
+        if discarded > 0 {
+            Counters::add(&self.shared.counters.drops, discarded);
+            self.shared
+                .hooks
+                .run(|hooks| hooks.on_drop(discarded as usize));
+        }
+        self.finish(&mut inner)
+    }
+
+    fn finish(&self, inner: &mut Inner) -> Result<()> {
+        inner.queue.intake = Intake::Closed;
+        let closed = inner.committer.close_storage();
+        self.shared.state.store(State::Closed);
+        closed
+    }
+}

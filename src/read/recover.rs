@@ -1,0 +1,51 @@
+//! Recovery at open: scan the log, then act on how it ends.
+
+use super::scan::{scan, LogEnd};
+use super::source::Source;
+use crate::shared::Shared;
+use crate::{Error, Lsn, Recovery, Result};
+
+/// What the log holds after recovery.
+pub(crate) struct Recovered {
+    pub(crate) last_lsn: Lsn,
+    pub(crate) file_len: u64,
+}
+
+/// Clean: nothing to do. Torn tail: cut and sync. Corruption: refuse,
+/// untouched (or cut, if the caller chose so). Not a log: refuse, untouched.
+/// Cutting then syncing makes recovery idempotent: a crash in the middle
+/// leaves either the old file (same result next time) or the cut one.
+pub(crate) fn recover(shared: &Shared, policy: Recovery) -> Result<Recovered> {
+    let len = shared.storage.lock().size()?;
+    let found = {
+        // The source (a map, natively) is dropped before any truncation.
+        let mut source = Source::open(&shared.storage, len)?;
+        scan(&mut source, &mut |_| {})?
+    };
+    let cut = match found.end {
+        LogEnd::Clean => None,
+        LogEnd::NotALog => return Err(Error::NotALog),
+        LogEnd::TornTail { offset } => Some(offset),
+        LogEnd::Corrupted { offset, .. } => match policy {
+            Recovery::TruncateAtCorruption => Some(offset),
+            Recovery::Strict => {
+                shared.report_corruption(offset);
+                return Err(Error::Corrupted);
+            }
+        },
+    };
+    let mut storage = shared.storage.lock();
+    if let Some(offset) = cut {
+        shared.report_corruption(offset);
+        storage.truncate(offset)?;
+    }
+    // Whatever a previous process wrote may still sit in the page cache; one
+    // sync now makes "everything up to the last LSN is durable" true.
+    if len > 0 {
+        storage.sync()?;
+    }
+    Ok(Recovered {
+        last_lsn: found.last_lsn,
+        file_len: cut.unwrap_or(len),
+    })
+}

@@ -1,0 +1,205 @@
+//! Scanning a whole log: every frame checked, and how the log ends
+//! classified. Recovery at open runs this; so do the CLI and the viewer.
+
+use super::source::{check_frame_at, is_format_error, Source, WINDOW};
+use crate::encoding::{FrameHeader, HEADER_LEN, MAGIC, MIN_FRAME_LEN};
+use crate::storage::{FileStorage, MemoryStorage, SharedStorage, Storage};
+use crate::{Lsn, Result};
+use std::path::Path;
+
+/// How a log ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogEnd {
+    /// Every byte belongs to a valid frame.
+    Clean,
+    /// From `offset` to the end there is no valid frame: what a crash in the
+    /// middle of a write leaves. Opening the log cuts it off.
+    TornTail {
+        /// Where the invalid bytes begin.
+        offset: u64,
+    },
+    /// Invalid bytes at `offset` are followed by a valid frame with a larger
+    /// LSN: cutting would lose data, so opening the log refuses.
+    Corrupted {
+        /// Where the invalid bytes begin.
+        offset: u64,
+        /// Where the next valid frame begins, or `None` when the scan gave up
+        /// looking (data too costly to check, such as a hostile file full of
+        /// frame headers); that is treated as a corruption too.
+        next_valid: Option<u64>,
+    },
+    /// The file is not empty and does not begin like a rewal log.
+    NotALog,
+}
+
+/// A valid frame met by a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameInfo {
+    /// File offset of the frame.
+    pub offset: u64,
+    /// Its header.
+    pub header: FrameHeader,
+}
+
+/// What a scan found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogScan {
+    /// Size of the data scanned.
+    pub file_len: u64,
+    /// Bytes from the start covered by valid frames.
+    pub valid_len: u64,
+    /// Number of valid frames.
+    pub frames: u64,
+    /// Number of events in them.
+    pub events: u64,
+    /// Frames whose region is compressed.
+    pub compressed_frames: u64,
+    /// The largest valid frame, in bytes.
+    pub largest_frame: u32,
+    /// First LSN of the log (0 when there are no frames).
+    pub first_lsn: Lsn,
+    /// Largest LSN of the log (0 when there are no frames).
+    pub last_lsn: Lsn,
+    /// How the log ends.
+    pub end: LogEnd,
+}
+
+/// Scans a log file without writing to it and without taking its lock (it
+/// may be open in another process). Calls `visit` for every valid frame.
+pub fn scan_file(path: impl AsRef<Path>, visit: impl FnMut(&FrameInfo)) -> Result<LogScan> {
+    scan_storage(FileStorage::open_read_only(path)?, visit)
+}
+
+/// Scans a log held in memory; see [`scan_file`].
+pub fn scan_bytes(bytes: &[u8], visit: impl FnMut(&FrameInfo)) -> Result<LogScan> {
+    scan_storage(MemoryStorage::from_bytes(bytes), visit)
+}
+
+/// Scans a log in any storage; see [`scan_file`].
+pub fn scan_storage(
+    storage: impl Storage + 'static,
+    mut visit: impl FnMut(&FrameInfo),
+) -> Result<LogScan> {
+    let storage = SharedStorage::new(Box::new(storage));
+    let len = storage.lock().size()?;
+    let mut source = Source::open(&storage, len)?;
+    scan(&mut source, &mut visit)
+}
+
+/// Checks every frame of `source` from offset 0 and classifies the end.
+pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Result<LogScan> {
+    let len = source.limit();
+    let mut found = LogScan {
+        file_len: len,
+        valid_len: 0,
+        frames: 0,
+        events: 0,
+        compressed_frames: 0,
+        largest_frame: 0,
+        first_lsn: 0,
+        last_lsn: 0,
+        end: LogEnd::Clean,
+    };
+    let mut off = 0;
+    while off < len {
+        let header = match check_frame_at(source, off) {
+            Ok(header) => header,
+            Err(error) if is_format_error(&error) => break,
+            Err(error) => return Err(error),
+        };
+        visit(&FrameInfo {
+            offset: off,
+            header,
+        });
+        if found.frames == 0 {
+            found.first_lsn = header.first_lsn;
+        }
+        found.frames += 1;
+        found.events += u64::from(header.record_count);
+        found.compressed_frames += u64::from(header.is_compressed());
+        found.largest_frame = found.largest_frame.max(header.batch_size);
+        found.last_lsn = found.last_lsn.max(header.last_lsn());
+        off += header.batch_size as u64;
+    }
+    found.valid_len = off;
+    if off < len {
+        found.end = if off == 0 && !begins_like_a_log(source)? {
+            LogEnd::NotALog
+        } else {
+            match find_valid_frame(source, off, found.last_lsn)? {
+                Search::None => LogEnd::TornTail { offset: off },
+                Search::Found(at) => LogEnd::Corrupted {
+                    offset: off,
+                    next_valid: Some(at),
+                },
+                Search::GaveUp => LogEnd::Corrupted {
+                    offset: off,
+                    next_valid: None,
+                },
+            }
+        };
+    }
+    Ok(found)
+}
+
+/// A file is ours if it begins with (a prefix of) the magic, or with zeros:
+/// a crash can leave the first frame half written, or space allocated and
+/// never filled. Anything else is somebody else's file.
+fn begins_like_a_log(source: &mut Source) -> Result<bool> {
+    let n = source.limit().min(HEADER_LEN as u64) as usize;
+    let head = source.get(0, n)?;
+    let magic_prefix = head[..n.min(MAGIC.len())] == MAGIC[..n.min(MAGIC.len())];
+    Ok(magic_prefix || head.iter().all(|&byte| byte == 0))
+}
+
+enum Search {
+    None,
+    Found(u64),
+    GaveUp,
+}
+
+/// Looks after the invalid bytes at `invalid` for a valid frame whose LSNs
+/// come after `last_lsn`. Each candidate (an occurrence of the magic) costs
+/// a CRC over its claimed length, so a hostile file of many headers could
+/// make this quadratic; a budget bounds the work, and running out of it
+/// counts as "could not rule out valid data".
+fn find_valid_frame(source: &mut Source, invalid: u64, last_lsn: Lsn) -> Result<Search> {
+    let len = source.limit();
+    let mut budget = (len - invalid).saturating_mul(8).max(64 << 20);
+    let mut at = invalid + 1;
+    let mut candidates = Vec::new();
+    while at + MIN_FRAME_LEN as u64 <= len {
+        let n = (len - at).min(WINDOW as u64) as usize;
+        let chunk = source.get(at, n)?;
+        candidates.clear();
+        candidates.extend(
+            chunk
+                .windows(MAGIC.len())
+                .enumerate()
+                .filter(|(_, window)| *window == MAGIC)
+                .map(|(i, _)| at + i as u64),
+        );
+        for &candidate in &candidates {
+            let claimed = match source.get(candidate + 20, 4) {
+                Ok(b) => u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                Err(_) => continue,
+            };
+            if claimed > len - candidate {
+                continue; // cannot fit: rejected without reading it
+            }
+            if claimed > budget {
+                return Ok(Search::GaveUp);
+            }
+            budget -= claimed;
+            match check_frame_at(source, candidate) {
+                Ok(header) if header.first_lsn > last_lsn => return Ok(Search::Found(candidate)),
+                Ok(_) => {}
+                Err(error) if is_format_error(&error) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        // Step so that a magic straddling two chunks is still seen.
+        at += (n - (MAGIC.len() - 1)).max(1) as u64;
+    }
+    Ok(Search::None)
+}

@@ -1,0 +1,200 @@
+//! Where readers get bytes: a memory map of the storage when it offers one,
+//! otherwise a bounded read buffer filled with `Storage::read_at`.
+//!
+//! The read buffer holds at most the current frame plus a window, so reading
+//! a log far larger than memory needs memory in the order of its largest
+//! frame. Checks of frames larger than the window stream through it, so even
+//! a hostile length claim costs no more than the window to verify.
+
+use crate::encoding::{self, FrameHeader, HEADER_LEN, RECORD_HEADER_LEN, TRAILER_LEN};
+use crate::storage::{Mapped, SharedStorage};
+use crate::{crc, Error, Result};
+
+/// How much the read buffer reads ahead, and the chunk size of streamed
+/// checks.
+pub(crate) const WINDOW: usize = 256 * 1024;
+
+/// Readable bytes `[0, limit)` of a storage.
+pub(crate) struct Source {
+    storage: SharedStorage,
+    limit: u64,
+    view: View,
+}
+
+enum View {
+    Mapped(Box<dyn Mapped>),
+    Buffered { buf: Vec<u8>, start: u64 },
+}
+
+impl Source {
+    /// A source over the first `limit` bytes of `storage`: mapped if the
+    /// storage maps, buffered otherwise.
+    pub(crate) fn open(storage: &SharedStorage, limit: u64) -> Result<Source> {
+        let view = match storage.lock().map(limit)? {
+            Some(map) => View::Mapped(map),
+            None => View::Buffered {
+                buf: Vec::new(),
+                start: 0,
+            },
+        };
+        Ok(Source {
+            storage: storage.clone(),
+            limit,
+            view,
+        })
+    }
+
+    /// The end of the readable bytes.
+    pub(crate) fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// True when reads are served from a memory map.
+    pub(crate) fn is_mapped(&self) -> bool {
+        matches!(self.view, View::Mapped(_))
+    }
+
+    /// Extends the readable bytes to `limit` (the log grew): a new map, or
+    /// simply a larger bound for the buffer.
+    pub(crate) fn grow(&mut self, limit: u64) -> Result<()> {
+        if limit <= self.limit {
+            return Ok(());
+        }
+        if let View::Mapped(map) = &mut self.view {
+            if let Some(bigger) = self.storage.lock().map(limit)? {
+                *map = bigger;
+            }
+        }
+        self.limit = limit;
+        Ok(())
+    }
+
+    /// The bytes `[off, off + len)`, which must lie below the limit.
+    pub(crate) fn get(&mut self, off: u64, len: usize) -> Result<&[u8]> {
+        let end = off.checked_add(len as u64).ok_or(Error::InvalidRecord)?;
+        if end > self.limit {
+            return Err(Error::InvalidRecord);
+        }
+        match &mut self.view {
+            View::Mapped(map) => {
+                let bytes = map.bytes();
+                // The map covers at least `limit` bytes unless the storage
+                // shrank under us; report that rather than slicing past it.
+                bytes
+                    .get(off as usize..end as usize)
+                    .ok_or(Error::InvalidRecord)
+            }
+            View::Buffered { buf, start } => {
+                let held = *start..*start + buf.len() as u64;
+                if !(held.contains(&off) && end <= held.end) {
+                    refill(&self.storage, buf, start, off, len, self.limit)?;
+                }
+                let at = (off - *start) as usize;
+                Ok(&buf[at..at + len])
+            }
+        }
+    }
+}
+
+/// Makes `buf` hold `[off, off + max(len, WINDOW))`, clipped to `limit`,
+/// keeping bytes it already has from `off` on.
+fn refill(
+    storage: &SharedStorage,
+    buf: &mut Vec<u8>,
+    start: &mut u64,
+    off: u64,
+    len: usize,
+    limit: u64,
+) -> Result<()> {
+    let want = (limit - off).min(len.max(WINDOW) as u64) as usize;
+    let held_end = *start + buf.len() as u64;
+    if off >= *start && off < held_end {
+        buf.drain(..(off - *start) as usize);
+    } else {
+        buf.clear();
+    }
+    *start = off;
+    // After a huge frame, give the memory back.
+    if buf.capacity() > 4 * WINDOW && want <= WINDOW {
+        buf.shrink_to(WINDOW);
+    }
+    let have = buf.len();
+    if have < want {
+        buf.resize(want, 0);
+        if let Err(error) = storage.read_exact_at(&mut buf[have..], off + have as u64) {
+            buf.truncate(have);
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+/// True for format errors (the bytes are not a valid frame), false for
+/// errors of the storage itself, which must be reported, not classified.
+pub(crate) fn is_format_error(error: &Error) -> bool {
+    matches!(error, Error::InvalidRecord | Error::CrcMismatch)
+}
+
+/// Fully checks the frame at `off` (as `encoding::check_frame` does), with
+/// bounded memory: frames larger than the window are checked in chunks.
+pub(crate) fn check_frame_at(source: &mut Source, off: u64) -> Result<FrameHeader> {
+    let available = source.limit().saturating_sub(off);
+    if available < HEADER_LEN as u64 {
+        return Err(Error::InvalidRecord);
+    }
+    let header = encoding::parse_header(source.get(off, HEADER_LEN)?)?;
+    if header.batch_size as u64 > available {
+        return Err(Error::InvalidRecord);
+    }
+    if source.is_mapped() || header.len() <= WINDOW {
+        let frame = source.get(off, header.len())?;
+        return encoding::check_frame(frame, 0);
+    }
+    // Stream the CRC, then walk the records, a window at a time.
+    let body_end = off + (header.len() - TRAILER_LEN) as u64;
+    let mut crc = 0;
+    let mut at = off;
+    while at < body_end {
+        let n = (body_end - at).min(WINDOW as u64) as usize;
+        crc = crc::update(crc, source.get(at, n)?);
+        at += n as u64;
+    }
+    let stored = source.get(body_end, TRAILER_LEN)?;
+    if crc != u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]) {
+        return Err(Error::CrcMismatch);
+    }
+    encoding::check_lsns(&header)?;
+    if !header.is_compressed() {
+        check_records_at(
+            source,
+            off + HEADER_LEN as u64,
+            body_end,
+            header.record_count,
+        )?;
+    }
+    Ok(header)
+}
+
+/// `encoding::check_records` over `[start, end)` of a source, reading only
+/// the record headers.
+fn check_records_at(source: &mut Source, start: u64, end: u64, count: u32) -> Result<()> {
+    let mut at = start;
+    for _ in 0..count {
+        if end - at < RECORD_HEADER_LEN as u64 {
+            return Err(Error::InvalidRecord);
+        }
+        let head = source.get(at, RECORD_HEADER_LEN)?;
+        let payload_len = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
+        let meta_len = u64::from(u16::from_le_bytes([head[4], head[5]]));
+        let body = payload_len + meta_len;
+        if end - at - (RECORD_HEADER_LEN as u64) < body {
+            return Err(Error::InvalidRecord);
+        }
+        at += RECORD_HEADER_LEN as u64 + body;
+    }
+    if at == end {
+        Ok(())
+    } else {
+        Err(Error::InvalidRecord)
+    }
+}

@@ -1,0 +1,96 @@
+//! `FileStorage`: a log in a real file, through the platform seam.
+
+use super::{Mapped, Storage};
+use crate::{Error, Result};
+use rewal_platform::{Access, File, Map};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// A log file on disk, held exclusively: a second open of the same file, in
+/// this process or (natively) another one, fails with `Error::FileLocked`.
+/// Native builds lock with `flock` / `LockFileEx`; on WASI, which has no
+/// lock call, the in-process check is all there is and the host's sandbox
+/// keeps other processes out.
+#[derive(Debug)]
+pub struct FileStorage {
+    file: Option<File>,
+    path: PathBuf,
+}
+
+impl FileStorage {
+    /// Opens (creating if missing) and locks the file at `path`.
+    pub fn new(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open(path.as_ref(), Access::Exclusive)
+    }
+
+    /// Opens the file at `path` read-only and without a lock, for looking
+    /// into a log another process may have open. Writes fail.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open(path.as_ref(), Access::ReadOnly)
+    }
+
+    fn open(path: &Path, access: Access) -> Result<Self> {
+        let file = rewal_platform::open(path, access).map_err(|error| match error.kind() {
+            io::ErrorKind::WouldBlock => Error::FileLocked,
+            _ => Error::Io(error),
+        })?;
+        Ok(FileStorage {
+            file: Some(file),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The path the storage was opened with.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn file(&self) -> Result<&File> {
+        self.file.as_ref().ok_or(Error::Closed)
+    }
+
+    fn file_mut(&mut self) -> Result<&mut File> {
+        self.file.as_mut().ok_or(Error::Closed)
+    }
+}
+
+impl Storage for FileStorage {
+    fn write(&mut self, buf: &[u8]) -> Result<usize> {
+        Ok(self.file_mut()?.append(buf)?)
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        Ok(self.file()?.sync_data()?)
+    }
+
+    fn close(&mut self) -> Result<()> {
+        // Dropping the file releases the OS lock and the in-process claim.
+        self.file = None;
+        Ok(())
+    }
+
+    fn size(&self) -> Result<u64> {
+        Ok(self.file()?.size()?)
+    }
+
+    fn truncate(&mut self, size: u64) -> Result<()> {
+        Ok(self.file_mut()?.set_len(size)?)
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        Ok(self.file()?.read_at(buf, offset)?)
+    }
+
+    fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
+        let map = self.file()?.map(len)?;
+        Ok(map.map(|map| Box::new(MappedFile(map)) as Box<dyn Mapped>))
+    }
+}
+
+struct MappedFile(Map);
+
+impl Mapped for MappedFile {
+    fn bytes(&self) -> &[u8] {
+        self.0.bytes()
+    }
+}

@@ -1,0 +1,273 @@
+//! `Wal`: the handle an application holds.
+
+use crate::encoding::{self, BorrowedEvent};
+use crate::pipeline::{Item, Pipeline};
+use crate::read::iter::WalIterator;
+use crate::shared::Shared;
+use crate::{Batch, BatchView, Error, Event, Lsn, Result, State, Stats, WalBuilder};
+use std::borrow::Borrow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An open write-ahead log. `Send + Sync`: share it between threads (for
+/// example in an `Arc`); every method takes `&self`.
+///
+/// Dropping a running `Wal` shuts it down gracefully (drain, sync, close),
+/// ignoring errors; call [`shutdown`](Self::shutdown) to see them.
+pub struct Wal {
+    path: PathBuf,
+    shared: Arc<Shared>,
+    pipeline: Pipeline,
+}
+
+impl Wal {
+    /// Starts configuring the log at `path`; finish with
+    /// [`WalBuilder::build`].
+    pub fn open(path: impl AsRef<Path>) -> WalBuilder {
+        WalBuilder::new(path.as_ref())
+    }
+
+    pub(crate) fn from_parts(path: PathBuf, shared: Arc<Shared>, pipeline: Pipeline) -> Wal {
+        Wal {
+            path,
+            shared,
+            pipeline,
+        }
+    }
+
+    /// The path the log was opened with.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one event; returns its LSN. The event is queued, not yet
+    /// written: see [`flush`](Self::flush), [`sync`](Self::sync),
+    /// [`wait_durable`](Self::wait_durable). Allocates nothing.
+    pub fn append(&self, payload: impl AsRef<[u8]>) -> Result<Lsn> {
+        let payload = payload.as_ref();
+        self.append_item(
+            BatchView::Single {
+                payload,
+                meta: None,
+            },
+            Item::Single { payload, meta: &[] },
+        )
+    }
+
+    /// Appends one event with a meta (at most 65 535 bytes; empty means
+    /// none); returns its LSN.
+    pub fn append_with_meta(
+        &self,
+        payload: impl AsRef<[u8]>,
+        meta: impl AsRef<[u8]>,
+    ) -> Result<Lsn> {
+        let (payload, meta) = (payload.as_ref(), meta.as_ref());
+        self.append_item(
+            BatchView::Single {
+                payload,
+                meta: (!meta.is_empty()).then_some(meta),
+            },
+            Item::Single { payload, meta },
+        )
+    }
+
+    /// Appends a batch atomically (one frame, consecutive LSNs); returns the
+    /// first LSN. Takes the batch or a reference to it, so a batch can be
+    /// cleared and reused.
+    pub fn append_batch(&self, batch: impl Borrow<Batch>) -> Result<Lsn> {
+        let batch = batch.borrow();
+        if batch.is_empty() {
+            return Err(Error::EmptyBatch);
+        }
+        if batch.is_too_large() {
+            return Err(Error::TooLarge);
+        }
+        self.append_item(batch.view(), Item::Batch(batch))
+    }
+
+    fn append_item(&self, view: BatchView<'_>, item: Item<'_>) -> Result<Lsn> {
+        self.check_running()?;
+        let hooks = &self.shared.hooks;
+        if hooks.active() {
+            hooks.run(|hooks| hooks.before_append(view));
+        }
+        let lsn = match self.shared.compressor.as_deref() {
+            None => self.pipeline.append(&item)?,
+            Some(compressor) => {
+                // Compress here, outside the queue's lock.
+                let mut single = Vec::new();
+                let records = match &item {
+                    Item::Single { payload, meta } => {
+                        encoding::push_record(&mut single, payload, meta)?;
+                        &single[..]
+                    }
+                    Item::Batch(batch) => batch.records(),
+                    Item::Compressed { .. } => return self.pipeline.append(&item),
+                };
+                let mut packed = Vec::new();
+                compressor.compress(records, &mut packed)?;
+                let count = item.count() as u32;
+                self.pipeline.append(&Item::Compressed {
+                    region: &packed,
+                    count,
+                })?
+            }
+        };
+        if hooks.active() {
+            hooks.run(|hooks| hooks.after_append(lsn, view.len()));
+        }
+        Ok(lsn)
+    }
+
+    /// Waits until every event appended before the call is written to
+    /// storage (not necessarily synced). Reports a failed write.
+    pub fn flush(&self) -> Result<()> {
+        self.check_open()?;
+        self.pipeline.flush()
+    }
+
+    /// Makes every event appended before the call durable: writes what is
+    /// pending and syncs (nothing to sync, no sync issued).
+    pub fn sync(&self) -> Result<()> {
+        self.check_open()?;
+        self.pipeline.sync()
+    }
+
+    /// Waits until every event up to `lsn` is written and synced. Many
+    /// callers waiting at once share one sync (group commit for
+    /// durability). `Error::InvalidLsn` for an LSN not assigned yet.
+    pub fn wait_durable(&self, lsn: Lsn) -> Result<()> {
+        self.check_open()?;
+        self.pipeline.wait_durable(lsn)
+    }
+
+    /// Calls `f` with every event from LSN `from` on, in order, as owned
+    /// [`Event`]s. Sees every event appended before the call (it flushes
+    /// first). Stops at the first error, `f`'s included.
+    pub fn replay(&self, from: Lsn, mut f: impl FnMut(Event) -> Result<()>) -> Result<()> {
+        let mut events = self.iterator(from)?;
+        while let Some(event) = events.next_borrowed()? {
+            f(event.to_owned())?;
+        }
+        Ok(())
+    }
+
+    /// Like [`replay`](Self::replay), without copying: each event borrows
+    /// the map or read buffer for the duration of the call.
+    pub fn replay_borrowed(
+        &self,
+        from: Lsn,
+        mut f: impl FnMut(BorrowedEvent<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let mut events = self.iterator(from)?;
+        while let Some(event) = events.next_borrowed()? {
+            f(event)?;
+        }
+        Ok(())
+    }
+
+    /// An iterator from LSN `from` on (it flushes first, so it sees every
+    /// event appended before the call).
+    pub fn iterator(&self, from: Lsn) -> Result<WalIterator> {
+        self.check_open()?;
+        self.pipeline.flush()?;
+        WalIterator::new(Arc::clone(&self.shared), from)
+    }
+
+    /// The last LSN written to storage (the last one *assigned* is what
+    /// `append` returned).
+    pub fn last_lsn(&self) -> Lsn {
+        self.shared.counters.last_lsn.load(Relaxed)
+    }
+
+    /// A snapshot of the counters; lock-free.
+    pub fn stats(&self) -> Stats {
+        self.shared.counters.snapshot(self.state())
+    }
+
+    /// The lifecycle state.
+    pub fn state(&self) -> State {
+        self.shared.state.load()
+    }
+
+    /// Graceful shutdown: refuse new appends, write everything pending,
+    /// sync, close the file and release its lock. `Error::Timeout` if that
+    /// takes longer than `timeout` (it then completes in the background).
+    /// Returns the log's failure, if a write or sync had failed.
+    pub fn shutdown(&self, timeout: Duration) -> Result<()> {
+        self.shutdown_within(Some(timeout))
+    }
+
+    fn shutdown_within(&self, timeout: Option<Duration>) -> Result<()> {
+        if !self
+            .shared
+            .state
+            .transition(State::Running, State::Draining)
+        {
+            return Err(match self.state() {
+                State::Closed => Error::Closed,
+                State::Init => Error::NotRunning,
+                State::Running | State::Draining => Error::InvalidState,
+            });
+        }
+        let hooks = &self.shared.hooks;
+        hooks.run(|hooks| hooks.on_shutdown_start());
+        let started = rewal_platform::now();
+        let outcome = self.pipeline.shutdown(timeout);
+        if outcome != Err(Error::Timeout) {
+            let elapsed = rewal_platform::now().saturating_sub(started);
+            hooks.run(|hooks| hooks.on_shutdown_done(elapsed));
+        }
+        outcome
+    }
+
+    /// Immediate close: pending events that were not written are discarded
+    /// (counted in `Stats::drops`), nothing is synced, the file is closed
+    /// and its lock released.
+    pub fn close(&self) -> Result<()> {
+        if self.state() == State::Closed {
+            return Err(Error::Closed);
+        }
+        self.pipeline.close()
+    }
+
+    fn check_running(&self) -> Result<()> {
+        match self.state() {
+            State::Running => Ok(()),
+            State::Draining => Err(Error::Draining),
+            State::Closed => Err(Error::Closed),
+            State::Init => Err(Error::NotRunning),
+        }
+    }
+
+    fn check_open(&self) -> Result<()> {
+        match self.state() {
+            State::Closed => Err(Error::Closed),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for Wal {
+    fn drop(&mut self) {
+        match self.state() {
+            State::Running => {
+                let _ = self.shutdown_within(None);
+            }
+            // A shutdown that timed out finishes in the background.
+            State::Draining | State::Init | State::Closed => {}
+        }
+    }
+}
+
+impl std::fmt::Debug for Wal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wal")
+            .field("path", &self.path)
+            .field("state", &self.state())
+            .field("last_lsn", &self.last_lsn())
+            .finish()
+    }
+}
