@@ -188,8 +188,11 @@ fn panicking_hooks_and_indexer_do_not_break_the_log() {
     assert_eq!(common::read_all(&path).len(), 100);
 }
 
+/// What the indexer was told: LSN, meta, frame offset.
+type Indexed = (Lsn, Option<Vec<u8>>, u64);
+
 #[derive(Clone, Default)]
-struct IndexLog(Arc<Mutex<Vec<(Lsn, Option<Vec<u8>>, u64)>>>);
+struct IndexLog(Arc<Mutex<Vec<Indexed>>>);
 
 impl Indexer for IndexLog {
     fn on_append(&self, lsn: Lsn, meta: Option<&[u8]>, offset: u64) {

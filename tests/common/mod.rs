@@ -79,7 +79,7 @@ pub fn rle_compress(src: &[u8], dst: &mut Vec<u8>) {
 
 /// Inverse of [`rle_compress`]; `None` on malformed input.
 pub fn rle_decompress(src: &[u8], dst: &mut Vec<u8>) -> Option<()> {
-    if src.len() % 2 != 0 {
+    if !src.len().is_multiple_of(2) {
         return None;
     }
     for pair in src.chunks_exact(2) {
