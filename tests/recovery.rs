@@ -1,0 +1,263 @@
+//! Recovery at open, as DESIGN.md says: clean, torn tail (cut, synced,
+//! reported), corruption followed by valid frames (refused, untouched, or
+//! cut on request), not a log (refused, untouched).
+
+mod common;
+
+use common::Scratch;
+use rewal::inspect::{self, LogEnd};
+use rewal::{Error, Recovery, Wal};
+use std::path::Path;
+use std::time::Duration;
+
+/// Writes `n` single events "event-<i>" and returns the frame offsets.
+fn write_log(path: &Path, n: usize) -> Vec<u64> {
+    let wal = Wal::open(path).build().unwrap();
+    for i in 0..n {
+        wal.append(format!("event-{i}")).unwrap();
+    }
+    wal.shutdown(Duration::from_secs(1)).unwrap();
+    let mut offsets = Vec::new();
+    inspect::scan_file(path, |frame| offsets.push(frame.offset)).unwrap();
+    offsets
+}
+
+fn lsns(path: &Path) -> Vec<u64> {
+    common::read_all(path).iter().map(|e| e.lsn).collect()
+}
+
+#[test]
+fn a_clean_log_reopens_untouched() {
+    let dir = Scratch::new("clean");
+    let path = dir.path("a.wal");
+    write_log(&path, 5);
+    let before = std::fs::read(&path).unwrap();
+    let scan = inspect::scan_file(&path, |_| {}).unwrap();
+    assert_eq!(scan.end, LogEnd::Clean);
+    assert_eq!(
+        (scan.frames, scan.events, scan.first_lsn, scan.last_lsn),
+        (5, 5, 1, 5)
+    );
+    assert_eq!(lsns(&path), vec![1, 2, 3, 4, 5]);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn a_torn_tail_is_cut_at_every_possible_length() {
+    let dir = Scratch::new("torn");
+    let path = dir.path("a.wal");
+    let offsets = write_log(&path, 3);
+    let full = std::fs::read(&path).unwrap();
+    let last = offsets[2] as usize;
+    // Every cut inside the last frame is a torn tail: the frame is lost, the
+    // first two survive, and the file is cut back to them.
+    for cut in last + 1..full.len() {
+        std::fs::write(&path, &full[..cut]).unwrap();
+        let scan = inspect::scan_file(&path, |_| {}).unwrap();
+        assert_eq!(
+            scan.end,
+            LogEnd::TornTail {
+                offset: last as u64
+            },
+            "cut at {cut}"
+        );
+        let wal = Wal::open(&path).build().unwrap();
+        assert_eq!(wal.stats().corruptions, 1);
+        assert_eq!(wal.last_lsn(), 2);
+        assert_eq!(wal.append("after").unwrap(), 3);
+        wal.shutdown(Duration::from_secs(1)).unwrap();
+        assert_eq!(lsns(&path), vec![1, 2, 3]);
+    }
+}
+
+#[test]
+fn zeros_after_the_last_frame_are_a_torn_tail() {
+    let dir = Scratch::new("zeros");
+    let path = dir.path("a.wal");
+    write_log(&path, 2);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let len = bytes.len() as u64;
+    bytes.extend_from_slice(&[0; 4096]);
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(
+        inspect::scan_file(&path, |_| {}).unwrap().end,
+        LogEnd::TornTail { offset: len }
+    );
+    assert_eq!(lsns(&path), vec![1, 2]);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), len);
+}
+
+#[test]
+fn a_file_of_only_zeros_or_a_partial_first_frame_is_ours() {
+    let dir = Scratch::new("zerofile");
+    let path = dir.path("a.wal");
+    for content in [&[0u8; 100][..], b"EW", b"EWAL\x02\x00\x00"] {
+        std::fs::write(&path, content).unwrap();
+        let wal = Wal::open(&path).build().unwrap();
+        assert_eq!(wal.append("first").unwrap(), 1);
+        wal.shutdown(Duration::from_secs(1)).unwrap();
+        assert_eq!(lsns(&path), vec![1]);
+    }
+}
+
+#[test]
+fn a_corruption_followed_by_valid_frames_is_refused_and_left_untouched() {
+    let dir = Scratch::new("corrupt");
+    let path = dir.path("a.wal");
+    let offsets = write_log(&path, 5);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let third = offsets[2] as usize;
+    bytes[third + 30] ^= 0xFF; // a payload byte of the third frame
+    std::fs::write(&path, &bytes).unwrap();
+
+    let scan = inspect::scan_file(&path, |_| {}).unwrap();
+    assert_eq!(
+        scan.end,
+        LogEnd::Corrupted {
+            offset: third as u64,
+            next_valid: Some(offsets[3]),
+        }
+    );
+    assert_eq!(scan.last_lsn, 2);
+    assert_eq!(Wal::open(&path).build().unwrap_err(), Error::Corrupted);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "file untouched");
+    // Refusing released the lock: a second attempt gets the same answer.
+    assert_eq!(Wal::open(&path).build().unwrap_err(), Error::Corrupted);
+
+    // The user decides: cut at the corruption.
+    let wal = Wal::open(&path)
+        .recovery(Recovery::TruncateAtCorruption)
+        .build()
+        .unwrap();
+    assert_eq!(wal.last_lsn(), 2);
+    assert_eq!(wal.stats().corruptions, 1);
+    wal.shutdown(Duration::from_secs(1)).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), third as u64);
+    assert_eq!(lsns(&path), vec![1, 2]);
+}
+
+#[test]
+fn a_damaged_header_in_the_middle_is_a_corruption_too() {
+    let dir = Scratch::new("header");
+    let path = dir.path("a.wal");
+    let offsets = write_log(&path, 4);
+    let mut bytes = std::fs::read(&path).unwrap();
+    // batch_size of frame 2 claims far past the end.
+    let at = offsets[1] as usize + 20;
+    bytes[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let scan = inspect::scan_file(&path, |_| {}).unwrap();
+    assert_eq!(
+        scan.end,
+        LogEnd::Corrupted {
+            offset: offsets[1],
+            next_valid: Some(offsets[2]),
+        }
+    );
+    assert_eq!(Wal::open(&path).build().unwrap_err(), Error::Corrupted);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn a_file_that_is_not_a_log_is_refused_and_never_modified() {
+    let dir = Scratch::new("notalog");
+    let path = dir.path("someone-elses.db");
+    let mut content = b"SQLite format 3\0".to_vec();
+    content.extend((0..5000u32).map(|i| (i * 7) as u8));
+    std::fs::write(&path, &content).unwrap();
+    assert_eq!(
+        inspect::scan_file(&path, |_| {}).unwrap().end,
+        LogEnd::NotALog
+    );
+    for policy in [Recovery::Strict, Recovery::TruncateAtCorruption] {
+        assert_eq!(
+            Wal::open(&path).recovery(policy).build().unwrap_err(),
+            Error::NotALog
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), content);
+    }
+    // A single non-zero byte that is not 'E' is not ours either.
+    std::fs::write(&path, b"x").unwrap();
+    assert_eq!(Wal::open(&path).build().unwrap_err(), Error::NotALog);
+    assert_eq!(std::fs::read(&path).unwrap(), b"x");
+}
+
+#[test]
+fn recovery_is_idempotent() {
+    let dir = Scratch::new("idem");
+    let path = dir.path("a.wal");
+    write_log(&path, 3);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"EWAL\x02\x00\x01\x00garbage");
+    std::fs::write(&path, &bytes).unwrap();
+    // A "crash" after scanning but before cutting is simply the same file
+    // again; after cutting, a second open finds a clean log.
+    for _ in 0..3 {
+        let wal = Wal::open(&path).build().unwrap();
+        assert_eq!(wal.last_lsn(), 3);
+        wal.close().unwrap();
+    }
+    assert_eq!(
+        inspect::scan_file(&path, |_| {}).unwrap().end,
+        LogEnd::Clean
+    );
+}
+
+#[test]
+fn a_corruption_is_found_in_logs_read_through_the_read_buffer_too() {
+    // MemoryStorage has no map: recovery and replay use the read buffer.
+    let dir = Scratch::new("membuf");
+    let path = dir.path("a.wal");
+    let offsets = write_log(&path, 5);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[offsets[1] as usize + 26] ^= 1;
+    let memory = rewal::MemoryStorage::from_bytes(bytes.clone());
+    assert_eq!(
+        Wal::open("m").storage(memory.clone()).build().unwrap_err(),
+        Error::Corrupted
+    );
+    assert_eq!(memory.to_bytes(), bytes);
+    assert_eq!(
+        inspect::scan_bytes(&bytes, |_| {}).unwrap().end,
+        LogEnd::Corrupted {
+            offset: offsets[1],
+            next_valid: Some(offsets[2]),
+        }
+    );
+}
+
+#[test]
+fn large_frames_beyond_the_read_window_are_checked_and_replayed() {
+    // 1 MiB payloads: larger than the 256 KiB read window, so checks stream.
+    let memory = rewal::MemoryStorage::new();
+    let big: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8).collect();
+    {
+        let wal = Wal::open("m").storage(memory.clone()).build().unwrap();
+        for _ in 0..3 {
+            wal.append(&big).unwrap();
+        }
+        wal.append("small").unwrap();
+        wal.shutdown(Duration::from_secs(1)).unwrap();
+    }
+    let mut bytes = memory.to_bytes();
+    let wal = Wal::open("m").storage(memory.clone()).build().unwrap();
+    let mut seen = 0;
+    wal.replay_borrowed(0, |event| {
+        if event.lsn <= 3 {
+            assert!(event.payload == &big[..]);
+        }
+        seen += 1;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seen, 4);
+    wal.close().unwrap();
+    // A flipped byte deep inside the second big frame is found.
+    let second = 28 + 6 + big.len();
+    bytes[second + 700_000] ^= 0x10;
+    let damaged = rewal::MemoryStorage::from_bytes(bytes);
+    assert_eq!(
+        Wal::open("m").storage(damaged).build().unwrap_err(),
+        Error::Corrupted
+    );
+}
