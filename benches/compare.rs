@@ -10,8 +10,8 @@
 //!      `next_borrowed`), counting payload bytes;
 //!   5. CRC-32C over a 64 KiB buffer (`crc::checksum`).
 //!
-//! Every workload alternates which library runs first, repeats (5 times, 3
-//! for the heavy ones) and reports the median as a throughput. `ratio` is
+//! Every workload repeats 5 times, alternating which library runs first, and
+//! reports the median as a throughput (open: as a time). `ratio` is
 //! throughput(ours) / throughput(0.1.0), so above 1 means this crate is
 //! faster (for open: time(0.1.0) / time(ours)).
 //!

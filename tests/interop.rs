@@ -526,3 +526,27 @@ fn upstream_file_with_torn_tail_opens_in_ours_cut() {
         assert_same_events(&read_upstream(&path, false), &want, &format!("keep {keep}"));
     }
 }
+
+#[test]
+fn upstream_file_torn_in_its_first_frame_opens_in_ours_empty() {
+    let scratch = Scratch::new("interop-torn-first");
+    let original = scratch.path("original.wal");
+    write_upstream(
+        &original,
+        &[Op::Meta(b"only".to_vec(), b"m".to_vec())],
+        false,
+    );
+    let bytes = std::fs::read(&original).unwrap();
+    for keep in [1, 4, 23, 24, bytes.len() - 1] {
+        let path = scratch.path(&format!("torn-{keep}.wal"));
+        std::fs::write(&path, &bytes[..keep]).unwrap();
+        let wal = rewal::Wal::open(&path).build().expect("open a torn log");
+        assert_eq!(wal.stats().corruptions, 1, "keep {keep}");
+        assert_eq!(wal.last_lsn(), 0, "keep {keep}");
+        assert_eq!(wal.iterator(0).unwrap().next_borrowed().unwrap(), None);
+        assert_eq!(wal.append("first again").unwrap(), 1, "keep {keep}");
+        wal.shutdown(TIMEOUT).unwrap();
+        let want = vec![(1, b"first again".to_vec(), None)];
+        assert_same_events(&read_upstream(&path, false), &want, &format!("keep {keep}"));
+    }
+}
