@@ -54,7 +54,8 @@ fn sync_makes_everything_appended_before_durable() {
     assert_eq!(wal.stats().sync_count, stats.sync_count);
 }
 
-#[cfg(not(target_family = "wasm"))]
+// Stalls the writer thread; the inline pipeline has none.
+#[cfg(not(any(target_family = "wasm", rewal_inline)))]
 #[test]
 fn many_waiters_share_one_sync() {
     let faults = Faults::new();
@@ -108,7 +109,8 @@ fn sync_mode_never_does_not_sync_on_its_own() {
     assert_eq!(wal.stats().sync_count, 0);
 }
 
-#[cfg(not(target_family = "wasm"))]
+// A timer in the writer thread; see the inline variant below.
+#[cfg(not(any(target_family = "wasm", rewal_inline)))]
 #[test]
 fn sync_mode_interval_syncs_even_when_appends_stop() {
     let faults = Faults::new();
@@ -200,4 +202,24 @@ fn durable_means_on_disk_for_real_files() {
     assert!(error.is_none());
     assert_eq!(events.len(), 1);
     assert_eq!(wal.stats().sync_count, 1);
+}
+
+// Without a thread, the interval is honoured at the flush points.
+#[cfg(any(target_family = "wasm", rewal_inline))]
+#[test]
+fn sync_mode_interval_syncs_at_the_next_flush_point_once_due() {
+    let faults = Faults::new();
+    let (wal, _memory) = faulty(&faults, SyncMode::Interval(Duration::from_millis(20)));
+    wal.append("x").unwrap();
+    wal.flush().unwrap();
+    let first = wal.stats().sync_count;
+    std::thread::sleep(Duration::from_millis(40));
+    wal.append("y").unwrap();
+    wal.flush().unwrap();
+    let stats = wal.stats();
+    assert!(
+        stats.sync_count > first,
+        "no sync once the interval had passed"
+    );
+    assert_eq!(stats.bytes_synced, stats.bytes_written);
 }

@@ -25,6 +25,8 @@ pub struct WalIterator {
     frame: Option<Frame>,
     scratch: Vec<u8>,
     error: Option<Error>,
+    /// Still looking for the first frame that reaches `from`.
+    hopping: bool,
 }
 
 /// The frame being read.
@@ -38,13 +40,6 @@ struct Frame {
     next_lsn: Lsn,
 }
 
-/// Where the next event lies within the region.
-struct Located {
-    lsn: Lsn,
-    meta: Option<Range<usize>>,
-    payload: Range<usize>,
-}
-
 impl WalIterator {
     pub(crate) fn new(shared: Arc<Shared>, from: Lsn) -> Result<WalIterator> {
         let source = Source::open(&shared.storage, shared.file_end())?;
@@ -56,6 +51,7 @@ impl WalIterator {
             frame: None,
             scratch: Vec::new(),
             error: None,
+            hopping: from > 1,
         })
     }
 
@@ -64,21 +60,27 @@ impl WalIterator {
         if let Some(error) = &self.error {
             return Err(error.clone());
         }
-        match self.advance() {
-            Ok(Some(located)) => {
-                let region = self.region()?;
-                Ok(Some(BorrowedEvent {
-                    lsn: located.lsn,
-                    payload: &region[located.payload],
-                    meta: located.meta.map(|meta| &region[meta]),
-                }))
-            }
-            Ok(None) => Ok(None),
+        match self.position() {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
             Err(error) => {
                 self.error = Some(error.clone());
-                Err(error)
+                return Err(error);
             }
         }
+        // One lookup of the region per event: decode the record in place.
+        let frame = self.frame.as_mut().ok_or(Error::InvalidRecord)?;
+        let region = region_of(frame, &mut self.source, &self.scratch)?;
+        let (meta, payload) = record_at(region, frame.pos).ok_or(Error::InvalidRecord)?;
+        let event = BorrowedEvent {
+            lsn: frame.next_lsn,
+            payload: &region[payload.clone()],
+            meta: meta.map(|meta| &region[meta]),
+        };
+        frame.pos = payload.end;
+        frame.left -= 1;
+        frame.next_lsn = frame.next_lsn.wrapping_add(1);
+        Ok(Some(event))
     }
 
     /// The next event, copied into an owned [`Event`].
@@ -102,48 +104,26 @@ impl WalIterator {
         Ok(())
     }
 
-    /// The records region of the current frame.
-    fn region(&mut self) -> Result<&[u8]> {
-        let frame = self.frame.as_ref().ok_or(Error::InvalidRecord)?;
-        region_of(frame, &mut self.source, &self.scratch)
-    }
-
-    /// Finds the next event at or after `from`, loading frames as needed.
-    fn advance(&mut self) -> Result<Option<Located>> {
+    /// Moves to the next event at or after `from`, loading frames as
+    /// needed; false at the end of the log.
+    fn position(&mut self) -> Result<bool> {
         loop {
-            if self.frame.as_ref().is_some_and(|frame| frame.left > 0) {
-                let located = self.step()?;
-                if located.lsn >= self.from {
-                    return Ok(Some(located));
+            if let Some(frame) = self.frame.as_mut() {
+                while frame.left > 0 && frame.next_lsn < self.from {
+                    let region = region_of(frame, &mut self.source, &self.scratch)?;
+                    let (_, payload) = record_at(region, frame.pos).ok_or(Error::InvalidRecord)?;
+                    frame.pos = payload.end;
+                    frame.left -= 1;
+                    frame.next_lsn = frame.next_lsn.wrapping_add(1);
                 }
-            } else if !self.load_frame()? {
-                return Ok(None);
+                if frame.left > 0 {
+                    return Ok(true);
+                }
+            }
+            if !self.load_frame()? {
+                return Ok(false);
             }
         }
-    }
-
-    /// Decodes the record at the current position and moves past it.
-    fn step(&mut self) -> Result<Located> {
-        let frame = self.frame.as_mut().ok_or(Error::InvalidRecord)?;
-        let region = region_of(frame, &mut self.source, &self.scratch)?;
-        // The frame was checked when loaded, so the record is whole; `get`
-        // keeps a damaged invariant an error rather than a panic.
-        let head = region
-            .get(frame.pos..frame.pos + RECORD_HEADER_LEN)
-            .ok_or(Error::InvalidRecord)?;
-        let payload_len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
-        let meta_len = usize::from(u16::from_le_bytes([head[4], head[5]]));
-        let meta_at = frame.pos + RECORD_HEADER_LEN;
-        let payload_at = meta_at + meta_len;
-        let located = Located {
-            lsn: frame.next_lsn,
-            meta: (meta_len > 0).then_some(meta_at..payload_at),
-            payload: payload_at..payload_at + payload_len,
-        };
-        frame.pos = located.payload.end;
-        frame.left -= 1;
-        frame.next_lsn = frame.next_lsn.wrapping_add(1);
-        Ok(located)
     }
 
     /// Loads the next frame holding events at or after `from`; false at the
@@ -161,14 +141,20 @@ impl WalIterator {
                 source.grow(end)?;
             }
             // Frames wholly before `from` are hopped over by their headers:
-            // they were checked when the log was opened.
-            if let Ok(header) = encoding::parse_header(
-                source.get(off, HEADER_LEN.min((source.limit() - off) as usize))?,
-            ) {
-                if header.last_lsn() < self.from && header.batch_size as u64 <= source.limit() - off
-                {
-                    self.next_frame = off + header.batch_size as u64;
-                    continue;
+            // they were checked when the log was opened. LSNs increase, so
+            // once a frame reaches `from` no later one is hopped.
+            if self.hopping {
+                let available = source.limit() - off;
+                let head = source.get(off, HEADER_LEN.min(available as usize))?;
+                match encoding::parse_header(head) {
+                    Ok(header)
+                        if header.last_lsn() < self.from
+                            && header.batch_size as u64 <= available =>
+                    {
+                        self.next_frame = off + header.batch_size as u64;
+                        continue;
+                    }
+                    _ => self.hopping = false,
                 }
             }
             let header = match check_frame_at(source, off) {
@@ -180,27 +166,23 @@ impl WalIterator {
                 Err(error) => return Err(error),
             };
             let region_at = off + HEADER_LEN as u64;
-            let region_len = header.len() - HEADER_LEN - TRAILER_LEN;
+            let mut region_len = header.len() - HEADER_LEN - TRAILER_LEN;
             if header.is_compressed() {
                 let region = source.get(region_at, region_len)?;
                 let compressor = self.shared.compressor.as_deref();
-                let opened = encoding::open_region(&header, region, compressor, &mut self.scratch);
-                if let Err(error) = opened {
-                    if is_format_error(&error) {
+                match encoding::open_region(&header, region, compressor, &mut self.scratch) {
+                    Ok(opened) => region_len = opened.len(),
+                    Err(error) if is_format_error(&error) => {
                         self.shared.report_corruption(off);
                         return Err(Error::Corrupted);
                     }
-                    return Err(error);
+                    Err(error) => return Err(error),
                 }
             }
             self.next_frame = off + header.batch_size as u64;
             self.frame = Some(Frame {
                 region_at,
-                region_len: if header.is_compressed() {
-                    self.scratch.len()
-                } else {
-                    region_len
-                },
+                region_len,
                 compressed: header.is_compressed(),
                 pos: 0,
                 left: header.record_count,
@@ -213,6 +195,7 @@ impl WalIterator {
 
 /// The records region of `frame`: in the decompression buffer, or read from
 /// the source (where, after the frame's check, it is already held).
+#[inline]
 fn region_of<'a>(
     frame: &Frame,
     source: &'a mut Option<Source>,
@@ -223,4 +206,20 @@ fn region_of<'a>(
     }
     let source = source.as_mut().ok_or(Error::Closed)?;
     source.get(frame.region_at, frame.region_len)
+}
+
+/// The meta and payload ranges of the record at `pos` of a checked region;
+/// `None` only if that check's guarantee were broken.
+#[inline]
+fn record_at(region: &[u8], pos: usize) -> Option<(Option<Range<usize>>, Range<usize>)> {
+    let head = region.get(pos..pos.checked_add(RECORD_HEADER_LEN)?)?;
+    let payload_len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+    let meta_len = usize::from(u16::from_le_bytes([head[4], head[5]]));
+    let meta_at = pos + RECORD_HEADER_LEN;
+    let payload_at = meta_at + meta_len;
+    let payload = payload_at..payload_at.checked_add(payload_len)?;
+    if payload.end > region.len() {
+        return None;
+    }
+    Some(((meta_len > 0).then_some(meta_at..payload_at), payload))
 }

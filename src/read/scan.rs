@@ -2,9 +2,9 @@
 //! classified. Recovery at open runs this; so do the CLI and the viewer.
 
 use super::source::{check_frame_at, is_format_error, Source, WINDOW};
-use crate::encoding::{FrameHeader, HEADER_LEN, MAGIC, MIN_FRAME_LEN};
+use crate::encoding::{self, FrameHeader, HEADER_LEN, MAGIC, MIN_FRAME_LEN};
 use crate::storage::{FileStorage, MemoryStorage, SharedStorage, Storage};
-use crate::{Lsn, Result};
+use crate::{Error, Lsn, Result};
 use std::path::Path;
 
 /// How a log ends.
@@ -100,13 +100,7 @@ pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Re
         last_lsn: 0,
         end: LogEnd::Clean,
     };
-    let mut off = 0;
-    while off < len {
-        let header = match check_frame_at(source, off) {
-            Ok(header) => header,
-            Err(error) if is_format_error(&error) => break,
-            Err(error) => return Err(error),
-        };
+    let mut tally = |off: u64, header: FrameHeader| {
         visit(&FrameInfo {
             offset: off,
             header,
@@ -119,7 +113,25 @@ pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Re
         found.compressed_frames += u64::from(header.is_compressed());
         found.largest_frame = found.largest_frame.max(header.batch_size);
         found.last_lsn = found.last_lsn.max(header.last_lsn());
-        off += header.batch_size as u64;
+    };
+    let mut off = 0;
+    if source.is_mapped() {
+        // The common native case, kept tight: one slice for the whole log.
+        let data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
+        while let Ok(header) = encoding::check_frame(data, off as usize) {
+            tally(off, header);
+            off += header.batch_size as u64;
+        }
+    } else {
+        while off < len {
+            let header = match check_frame_at(source, off) {
+                Ok(header) => header,
+                Err(error) if is_format_error(&error) => break,
+                Err(error) => return Err(error),
+            };
+            tally(off, header);
+            off += header.batch_size as u64;
+        }
     }
     found.valid_len = off;
     if off < len {

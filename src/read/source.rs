@@ -139,6 +139,11 @@ pub(crate) fn is_format_error(error: &Error) -> bool {
 /// bounded memory: frames larger than the window are checked in chunks.
 pub(crate) fn check_frame_at(source: &mut Source, off: u64) -> Result<FrameHeader> {
     let available = source.limit().saturating_sub(off);
+    if source.is_mapped() {
+        // Everything is at hand: one slice, one parse of the header.
+        let available = usize::try_from(available).map_err(|_| Error::InvalidRecord)?;
+        return encoding::check_frame(source.get(off, available)?, 0);
+    }
     if available < HEADER_LEN as u64 {
         return Err(Error::InvalidRecord);
     }
@@ -146,7 +151,7 @@ pub(crate) fn check_frame_at(source: &mut Source, off: u64) -> Result<FrameHeade
     if header.batch_size as u64 > available {
         return Err(Error::InvalidRecord);
     }
-    if source.is_mapped() || header.len() <= WINDOW {
+    if header.len() <= WINDOW {
         let frame = source.get(off, header.len())?;
         return encoding::check_frame(frame, 0);
     }
