@@ -47,7 +47,7 @@ fn main() -> Result<()> {
             format!(r#"{{"order":{order},"paid":true}}"#),
             "type:order.paid",
         );
-        last = wal.append_batch(&batch)? + 3;
+        last = wal.append_batch(&batch)?;
         if order % 500 == 499 {
             // A plain event without meta: a checkpoint marker.
             last = wal.append(format!("checkpoint after order {order}"))?;

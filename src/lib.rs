@@ -30,7 +30,7 @@
 //!     batch.add("event-1");
 //!     batch.add_with_meta("event-2", "type:update");
 //!     batch.add("event-3");
-//!     let last = wal.append_batch(&batch)? + 2;
+//!     let last = wal.append_batch(&batch)?; // the batch's last LSN
 //!
 //!     // Durable: written and synced (one sync serves every waiter).
 //!     wal.wait_durable(last)?;

@@ -74,8 +74,10 @@ impl Wal {
     }
 
     /// Appends a batch atomically (one frame, consecutive LSNs); returns the
-    /// first LSN. Takes the batch or a reference to it, so a batch can be
-    /// cleared and reused.
+    /// LSN of its **last** event, as rewal 0.1.0 does (the first is
+    /// `last - len + 1`), so `wait_durable` on it covers the whole batch.
+    /// Takes the batch or a reference to it, so a batch can be cleared and
+    /// reused.
     pub fn append_batch(&self, batch: impl Borrow<Batch>) -> Result<Lsn> {
         let batch = batch.borrow();
         if batch.is_empty() {
@@ -84,7 +86,8 @@ impl Wal {
         if batch.is_too_large() {
             return Err(Error::TooLarge);
         }
-        self.append_item(batch.view(), Item::Batch(batch))
+        let first = self.append_item(batch.view(), Item::Batch(batch))?;
+        Ok(first + (batch.len() as u64 - 1))
     }
 
     fn append_item(&self, view: BatchView<'_>, item: Item<'_>) -> Result<Lsn> {

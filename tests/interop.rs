@@ -105,9 +105,9 @@ fn write_ours(path: &Path, ops: &[Op], compressed: bool) {
                         None => batch.add(payload),
                     }
                 }
-                // Ours returns the batch's first LSN.
-                assert_eq!(wal.append_batch(&batch).unwrap(), next);
                 next += items.len() as u64;
+                // Like rewal 0.1.0, ours returns the batch's last LSN.
+                assert_eq!(wal.append_batch(&batch).unwrap(), next - 1);
             }
         }
     }

@@ -32,9 +32,10 @@ fn lsns_start_at_one_and_follow_appends_and_batches() {
     batch.add_with_meta("four", "kind:x");
     batch.add(b"five");
     assert_eq!(batch.len(), 3);
-    assert_eq!(wal.append_batch(&batch).unwrap(), 3);
+    // A batch takes consecutive LSNs; append_batch returns the last one.
+    assert_eq!(wal.append_batch(&batch).unwrap(), 5);
     // The batch is reusable: same content again, next LSNs.
-    assert_eq!(wal.append_batch(batch).unwrap(), 6);
+    assert_eq!(wal.append_batch(batch).unwrap(), 8);
     wal.flush().unwrap();
     assert_eq!(wal.last_lsn(), 8);
 
