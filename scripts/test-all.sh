@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every test of the project, on a fresh machine with only the Rust toolchain:
-# formatting, lints, the native suite (threaded pipeline), the same suite on
-# the inline (wasm32) pipeline, and a smoke run of the benchmark.
+# Every test of the project, on a fresh machine with only the Rust toolchain
+# (it adds the rustup targets it needs): formatting, lints on every target,
+# the native suite (threaded pipeline), the same suite on the inline (wasm32)
+# pipeline, and a smoke run of the benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,15 @@ cargo fmt --all -- --check
 
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "the engine builds, lint-clean, for every target it supports"
+targets="wasm32-wasip1 wasm32-unknown-unknown x86_64-pc-windows-gnu aarch64-unknown-linux-gnu"
+# shellcheck disable=SC2086
+rustup target add $targets >/dev/null
+for target in $targets; do
+    echo "    $target"
+    cargo clippy --target "$target" -- -D warnings
+done
 
 step "native test suite (threaded pipeline, mmap, hardware CRC)"
 cargo test --workspace

@@ -45,6 +45,8 @@ mod crc_aarch64;
 mod crc_portable;
 #[cfg(target_arch = "x86_64")]
 mod crc_x86_64;
+// The browser has no files to claim.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 mod registry;
 
 // The table: one file backend per target.
