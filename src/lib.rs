@@ -15,7 +15,8 @@
 //! use std::time::Duration;
 //!
 //! fn main() -> Result<()> {
-//!     # let dir = std::env::temp_dir().join(format!("rewal-doc-{}", std::process::id()));
+//!     # let tmp = std::env::var_os("TMPDIR").map_or_else(std::env::temp_dir, Into::into);
+//!     # let dir = tmp.join("rewal-doc-quick-start");
 //!     # std::fs::create_dir_all(&dir)?;
 //!     # let path = dir.join("quick.wal");
 //!     # let _ = std::fs::remove_file(&path);

@@ -1,6 +1,7 @@
-//! GF(2) polynomial arithmetic modulo the CRC-32C polynomial, and the
-//! "shift by n zero bytes" tables that the hardware CRC paths use to join
-//! independently computed partial CRCs.
+//! GF(2) polynomial arithmetic modulo the CRC-32C polynomial, the "shift by
+//! n zero bytes" tables and constants that the hardware CRC paths use to
+//! join independently computed partial CRCs, and the small byte-level
+//! helpers both hardware paths share.
 //!
 //! # Representation
 //!
@@ -19,7 +20,51 @@
 //! positions) the product is the XOR of four per-byte products, which is
 //! what a [`ShiftTable`] stores: 4 × 256 precomputed products.
 //!
-//! Everything here is `const fn` so the tables are built by the compiler.
+//! # Shifting with a carry-less multiply
+//!
+//! A table serves one fixed `n`. For a shift that varies per call, the
+//! hardware paths multiply instead, with two instructions:
+//!
+//! - A carry-less multiply (PCLMULQDQ, PMULL) of the 32-bit values `a` and
+//!   `k` gives their 63-bit polynomial product `c`, bit `i + j` collecting
+//!   `a_i * k_j`. In the reflected reading bit `i` of `a` is `x^(31-i)`, so
+//!   bit `m` of `c` carries `x^(62-m)` of the product `A * K`.
+//! - The 8-byte CRC step from register 0 (`crc32 r64`, `crc32cx`) reads its
+//!   64-bit operand `w` as `W = sum of w_m * x^(63-m)` and returns
+//!   `W * x^32 mod P` (the bytes are fed into an empty register and pushed
+//!   through by 32 more bits).
+//!
+//! Read as a 64-bit operand, `c` is `x * A * K` (every exponent one higher
+//! than in the product, because 64-bit operands count from `x^63`, not
+//! `x^62`), and the CRC step turns that into `A * K * x^33 mod P`. With
+//! `K = x^(64w - 33) mod P` the result is `A * x^(64w)`: the register
+//! advanced over `w` zero words. [`word_shifts`] tabulates those `K`, one
+//! `u32` per word count, which is 1024 times smaller than a [`ShiftTable`]
+//! per count.
+//!
+//! # Folding 1 to 8 bytes with one 8-byte step
+//!
+//! In the same reading, one 8-byte step from register `r` over the word `w`
+//! is 64 single-bit steps (shift right by one; if a 1 fell out, XOR in
+//! `POLY`) applied to the 64-bit value `v = r ^ w`: bits 32 and up are the
+//! data still waiting to enter the register, and XOR is order-free, so they
+//! can sit there from the start. Feeding only the first `t` bytes
+//! (1 ≤ t ≤ 8) is `8t` single-bit steps of `v`. They split by linearity:
+//!
+//! - the bits of `v` at positions ≥ 8t never fall out during `8t` steps;
+//!   they only move down: `v >> 8t` (nonzero only for `t < 4`, from the
+//!   register);
+//! - the bits below `8t` are `v << (64 - 8t)` handed to the 8-byte step
+//!   from register 0: its first `64 - 8t` steps push out zeros, so they
+//!   only shift the bits back down, and the last `8t` are exactly the steps
+//!   wanted.
+//!
+//! So `t` bytes cost one 8-byte step and a few shifts, whatever `t` is,
+//! instead of up to seven byte steps in a chain. The bytes beyond `t` in
+//! `w` are shifted out and may hold anything.
+//!
+//! Everything arithmetic here is `const fn` so the tables are built by the
+//! compiler.
 
 /// The CRC-32C (Castagnoli) generator polynomial 0x1EDC6F41, bit-reflected,
 /// without its `x^32` term.
@@ -39,6 +84,19 @@ const fn mul_x(a: u32) -> u32 {
         (a >> 1) ^ POLY
     } else {
         a >> 1
+    }
+}
+
+/// Divides `a` by `x`, modulo P: the inverse of [`mul_x`].
+///
+/// `POLY` has its bit 31 set (P's constant term), and `a >> 1` never has,
+/// so bit 31 of `mul_x(a)` tells whether `POLY` was added, i.e. whether
+/// bit 0 of `a` was 1. Undo the XOR, shift back and restore that bit.
+const fn div_x(b: u32) -> u32 {
+    if b & ONE != 0 {
+        ((b ^ POLY) << 1) | 1
+    } else {
+        b << 1
     }
 }
 
@@ -73,6 +131,35 @@ pub(crate) const fn x_pow_8n(n: usize) -> u32 {
     power
 }
 
+/// The carry-less multiply constants for shifting by whole 8-byte words
+/// (module docs): entry `w` is `x^(64w - 33) mod P`.
+///
+/// Entry 0 is `x^(-33)`, which exists because P has a constant term (so `x`
+/// is invertible modulo P); it makes a shift by zero words come out as the
+/// identity, so callers need no special case for empty parts.
+pub(crate) const fn word_shifts<const N: usize>() -> [u32; N] {
+    let mut table = [0u32; N];
+    // x^(-33), by dividing 1 by x 33 times.
+    let mut k = ONE;
+    let mut i = 0;
+    while i < 33 {
+        k = div_x(k);
+        i += 1;
+    }
+    // Invariant: k == x^(64w - 33) mod P.
+    let mut w = 0;
+    while w < N {
+        table[w] = k;
+        let mut bit = 0;
+        while bit < 64 {
+            k = mul_x(k);
+            bit += 1;
+        }
+        w += 1;
+    }
+    table
+}
+
 /// Multiplication by a fixed `x^(8n) mod P`, tabulated per register byte:
 /// `0[j][b]` is `(b << 8j) * x^(8n) mod P`.
 pub(crate) struct ShiftTable([[u32; 256]; 4]);
@@ -103,5 +190,129 @@ impl ShiftTable {
             ^ self.0[1][usize::from(b1)]
             ^ self.0[2][usize::from(b2)]
             ^ self.0[3][usize::from(b3)]
+    }
+}
+
+/// How many leading bytes of a `len`-byte input (`len ≥ 1`) to fold with
+/// one 8-byte step (module docs) so that whole 8-byte words remain: 1 to 8,
+/// with `len - head_len(len)` a multiple of 8.
+#[inline]
+pub(crate) const fn head_len(len: usize) -> usize {
+    (len - 1) % 8 + 1
+}
+
+/// The first (up to) 8 bytes of `data`, little-endian, as the operand of
+/// the head fold: for `len ≥ 8` an ordinary load, for 1 to 7 bytes the
+/// bytes zero-extended, read without touching memory past the end; 0 for
+/// no bytes.
+#[inline]
+pub(crate) fn first_word(data: &[u8]) -> u64 {
+    if let Some(word) = data.first_chunk::<8>() {
+        return u64::from_le_bytes(*word);
+    }
+    let len = data.len();
+    if let (Some(low), Some(high)) = (data.first_chunk::<4>(), data.last_chunk::<4>()) {
+        // 4 to 7 bytes: two 4-byte loads that overlap in the middle. The
+        // second one holds bytes len - 4 .. len, so it goes 8 (len - 4)
+        // bits up; overlapping bytes are equal, so OR merges them.
+        u64::from(u32::from_le_bytes(*low)) | u64::from(u32::from_le_bytes(*high)) << (8 * (len - 4))
+    } else if let (Some(&first), Some(&last)) = (data.first(), data.last()) {
+        // 1 to 3 bytes: bytes 0, len / 2 and len - 1 cover them all
+        // (some of them being the same byte).
+        let middle = data[len / 2];
+        u64::from(first) | u64::from(middle) << (8 * (len / 2)) | u64::from(last) << (8 * (len - 1))
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Carry-less product of two 32-bit values (software PCLMULQDQ/PMULL).
+    fn clmul(a: u32, b: u32) -> u64 {
+        (0..32)
+            .filter(|i| b >> i & 1 != 0)
+            .fold(0, |product, i| product ^ u64::from(a) << i)
+    }
+
+    /// The 8-byte CRC step on the raw register, bit by bit.
+    fn step_u64(register: u32, word: u64) -> u32 {
+        let mut v = u64::from(register) ^ word;
+        for _ in 0..64 {
+            v = if v & 1 != 0 {
+                (v >> 1) ^ u64::from(POLY)
+            } else {
+                v >> 1
+            };
+        }
+        v as u32
+    }
+
+    /// The raw register run over `data`, bit by bit.
+    fn run(register: u32, data: &[u8]) -> u32 {
+        data.iter().fold(register, |mut r, &byte| {
+            r ^= u32::from(byte);
+            for _ in 0..8 {
+                r = mul_x(r);
+            }
+            r
+        })
+    }
+
+    const SAMPLES: [u32; 6] = [0, 1, ONE, 0xFFFF_FFFF, 0x1234_5678, 0x9E37_79B9];
+
+    #[test]
+    fn div_x_inverts_mul_x() {
+        for a in SAMPLES {
+            assert_eq!(div_x(mul_x(a)), a);
+            assert_eq!(mul_x(div_x(a)), a);
+        }
+    }
+
+    #[test]
+    fn word_shift_by_clmul_and_crc_step() {
+        let table: [u32; 300] = word_shifts();
+        for w in 0..table.len() {
+            let expected_factor = x_pow_8n(8 * w);
+            for a in SAMPLES {
+                assert_eq!(
+                    step_u64(0, clmul(a, table[w])),
+                    mul_mod(a, expected_factor),
+                    "{a:#x} by {w} words"
+                );
+                assert_eq!(run(a, &vec![0; 8 * w]), mul_mod(a, expected_factor));
+            }
+        }
+    }
+
+    #[test]
+    fn head_fold_by_one_step() {
+        let data: Vec<u8> = (0..8u8).map(|i| i.wrapping_mul(0x9D) ^ 0x5A).collect();
+        for t in 1..=8 {
+            for register in SAMPLES {
+                // Garbage beyond the first t bytes must not matter.
+                let garbage = if t < 8 { 0xA5A5_A5A5_A5A5_A5A5 << (8 * t) } else { 0 };
+                let word = u64::from_le_bytes(data[..8].try_into().unwrap()) ^ garbage;
+                let folded = step_u64(0, (u64::from(register) ^ word) << (64 - 8 * t))
+                    ^ register.checked_shr(8 * t as u32).unwrap_or(0);
+                assert_eq!(folded, run(register, &data[..t]), "t {t}, register {register:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn head_len_and_first_word() {
+        let data: Vec<u8> = (1..=20).collect();
+        assert_eq!(first_word(&[]), 0);
+        for len in 1..=20 {
+            let t = head_len(len);
+            assert!((1..=8).contains(&t) && (len - t) % 8 == 0, "len {len}");
+            let mut expected = [0u8; 8];
+            let n = len.min(8);
+            expected[..n].copy_from_slice(&data[..n]);
+            assert_eq!(first_word(&data[..len]), u64::from_le_bytes(expected), "len {len}");
+        }
     }
 }

@@ -17,6 +17,11 @@ use std::sync::Arc;
 /// and are valid until the next call. Every frame is checked (CRC, bounds)
 /// before its events are returned; a bad frame ends the iteration with
 /// `Error::Corrupted`, which later calls return again.
+///
+/// After the log is shut down or closed, a native iterator keeps reading
+/// its map (everything written before); one that reads through the buffer
+/// (wasm32, custom storages) gets `Error::Closed` when it next needs to
+/// read, since the storage is closed.
 pub struct WalIterator {
     shared: Arc<Shared>,
     source: Option<Source>,

@@ -15,7 +15,11 @@ impl Scratch {
     pub fn new(name: &str) -> Scratch {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("rewal-{}-{}-{}", name, std::process::id(), n));
+        // Not std::process::id(): WASI has no process ids (it panics there).
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.subsec_nanos());
+        let dir = temp_dir().join(format!("rewal-{name}-{nonce}-{n}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create scratch dir");
         Scratch { dir }
@@ -34,6 +38,12 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// `$TMPDIR`, else the platform's temp dir. (`std::env::temp_dir` panics
+/// on WASI; the wasmtime runner sets TMPDIR to its preopened scratch dir.)
+pub fn temp_dir() -> PathBuf {
+    std::env::var_os("TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from)
 }
 
 /// xorshift64*: deterministic pseudo-random bytes for tests.
