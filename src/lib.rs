@@ -96,7 +96,9 @@ mod wal;
 /// Looking into a log without opening it for writing: every frame, and how
 /// the log ends.
 pub mod inspect {
-    pub use crate::read::scan::{scan_bytes, scan_file, scan_storage, FrameInfo, LogEnd, LogScan};
+    pub use crate::read::scan::{
+        read_file, read_storage, scan_bytes, scan_file, scan_storage, FrameInfo, LogEnd, LogScan,
+    };
 }
 
 pub use builder::WalBuilder;

@@ -7,7 +7,7 @@ use common::Scratch;
 use rewal::{Error, MemoryStorage, SyncMode, Wal};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -117,9 +117,12 @@ fn sync_mode_interval_syncs_even_when_appends_stop() {
     let (wal, _memory) = faulty(&faults, SyncMode::Interval(Duration::from_millis(20)));
     wal.append("only one").unwrap();
     wal.flush().unwrap();
-    let deadline = Instant::now() + SECOND * 5;
+    let deadline = std::time::Instant::now() + SECOND * 5;
     while wal.stats().sync_count == 0 {
-        assert!(Instant::now() < deadline, "no interval sync within 5 s");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no interval sync within 5 s"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     let stats = wal.stats();

@@ -137,8 +137,10 @@ fn on_drop_reports_backpressure_drops() {
     faults.open_gate();
 }
 
+#[cfg(panic = "unwind")]
 struct Panicker;
 
+#[cfg(panic = "unwind")]
 impl Hooks for Panicker {
     fn before_append(&self, _events: BatchView<'_>) {
         panic!("hook panics before append");
@@ -160,8 +162,10 @@ impl Hooks for Panicker {
     }
 }
 
+#[cfg(panic = "unwind")]
 struct PanickingIndexer;
 
+#[cfg(panic = "unwind")]
 impl Indexer for PanickingIndexer {
     fn on_append(&self, _lsn: Lsn, _meta: Option<&[u8]>, _offset: u64) {
         panic!("indexer panics");

@@ -5,7 +5,6 @@ mod common;
 
 use common::Scratch;
 use rewal::{Error, FileStorage, Wal};
-use std::time::Duration;
 
 #[test]
 fn a_second_open_in_this_process_is_refused() {
@@ -55,7 +54,7 @@ fn lock_holder_child() {
     println!("locked");
     let mut line = String::new();
     let _ = std::io::stdin().read_line(&mut line);
-    wal.shutdown(Duration::from_secs(1)).unwrap();
+    wal.shutdown(std::time::Duration::from_secs(1)).unwrap();
 }
 
 #[cfg(not(target_family = "wasm"))]

@@ -237,3 +237,35 @@ fn a_wal_formats_for_debugging() {
         "{text}"
     );
 }
+
+#[test]
+fn read_file_iterates_a_log_without_locking_it_and_knows_frame_offsets() {
+    let dir = common::Scratch::new("readfile");
+    let path = dir.path("a.wal");
+    let wal = Wal::open(&path).build().unwrap();
+    wal.append("one").unwrap();
+    let mut batch = Batch::new();
+    batch.add("two");
+    batch.add("three");
+    wal.append_batch(&batch).unwrap();
+    wal.flush().unwrap();
+    // The log is still open (and locked) here: reading needs no lock.
+    let mut events = inspect::read_file(&path, 2, None).unwrap();
+    let two = events.next().unwrap().unwrap();
+    assert_eq!((two.lsn, events.frame_offset()), (2, 37));
+    let three = events.next_borrowed().unwrap().unwrap();
+    assert_eq!(three.payload, b"three");
+    assert_eq!(events.frame_offset(), 37);
+    assert!(events.next().unwrap().is_none());
+    // A torn tail ends the iteration with Corrupted; the bytes stay.
+    wal.close().unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"EWAL\x02");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut events = inspect::read_file(&path, 0, None).unwrap();
+    for _ in 0..3 {
+        events.next().unwrap().unwrap();
+    }
+    assert_eq!(events.next(), Err(rewal::Error::Corrupted));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}

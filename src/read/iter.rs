@@ -36,6 +36,8 @@ pub struct WalIterator {
 
 /// The frame being read.
 struct Frame {
+    /// File offset of the frame.
+    offset: u64,
     /// File offset of the records region (uncompressed frames).
     region_at: u64,
     region_len: usize,
@@ -93,6 +95,12 @@ impl WalIterator {
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Event>> {
         Ok(self.next_borrowed()?.map(|event| event.to_owned()))
+    }
+
+    /// File offset of the frame holding the event returned last (0 before
+    /// the first).
+    pub fn frame_offset(&self) -> u64 {
+        self.frame.as_ref().map_or(0, |frame| frame.offset)
     }
 
     /// The error that ended the iteration, if one did.
@@ -186,6 +194,7 @@ impl WalIterator {
             }
             self.next_frame = off + header.batch_size as u64;
             self.frame = Some(Frame {
+                offset: off,
                 region_at,
                 region_len,
                 compressed: header.is_compressed(),

@@ -1,11 +1,18 @@
 //! Scanning a whole log: every frame checked, and how the log ends
 //! classified. Recovery at open runs this; so do the CLI and the viewer.
 
+use super::iter::WalIterator;
 use super::source::{check_frame_at, is_format_error, Source, WINDOW};
 use crate::encoding::{self, FrameHeader, HEADER_LEN, MAGIC, MIN_FRAME_LEN};
+use crate::hooks::HookRunner;
+use crate::plugins::Compressor;
+use crate::shared::Shared;
+use crate::state::AtomicState;
+use crate::stats::Counters;
 use crate::storage::{FileStorage, MemoryStorage, SharedStorage, Storage};
-use crate::{Error, Lsn, Result};
+use crate::{Error, Lsn, Result, State};
 use std::path::Path;
+use std::sync::Arc;
 
 /// How a log ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +91,38 @@ pub fn scan_storage(
     let len = storage.lock().size()?;
     let mut source = Source::open(&storage, len)?;
     scan(&mut source, &mut visit)
+}
+
+/// Reads the events of a log file from LSN `from` on, without locking or
+/// writing it (it may be open in another process): the same iterator as
+/// [`crate::Wal::iterator`], over the file as it is now. Every frame is
+/// checked; the first invalid one ends the iteration with
+/// `Error::Corrupted` (a torn tail included: [`scan_file`] says which).
+/// Compressed frames need `compressor`.
+pub fn read_file(
+    path: impl AsRef<Path>,
+    from: Lsn,
+    compressor: Option<Box<dyn Compressor>>,
+) -> Result<WalIterator> {
+    read_storage(FileStorage::open_read_only(path)?, from, compressor)
+}
+
+/// Reads the events of a log in any storage; see [`read_file`].
+pub fn read_storage(
+    storage: impl Storage + 'static,
+    from: Lsn,
+    compressor: Option<Box<dyn Compressor>>,
+) -> Result<WalIterator> {
+    let len = storage.size()?;
+    let shared = Arc::new(Shared {
+        storage: SharedStorage::new(Box::new(storage)),
+        compressor,
+        hooks: HookRunner::new(None),
+        counters: Counters::default(),
+        state: AtomicState::new(State::Running),
+    });
+    shared.set_file_end(len);
+    WalIterator::new(shared, from)
 }
 
 /// Checks every frame of `source` from offset 0 and classifies the end.
