@@ -23,7 +23,7 @@ pub(crate) struct Source {
 
 enum View {
     Mapped(Box<dyn Mapped>),
-    Buffered { buf: Vec<u8>, start: u64 },
+    Buffered(ReadBuffer),
 }
 
 impl Source {
@@ -32,10 +32,7 @@ impl Source {
     pub(crate) fn open(storage: &SharedStorage, limit: u64) -> Result<Source> {
         let view = match storage.lock().map(limit)? {
             Some(map) => View::Mapped(map),
-            None => View::Buffered {
-                buf: Vec::new(),
-                start: 0,
-            },
+            None => View::Buffered(ReadBuffer::default()),
         };
         Ok(Source {
             storage: storage.clone(),
@@ -84,49 +81,59 @@ impl Source {
                     .get(off as usize..end as usize)
                     .ok_or(Error::InvalidRecord)
             }
-            View::Buffered { buf, start } => {
-                let held = *start..*start + buf.len() as u64;
-                if !(held.contains(&off) && end <= held.end) {
-                    refill(&self.storage, buf, start, off, len, self.limit)?;
+            View::Buffered(buffer) => {
+                if !buffer.holds(off, end) {
+                    buffer.refill(&self.storage, off, len, self.limit)?;
                 }
-                let at = (off - *start) as usize;
-                Ok(&buf[at..at + len])
+                let at = (off - buffer.start) as usize;
+                Ok(&buffer.memory[at..at + len])
             }
         }
     }
 }
 
-/// Makes `buf` hold `[off, off + max(len, WINDOW))`, clipped to `limit`,
-/// keeping bytes it already has from `off` on.
-fn refill(
-    storage: &SharedStorage,
-    buf: &mut Vec<u8>,
-    start: &mut u64,
-    off: u64,
-    len: usize,
-    limit: u64,
-) -> Result<()> {
-    let want = (limit - off).min(len.max(WINDOW) as u64) as usize;
-    let held_end = *start + buf.len() as u64;
-    if off >= *start && off < held_end {
-        buf.drain(..(off - *start) as usize);
-    } else {
-        buf.clear();
+/// A window of the storage: `memory[..held]` holds the bytes from `start`.
+/// `memory` only grows (zeroed once), so refills copy the file's bytes in
+/// and nothing else.
+#[derive(Default)]
+struct ReadBuffer {
+    memory: Vec<u8>,
+    start: u64,
+    held: usize,
+}
+
+impl ReadBuffer {
+    fn holds(&self, off: u64, end: u64) -> bool {
+        off >= self.start && end <= self.start + self.held as u64
     }
-    *start = off;
-    // After a huge frame, give the memory back.
-    if buf.capacity() > 4 * WINDOW && want <= WINDOW {
-        buf.shrink_to(WINDOW);
-    }
-    let have = buf.len();
-    if have < want {
-        buf.resize(want, 0);
-        if let Err(error) = storage.read_exact_at(&mut buf[have..], off + have as u64) {
-            buf.truncate(have);
-            return Err(error);
+
+    /// Makes the buffer hold `[off, off + max(len, WINDOW))`, clipped to
+    /// `limit`, keeping what it already has from `off` on.
+    fn refill(&mut self, storage: &SharedStorage, off: u64, len: usize, limit: u64) -> Result<()> {
+        let want = (limit - off).min(len.max(WINDOW) as u64) as usize;
+        let keep = if off >= self.start && off < self.start + self.held as u64 {
+            let skip = (off - self.start) as usize;
+            self.memory.copy_within(skip..self.held, 0);
+            self.held - skip
+        } else {
+            0
+        };
+        self.start = off;
+        if self.memory.len() < want {
+            self.memory.resize(want, 0);
+        } else if self.memory.len() > 4 * WINDOW && want <= WINDOW {
+            // After a huge frame, give the memory back.
+            self.memory.truncate(WINDOW);
+            self.memory.shrink_to_fit();
         }
+        self.held = keep.min(self.memory.len());
+        if self.held < want {
+            let target = &mut self.memory[self.held..want];
+            storage.read_exact_at(target, off + self.held as u64)?;
+            self.held = want;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// True for format errors (the bytes are not a valid frame), false for
