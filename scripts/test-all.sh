@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the project, on a fresh machine with only the Rust toolchain
-# (it adds the rustup targets it needs): formatting, lints on every target,
-# the native suite (threaded pipeline), the same suite on the inline (wasm32)
-# pipeline, and a smoke run of the benchmark.
+# (it adds the rustup targets and the wasmtime it needs): formatting, lints on
+# every target, the native suite (threaded pipeline), the same suite on the
+# inline pipeline natively and on wasm32-wasip1 under wasmtime, the sandboxed
+# plugin test, and smoke runs of the benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,17 @@ cargo test --workspace
 step "the same suite on the inline pipeline that wasm32 uses"
 RUSTFLAGS="--cfg rewal_inline" cargo test --target-dir target/inline
 
-step "benchmark smoke run (small sizes; figures are not meaningful here)"
+step "wasmtime for the wasm32-wasip1 runs (the PyPI package)"
+python3 -c "import wasmtime" 2>/dev/null || python3 -m pip install --quiet wasmtime
+
+step "the engine's test suite on wasm32-wasip1, under wasmtime"
+cargo test --target wasm32-wasip1
+
+step "the sandboxed plugin: killed, torn, restarted under wasmtime"
+cargo test --features wasi-host-tests --test wasi_plugin
+
+step "benchmark smoke runs (small sizes; figures are not meaningful here)"
 REWAL_BENCH_QUICK=1 cargo bench --bench compare
+scripts/bench-wasi.sh --quick
 
 step "all tests passed"
