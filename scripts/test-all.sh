@@ -36,8 +36,8 @@ python3 -c "import wasmtime" 2>/dev/null || python3 -m pip install --quiet wasmt
 step "the engine's test suite on wasm32-wasip1, under wasmtime"
 cargo test --target wasm32-wasip1
 
-step "the sandboxed plugin: killed, torn, restarted under wasmtime"
-cargo test --features wasi-host-tests --test wasi_plugin
+step "wasm programs run by a host: the sandboxed WASI plugin (killed, torn, restarted) and the engine on wasm32-unknown-unknown"
+cargo test --features wasm-host-tests --test wasi_plugin --test wasm_unknown
 
 step "benchmark smoke runs (small sizes; figures are not meaningful here)"
 REWAL_BENCH_QUICK=1 cargo bench --bench compare

@@ -3,7 +3,7 @@
 //! one granted directory, kills it, tears its last write, and restarts it.
 //!
 //! Needs the wasm32-wasip1 target and the `wasmtime` Python package, so it
-//! is behind the `wasi-host-tests` feature; `scripts/test-all.sh` installs
+//! is behind the `wasm-host-tests` feature; `scripts/test-all.sh` installs
 //! both and runs it.
 
 mod common;
@@ -15,11 +15,21 @@ use std::process::Command;
 fn plugin_wasm() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "plugin", "--target", "wasm32-wasip1"])
+        .args([
+            "build",
+            "--quiet",
+            "--example",
+            "plugin",
+            "--target",
+            "wasm32-wasip1",
+        ])
         .current_dir(root)
         .status()
         .expect("run cargo build");
-    assert!(status.success(), "building the plugin for wasm32-wasip1 failed");
+    assert!(
+        status.success(),
+        "building the plugin for wasm32-wasip1 failed"
+    );
     root.join("target/wasm32-wasip1/debug/examples/plugin.wasm")
 }
 
@@ -63,15 +73,24 @@ fn a_plugin_keeps_its_state_across_kills_and_torn_writes() {
     // would leave it.
     let bytes = std::fs::read(&log).unwrap();
     std::fs::write(&log, &bytes[..bytes.len() - 9]).unwrap();
-    assert!(matches!(inspect::scan_file(&log, |_| {}).unwrap().end, LogEnd::TornTail { .. }));
+    assert!(matches!(
+        inspect::scan_file(&log, |_| {}).unwrap().end,
+        LogEnd::TornTail { .. }
+    ));
 
     // Run 3: recovery cuts the torn frame; the state is rebuilt from the
     // rest; the LSNs continue after the last valid event.
     let out = run(&wasm, scratch.dir(), &["report"]);
     assert!(out.contains("recovered 26 events, last LSN 26"), "{out}");
-    assert!(out.contains("about 6\n") && out.contains("home 20\n"), "{out}");
+    assert!(
+        out.contains("about 6\n") && out.contains("home 20\n"),
+        "{out}"
+    );
     let scan = inspect::scan_file(&log, |_| {}).unwrap();
-    assert_eq!((scan.end, scan.events, scan.last_lsn), (LogEnd::Clean, 26, 26));
+    assert_eq!(
+        (scan.end, scan.events, scan.last_lsn),
+        (LogEnd::Clean, 26, 26)
+    );
 
     // The native library reads what the plugin wrote.
     let events = common::read_all(&log);
