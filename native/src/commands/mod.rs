@@ -1,0 +1,10 @@
+//! One module per subcommand; each has a `run` that returns the exit code,
+//! or a [`Failure`](crate::failure::Failure) to report.
+
+pub mod append;
+pub mod demo;
+pub mod dump;
+pub mod info;
+pub mod repair;
+pub mod tail;
+pub mod verify;

@@ -1,0 +1,129 @@
+//! Failures and exit codes: every error reaches the user as one sentence on
+//! standard error (`rewal: FILE: what is wrong`) and a nonzero exit code.
+
+use std::fmt::Display;
+use std::io;
+use std::path::Path;
+
+/// The exit codes, the same for every subcommand (listed in `--help`).
+pub mod exit {
+    /// Success; for `verify`, a clean log.
+    pub const OK: u8 = 0;
+    /// The log ends with a torn tail.
+    pub const TORN: u8 = 1;
+    /// The log is corrupted: invalid bytes followed by valid frames.
+    pub const CORRUPTED: u8 = 2;
+    /// The file cannot be read, or is not a rewal log.
+    pub const UNREADABLE: u8 = 3;
+    /// The operation failed or was refused.
+    pub const FAILED: u8 = 4;
+    /// The command line is wrong (clap's own default, 2, would collide
+    /// with "corrupted").
+    pub const USAGE: u8 = 64;
+}
+
+/// A failure to report: the message (without the `rewal: ` prefix) and the
+/// exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure about `path`.
+    pub fn at(code: u8, path: &Path, what: impl Display) -> Failure {
+        Failure {
+            code,
+            message: format!("{}: {what}", path.display()),
+        }
+    }
+
+    /// The file could not be read.
+    pub fn unreadable(path: &Path, error: &rewal::Error) -> Failure {
+        Failure::at(
+            exit::UNREADABLE,
+            path,
+            format_args!("cannot read it: {}", describe(error)),
+        )
+    }
+
+    /// Stop without a message, successfully: the reader of our output has
+    /// gone away (see `output::halt`).
+    pub fn quiet() -> Failure {
+        Failure {
+            code: exit::OK,
+            message: String::new(),
+        }
+    }
+
+    /// Writing to standard output failed (other than the reader going
+    /// away, which `output` treats as the end).
+    pub fn stdout(error: &io::Error) -> Failure {
+        Failure {
+            code: exit::FAILED,
+            message: format!("cannot write to standard output: {}", describe_io(error)),
+        }
+    }
+}
+
+/// A rewal error in words, without the library's `rewal: ` prefix (ours
+/// already says it) and with I/O errors described by their kind.
+pub fn describe(error: &rewal::Error) -> String {
+    match error {
+        rewal::Error::Io(error) => describe_io(error),
+        rewal::Error::FileLocked => {
+            "the log is locked: another process (or this one) has it open for writing".into()
+        }
+        other => {
+            let text = other.to_string();
+            text.strip_prefix("rewal: ").unwrap_or(&text).to_string()
+        }
+    }
+}
+
+/// An I/O error in words that do not depend on the platform's error
+/// numbers, so that the native and the WASI builds say the same thing.
+pub fn describe_io(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::IsADirectory => "it is a directory, not a log file".into(),
+        io::ErrorKind::AlreadyExists => "it already exists".into(),
+        io::ErrorKind::StorageFull => "no space left on the device".into(),
+        io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
+        _ => error.to_string(),
+    }
+}
+
+/// Checks that `path` names an existing regular file, before anything opens
+/// it: opening a directory read-only succeeds on some systems and only the
+/// first read fails, with a less helpful message.
+pub fn existing_file(path: &Path) -> Result<(), Failure> {
+    match std::fs::metadata(path) {
+        Err(error) => Err(Failure::at(
+            exit::UNREADABLE,
+            path,
+            format_args!("cannot read it: {}", describe_io(&error)),
+        )),
+        Ok(meta) if meta.is_dir() => Err(Failure::at(
+            exit::UNREADABLE,
+            path,
+            "cannot read it: it is a directory, not a log file",
+        )),
+        Ok(meta) if !meta.is_file() => Err(Failure::at(
+            exit::UNREADABLE,
+            path,
+            "cannot read it: it is not a regular file",
+        )),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Writes `rewal: TEXT` on standard error. Never panics (unlike
+/// `eprintln!` when stderr is a closed pipe): if stderr is gone there is
+/// nobody to tell.
+pub fn say(text: impl Display) {
+    use std::io::Write;
+    let _ = writeln!(io::stderr().lock(), "rewal: {text}");
+}

@@ -1,0 +1,218 @@
+//! `rewal`: look inside, check, dump, append to and repair rewal logs.
+//!
+//! This file is the command line's shape (clap) and the dispatch; each
+//! subcommand lives in `commands/`, and the pieces they share (failures and
+//! exit codes, payload encodings, output, progress, diagnosis) beside it.
+
+mod commands;
+mod diagnose;
+mod failure;
+mod output;
+mod payload;
+mod progress;
+mod scan;
+mod stream;
+
+use clap::{Args, Parser, Subcommand};
+use failure::{exit, Failure};
+use output::Format;
+use payload::Encoding;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Look inside, check, dump, append to and repair rewal write-ahead logs.
+#[derive(Debug, Parser)]
+#[command(name = "rewal", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0   success (verify: the log is clean)
+  1   the log ends with a torn tail (what a crash mid-write leaves)
+  2   the log is corrupted: invalid bytes followed by valid frames
+  3   the file cannot be read, or is not a rewal log
+  4   the operation failed or was refused (a locked log, bad input, a write error)
+  64  the command line is wrong";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a demo log in DIR (default: the current directory), append a
+    /// realistic mix of events, replay it, and print a summary and the stats.
+    ///
+    /// The log is left in DIR/demo.wal for the other subcommands to look at;
+    /// running the demo again continues its LSNs.
+    Demo {
+        /// Where to put demo.wal.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Describe a log: size, frames, events, LSN range, compressed frames,
+    /// largest frame, and how it ends.
+    Info {
+        /// The log file.
+        file: PathBuf,
+    },
+    /// Check every frame, and say whether and where the log is damaged.
+    ///
+    /// Reads only and takes no lock, so it works on a log that another
+    /// process has open. Exit code: 0 clean, 1 torn tail, 2 corrupted,
+    /// 3 unreadable or not a rewal log.
+    Verify {
+        /// The log file.
+        file: PathBuf,
+    },
+    /// Print the events in LSN order.
+    ///
+    /// Streams: memory stays constant whatever the size of the log. Stops at
+    /// the first invalid frame, says so on standard error, and exits with
+    /// 1 (torn tail) or 2 (corruption).
+    Dump {
+        /// The log file.
+        file: PathBuf,
+        /// Start at the first event with this LSN or a larger one.
+        #[arg(long, value_name = "LSN", default_value_t = 0)]
+        from: u64,
+        /// Print at most this many events.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+        #[command(flatten)]
+        shape: Shape,
+    },
+    /// Append lines read from standard input, one event per line, then flush
+    /// and sync, and print the LSNs written.
+    ///
+    /// A line ends at "\n" (a "\r" before it is dropped too); for payloads
+    /// holding those bytes, use --payload hex or base64. The file is created
+    /// if missing; a torn tail is cut first; a corrupted log is refused.
+    Append {
+        /// The log file.
+        file: PathBuf,
+        /// Meta (text) given to every event appended.
+        #[arg(long, value_name = "M")]
+        meta: Option<String>,
+        /// Group the lines into atomic batches of N events (one frame each;
+        /// the last batch may be smaller).
+        #[arg(long, value_name = "N", default_value_t = 1,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        batch: u32,
+        /// How each input line encodes its payload.
+        #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+        payload: Encoding,
+    },
+    /// Repair a damaged log: cut a torn tail, or (on request) cut at a
+    /// corruption, keeping the removed bytes in FILE.removed-OFFSET.
+    ///
+    /// Holds the log's exclusive lock while cutting, and syncs after.
+    Repair {
+        /// The log file.
+        file: PathBuf,
+        /// Say what would be done, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Cut at a corruption even though valid frames follow it (they are
+        /// lost from the log, and kept in FILE.removed-OFFSET).
+        #[arg(long)]
+        cut_at_corruption: bool,
+    },
+    /// Print the last events; with -f, keep printing events as they are
+    /// appended.
+    ///
+    /// -f is not available in the WASI build (wasm32-wasip1).
+    Tail {
+        /// The log file.
+        file: PathBuf,
+        /// How many events to print.
+        #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
+        lines: u64,
+        /// Follow the log: wait for new events and print them, until
+        /// interrupted.
+        #[arg(short, long)]
+        follow: bool,
+        /// How often -f looks for new events, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 200)]
+        interval_ms: u64,
+        #[command(flatten)]
+        shape: Shape,
+    },
+}
+
+/// How events are printed (`dump` and `tail`).
+#[derive(Debug, Clone, Copy, Args)]
+struct Shape {
+    /// text: LSN, meta and payload separated by tabs; jsonl: one JSON
+    /// object per event with lsn, meta, payload and frame_offset.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// How payloads and metas are shown. utf8 writes text: in the text
+    /// format quoted, with bytes other than printable ASCII escaped; in
+    /// JSON as strings (not valid UTF-8: replaced, and marked "utf8_lossy").
+    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+    payload: Encoding,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Help and version go to stdout with 0; a wrong command line
+            // gets its own code, since 1 to 3 mean something about the log.
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                failure::say(&failure.message);
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<u8, Failure> {
+    use commands::*;
+    match command {
+        Command::Demo { dir } => demo::run(&dir),
+        Command::Info { file } => info::run(&file),
+        Command::Verify { file } => verify::run(&file),
+        Command::Dump {
+            file,
+            from,
+            limit,
+            shape,
+        } => dump::run(&file, from, limit, shape.format, shape.payload),
+        Command::Append {
+            file,
+            meta,
+            batch,
+            payload,
+        } => append::run(&file, meta.as_deref(), batch, payload),
+        Command::Repair {
+            file,
+            dry_run,
+            cut_at_corruption,
+        } => repair::run(&file, dry_run, cut_at_corruption),
+        Command::Tail {
+            file,
+            lines,
+            follow,
+            interval_ms,
+            shape,
+        } => tail::run(
+            &file,
+            lines,
+            follow.then_some(std::time::Duration::from_millis(interval_ms)),
+            shape.format,
+            shape.payload,
+        ),
+    }
+}
