@@ -13,7 +13,7 @@ step "rustfmt"
 cargo fmt --all -- --check
 
 step "clippy (all targets, warnings are errors)"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 step "the engine builds, lint-clean, for every target it supports"
 targets="wasm32-wasip1 wasm32-unknown-unknown x86_64-pc-windows-gnu aarch64-unknown-linux-gnu"
