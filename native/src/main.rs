@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 /// Look inside, check, dump, append to and repair rewal write-ahead logs.
 #[derive(Debug, Parser)]
-#[command(name = "rewal", version, about, after_help = EXIT_CODES)]
+#[command(name = "rewal", bin_name = "rewal", version, about, after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

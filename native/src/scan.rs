@@ -81,6 +81,20 @@ pub fn lsn_range(scan: &LogScan) -> String {
     }
 }
 
+/// What the valid frames hold: `5 frames, 5 events, LSNs 1 to 5`, or
+/// `no frames`.
+pub fn contents(scan: &LogScan) -> String {
+    if scan.frames == 0 {
+        return "no frames".into();
+    }
+    format!(
+        "{}, {}, {}",
+        count(scan.frames, "frame", "frames"),
+        count(scan.events, "event", "events"),
+        lsn_range(scan)
+    )
+}
+
 /// `1 frame` / `5 frames`.
 pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

@@ -27,12 +27,16 @@ pub fn run(path: &Path) -> Result<u8, Failure> {
     );
     line(
         "frames:",
-        format!(
-            "{}, {} compressed, the largest {}",
-            found.frames,
-            found.compressed_frames,
-            count(u64::from(found.largest_frame), "byte", "bytes")
-        ),
+        if found.frames == 0 {
+            "0".into()
+        } else {
+            format!(
+                "{}, {} compressed, the largest {}",
+                found.frames,
+                found.compressed_frames,
+                count(u64::from(found.largest_frame), "byte", "bytes")
+            )
+        },
     );
     line("events:", found.events.to_string());
     line(

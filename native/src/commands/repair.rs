@@ -51,11 +51,10 @@ pub fn run(path: &Path, dry_run: bool, cut_at_corruption: bool) -> Result<u8, Fa
                 cut(path, storage, offset)?;
             }
             format!(
-                "{}: {would} the torn tail at offset {offset}: {} removed; {} remain ({})\n",
+                "{}: {would} the torn tail at offset {offset}: {} removed; {}\n",
                 path.display(),
                 count(found.file_len - offset, "byte", "bytes"),
-                count(found.events, "event", "events"),
-                scan::lsn_range(&found)
+                remaining(&found)
             )
         }
         LogEnd::Corrupted { offset, .. } if !cut_at_corruption => {
@@ -68,18 +67,30 @@ pub fn run(path: &Path, dry_run: bool, cut_at_corruption: bool) -> Result<u8, Fa
                 cut(path, storage, offset)?;
             }
             format!(
-                "{}: {would} at the corruption at offset {offset}: {} removed (the corruption and every frame after it), {} in {}; {} remain ({})\n",
+                "{}: {would} at the corruption at offset {offset}: {} removed (the corruption and every frame after it), {} in {}; {}\n",
                 path.display(),
                 count(found.file_len - offset, "byte", "bytes"),
                 if dry_run { "to be kept" } else { "kept" },
                 kept.display(),
-                count(found.events, "event", "events"),
-                scan::lsn_range(&found)
+                remaining(&found)
             )
         }
     };
     output::print(&message)?;
     Ok(exit::OK)
+}
+
+/// What the log holds after the cut.
+fn remaining(found: &LogScan) -> String {
+    if found.frames == 0 {
+        "nothing remains (an empty log)".into()
+    } else {
+        format!(
+            "{} remain ({})",
+            count(found.events, "event", "events"),
+            scan::lsn_range(found)
+        )
+    }
 }
 
 /// Why a corruption is not cut without `--cut-at-corruption`.
