@@ -4,6 +4,7 @@
 use crate::diagnose;
 use crate::failure::{existing_file, exit, Failure};
 use crate::progress::Progress;
+use crate::unmapped::Unmapped;
 use rewal::inspect::{self, FrameInfo, LogEnd, LogScan};
 use std::path::Path;
 
@@ -22,7 +23,8 @@ pub fn scan_visiting(
     existing_file(path)?;
     let len = std::fs::metadata(path).map_or(0, |meta| meta.len());
     let mut progress = Progress::new(label, len);
-    let scan = inspect::scan_file(path, |frame| {
+    let storage = Unmapped::open(path).map_err(|error| Failure::unreadable(path, &error))?;
+    let scan = inspect::scan_storage(storage, |frame| {
         progress.at(frame.offset);
         visit(frame);
     })

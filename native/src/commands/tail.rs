@@ -80,7 +80,8 @@ fn read_from(
     out: &mut EventWriter,
     printed: &mut Printed,
 ) -> Result<Option<rewal::Error>, Failure> {
-    let mut iter = rewal::inspect::read_file(path, from, None)
+    let mut iter = crate::unmapped::Unmapped::open(path)
+        .and_then(|storage| rewal::inspect::read_storage(storage, from, None))
         .map_err(|error| Failure::unreadable(path, &error))?;
     let mut progress = Progress::new("reading", 0);
     stream::pump(&mut iter, out, None, &mut progress, printed)
