@@ -9,6 +9,14 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "setup: rustup targets and wasmtime (the PyPI package)"
+targets="wasm32-wasip1 wasm32-unknown-unknown x86_64-pc-windows-gnu aarch64-unknown-linux-gnu"
+# shellcheck disable=SC2086
+rustup target add $targets >/dev/null
+python3 -c "import wasmtime" 2>/dev/null || python3 -m pip install --quiet wasmtime
+# Tests that need wasmtime or a wasm target fail, rather than skip, without them.
+export REWAL_REQUIRE_WASI=1
+
 step "rustfmt"
 cargo fmt --all -- --check
 
@@ -16,22 +24,16 @@ step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 step "the engine builds, lint-clean, for every target it supports"
-targets="wasm32-wasip1 wasm32-unknown-unknown x86_64-pc-windows-gnu aarch64-unknown-linux-gnu"
-# shellcheck disable=SC2086
-rustup target add $targets >/dev/null
 for target in $targets; do
     echo "    $target"
     cargo clippy --target "$target" -- -D warnings
 done
 
-step "native test suite (threaded pipeline, mmap, hardware CRC)"
+step "native test suites: the engine (threaded pipeline, mmap, hardware CRC), the platform, and the CLI (natively and its WASI build under wasmtime)"
 cargo test --workspace
 
 step "the same suite on the inline pipeline that wasm32 uses"
 RUSTFLAGS="--cfg rewal_inline" cargo test --target-dir target/inline
-
-step "wasmtime for the wasm32-wasip1 runs (the PyPI package)"
-python3 -c "import wasmtime" 2>/dev/null || python3 -m pip install --quiet wasmtime
 
 step "the engine's test suite on wasm32-wasip1, under wasmtime"
 cargo test --target wasm32-wasip1
