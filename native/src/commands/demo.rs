@@ -16,6 +16,14 @@ const ORDERS: u32 = 1_000;
 /// Runs the demo in `dir`.
 pub fn run(dir: &Path) -> Result<u8, Failure> {
     let path = dir.join("demo.wal");
+    // A demo run into a new directory should just work.
+    std::fs::create_dir_all(dir).map_err(|error| {
+        Failure::at(
+            exit::FAILED,
+            dir,
+            format_args!("cannot create the directory: {error}"),
+        )
+    })?;
     let fail = |error: rewal::Error| Failure::at(exit::FAILED, &path, describe(&error));
     let started = Instant::now();
     let wal = Wal::open(&path)
