@@ -1,0 +1,83 @@
+//! The native library writing logs for the browser tests (`www/tests/`):
+//! built for the host, it writes real files through `FileStorage` and the
+//! writer thread, so the tests can compare what the page writes with what
+//! native rewal writes, and open large logs without committing them.
+//!
+//! ```text
+//! native_writer compose OUT      events on stdin: a first line `single` or
+//!                                `batch`, then one event a line as
+//!                                `<payload hex> <meta hex, or ->`
+//! native_writer big OUT EVENTS   a synthetic log of EVENTS single events
+//!                                (JSON payloads, meta `type:…`), ~100 bytes
+//!                                an event on disk
+//! ```
+
+use rewal::{Batch, Result, Wal};
+use std::io::BufRead;
+use std::time::Duration;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["compose", out] => compose(out),
+        ["big", out, events] => big(out, events.parse().expect("EVENTS is a number")),
+        _ => {
+            eprintln!("usage: native_writer compose OUT | native_writer big OUT EVENTS");
+            std::process::exit(64);
+        }
+    }
+}
+
+/// A fresh log at `out` (an existing file is replaced).
+fn fresh(out: &str) -> Result<Wal> {
+    let _ = std::fs::remove_file(out);
+    Wal::open(out).build()
+}
+
+fn compose(out: &str) -> Result<()> {
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines().map(|line| line.expect("stdin"));
+    let as_batch = match lines.next().as_deref() {
+        Some("batch") => true,
+        Some("single") => false,
+        other => panic!("the first line is `single` or `batch`, not {other:?}"),
+    };
+    let wal = fresh(out)?;
+    let mut batch = Batch::new();
+    for line in lines.filter(|line| !line.is_empty()) {
+        let (payload, meta) = line.split_once(' ').expect("`<payload hex> <meta hex>`");
+        let payload = unhex(payload);
+        let meta = if meta == "-" { Vec::new() } else { unhex(meta) };
+        match (as_batch, meta.is_empty()) {
+            (true, _) => batch.add_with_meta(&payload, &meta),
+            (false, true) => drop(wal.append(&payload)?),
+            (false, false) => drop(wal.append_with_meta(&payload, &meta)?),
+        }
+    }
+    if !batch.is_empty() {
+        wal.append_batch(&batch)?;
+    }
+    wal.shutdown(Duration::from_secs(30))
+}
+
+fn big(out: &str, events: u64) -> Result<()> {
+    const KINDS: [&str; 4] = ["type:order", "type:payment", "type:refund", "type:audit"];
+    let wal = fresh(out)?;
+    for i in 0..events {
+        let kind = KINDS[(i % 4) as usize];
+        let payload = format!(
+            "{{\"id\":{i},\"amount\":{},\"currency\":\"EUR\",\"note\":\"n{:06}\"}}",
+            (i * 37) % 100_000,
+            i % 1_000_000
+        );
+        wal.append_with_meta(payload, kind)?;
+    }
+    wal.shutdown(Duration::from_secs(60))
+}
+
+fn unhex(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect()
+}

@@ -1,0 +1,350 @@
+//! The JavaScript API (wasm-bindgen): the classes `WalLog` (look inside a
+//! log), `WalWriter` and `WalBatch` (write one), and the plain records they
+//! hand out. Everything here is a thin shell over [`crate::view`] and
+//! [`crate::writer`], which hold the logic and are tested natively; engine
+//! errors become JavaScript `Error`s carrying the engine's message.
+//!
+//! Numbers: LSNs are `bigint` (they are u64 and may pass 2^53); offsets,
+//! sizes, counts and ordinals are `number` (exact, since a log in a 4 GiB
+//! wasm memory is far below 2^53 bytes).
+
+use crate::view::{FrameEntry, LogView};
+use crate::writer::LogWriter;
+use rewal::inspect::LogEnd;
+use rewal::Batch;
+use wasm_bindgen::prelude::*;
+
+/// What a log holds and how it ends.
+#[wasm_bindgen(getter_with_clone)]
+pub struct Summary {
+    /// Size of the log in bytes.
+    pub bytes: f64,
+    /// Bytes from the start covered by valid frames.
+    #[wasm_bindgen(js_name = validBytes)]
+    pub valid_bytes: f64,
+    /// Number of valid frames.
+    pub frames: f64,
+    /// Number of events in them.
+    pub events: f64,
+    /// Frames whose records region is compressed.
+    #[wasm_bindgen(js_name = compressedFrames)]
+    pub compressed_frames: f64,
+    /// The largest valid frame, in bytes.
+    #[wasm_bindgen(js_name = largestFrame)]
+    pub largest_frame: f64,
+    /// LSN of the first event (0n when there is none).
+    #[wasm_bindgen(js_name = firstLsn)]
+    pub first_lsn: u64,
+    /// Largest LSN (0n when there is none).
+    #[wasm_bindgen(js_name = lastLsn)]
+    pub last_lsn: u64,
+    /// How the log ends: `clean`, `torn-tail`, `corrupted` or `not-a-log`.
+    pub end: String,
+    /// Where the invalid bytes begin (torn tail or corruption).
+    #[wasm_bindgen(js_name = endOffset)]
+    pub end_offset: Option<f64>,
+    /// Where the next valid frame after a corruption begins, if one was
+    /// found.
+    #[wasm_bindgen(js_name = nextValid)]
+    pub next_valid: Option<f64>,
+    /// How the log ends, in the native CLI's words (`rewal info`'s "ends:").
+    pub ending: String,
+    /// The one-line verdict `rewal verify` prints (without the file name).
+    pub verdict: String,
+}
+
+/// The verify report: what `rewal verify` says of the log, and its exit
+/// code.
+#[wasm_bindgen(getter_with_clone)]
+pub struct VerifyReport {
+    /// True for a clean log.
+    pub ok: bool,
+    /// `rewal verify`'s exit code: 0 clean, 1 torn tail, 2 corrupted, 3 not
+    /// a log.
+    #[wasm_bindgen(js_name = exitCode)]
+    pub exit_code: u8,
+    /// How the log ends: `clean`, `torn-tail`, `corrupted` or `not-a-log`.
+    pub end: String,
+    /// Where the invalid bytes begin (torn tail or corruption).
+    #[wasm_bindgen(js_name = endOffset)]
+    pub end_offset: Option<f64>,
+    /// Where the next valid frame after a corruption begins.
+    #[wasm_bindgen(js_name = nextValid)]
+    pub next_valid: Option<f64>,
+    /// Bytes from the start covered by valid frames.
+    #[wasm_bindgen(js_name = validBytes)]
+    pub valid_bytes: f64,
+    /// The one-line verdict `rewal verify` prints (without the file name).
+    pub verdict: String,
+}
+
+/// One event.
+#[wasm_bindgen(getter_with_clone)]
+pub struct LogEvent {
+    /// Its LSN.
+    pub lsn: u64,
+    /// Its position among the log's events, from 0.
+    pub ordinal: f64,
+    /// File offset of the frame holding it.
+    #[wasm_bindgen(js_name = frameOffset)]
+    pub frame_offset: f64,
+    /// True when its frame is compressed: the viewer has no decompressor,
+    /// so payload is empty and meta undefined (the frame is still checked).
+    pub compressed: bool,
+    /// The payload bytes.
+    pub payload: Vec<u8>,
+    /// The meta bytes, or undefined when the event has none.
+    pub meta: Option<Vec<u8>>,
+}
+
+/// One entry of the frame list.
+#[wasm_bindgen(getter_with_clone)]
+pub struct LogFrame {
+    /// File offset of the frame.
+    pub offset: f64,
+    /// Its length in bytes, header and CRC included.
+    pub size: f64,
+    /// LSN of its first event.
+    #[wasm_bindgen(js_name = firstLsn)]
+    pub first_lsn: u64,
+    /// Number of events.
+    pub count: u32,
+    /// Flags (bit 0: compressed).
+    pub flags: u16,
+    /// True when the frame passes every check (CRC, bounds, records).
+    #[wasm_bindgen(js_name = crcOk)]
+    pub crc_ok: bool,
+    /// `ok`, `invalid` (where the valid frames end) or `after corruption`.
+    pub status: String,
+}
+
+/// A log opened for looking at: summary, pages of events, frames, verify.
+#[wasm_bindgen]
+pub struct WalLog {
+    view: LogView,
+}
+
+#[wasm_bindgen]
+impl WalLog {
+    /// Opens the log held in `bytes` (copied into wasm memory once). Every
+    /// frame is checked and a seek index built. Bytes that are not a log
+    /// open too: their summary says `not-a-log`.
+    pub fn open(bytes: Vec<u8>) -> Result<WalLog, JsError> {
+        Ok(WalLog {
+            view: LogView::open(bytes).map_err(js_error)?,
+        })
+    }
+
+    /// What the log holds and how it ends.
+    pub fn summary(&self) -> Summary {
+        let scan = self.view.scan();
+        let (end, end_offset, next_valid) = end_parts(scan.end);
+        Summary {
+            bytes: scan.file_len as f64,
+            valid_bytes: scan.valid_len as f64,
+            frames: scan.frames as f64,
+            events: scan.events as f64,
+            compressed_frames: scan.compressed_frames as f64,
+            largest_frame: f64::from(scan.largest_frame),
+            first_lsn: scan.first_lsn,
+            last_lsn: scan.last_lsn,
+            end,
+            end_offset,
+            next_valid,
+            ending: self.view.ending(),
+            verdict: self.view.verdict(),
+        }
+    }
+
+    /// What `rewal verify` would say, with its exit code.
+    pub fn verify(&self) -> VerifyReport {
+        let scan = self.view.scan();
+        let (end, end_offset, next_valid) = end_parts(scan.end);
+        VerifyReport {
+            ok: scan.end == LogEnd::Clean,
+            exit_code: match scan.end {
+                LogEnd::Clean => 0,
+                LogEnd::TornTail { .. } => 1,
+                LogEnd::Corrupted { .. } => 2,
+                LogEnd::NotALog => 3,
+            },
+            end,
+            end_offset,
+            next_valid,
+            valid_bytes: scan.valid_len as f64,
+            verdict: self.view.verdict(),
+        }
+    }
+
+    /// Up to `limit` events, from the first with an LSN at or above
+    /// `from_lsn`.
+    #[wasm_bindgen(js_name = eventsFrom)]
+    pub fn events_from(&self, from_lsn: u64, limit: u32) -> Vec<LogEvent> {
+        let first = self.view.ordinal_of_lsn(from_lsn);
+        self.events_at(first as f64, limit)
+    }
+
+    /// Up to `limit` events, from the `ordinal`-th (from 0) on: what a
+    /// table showing rows `ordinal..ordinal + limit` needs.
+    #[wasm_bindgen(js_name = eventsAt)]
+    pub fn events_at(&self, ordinal: f64, limit: u32) -> Vec<LogEvent> {
+        self.view
+            .rows_at(ordinal.max(0.0) as u64, limit as usize)
+            .into_iter()
+            .map(|row| LogEvent {
+                lsn: row.lsn,
+                ordinal: row.ordinal as f64,
+                frame_offset: row.frame_offset as f64,
+                compressed: row.compressed,
+                payload: row.payload.to_vec(),
+                meta: row.meta.map(<[u8]>::to_vec),
+            })
+            .collect()
+    }
+
+    /// The ordinal of the first event with an LSN at or above `lsn` (the
+    /// number of events when there is none): where "jump to LSN" lands.
+    #[wasm_bindgen(js_name = ordinalOf)]
+    pub fn ordinal_of(&self, lsn: u64) -> f64 {
+        self.view.ordinal_of_lsn(lsn) as f64
+    }
+
+    /// The ordinals of the events whose meta contains `needle` (UTF-8).
+    #[wasm_bindgen(js_name = filterMeta)]
+    pub fn filter_meta(&self, needle: &str) -> Vec<u32> {
+        self.view.filter_meta(needle.as_bytes())
+    }
+
+    /// The number of entries in the frame list.
+    #[wasm_bindgen(getter, js_name = frameCount)]
+    pub fn frame_count(&self) -> f64 {
+        self.view.frame_count() as f64
+    }
+
+    /// Up to `limit` entries of the frame list from the `start`-th: the
+    /// valid frames, then the invalid one and any valid frames after a
+    /// corruption.
+    pub fn frames(&self, start: f64, limit: u32) -> Vec<LogFrame> {
+        let start = start.max(0.0) as usize;
+        (start..start.saturating_add(limit as usize))
+            .map_while(|i| self.view.frame(i))
+            .map(log_frame)
+            .collect()
+    }
+}
+
+/// Events collected to be appended as one frame.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct WalBatch {
+    batch: Batch,
+}
+
+#[wasm_bindgen]
+impl WalBatch {
+    /// An empty batch.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> WalBatch {
+        WalBatch::default()
+    }
+
+    /// Adds an event without meta.
+    pub fn add(&mut self, payload: &[u8]) {
+        self.batch.add(payload);
+    }
+
+    /// Adds an event with meta (an empty meta means none).
+    #[wasm_bindgen(js_name = addWithMeta)]
+    pub fn add_with_meta(&mut self, payload: &[u8], meta: &[u8]) {
+        self.batch.add_with_meta(payload, meta);
+    }
+
+    /// The number of events in the batch.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> u32 {
+        self.batch.len() as u32
+    }
+}
+
+/// A log written in memory by the engine; its bytes are what the native
+/// library writes for the same appends.
+#[wasm_bindgen]
+pub struct WalWriter {
+    writer: LogWriter,
+}
+
+#[wasm_bindgen]
+impl WalWriter {
+    /// A new, empty log.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Result<WalWriter, JsError> {
+        Ok(WalWriter {
+            writer: LogWriter::new().map_err(js_error)?,
+        })
+    }
+
+    /// Appends one event; returns its LSN.
+    pub fn append(&self, payload: &[u8]) -> Result<u64, JsError> {
+        self.writer.append(payload, &[]).map_err(js_error)
+    }
+
+    /// Appends one event with meta (at most 65 535 bytes; empty means
+    /// none); returns its LSN.
+    #[wasm_bindgen(js_name = appendWithMeta)]
+    pub fn append_with_meta(&self, payload: &[u8], meta: &[u8]) -> Result<u64, JsError> {
+        self.writer.append(payload, meta).map_err(js_error)
+    }
+
+    /// Appends a batch as one frame; returns the batch's last LSN.
+    #[wasm_bindgen(js_name = appendBatch)]
+    pub fn append_batch(&self, batch: &WalBatch) -> Result<u64, JsError> {
+        self.writer.append_batch(&batch.batch).map_err(js_error)
+    }
+
+    /// The LSN of the last event appended (0n before the first).
+    #[wasm_bindgen(getter, js_name = lastLsn)]
+    pub fn last_lsn(&self) -> u64 {
+        self.writer.last_lsn()
+    }
+
+    /// The log's bytes so far.
+    pub fn bytes(&self) -> Result<Vec<u8>, JsError> {
+        self.writer.bytes().map_err(js_error)
+    }
+
+    /// Shuts the log down and returns its bytes; later appends throw.
+    pub fn finish(&self) -> Result<Vec<u8>, JsError> {
+        self.writer.finish().map_err(js_error)
+    }
+}
+
+/// The engine's error as a JavaScript `Error` with its message.
+fn js_error(error: rewal::Error) -> JsError {
+    JsError::new(&error.to_string())
+}
+
+/// A scan's end as (`kind`, offset, next valid frame).
+fn end_parts(end: LogEnd) -> (String, Option<f64>, Option<f64>) {
+    match end {
+        LogEnd::Clean => ("clean".into(), None, None),
+        LogEnd::TornTail { offset } => ("torn-tail".into(), Some(offset as f64), None),
+        LogEnd::Corrupted { offset, next_valid } => (
+            "corrupted".into(),
+            Some(offset as f64),
+            next_valid.map(|at| at as f64),
+        ),
+        LogEnd::NotALog => ("not-a-log".into(), None, None),
+    }
+}
+
+fn log_frame(frame: FrameEntry) -> LogFrame {
+    LogFrame {
+        offset: frame.offset as f64,
+        size: frame.size as f64,
+        first_lsn: frame.first_lsn,
+        count: frame.count,
+        flags: frame.flags,
+        crc_ok: frame.crc_ok,
+        status: frame.status.into(),
+    }
+}
