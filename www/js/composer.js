@@ -1,0 +1,125 @@
+// The composer: type events, let the rewal engine (wasm) write them into a
+// log in memory, download it, and open it in the viewer.
+
+import { fmt, showBytes } from "./format.js";
+import { guard } from "./errors.js";
+
+const encoder = new TextEncoder();
+
+export class Composer {
+  /**
+   * @param {object} wasm the module's exports (WalWriter, WalBatch)
+   * @param {(bytes: Uint8Array, name: string) => void} openBytes opens a log in the viewer
+   */
+  constructor(wasm, openBytes) {
+    this.wasm = wasm;
+    this.openBytes = openBytes;
+    this.events = [];
+    const $ = (id) => document.getElementById(id);
+    $("compose-form").addEventListener(
+      "submit",
+      guard((event) => {
+        event.preventDefault();
+        this.add($("compose-payload").value, $("compose-meta").value);
+        $("compose-payload").value = "";
+        $("compose-meta").value = "";
+        $("compose-payload").focus();
+      }, "Could not add the event"),
+    );
+    $("compose-build").addEventListener("click", guard(() => this.build(), "Could not build the log"));
+    $("compose-clear").addEventListener(
+      "click",
+      guard(() => {
+        this.events = [];
+        this.draw();
+        this.note("");
+      }),
+    );
+  }
+
+  /** Adds an event (meta "" means none). */
+  add(payload, meta) {
+    const event = { payload: encoder.encode(payload), meta: encoder.encode(meta) };
+    if (event.meta.length > 65535) {
+      this.note(`Meta is at most 65,535 bytes; this one has ${fmt(event.meta.length)}.`, true);
+      return;
+    }
+    this.events.push(event);
+    this.draw();
+    this.note(`${this.events.length} event${this.events.length === 1 ? "" : "s"}`);
+  }
+
+  draw() {
+    const list = document.getElementById("compose-list");
+    list.replaceChildren();
+    this.events.forEach((event, i) => {
+      const item = document.createElement("li");
+      item.textContent = showBytes(event.payload, 200) || "(empty payload)";
+      if (event.meta.length > 0) {
+        const meta = document.createElement("span");
+        meta.className = "meta";
+        meta.textContent = "meta: " + showBytes(event.meta, 100);
+        item.append(meta);
+      }
+      const remove = document.createElement("button");
+      remove.className = "button";
+      remove.type = "button";
+      remove.textContent = "remove";
+      remove.addEventListener(
+        "click",
+        guard(() => {
+          this.events.splice(i, 1);
+          this.draw();
+        }),
+      );
+      item.append(remove);
+      list.append(item);
+    });
+  }
+
+  /** Writes the events with the engine, downloads the log and opens it. */
+  build() {
+    if (this.events.length === 0) {
+      this.note("Add at least one event first.", true);
+      return;
+    }
+    const { WalWriter, WalBatch } = this.wasm;
+    const writer = new WalWriter();
+    let bytes;
+    try {
+      if (document.getElementById("compose-batch").checked) {
+        const batch = new WalBatch();
+        for (const event of this.events) batch.addWithMeta(event.payload, event.meta);
+        writer.appendBatch(batch);
+        batch.free();
+      } else {
+        for (const event of this.events) writer.appendWithMeta(event.payload, event.meta);
+      }
+      bytes = writer.finish();
+    } finally {
+      writer.free();
+    }
+    download(bytes, "composed.wal");
+    this.note(`Built composed.wal: ${fmt(bytes.length)} bytes, ${this.events.length} events.`);
+    this.openBytes(bytes, "composed.wal");
+  }
+
+  note(text, error = false) {
+    const note = document.getElementById("compose-note");
+    note.textContent = text;
+    note.classList.toggle("error", error);
+  }
+}
+
+/** Offers `bytes` as a file download named `name`. */
+function download(bytes, name) {
+  const url = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Revoke later: the download has to start reading the blob first.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
