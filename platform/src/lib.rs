@@ -48,6 +48,8 @@ mod crc_x86_64;
 // The browser has no files to claim.
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 mod registry;
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+mod std_file;
 
 // The table: one file backend per target.
 cfg_if::cfg_if! {

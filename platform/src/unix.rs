@@ -1,6 +1,7 @@
 //! Linux, macOS and the other Unixes: std files, `flock` through std, `mmap`.
 
-use crate::registry::{self, Claim};
+use crate::registry::Claim;
+use crate::std_file::{self, OsLock};
 use crate::Access;
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
@@ -21,31 +22,11 @@ pub struct File {
 impl File {
     /// Opens `path`; see [`crate::Access`].
     pub fn open(path: &Path, access: Access) -> io::Result<File> {
-        match access {
-            Access::ReadOnly => Ok(File {
-                file: std::fs::OpenOptions::new().read(true).open(path)?,
-                _claim: None,
-            }),
-            Access::Exclusive => {
-                let file = std::fs::OpenOptions::new()
-                    .read(true)
-                    .append(true)
-                    .create(true)
-                    .open(path)?;
-                let claim = registry::claim(path)?;
-                match file.try_lock() {
-                    Ok(()) => Ok(File {
-                        file,
-                        _claim: Some(claim),
-                    }),
-                    Err(std::fs::TryLockError::WouldBlock) => Err(io::Error::new(
-                        io::ErrorKind::WouldBlock,
-                        "the file is locked by another process",
-                    )),
-                    Err(std::fs::TryLockError::Error(error)) => Err(error),
-                }
-            }
-        }
+        let (file, claim) = std_file::open(path, access, OsLock::Take)?;
+        Ok(File {
+            file,
+            _claim: claim,
+        })
     }
 
     /// Reads at `offset`; short only at the end of the file.

@@ -7,7 +7,8 @@
 //! There are no memory maps: `map` returns `None` and the engine reads
 //! through its bounded read buffer.
 
-use crate::registry::{self, Claim};
+use crate::registry::Claim;
+use crate::std_file::{self, OsLock};
 use crate::Access;
 use std::io::{self, Write};
 use std::os::fd::AsRawFd;
@@ -25,24 +26,11 @@ pub struct File {
 impl File {
     /// Opens `path`; see [`crate::Access`].
     pub fn open(path: &Path, access: Access) -> io::Result<File> {
-        match access {
-            Access::ReadOnly => Ok(File {
-                file: std::fs::OpenOptions::new().read(true).open(path)?,
-                _claim: None,
-            }),
-            Access::Exclusive => {
-                let file = std::fs::OpenOptions::new()
-                    .read(true)
-                    .append(true)
-                    .create(true)
-                    .open(path)?;
-                let claim = registry::claim(path)?;
-                Ok(File {
-                    file,
-                    _claim: Some(claim),
-                })
-            }
-        }
+        let (file, claim) = std_file::open(path, access, OsLock::None)?;
+        Ok(File {
+            file,
+            _claim: claim,
+        })
     }
 
     /// Reads at `offset` with `fd_pread`; short only at the end of the file.

@@ -96,6 +96,19 @@ impl Committer {
         Ok(())
     }
 
+    /// Writes `frames` (then empties it) and syncs if `sync` asks or the
+    /// mode says so; returns whether it synced.
+    pub(crate) fn commit(&mut self, frames: &mut Vec<u8>, sync: bool) -> Result<bool> {
+        let written = self.write(frames);
+        frames.clear();
+        written?;
+        if sync || self.sync_due() {
+            self.sync()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
     /// True when there is written data the sync mode wants durable now.
     pub(crate) fn sync_due(&self) -> bool {
         self.unsynced > 0

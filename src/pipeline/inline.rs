@@ -32,30 +32,10 @@ impl Inner {
     /// Writes what is buffered, then syncs if asked or if the mode says so.
     fn commit(&mut self, sync: bool) -> Result<()> {
         self.queue.check_alive()?;
-        let mark = self.queue.last_assigned();
-        std::mem::swap(&mut self.queue.pending, &mut self.spare);
-        self.queue.frames = 0;
-        self.queue.events = 0;
-        let mut result = self.committer.write(&mut self.spare);
-        self.spare.clear();
-        let mut synced = false;
-        if result.is_ok() && (sync || self.committer.sync_due()) {
-            result = self.committer.sync();
-            synced = result.is_ok();
-        }
-        match result {
-            Ok(()) => {
-                self.queue.written = mark;
-                if synced {
-                    self.queue.synced = mark;
-                }
-                Ok(())
-            }
-            Err(error) => {
-                self.queue.failed = Some(error.clone());
-                Err(error)
-            }
-        }
+        let mark = self.queue.take(&mut self.spare);
+        let outcome = self.committer.commit(&mut self.spare, sync);
+        self.queue.settle(mark, &outcome);
+        outcome.map(drop)
     }
 }
 
@@ -134,10 +114,7 @@ impl Pipeline {
     /// Discards what is buffered (counted as drops) and closes.
     pub(crate) fn close(&self) -> Result<()> {
         let mut inner = self.lock();
-        let discarded = inner.queue.events;
-        inner.queue.pending.clear();
-        inner.queue.frames = 0;
-        inner.queue.events = 0;
+        let discarded = inner.queue.discard();
         if discarded > 0 {
             Counters::add(&self.shared.counters.drops, discarded);
             self.shared

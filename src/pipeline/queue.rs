@@ -116,6 +116,43 @@ impl Queue {
 
     // Only the threaded pipeline uses this.
     #[cfg_attr(any(rewal_inline, target_family = "wasm"), allow(dead_code))]
+    /// Moves the pending frames into `into` (empty), emptying the queue.
+    /// Returns the mark: every LSN up to it is now in `into`, written
+    /// before, or dropped.
+    pub(crate) fn take(&mut self, into: &mut Vec<u8>) -> Lsn {
+        std::mem::swap(&mut self.pending, into);
+        self.frames = 0;
+        self.events = 0;
+        self.last_assigned()
+    }
+
+    /// Throws the pending frames away; returns how many events they held.
+    pub(crate) fn discard(&mut self) -> u64 {
+        let events = self.events;
+        self.pending.clear();
+        self.frames = 0;
+        self.events = 0;
+        events
+    }
+
+    /// Records how writing everything up to `mark` went: `Ok(synced)`, or
+    /// the error that fails the log (nothing queued after a failed write
+    /// can be trusted to land where it should, so the queue is dropped).
+    pub(crate) fn settle(&mut self, mark: Lsn, outcome: &Result<bool>) {
+        match outcome {
+            Ok(synced) => {
+                self.written = mark;
+                if *synced {
+                    self.synced = mark;
+                }
+            }
+            Err(error) => {
+                self.failed = Some(error.clone());
+                self.discard();
+            }
+        }
+    }
+
     /// Takes `count` LSNs; fails once the LSN space is used up.
     pub(crate) fn take_lsns(&mut self, count: u64) -> Result<Lsn> {
         let first = self.next_lsn;

@@ -226,10 +226,7 @@ impl Pipeline {
     pub(crate) fn close(&self) -> Result<()> {
         let core = &*self.core;
         let mut guard = core.lock();
-        let discarded = guard.queue.events;
-        guard.queue.pending.clear();
-        guard.queue.frames = 0;
-        guard.queue.events = 0;
+        let discarded = guard.queue.discard();
         guard.queue.intake = Intake::Closed;
         guard.stop = Stop::Now;
         core.nudge(&mut guard);
@@ -292,42 +289,18 @@ fn run_writer(core: &Core, mut committer: Committer) {
         }
 
         // Take everything queued (group commit), and free the queue at once.
-        std::mem::swap(&mut guard.queue.pending, &mut spare);
-        guard.queue.frames = 0;
-        guard.queue.events = 0;
+        let mark = guard.queue.take(&mut spare);
         core.shared.counters.queue_len.store(0, Relaxed);
-        let mark = guard.queue.last_assigned();
         let want_sync = guard.sync_wanted > guard.queue.synced || guard.stop == Stop::Drain;
         if guard.waiters > 0 {
             core.progress.notify_all();
         }
         drop(guard);
 
-        let mut result = committer.write(&mut spare);
-        spare.clear();
-        let mut synced = false;
-        if result.is_ok() && (want_sync || committer.sync_due()) {
-            result = committer.sync();
-            synced = result.is_ok();
-        }
-
+        let outcome = committer.commit(&mut spare, want_sync);
         guard = core.lock();
-        match result {
-            Ok(()) => {
-                guard.queue.written = mark;
-                if synced {
-                    guard.queue.synced = mark;
-                }
-            }
-            Err(error) => {
-                // Nothing after a failed write can be trusted to land where
-                // it should: fail the log, and drop what is still queued.
-                guard.queue.failed = Some(error);
-                guard.queue.pending.clear();
-                guard.queue.frames = 0;
-                guard.queue.events = 0;
-            }
-        }
+        guard.queue.settle(mark, &outcome);
+        let synced = matches!(outcome, Ok(true));
         if guard.waiters > 0 {
             core.progress.notify_all();
         }
