@@ -72,7 +72,7 @@ export class EventsView {
 
   /** The number of rows shown (all events, or those the filter keeps). */
   rows() {
-    return this.filtered ? this.filtered.length : this.list.count;
+    return this.filtered ? this.filtered.length : this.total;
   }
 
   /** The ordinal of the event on row `index`. */

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The browser suite, from nothing: builds the wasm into www/pkg/
+# (build.sh), installs playwright-core at the version package-lock.json
+# pins (npm ci), installs Debian's Chromium if it is missing, and runs
+# www/tests/ with node's test runner (one file at a time: the speed figures
+# are measured with the machine otherwise idle).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+./build.sh
+
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+    echo "www/test.sh: installing Debian's chromium (no $chromium)"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "www/test.sh: need root for apt-get, or set CHROMIUM to a Chromium binary" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+node --test --test-concurrency=1 tests/

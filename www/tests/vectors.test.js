@@ -1,0 +1,155 @@
+// The golden vectors (tests/vectors/) opened in the viewer: the summary,
+// every event's LSN, payload and meta against the `.events` sidecars, the
+// banners of the torn and corrupted logs with their offsets and the native
+// `rewal verify` wording, and the frame list.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { start, openFile, sidecar, VECTORS, ROOT } from "./harness.js";
+
+let browser;
+let page;
+before(async () => {
+  browser = await start();
+  page = await browser.newPage();
+});
+after(async () => {
+  assert.deepEqual(page.errors, [], "no console errors on the vector pages");
+  await browser.close();
+});
+
+/** The summary panel as { field: text }. */
+async function summary() {
+  return page.$$eval("#summary dd", (dds) => Object.fromEntries(dds.map((dd) => [dd.dataset.field, dd.textContent])));
+}
+
+/** The event rows in view as [{ lsn, frame, size, meta, payload }]. */
+async function rows() {
+  return page.$$eval("#events .vrow:not([hidden])", (rs) =>
+    rs
+      .map((r) => [...r.children].map((c) => c.textContent))
+      .map(([lsn, frame, size, meta, payload]) => ({ lsn, frame, size, meta, payload })),
+  );
+}
+
+/** What `rewal verify` prints for a vector (native/tests/expected), without "NAME: ". */
+async function cliVerify(name) {
+  const text = await readFile(path.join(ROOT, "native", "tests", "expected", `${name}.txt`), "utf8");
+  const command = `$ rewal verify ${name}.wal\n`;
+  const line = text.slice(text.indexOf(command) + command.length).split("\n")[0];
+  return line.slice(`${name}.wal: `.length);
+}
+
+const printable = (bytes) => bytes.every((b) => b >= 0x20 && b < 0x7f && b !== 0x5c);
+
+for (const name of ["plain", "meta", "compressed", "torn", "corrupt"]) {
+  test(`${name}.wal: summary, verdict and every event as its sidecar says`, async () => {
+    const expected = await sidecar(name);
+    await openFile(page, path.join(VECTORS, `${name}.wal`));
+    const bytes = await readFile(path.join(VECTORS, `${name}.wal`));
+    const s = await summary();
+    assert.match(s.size, new RegExp(`^${bytes.length} bytes`));
+    assert.equal(s.events, String(expected.events.length));
+    const lsns = expected.events.map((e) => e.lsn);
+    assert.equal(s.LSNs, `${lsns[0]} to ${lsns.at(-1)}`);
+    const end = expected.end
+      .replace(/^torn-tail at/, "torn tail at offset")
+      .replace(/^corrupted at (\d+), next valid frame at/, "corrupted at offset $1, next valid frame at");
+    assert.equal(s.ends, end);
+    assert.equal(await page.textContent("#verdict"), await cliVerify(name));
+
+    const shown = await rows();
+    assert.deepEqual(shown.map((r) => r.lsn), lsns);
+    for (const [i, event] of expected.events.entries()) {
+      const row = shown[i];
+      if (name === "compressed") {
+        // No decompressor, as in the native CLI: LSN and frame only.
+        assert.equal(row.payload, "(compressed frame: no decompressor)");
+        continue;
+      }
+      if (printable(event.payload)) assert.equal(row.payload, event.payload.toString("latin1"));
+      if (event.meta === null) assert.equal(row.meta, "—");
+      else if (printable(event.meta)) assert.equal(row.meta, event.meta.toString("latin1"));
+      // The detail panel: every byte, through the hex view.
+      await page.locator("#events .vrow").nth(i).click();
+      await page.waitForSelector(`#detail[data-lsn="${event.lsn}"]`);
+      const hex = await page.getAttribute('#detail [data-part="payload-hex"]', "data-hex");
+      assert.equal(hex, event.payload.toString("hex"), `${name} LSN ${event.lsn} payload`);
+      if (event.meta === null) {
+        assert.equal(await page.locator("#detail .meta-none").count(), 1);
+      } else {
+        const metaHex = await page.getAttribute('#detail [data-part="meta-hex"]', "data-hex");
+        assert.equal(metaHex, event.meta.toString("hex"), `${name} LSN ${event.lsn} meta`);
+      }
+    }
+  });
+}
+
+test("a JSON payload is pretty-printed; a non-UTF-8 one is escaped, byte for byte", async () => {
+  await openFile(page, path.join(VECTORS, "meta.wal"));
+  await page.locator("#events .vrow").nth(3).click();
+  assert.equal(await page.textContent('#detail [data-part="payload-text"]'), '\\x00\\xff\\x80\\x7f\\n\\t\\\\"\\xc3(');
+  assert.equal(await page.locator('#detail [data-part="payload-json"]').count(), 0);
+  await page.locator("#events .vrow").nth(6).click();
+  assert.equal(await page.textContent('#detail [data-part="meta-text"]'), "tag:café");
+
+  // A payload that is JSON, written by the composer path's engine.
+  await page.evaluate(async () => {
+    const wasm = await import("./pkg/rewal_wasm.js");
+    const writer = new wasm.WalWriter();
+    writer.append(new TextEncoder().encode('{"id":7,"tags":["a","b"]}'));
+    window.__json = writer.finish();
+  });
+  const bytes = Buffer.from(await page.evaluate(() => Array.from(window.__json)));
+  await openFile(page, { name: "json.wal", mimeType: "application/octet-stream", buffer: bytes });
+  await page.locator("#events .vrow").first().click();
+  assert.equal(
+    await page.textContent('#detail [data-part="payload-json"]'),
+    JSON.stringify({ id: 7, tags: ["a", "b"] }, null, 2),
+  );
+});
+
+test("torn.wal: a warning banner names the offset and says what rewal verify says", async () => {
+  await openFile(page, path.join(VECTORS, "torn.wal"));
+  assert.equal(await page.isVisible("#banner"), true);
+  assert.equal(await page.getAttribute("#banner", "data-kind"), "warn");
+  assert.equal(
+    await page.textContent("#banner-title"),
+    "Torn tail at offset 233: the last 17 bytes are an unfinished write",
+  );
+  const text = await page.textContent("#banner-text");
+  assert.ok(text.startsWith(`rewal verify: ${await cliVerify("torn")}.`), text);
+
+  await page.click('.tab[data-tab="frames"]');
+  const frames = await page.$$eval("#frames .vrow:not([hidden])", (rs) => rs.map((r) => r.children[0].textContent + " " + r.children[6].textContent));
+  assert.deepEqual(frames, ["0 ok", "45 ok", "86 ok", "136 ok", "192 ok", "233 invalid: the valid frames end here"]);
+  await page.click('.tab[data-tab="events"]');
+});
+
+test("corrupt.wal: an error banner names both offsets and says what rewal verify says", async () => {
+  await openFile(page, path.join(VECTORS, "corrupt.wal"));
+  assert.equal(await page.getAttribute("#banner", "data-kind"), "bad");
+  assert.equal(await page.textContent("#banner-title"), "Corrupted at offset 79, next valid frame at offset 127");
+  const text = await page.textContent("#banner-text");
+  assert.ok(text.startsWith(`rewal verify: ${await cliVerify("corrupt")}.`), text);
+  assert.match(text, /fails its CRC-32C check/);
+
+  await page.click('.tab[data-tab="frames"]');
+  const frames = await page.$$eval("#frames .vrow:not([hidden])", (rs) =>
+    rs.map((r) => [r.children[0].textContent, r.children[2].textContent, r.children[5].textContent, r.children[6].textContent]),
+  );
+  assert.deepEqual(frames.slice(0, 4), [
+    ["0", "1", "ok", "ok"],
+    ["39", "2", "ok", "ok"],
+    ["79", "3", "bad", "invalid: the valid frames end here"],
+    ["127", "4", "ok", "after corruption"],
+  ]);
+  await page.click('.tab[data-tab="events"]');
+});
+
+test("a clean log shows no banner", async () => {
+  await openFile(page, path.join(VECTORS, "plain.wal"));
+  assert.equal(await page.isVisible("#banner"), false);
+});
