@@ -41,6 +41,9 @@ cargo test --target wasm32-wasip1
 step "wasm programs run by a host: the sandboxed WASI plugin (killed, torn, restarted) and the engine on wasm32-unknown-unknown"
 cargo test --features wasm-host-tests --test wasi_plugin --test wasm_unknown
 
+step "the browser viewer: wasm build, then www/tests/ in headless Chromium (playwright-core)"
+www/test.sh
+
 step "benchmark smoke runs (small sizes; figures are not meaningful here)"
 REWAL_BENCH_QUICK=1 cargo bench --bench compare
 scripts/bench-wasi.sh --quick

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The browser suite, from nothing: builds the wasm into www/pkg/
-# (build.sh), installs playwright-core at the version package-lock.json
-# pins (npm ci), installs Debian's Chromium if it is missing, and runs
-# www/tests/ with node's test runner (one file at a time: the speed figures
-# are measured with the machine otherwise idle).
+# The browser suite, from nothing: lints rewal-wasm for wasm32, builds the
+# wasm into www/pkg/ (build.sh), installs playwright-core at the version
+# package-lock.json pins (npm ci), installs Debian's Chromium if it is
+# missing, and runs www/tests/ with node's test runner (one file at a time:
+# the speed figures are measured with the machine otherwise idle).
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# The bindings lint-clean for the browser target too (the workspace's
+# clippy run covers the host build).
+cargo clippy -p rewal-wasm --target wasm32-unknown-unknown -- -D warnings
 ./build.sh
 
 chromium=${CHROMIUM:-/usr/bin/chromium}
