@@ -10,7 +10,7 @@ export function renderSummary(name, s, openMs) {
   const lsns = s.frames > 0 ? `${s.firstLsn} to ${s.lastLsn}` : "none";
   const rows = [
     ["size", fmtBytes(s.bytes)],
-    ["valid", s.validBytes === s.bytes ? "every byte" : `${fmt(s.validBytes)} bytes, from offset 0`],
+    ["valid", s.validBytes === s.bytes ? "every byte" : `the first ${fmt(s.validBytes)} of ${fmt(s.bytes)} bytes`],
     ["frames", `${fmt(s.frames)}, ${fmt(s.compressedFrames)} compressed`],
     ["largest", s.frames > 0 ? fmtBytes(s.largestFrame) : "—"],
     ["events", fmt(s.events)],

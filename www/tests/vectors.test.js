@@ -34,12 +34,17 @@ async function rows() {
   );
 }
 
-/** What `rewal verify` prints for a vector (native/tests/expected), without "NAME: ". */
-async function cliVerify(name) {
+/** The transcript of `rewal verify NAME.wal` (native/tests/expected): its line, without "NAME: ", and exit code. */
+async function cliVerifyRun(name) {
   const text = await readFile(path.join(ROOT, "native", "tests", "expected", `${name}.txt`), "utf8");
   const command = `$ rewal verify ${name}.wal\n`;
-  const line = text.slice(text.indexOf(command) + command.length).split("\n")[0];
-  return line.slice(`${name}.wal: `.length);
+  const [line, exit] = text.slice(text.indexOf(command) + command.length).split("\n");
+  return { line: line.slice(`${name}.wal: `.length), exit: Number(exit.match(/^\[exit (\d+)\]$/)[1]) };
+}
+
+/** What `rewal verify` prints for a vector, without "NAME: ". */
+async function cliVerify(name) {
+  return (await cliVerifyRun(name)).line;
 }
 
 const printable = (bytes) => bytes.every((b) => b >= 0x20 && b < 0x7f && b !== 0x5c);
@@ -152,4 +157,40 @@ test("corrupt.wal: an error banner names both offsets and says what rewal verify
 test("a clean log shows no banner", async () => {
   await openFile(page, path.join(VECTORS, "plain.wal"));
   assert.equal(await page.isVisible("#banner"), false);
+});
+
+test("the JavaScript API's verify report: the CLI's verdict and exit code for every vector", async () => {
+  for (const name of ["plain", "meta", "compressed", "torn", "corrupt"]) {
+    const bytes = [...(await readFile(path.join(VECTORS, `${name}.wal`)))];
+    const report = await page.evaluate(async (data) => {
+      const wasm = await import("./pkg/rewal_wasm.js");
+      const log = wasm.WalLog.open(new Uint8Array(data));
+      const r = log.verify();
+      const out = { ok: r.ok, exitCode: r.exitCode, end: r.end, endOffset: r.endOffset, nextValid: r.nextValid, verdict: r.verdict };
+      r.free();
+      log.free();
+      return out;
+    }, bytes);
+    const cli = await cliVerifyRun(name);
+    assert.equal(report.verdict, cli.line, name);
+    assert.equal(report.exitCode, cli.exit, name);
+    assert.equal(report.ok, cli.exit === 0, name);
+  }
+});
+
+test("a file dropped on the page opens like a chosen one", async () => {
+  const bytes = [...(await readFile(path.join(VECTORS, "meta.wal")))];
+  await page.evaluate(() => delete document.body.dataset.opened);
+  const transfer = await page.evaluateHandle((data) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(data)], "dropped.wal"));
+    return dt;
+  }, bytes);
+  await page.dispatchEvent("body", "dragenter", { dataTransfer: transfer });
+  assert.equal(await page.isVisible("#drop-overlay"), true);
+  await page.dispatchEvent("body", "drop", { dataTransfer: transfer });
+  await page.waitForFunction(() => document.body.dataset.opened === "dropped.wal");
+  assert.equal(await page.isVisible("#drop-overlay"), false);
+  assert.equal(await page.textContent("#summary [data-field=events]"), "8");
+  assert.deepEqual((await rows()).map((r) => r.lsn), ["1", "2", "3", "4", "5", "6", "7", "8"]);
 });
