@@ -114,8 +114,6 @@ impl Queue {
         }
     }
 
-    // Only the threaded pipeline uses this.
-    #[cfg_attr(any(rewal_inline, target_family = "wasm"), allow(dead_code))]
     /// Moves the pending frames into `into` (empty), emptying the queue.
     /// Returns the mark: every LSN up to it is now in `into`, written
     /// before, or dropped.
@@ -153,6 +151,8 @@ impl Queue {
         }
     }
 
+    // Only the threaded pipeline uses this.
+    #[cfg_attr(any(rewal_inline, target_family = "wasm"), allow(dead_code))]
     /// Takes `count` LSNs; fails once the LSN space is used up.
     pub(crate) fn take_lsns(&mut self, count: u64) -> Result<Lsn> {
         let first = self.next_lsn;
