@@ -93,9 +93,12 @@ mod stats;
 mod storage;
 mod wal;
 
-/// Looking into a log without opening it for writing: every frame, and how
-/// the log ends.
+/// Looking into a log without opening it for writing: every frame, how the
+/// log ends, and what is wrong where it stops being valid.
 pub mod inspect {
+    pub use crate::read::diagnose::{
+        diagnose_bytes, diagnose_file, diagnose_storage, Problem, Verdict,
+    };
     pub use crate::read::scan::{
         read_file, read_storage, scan_bytes, scan_file, scan_storage, FrameInfo, LogEnd, LogScan,
     };

@@ -5,7 +5,6 @@
 //! exit codes, payload encodings, output, progress, diagnosis) beside it.
 
 mod commands;
-mod diagnose;
 mod failure;
 mod output;
 mod payload;

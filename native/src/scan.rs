@@ -1,11 +1,10 @@
 //! Scanning a log read-only (no lock: another process may have it open),
 //! and putting how it ends into words and an exit code.
 
-use crate::diagnose;
-use crate::failure::{existing_file, exit, Failure};
+use crate::failure::{describe, existing_file, exit, Failure};
 use crate::progress::Progress;
 use crate::unmapped::Unmapped;
-use rewal::inspect::{self, FrameInfo, LogEnd, LogScan};
+use rewal::inspect::{self, FrameInfo, LogEnd, LogScan, Problem, Verdict};
 use std::path::Path;
 
 /// Scans the log at `path`: every frame checked. A file that is not a log
@@ -31,11 +30,7 @@ pub fn scan_visiting(
     .map_err(|error| Failure::unreadable(path, &error))?;
     progress.finish();
     if scan.end == LogEnd::NotALog {
-        return Err(Failure::at(
-            exit::UNREADABLE,
-            path,
-            diagnose::not_a_log(path),
-        ));
+        return Err(Failure::at(exit::UNREADABLE, path, not_a_log(path)));
     }
     Ok(scan)
 }
@@ -53,25 +48,47 @@ pub fn code(end: LogEnd) -> u8 {
 /// How the log ends, in words: `clean`, `torn tail at offset 233: ...`,
 /// `corrupted at offset 79: ..., and a valid frame follows at offset 127`.
 pub fn ending(path: &Path, scan: &LogScan) -> String {
-    match scan.end {
-        LogEnd::Clean => "clean".into(),
-        LogEnd::TornTail { offset } => format!(
-            "torn tail at offset {offset}: {}",
-            diagnose::at(path, offset, scan.file_len)
-        ),
-        LogEnd::Corrupted { offset, next_valid } => {
-            let what = diagnose::at(path, offset, scan.file_len);
-            match next_valid {
-                Some(next) => format!(
-                    "corrupted at offset {offset}: {what}, and a valid frame follows at offset {next}"
+    verdict(path, scan).ending().to_string()
+}
+
+/// The engine's verdict on `scan` (what `verify` prints), with the bytes
+/// where the valid frames end diagnosed in this tool's words: a file that
+/// is not a log is "left untouched", and bytes that cannot be read again
+/// are described rather than failing the command.
+pub fn verdict<'a>(path: &Path, scan: &'a LogScan) -> Verdict<'a, String> {
+    let what = match scan.end {
+        LogEnd::Clean => None,
+        LogEnd::NotALog => Some(not_a_log(path)),
+        LogEnd::TornTail { offset } | LogEnd::Corrupted { offset, .. } => {
+            Some(match diagnose(path, offset, scan.file_len) {
+                Ok(problem) => problem.to_string(),
+                Err(error) => format!(
+                    "the bytes there could not be read again to say more ({})",
+                    describe(&error)
                 ),
-                None => format!(
-                    "corrupted at offset {offset}: {what}, and the rest is too costly to search for valid frames, so it counts as a corruption"
-                ),
-            }
+            })
         }
-        LogEnd::NotALog => diagnose::not_a_log(path),
+    };
+    Verdict::new(scan, what)
+}
+
+/// Describes how a file that is not a rewal log begins.
+pub fn not_a_log(path: &Path) -> String {
+    // No length to hold it to: the engine judges a storage by its own size
+    // when that is smaller, so this is the whole file.
+    match diagnose(path, 0, u64::MAX) {
+        Ok(problem @ Problem::NotALog { .. }) => format!("{problem} (left untouched)"),
+        // Unreadable now, or changed since the scan: say no more than it.
+        _ => "it is not a rewal log (left untouched)".into(),
     }
+}
+
+/// The engine's diagnosis of the first `len` bytes of `path` at `offset`,
+/// through the read buffer rather than a map (see `unmapped`): a frame
+/// claiming gigabytes is then checked a window at a time without making
+/// the process's resident memory grow by the frame's size.
+fn diagnose(path: &Path, offset: u64, len: u64) -> rewal::Result<Problem> {
+    inspect::diagnose_storage(Unmapped::open(path)?, offset, len)
 }
 
 /// `LSNs 1 to 5`, or `no events` for an empty log.
@@ -81,20 +98,6 @@ pub fn lsn_range(scan: &LogScan) -> String {
     } else {
         format!("LSNs {} to {}", scan.first_lsn, scan.last_lsn)
     }
-}
-
-/// What the valid frames hold: `5 frames, 5 events, LSNs 1 to 5`, or
-/// `no frames`.
-pub fn contents(scan: &LogScan) -> String {
-    if scan.frames == 0 {
-        return "no frames".into();
-    }
-    format!(
-        "{}, {}, {}",
-        count(scan.frames, "frame", "frames"),
-        count(scan.events, "event", "events"),
-        lsn_range(scan)
-    )
 }
 
 /// `1 frame` / `5 frames`.

@@ -1,7 +1,6 @@
 //! Streaming events from a log to standard output (`dump` and `tail`), and
 //! explaining why a stream stopped early.
 
-use crate::diagnose;
 use crate::failure::{exit, Failure};
 use crate::output::EventWriter;
 use crate::progress::Progress;
@@ -78,7 +77,7 @@ pub fn explain(path: &Path, error: &rewal::Error, from: Lsn, printed: Printed) -
                     ),
                 ),
                 LogEnd::NotALog => {
-                    Failure::at(exit::UNREADABLE, path, diagnose::not_a_log(path))
+                    Failure::at(exit::UNREADABLE, path, scan::not_a_log(path))
                 }
                 LogEnd::Clean => Failure::at(
                     exit::FAILED,

@@ -12,17 +12,17 @@
 //! - [`WalWriter`] and [`WalBatch`] write a log in memory, byte for byte as
 //!   the native library writes it.
 //!
-//! The logic lives in plain Rust ([`view`], [`writer`], [`verdict`]) and is
-//! tested natively; [`bindings`] only converts types and errors.
+//! The logic lives in plain Rust ([`view`], [`writer`]) and is tested
+//! natively; [`bindings`] only converts types and errors. What `rewal
+//! verify` would say comes from the engine (`rewal::inspect::Verdict`), so
+//! the viewer and the command line word it alike.
 
 #![warn(missing_docs)]
 
 pub mod bindings;
 pub mod bytes_storage;
 mod clock;
-pub mod diagnose;
 pub mod index;
-pub mod verdict;
 pub mod view;
 pub mod writer;
 

@@ -5,9 +5,8 @@
 
 use crate::bytes_storage::BytesStorage;
 use crate::index::{header_at, Index, Row};
-use crate::verdict;
 use rewal::encoding;
-use rewal::inspect::{self, LogEnd, LogScan};
+use rewal::inspect::{self, LogEnd, LogScan, Verdict};
 use rewal::{Lsn, Result};
 use std::sync::Arc;
 
@@ -70,15 +69,18 @@ impl LogView {
         &self.data
     }
 
-    /// The one-line verdict of `rewal verify` for these bytes.
+    /// The one-line verdict of `rewal verify` for these bytes (without its
+    /// `FILE: ` prefix): the engine words it for both.
     pub fn verdict(&self) -> String {
-        verdict::verdict(&self.data, &self.scan)
+        Verdict::of_bytes(&self.data, &self.scan).to_string()
     }
 
     /// How the log ends, in the native CLI's words (`clean`, `torn tail at
     /// offset N: ...`).
     pub fn ending(&self) -> String {
-        verdict::ending(&self.data, &self.scan)
+        Verdict::of_bytes(&self.data, &self.scan)
+            .ending()
+            .to_string()
     }
 
     /// Up to `limit` events from the `ordinal`-th on.
