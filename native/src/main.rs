@@ -2,7 +2,9 @@
 //!
 //! This file is the command line's shape (clap) and the dispatch; each
 //! subcommand lives in `commands/`, and the pieces they share (failures and
-//! exit codes, payload encodings, output, progress, diagnosis) beside it.
+//! exit codes, payload encodings, output, progress, scans) beside it. What
+//! is wrong with a damaged log is the engine's to say
+//! (`rewal::inspect::Problem`), so the browser viewer says the same.
 
 mod commands;
 mod failure;
