@@ -1,7 +1,6 @@
-//! GF(2) polynomial arithmetic modulo the CRC-32C polynomial, the "shift by
-//! n zero bytes" tables and constants that the hardware CRC paths use to
-//! join independently computed partial CRCs, and the small byte-level
-//! helpers both hardware paths share.
+//! GF(2) polynomial arithmetic modulo the CRC-32C polynomial, and the
+//! "shift by n zero bytes" tables and constants that the hardware CRC paths
+//! use to join independently computed partial CRCs.
 //!
 //! # Representation
 //!
@@ -29,10 +28,11 @@
 //!   `k` gives their 63-bit polynomial product `c`, bit `i + j` collecting
 //!   `a_i * k_j`. In the reflected reading bit `i` of `a` is `x^(31-i)`, so
 //!   bit `m` of `c` carries `x^(62-m)` of the product `A * K`.
-//! - The 8-byte CRC step from register 0 (`crc32 r64`, `crc32cx`) reads its
-//!   64-bit operand `w` as `W = sum of w_m * x^(63-m)` and returns
-//!   `W * x^32 mod P` (the bytes are fed into an empty register and pushed
-//!   through by 32 more bits).
+//! - The 8-byte CRC step from register 0 (`crc32 r64`, `crc32cx`) computes
+//!   what any CRC computes, the message polynomial times `x^32`, modulo P.
+//!   Its message is the 64-bit operand `w`, least significant bit first, so
+//!   the polynomial is `W = sum of w_m * x^(63-m)` and the result is
+//!   `W * x^32 mod P`.
 //!
 //! Read as a 64-bit operand, `c` is `x * A * K` (every exponent one higher
 //! than in the product, because 64-bit operands count from `x^63`, not
@@ -42,29 +42,7 @@
 //! `u32` per word count, which is 1024 times smaller than a [`ShiftTable`]
 //! per count.
 //!
-//! # Folding 1 to 8 bytes with one 8-byte step
-//!
-//! In the same reading, one 8-byte step from register `r` over the word `w`
-//! is 64 single-bit steps (shift right by one; if a 1 fell out, XOR in
-//! `POLY`) applied to the 64-bit value `v = r ^ w`: bits 32 and up are the
-//! data still waiting to enter the register, and XOR is order-free, so they
-//! can sit there from the start. Feeding only the first `t` bytes
-//! (1 ≤ t ≤ 8) is `8t` single-bit steps of `v`. They split by linearity:
-//!
-//! - the bits of `v` at positions ≥ 8t never fall out during `8t` steps;
-//!   they only move down: `v >> 8t` (nonzero only for `t < 4`, from the
-//!   register);
-//! - the bits below `8t` are `v << (64 - 8t)` handed to the 8-byte step
-//!   from register 0: its first `64 - 8t` steps push out zeros, so they
-//!   only shift the bits back down, and the last `8t` are exactly the steps
-//!   wanted.
-//!
-//! So `t` bytes cost one 8-byte step and a few shifts, whatever `t` is,
-//! instead of up to seven byte steps in a chain. The bytes beyond `t` in
-//! `w` are shifted out and may hold anything.
-//!
-//! Everything arithmetic here is `const fn` so the tables are built by the
-//! compiler.
+//! Everything here is `const fn` so the tables are built by the compiler.
 
 /// The CRC-32C (Castagnoli) generator polynomial 0x1EDC6F41, bit-reflected,
 /// without its `x^32` term.
@@ -89,14 +67,15 @@ const fn mul_x(a: u32) -> u32 {
 
 /// Divides `a` by `x`, modulo P: the inverse of [`mul_x`].
 ///
-/// `POLY` has its bit 31 set (P's constant term), and `a >> 1` never has,
-/// so bit 31 of `mul_x(a)` tells whether `POLY` was added, i.e. whether
-/// bit 0 of `a` was 1. Undo the XOR, shift back and restore that bit.
-const fn div_x(b: u32) -> u32 {
-    if b & ONE != 0 {
-        ((b ^ POLY) << 1) | 1
+/// `POLY` has its bit 31 set (P's constant term), and `c >> 1` never has,
+/// so bit 31 of `a = mul_x(c)` tells whether `POLY` was added, i.e.
+/// whether bit 0 of `c` was 1. Undo the XOR, shift back and restore that
+/// bit.
+const fn div_x(a: u32) -> u32 {
+    if a & ONE != 0 {
+        ((a ^ POLY) << 1) | 1
     } else {
-        b << 1
+        a << 1
     }
 }
 
@@ -193,39 +172,6 @@ impl ShiftTable {
     }
 }
 
-/// How many leading bytes of a `len`-byte input (`len ≥ 1`) to fold with
-/// one 8-byte step (module docs) so that whole 8-byte words remain: 1 to 8,
-/// with `len - head_len(len)` a multiple of 8.
-#[inline]
-pub(crate) const fn head_len(len: usize) -> usize {
-    (len - 1) % 8 + 1
-}
-
-/// The first (up to) 8 bytes of `data`, little-endian, as the operand of
-/// the head fold: for `len ≥ 8` an ordinary load, for 1 to 7 bytes the
-/// bytes zero-extended, read without touching memory past the end; 0 for
-/// no bytes.
-#[inline]
-pub(crate) fn first_word(data: &[u8]) -> u64 {
-    if let Some(word) = data.first_chunk::<8>() {
-        return u64::from_le_bytes(*word);
-    }
-    let len = data.len();
-    if let (Some(low), Some(high)) = (data.first_chunk::<4>(), data.last_chunk::<4>()) {
-        // 4 to 7 bytes: two 4-byte loads that overlap in the middle. The
-        // second one holds bytes len - 4 .. len, so it goes 8 (len - 4)
-        // bits up; overlapping bytes are equal, so OR merges them.
-        u64::from(u32::from_le_bytes(*low)) | u64::from(u32::from_le_bytes(*high)) << (8 * (len - 4))
-    } else if let (Some(&first), Some(&last)) = (data.first(), data.last()) {
-        // 1 to 3 bytes: bytes 0, len / 2 and len - 1 cover them all
-        // (some of them being the same byte).
-        let middle = data[len / 2];
-        u64::from(first) | u64::from(middle) << (8 * (len / 2)) | u64::from(last) << (8 * (len - 1))
-    } else {
-        0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,45 +220,16 @@ mod tests {
     #[test]
     fn word_shift_by_clmul_and_crc_step() {
         let table: [u32; 300] = word_shifts();
-        for w in 0..table.len() {
+        for (w, &k) in table.iter().enumerate() {
             let expected_factor = x_pow_8n(8 * w);
             for a in SAMPLES {
                 assert_eq!(
-                    step_u64(0, clmul(a, table[w])),
+                    step_u64(0, clmul(a, k)),
                     mul_mod(a, expected_factor),
                     "{a:#x} by {w} words"
                 );
                 assert_eq!(run(a, &vec![0; 8 * w]), mul_mod(a, expected_factor));
             }
-        }
-    }
-
-    #[test]
-    fn head_fold_by_one_step() {
-        let data: Vec<u8> = (0..8u8).map(|i| i.wrapping_mul(0x9D) ^ 0x5A).collect();
-        for t in 1..=8 {
-            for register in SAMPLES {
-                // Garbage beyond the first t bytes must not matter.
-                let garbage = if t < 8 { 0xA5A5_A5A5_A5A5_A5A5 << (8 * t) } else { 0 };
-                let word = u64::from_le_bytes(data[..8].try_into().unwrap()) ^ garbage;
-                let folded = step_u64(0, (u64::from(register) ^ word) << (64 - 8 * t))
-                    ^ register.checked_shr(8 * t as u32).unwrap_or(0);
-                assert_eq!(folded, run(register, &data[..t]), "t {t}, register {register:#x}");
-            }
-        }
-    }
-
-    #[test]
-    fn head_len_and_first_word() {
-        let data: Vec<u8> = (1..=20).collect();
-        assert_eq!(first_word(&[]), 0);
-        for len in 1..=20 {
-            let t = head_len(len);
-            assert!((1..=8).contains(&t) && (len - t) % 8 == 0, "len {len}");
-            let mut expected = [0u8; 8];
-            let n = len.min(8);
-            expected[..n].copy_from_slice(&data[..n]);
-            assert_eq!(first_word(&data[..len]), u64::from_le_bytes(expected), "len {len}");
         }
     }
 }

@@ -117,22 +117,46 @@ fn portable_matches_reference() {
     }
 }
 
-/// Lengths that land on, just before and just after the block boundaries of
-/// the three-stream loops (blocks of 3 × 8192 and 3 × 256 bytes), combined
-/// with tails of every size class (0..8 words, 0..8 bytes).
+/// Lengths that land on, just before and just after the boundaries of the
+/// hardware paths, each widened by ±17 so that every head/tail size (0..8
+/// odd bytes, 0..2 extra words of the three-way split) meets each boundary:
+///
+/// - 200 bytes, where a single stream hands over to three streams, and the
+///   small multiples of 24 bytes (three streams of 1, 2, 3 words);
+/// - 3 × 8 KiB = 24 576 bytes and its multiples: the long blocks (of both
+///   the carry-less multiply join and the table join);
+/// - 3 × 256 = 768 bytes and its multiples, alone and after long blocks:
+///   the short blocks of the table join (used when the CPU has no
+///   carry-less multiply).
 fn boundary_lengths() -> Vec<usize> {
-    let mut lengths = Vec::new();
+    let mut bases = vec![24, 48, 72, 200];
     for long_blocks in 0..=3_usize {
         for short_blocks in [0, 1, 2, 31] {
-            let base = long_blocks * 3 * 8192 + short_blocks * 3 * 256;
-            for delta in -17..=17_isize {
-                if let Some(len) = base.checked_add_signed(delta) {
-                    lengths.push(len);
-                }
-            }
+            bases.push(long_blocks * 3 * 8192 + short_blocks * 3 * 256);
         }
     }
+    let mut lengths: Vec<usize> = bases
+        .into_iter()
+        .flat_map(|base| (-17..=17_isize).filter_map(move |delta| base.checked_add_signed(delta)))
+        .collect();
+    lengths.sort_unstable();
+    lengths.dedup();
     lengths
+}
+
+/// Every start alignment a path could care about (the widest load is 8
+/// bytes; 16 also covers pairs of loads).
+const ALIGNMENTS: std::ops::Range<usize> = 0..16;
+
+/// Compares the hardware CRC with the portable one on `buffer[start..][..len]`
+/// from the register value `crc`.
+fn check_hardware(buffer: &[u8], len: usize, start: usize, crc: u32) {
+    let data = &buffer[start..start + len];
+    assert_eq!(
+        crc32c_hardware(crc, data),
+        Some(crc32c_portable(crc, data)),
+        "len {len}, start {start}, crc {crc:#010x}"
+    );
 }
 
 #[test]
@@ -144,27 +168,49 @@ fn hardware_matches_portable() {
     let mut rng = Rng(0xDEAD_BEEF_CAFE_F00D);
     let buffer = rng.bytes(200_000 + 64);
 
-    let check = |len: usize, start: usize, crc: u32| {
-        let data = &buffer[start..start + len];
-        assert_eq!(
-            crc32c_hardware(crc, data),
-            Some(crc32c_portable(crc, data)),
-            "len {len}, start {start}, crc {crc:#010x}"
-        );
-    };
-
-    // Every short length, so every tail shape and the first short blocks.
-    for len in 0..=2000 {
-        check(len, rng.below(64), rng.next() as u32);
+    // Every length up to well past the single-stream limit, at every
+    // alignment: all tail shapes of the single stream, and every head size
+    // with every word count mod 3 of the three-way split.
+    for len in 0..=1200 {
+        for start in ALIGNMENTS {
+            check_hardware(&buffer, len, start, rng.next() as u32);
+        }
     }
-    // Around every block boundary, at several alignments.
+    // Around every block boundary, at every alignment.
     for len in boundary_lengths() {
-        for _ in 0..4 {
-            check(len, rng.below(64), rng.next() as u32);
+        for start in ALIGNMENTS {
+            check_hardware(&buffer, len, start, rng.next() as u32);
         }
     }
     // Random lengths all the way up.
     for _ in 0..300 {
-        check(rng.below(200_000), rng.below(64), rng.next() as u32);
+        check_hardware(
+            &buffer,
+            rng.below(200_000),
+            rng.below(64),
+            rng.next() as u32,
+        );
+    }
+}
+
+/// The CRC of a whole input equals the CRC continued piece by piece across
+/// every path boundary: a hardware call's incoming CRC feeds the first
+/// stream (or the odd head bytes) and must survive each path.
+#[test]
+fn hardware_chains_across_paths() {
+    if crc32c_hardware(0, b"").is_none() {
+        eprintln!("no hardware CRC-32C on this CPU/target: nothing to compare");
+        return;
+    }
+    let mut rng = Rng(0x5EED_0FC4_A100_0001);
+    let data = rng.bytes(3 * 24_576 + 4096);
+    let whole = crc32c_portable(0, &data);
+    for first in boundary_lengths()
+        .into_iter()
+        .filter(|&len| len <= data.len())
+    {
+        let (a, b) = data.split_at(first);
+        let crc = crc32c_hardware(0, a).unwrap();
+        assert_eq!(crc32c_hardware(crc, b), Some(whole), "split at {first}");
     }
 }
