@@ -150,11 +150,7 @@ impl Wal {
     /// [`Event`]s. Sees every event appended before the call (it flushes
     /// first). Stops at the first error, `f`'s included.
     pub fn replay(&self, from: Lsn, mut f: impl FnMut(Event) -> Result<()>) -> Result<()> {
-        let mut events = self.iterator(from)?;
-        while let Some(event) = events.next_borrowed()? {
-            f(event.to_owned())?;
-        }
-        Ok(())
+        self.iterator(from)?.for_each(|event| f(event.to_owned()))
     }
 
     /// Like [`replay`](Self::replay), without copying: each event borrows
@@ -162,13 +158,9 @@ impl Wal {
     pub fn replay_borrowed(
         &self,
         from: Lsn,
-        mut f: impl FnMut(BorrowedEvent<'_>) -> Result<()>,
+        f: impl FnMut(BorrowedEvent<'_>) -> Result<()>,
     ) -> Result<()> {
-        let mut events = self.iterator(from)?;
-        while let Some(event) = events.next_borrowed()? {
-            f(event)?;
-        }
-        Ok(())
+        self.iterator(from)?.for_each(f)
     }
 
     /// An iterator from LSN `from` on (it flushes first, so it sees every

@@ -1,7 +1,9 @@
 //! `WalIterator`: events in LSN order, borrowed from the map or read buffer.
 
 use super::source::{check_frame_at, is_format_error, Source};
-use crate::encoding::{self, BorrowedEvent, HEADER_LEN, RECORD_HEADER_LEN, TRAILER_LEN};
+use crate::encoding::{
+    self, BorrowedEvent, RecordIter, HEADER_LEN, RECORD_HEADER_LEN, TRAILER_LEN,
+};
 use crate::shared::Shared;
 use crate::{Error, Event, Lsn, Result, State};
 use std::ops::Range;
@@ -88,6 +90,38 @@ impl WalIterator {
         frame.left -= 1;
         frame.next_lsn = frame.next_lsn.wrapping_add(1);
         Ok(Some(event))
+    }
+
+    /// Calls `f` with every remaining event, a frame at a time: what
+    /// `Wal::replay` runs, without the per-event bookkeeping of
+    /// `next_borrowed`. Stops at the first error, `f`'s included.
+    pub(crate) fn for_each(
+        &mut self,
+        mut f: impl FnMut(BorrowedEvent<'_>) -> Result<()>,
+    ) -> Result<()> {
+        loop {
+            if let Some(error) = &self.error {
+                return Err(error.clone());
+            }
+            match self.position() {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(error) => {
+                    self.error = Some(error.clone());
+                    return Err(error);
+                }
+            }
+            let frame = self.frame.as_mut().ok_or(Error::InvalidRecord)?;
+            let region = region_of(frame, &mut self.source, &self.scratch)?;
+            let records = region.get(frame.pos..).ok_or(Error::InvalidRecord)?;
+            let (mut lsn, left) = (frame.next_lsn, frame.left);
+            // The rest of the frame is consumed whatever `f` says.
+            frame.left = 0;
+            for (payload, meta) in RecordIter::new(records, left) {
+                f(BorrowedEvent { lsn, payload, meta })?;
+                lsn = lsn.wrapping_add(1);
+            }
+        }
     }
 
     /// The next event, copied into an owned [`Event`].
