@@ -154,6 +154,7 @@ fn a_failed_write_fails_the_log_for_every_later_call() {
     assert_eq!(wal.shutdown(SECOND), Err(error));
     assert_eq!(wal.state(), rewal::State::Closed);
     assert_eq!(wal.last_lsn(), 1);
+    assert_eq!(wal.stats().queue_len, 0);
 }
 
 #[test]
