@@ -301,7 +301,10 @@ fn run_writer(core: &Core, mut committer: Committer) {
         guard = core.lock();
         guard.queue.settle(mark, &outcome);
         // A failed write discards the queue: the gauge follows.
-        core.shared.counters.queue_len.store(guard.queue.frames as u64, Relaxed);
+        core.shared
+            .counters
+            .queue_len
+            .store(guard.queue.frames as u64, Relaxed);
         let synced = matches!(outcome, Ok(true));
         if guard.waiters > 0 {
             core.progress.notify_all();
