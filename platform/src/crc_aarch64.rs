@@ -52,8 +52,12 @@
 //! - Without PMULL: fixed blocks of 3 × 8 KiB and then 3 × 256 bytes,
 //!   joined with [`shift::ShiftTable`]s (four lookups per shift), and what
 //!   is left (< 768 bytes) in a single chain.
+//!
+//! [`update`] itself is kept to one feature load, the length tests and one
+//! call, so that callers inline it.
 
 use core::arch::aarch64::{__crc32cb, __crc32cd, __crc32ch, __crc32cw, vmull_p64};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 #[path = "crc_shift.rs"]
 mod shift;
@@ -88,33 +92,67 @@ static SHIFT_LONG: ShiftTable = ShiftTable::new(LONG);
 /// Advances a register over `SHORT` zero bytes.
 static SHIFT_SHORT: ShiftTable = ShiftTable::new(SHORT);
 
+/// Set in [`FEATURES`] once detection has run.
+const DETECTED: u8 = 1;
+/// Set in [`FEATURES`] if the CPU has the CRC extension.
+const CRC: u8 = 2;
+/// Set in [`FEATURES`] if the CPU has PMULL as well.
+const PMULL: u8 = 4;
+
+/// What `std::arch::is_aarch64_feature_detected!` reported for this CPU, as
+/// the bits above; 0 until the first call has asked. One load for both
+/// answers and one cold call in [`update`], as on x86_64 (where std's two
+/// checks measurably cost short inputs).
+///
+/// Relaxed ordering suffices: the byte is the only data, and every thread
+/// that detects computes the same value.
+static FEATURES: AtomicU8 = AtomicU8::new(0);
+
+/// Runs detection, records it in [`FEATURES`] and returns it.
+#[cold]
+#[inline(never)]
+fn detect() -> u8 {
+    let mut features = DETECTED;
+    if std::arch::is_aarch64_feature_detected!("crc") {
+        features |= CRC;
+        // The `aes` feature covers FEAT_PMULL.
+        if std::arch::is_aarch64_feature_detected!("aes") {
+            features |= PMULL;
+        }
+    }
+    FEATURES.store(features, Ordering::Relaxed);
+    features
+}
+
 /// Extends the CRC-32C `crc` of some preceding bytes (0 for none) over
 /// `data` with the CRC instructions; `None` if this CPU lacks them.
 ///
 /// The result equals `crc_portable::update(crc, data)`.
 #[inline]
 pub fn update(crc: u32, data: &[u8]) -> Option<u32> {
-    if !std::arch::is_aarch64_feature_detected!("crc") {
+    let mut features = FEATURES.load(Ordering::Relaxed);
+    if features == 0 {
+        features = detect();
+    }
+    if features & CRC == 0 {
         return None;
     }
     // The finished CRC is the inverted register; undo that to resume.
     let register = !crc;
     let register = if data.len() < BLOCK {
-        // SAFETY: `words_then_bytes` requires only the CRC extension,
-        // checked above.
+        // SAFETY: `words_then_bytes` requires only the CRC extension, which
+        // FEATURES says this CPU has.
         unsafe { words_then_bytes(register, data) }
     } else if data.len() < THREE_WAY_MIN {
-        // SAFETY: `single_stream` requires only the CRC extension, checked
-        // above.
+        // SAFETY: as above, for `single_stream`.
         unsafe { single_stream(register, data) }
-    } else if std::arch::is_aarch64_feature_detected!("aes") {
-        // SAFETY: `three_way_pmull` requires the CRC extension and
-        // FEAT_PMULL, which the `aes` feature covers; both were checked at
-        // run time above.
+    } else if features & PMULL != 0 {
+        // SAFETY: `three_way_pmull` requires the CRC extension and PMULL
+        // (the `aes` target feature), which FEATURES says this CPU has.
         unsafe { three_way_pmull(register, data) }
     } else {
-        // SAFETY: `three_way_tables` requires only the CRC extension,
-        // checked above.
+        // SAFETY: `three_way_tables` requires only the CRC extension, see
+        // above.
         unsafe { three_way_tables(register, data) }
     };
     Some(!register)

@@ -121,15 +121,17 @@ fn portable_matches_reference() {
 /// hardware paths, each widened by ±17 so that every head/tail size (0..8
 /// odd bytes, 0..2 extra words of the three-way split) meets each boundary:
 ///
-/// - 200 bytes, where a single stream hands over to three streams, and the
-///   small multiples of 24 bytes (three streams of 1, 2, 3 words);
+/// - 32 bytes, where the single stream starts its 32-byte block loop, and
+///   176 bytes, where it hands over to three streams;
+/// - the small multiples of 24 bytes (three streams of 1, 2, 3 words, for
+///   a path that takes them);
 /// - 3 × 8 KiB = 24 576 bytes and its multiples: the long blocks (of both
 ///   the carry-less multiply join and the table join);
 /// - 3 × 256 = 768 bytes and its multiples, alone and after long blocks:
 ///   the short blocks of the table join (used when the CPU has no
 ///   carry-less multiply).
 fn boundary_lengths() -> Vec<usize> {
-    let mut bases = vec![24, 48, 72, 200];
+    let mut bases = vec![24, 32, 48, 72, 176];
     for long_blocks in 0..=3_usize {
         for short_blocks in [0, 1, 2, 31] {
             bases.push(long_blocks * 3 * 8192 + short_blocks * 3 * 256);
