@@ -170,12 +170,16 @@ fn notify_indexer(
     offset: u64,
     scratch: &mut Vec<u8>,
 ) {
+    // Our own frame, just sealed: no need to check its CRC again. Opening
+    // the region can fail only if the compressor cannot read back what it
+    // wrote; the indexer then hears nothing of that frame.
+    let Ok(header) = encoding::scan_batch_header(frame, 0) else {
+        return;
+    };
+    let region = &frame[HEADER_LEN..frame.len() - TRAILER_LEN];
     let compressor = shared.compressor.as_deref();
-    // Our own frame, just sealed: decoding can fail only if the compressor
-    // cannot read back what it wrote; the indexer then hears nothing of it.
-    if let Ok((events, _)) = encoding::decode_batch_frame_borrowed(frame, 0, compressor, scratch) {
-        let events: FrameEvents<'_> = events;
-        for event in events {
+    if let Ok(region) = encoding::open_region(&header, region, compressor, scratch) {
+        for event in FrameEvents::new(region, &header) {
             indexer.on_append(event.lsn, event.meta, offset);
         }
     }
