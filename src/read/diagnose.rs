@@ -6,12 +6,12 @@
 //! once, rather than in each front end.
 
 use super::scan::{LogEnd, LogScan};
-use super::source::{Source, WINDOW};
+use super::source::{streamed_crc, Bytes, Source};
 use crate::encoding::{
     FLAG_COMPRESSED, HEADER_LEN, MAGIC, MIN_FRAME_LEN, RECORD_HEADER_LEN, TRAILER_LEN, VERSION,
 };
 use crate::storage::{FileStorage, SharedStorage, Storage};
-use crate::{crc, Lsn, Result};
+use crate::{Lsn, Result};
 use std::convert::Infallible;
 use std::fmt;
 use std::path::Path;
@@ -216,29 +216,6 @@ pub fn diagnose_storage(storage: impl Storage + 'static, offset: u64, len: u64) 
     examine(&mut source, offset)
 }
 
-/// Bytes that can be examined: a [`Source`] (which may fail to read) or a
-/// slice (which cannot), so that one `examine` serves both without copying
-/// a slice into a storage.
-trait Bytes {
-    type Error;
-    /// The end of the bytes.
-    fn limit(&self) -> u64;
-    /// `[off, off + len)`, which lies below the limit.
-    fn get(&mut self, off: u64, len: usize) -> std::result::Result<&[u8], Self::Error>;
-}
-
-impl Bytes for Source {
-    type Error = crate::Error;
-
-    fn limit(&self) -> u64 {
-        Source::limit(self)
-    }
-
-    fn get(&mut self, off: u64, len: usize) -> Result<&[u8]> {
-        Source::get(self, off, len)
-    }
-}
-
 struct Slice<'a>(&'a [u8]);
 
 impl Bytes for Slice<'_> {
@@ -307,13 +284,7 @@ fn examine<B: Bytes>(bytes: &mut B, offset: u64) -> std::result::Result<Problem,
     // The header is sane and the frame fits: check its CRC a window at a
     // time, so a 4 GiB frame costs no more memory than a small one.
     let body_end = offset + u64::from(batch_size) - TRAILER_LEN as u64;
-    let mut computed = 0;
-    let mut at = offset;
-    while at < body_end {
-        let take = (body_end - at).min(WINDOW as u64) as usize;
-        computed = crc::update(computed, bytes.get(at, take)?);
-        at += take as u64;
-    }
+    let computed = streamed_crc(bytes, offset, body_end)?;
     let trailer = bytes.get(body_end, TRAILER_LEN)?;
     let stored = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
     if computed != stored {

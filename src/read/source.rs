@@ -136,6 +136,46 @@ impl ReadBuffer {
     }
 }
 
+/// Bytes to check: a [`Source`] (which may fail to read) or, in
+/// `diagnose`, a slice (which cannot), so one check serves both without
+/// copying a slice into a storage.
+pub(crate) trait Bytes {
+    type Error;
+    /// The end of the bytes.
+    fn limit(&self) -> u64;
+    /// `[off, off + len)`, which lies below the limit.
+    fn get(&mut self, off: u64, len: usize) -> std::result::Result<&[u8], Self::Error>;
+}
+
+impl Bytes for Source {
+    type Error = Error;
+
+    fn limit(&self) -> u64 {
+        Source::limit(self)
+    }
+
+    fn get(&mut self, off: u64, len: usize) -> Result<&[u8]> {
+        Source::get(self, off, len)
+    }
+}
+
+/// The CRC-32C of `[from, to)`, a window at a time: a frame of any size
+/// costs no more memory than the window.
+pub(crate) fn streamed_crc<B: Bytes>(
+    bytes: &mut B,
+    from: u64,
+    to: u64,
+) -> std::result::Result<u32, B::Error> {
+    let mut crc = 0;
+    let mut at = from;
+    while at < to {
+        let n = (to - at).min(WINDOW as u64) as usize;
+        crc = crc::update(crc, bytes.get(at, n)?);
+        at += n as u64;
+    }
+    Ok(crc)
+}
+
 /// True for format errors (the bytes are not a valid frame), false for
 /// errors of the storage itself, which must be reported, not classified.
 pub(crate) fn is_format_error(error: &Error) -> bool {
@@ -164,13 +204,7 @@ pub(crate) fn check_frame_at(source: &mut Source, off: u64) -> Result<FrameHeade
     }
     // Stream the CRC, then walk the records, a window at a time.
     let body_end = off + (header.len() - TRAILER_LEN) as u64;
-    let mut crc = 0;
-    let mut at = off;
-    while at < body_end {
-        let n = (body_end - at).min(WINDOW as u64) as usize;
-        crc = crc::update(crc, source.get(at, n)?);
-        at += n as u64;
-    }
+    let crc = streamed_crc(source, off, body_end)?;
     let stored = source.get(body_end, TRAILER_LEN)?;
     if crc != u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]) {
         return Err(Error::CrcMismatch);
