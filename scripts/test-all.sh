@@ -35,8 +35,9 @@ cargo test --workspace
 step "the same suite on the inline pipeline that wasm32 uses"
 RUSTFLAGS="--cfg rewal_inline" cargo test --target-dir target/inline
 
-step "the engine's test suite on wasm32-wasip1, under wasmtime"
+step "the engine's test suite on wasm32-wasip1, under wasmtime; and the platform's (CRC: the SIMD128 path against the portable one)"
 cargo test --target wasm32-wasip1
+cargo test -p rewal-platform --target wasm32-wasip1
 
 step "wasm programs run by a host: the sandboxed WASI plugin (killed, torn, restarted) and the engine on wasm32-unknown-unknown"
 cargo test --features wasm-host-tests --test wasi_plugin --test wasm_unknown

@@ -270,14 +270,22 @@ fn encode_region(
 
 // ---------------------------------------------------------------- decoding
 
+// One bounds check per value; inlined, since records are read in hot loops.
+#[inline]
 fn read_u16(data: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([data[at], data[at + 1]])
+    let mut bytes = [0; 2];
+    bytes.copy_from_slice(&data[at..at + 2]);
+    u16::from_le_bytes(bytes)
 }
 
+#[inline]
 fn read_u32(data: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]])
+    let mut bytes = [0; 4];
+    bytes.copy_from_slice(&data[at..at + 4]);
+    u32::from_le_bytes(bytes)
 }
 
+#[inline]
 fn read_u64(data: &[u8], at: usize) -> u64 {
     let mut bytes = [0; 8];
     bytes.copy_from_slice(&data[at..at + 8]);

@@ -244,9 +244,9 @@ fn crc_mismatch() {
 
 #[test]
 fn a_frame_larger_than_the_read_window_is_checked_in_chunks() {
-    // 1 MiB: several windows of the read buffer, and past the old CLI's
-    // whole-frame limit.
-    let mut tail = big_frame(1 << 20, 3);
+    // 3 MiB: several windows of the read buffer (1 MiB), and past the old
+    // CLI's whole-frame limit.
+    let mut tail = big_frame(3 << 20, 3);
     let stored = u32::from_le_bytes(tail[tail.len() - 4..].try_into().unwrap());
     let last = tail.len() - 5;
     tail[last] ^= 1;
@@ -261,7 +261,7 @@ fn a_frame_larger_than_the_read_window_is_checked_in_chunks() {
         }
     );
     // Its records are checked as well as a small frame's.
-    let (log, offset) = after_good(&forge(big_frame(1 << 20, 3), 8, &2u32.to_le_bytes()));
+    let (log, offset) = after_good(&forge(big_frame(3 << 20, 3), 8, &2u32.to_le_bytes()));
     assert_eq!(
         at_scan_end(&log, offset),
         Problem::RecordsEndEarly {

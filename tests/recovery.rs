@@ -228,9 +228,9 @@ fn a_corruption_is_found_in_logs_read_through_the_read_buffer_too() {
 
 #[test]
 fn large_frames_beyond_the_read_window_are_checked_and_replayed() {
-    // 1 MiB payloads: larger than the 256 KiB read window, so checks stream.
+    // 3 MiB payloads: several of the 1 MiB read window, so checks stream.
     let memory = rewal::MemoryStorage::new();
-    let big: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8).collect();
+    let big: Vec<u8> = (0..3 << 20).map(|i: u32| (i % 251) as u8).collect();
     {
         let wal = Wal::open("m").storage(memory.clone()).build().unwrap();
         for _ in 0..3 {
@@ -254,7 +254,7 @@ fn large_frames_beyond_the_read_window_are_checked_and_replayed() {
     wal.close().unwrap();
     // A flipped byte deep inside the second big frame is found.
     let second = 28 + 6 + big.len();
-    bytes[second + 700_000] ^= 0x10;
+    bytes[second + 2_500_000] ^= 0x10;
     let damaged = rewal::MemoryStorage::from_bytes(bytes);
     assert_eq!(
         Wal::open("m").storage(damaged).build().unwrap_err(),

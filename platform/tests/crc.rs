@@ -129,12 +129,21 @@ fn portable_matches_reference() {
 ///   the carry-less multiply join and the table join);
 /// - 3 × 256 = 768 bytes and its multiples, alone and after long blocks:
 ///   the short blocks of the table join (used when the CPU has no
-///   carry-less multiply).
+///   carry-less multiply);
+/// - sums of 4096-, 1024- and 256-byte superblocks: the three sizes of the
+///   wasm SIMD128 path.
 fn boundary_lengths() -> Vec<usize> {
     let mut bases = vec![24, 32, 48, 72, 176];
     for long_blocks in 0..=3_usize {
         for short_blocks in [0, 1, 2, 31] {
             bases.push(long_blocks * 3 * 8192 + short_blocks * 3 * 256);
+        }
+    }
+    for large in 0..=2_usize {
+        for medium in [0, 1, 3] {
+            for small in [0, 1, 3] {
+                bases.push(large * 4096 + medium * 1024 + small * 256);
+            }
         }
     }
     let mut lengths: Vec<usize> = bases
