@@ -19,12 +19,10 @@ const POLY: u32 = 0x82F6_3B78;
 /// further bytes.
 static TABLES: [[u32; 256]; 16] = make_tables();
 
-/// Builds [`TABLES`].
-const fn make_tables() -> [[u32; 256]; 16] {
-    let mut tables = [[0u32; 256]; 16];
-
-    // Table 0: the ordinary byte table, eight single-bit steps of the
-    // reflected shift register.
+/// The ordinary byte table (table 0): eight single-bit steps of the
+/// reflected shift register from each byte value.
+pub(crate) const fn byte_table() -> [u32; 256] {
+    let mut table = [0u32; 256];
     let mut b = 0;
     while b < 256 {
         let mut crc = b as u32;
@@ -37,9 +35,16 @@ const fn make_tables() -> [[u32; 256]; 16] {
             };
             bit += 1;
         }
-        tables[0][b] = crc;
+        table[b] = crc;
         b += 1;
     }
+    table
+}
+
+/// Builds [`TABLES`].
+const fn make_tables() -> [[u32; 256]; 16] {
+    let mut tables = [[0u32; 256]; 16];
+    tables[0] = byte_table();
 
     // Table k: table k-1 followed by one more zero byte.
     let mut k = 1;

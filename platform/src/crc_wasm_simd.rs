@@ -43,32 +43,10 @@ static JOIN_256: ShiftTable = ShiftTable::new(256);
 static JOIN_64: ShiftTable = ShiftTable::new(64);
 static JOIN_16: ShiftTable = ShiftTable::new(16);
 
-/// The byte table of the classic algorithm: the raw register after feeding
-/// byte `b` into a zero register.
-const fn byte_table() -> [u32; 256] {
-    let mut table = [0u32; 256];
-    let mut b = 0;
-    while b < 256 {
-        let mut crc = b as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ shift::POLY
-            } else {
-                crc >> 1
-            };
-            bit += 1;
-        }
-        table[b] = crc;
-        b += 1;
-    }
-    table
-}
-
 /// Byte `j` of `T[n << at]` for `n` in `0..16`: the swizzle table for
 /// result byte `j` and the low (`at = 0`) or high (`at = 4`) nibble.
 const fn nibble_table(j: usize, at: usize) -> [u8; 16] {
-    let table = byte_table();
+    let table = crc_portable::byte_table();
     let mut out = [0u8; 16];
     let mut n = 0;
     while n < 16 {
