@@ -153,7 +153,22 @@ impl WalIterator {
 
     /// Moves to the next event at or after `from`, loading frames as
     /// needed; false at the end of the log.
+    #[inline]
     fn position(&mut self) -> Result<bool> {
+        // The common case, kept small enough to inline: the current frame
+        // has the next event.
+        if let Some(frame) = &self.frame {
+            if frame.left > 0 && frame.next_lsn >= self.from {
+                return Ok(true);
+            }
+        }
+        self.advance()
+    }
+
+    /// [`position`](Self::position)'s slow path: skips events before `from`
+    /// and loads frames.
+    #[inline(never)]
+    fn advance(&mut self) -> Result<bool> {
         loop {
             if let Some(frame) = self.frame.as_mut() {
                 while frame.left > 0 && frame.next_lsn < self.from {

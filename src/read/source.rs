@@ -69,6 +69,7 @@ impl Source {
     }
 
     /// The bytes `[off, off + len)`, which must lie below the limit.
+    #[inline]
     pub(crate) fn get(&mut self, off: u64, len: usize) -> Result<&[u8]> {
         let end = off.checked_add(len as u64).ok_or(Error::InvalidRecord)?;
         if end > self.limit {
