@@ -4,30 +4,34 @@
 //! intrinsic; everything of that kind lives here, chosen per target by the
 //! table below.
 //!
-//! # The contract every file backend fulfils
+//! # Files
 //!
-//! A backend module provides:
+//! [`File`] is an open log file:
 //!
-//! - `struct File`, an open log file:
-//!   - `File::open(path, Access) -> io::Result<File>`: opens the file,
-//!     creating it for [`Access::Exclusive`]. An exclusive open also takes the
-//!     file's lock: another live exclusive open of the same file, in this
-//!     process or (where the OS has advisory locks) another one, fails with
-//!     [`io::ErrorKind::WouldBlock`]. A read-only open takes no lock and never
-//!     writes.
-//!   - `read_at(&self, buf, offset) -> io::Result<usize>`: positional read;
-//!     fewer bytes than asked only at the end of the file.
-//!   - `append(&mut self, buf) -> io::Result<usize>`: writes at the end of the
-//!     file, returns how much was written (possibly less than asked).
-//!   - `size`, `set_len` (truncate), `sync_data` (data and size reach the disk).
-//!   - `map(&self, len) -> io::Result<Option<Map>>`: a read-only view of the
-//!     first `len` bytes, or `None` on targets without memory maps.
-//!   - Dropping the `File` releases its lock.
-//! - `struct Map` with `bytes(&self) -> &[u8]`, valid as long as the `Map`
-//!   lives, whatever happens to the `File`.
-//! - `fn now() -> Duration`: a monotonic clock since an arbitrary origin that
-//!   never panics (on `wasm32-unknown-unknown` it reads a clock installed with
-//!   [`install_clock`], and stands still until one is).
+//! - `File::open(path, Access) -> io::Result<File>`: opens the file,
+//!   creating it for [`Access::Exclusive`]. An exclusive open also takes the
+//!   file's lock: another live exclusive open of the same file, in this
+//!   process or (where the OS has advisory locks) another one, fails with
+//!   [`io::ErrorKind::WouldBlock`]. A read-only open takes no lock and never
+//!   writes.
+//! - `read_at(&self, buf, offset) -> io::Result<usize>`: positional read;
+//!   fewer bytes than asked only at the end of the file.
+//! - `append(&mut self, buf) -> io::Result<usize>`: writes at the end of the
+//!   file, returns how much was written (possibly less than asked).
+//! - `size`, `set_len` (truncate), `sync_data` (data and size reach the disk).
+//! - `map(&self, len) -> io::Result<Option<Map>>`: a read-only view of the
+//!   first `len` bytes ([`Map::bytes`], valid as long as the `Map` lives,
+//!   whatever happens to the `File`), or `None` on targets without maps.
+//! - Dropping the `File` releases its lock.
+//!
+//! Unix, Windows and WASI share one `File` over a std file (`std_file.rs`);
+//! their backend modules supply what differs: `OS_LOCK` (whether the OS has
+//! an advisory lock), `read_at` on a std file, `map` and the `Map` type. The
+//! browser backend has no files: its `File` cannot be opened.
+//!
+//! [`now`] is a monotonic clock since an arbitrary origin that never panics
+//! (on `wasm32-unknown-unknown` it reads a clock installed with
+//! [`install_clock`], and stands still until one is).
 //!
 //! # The CRC-32C contract
 //!
@@ -73,7 +77,16 @@ cfg_if::cfg_if! {
     }
 }
 
-pub use backend::{File, Map};
+pub use backend::Map;
+// The browser has no files; every other target shares one std `File`.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub use backend::File;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+use backend::{install_clock as backend_install_clock, now as backend_now};
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub use std_file::File;
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+use std_file::{install_clock as backend_install_clock, now as backend_now};
 
 /// How a [`File`] is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,14 +104,14 @@ pub fn open(path: &Path, access: Access) -> io::Result<File> {
 
 /// A monotonic clock reading, since an arbitrary origin fixed per process.
 pub fn now() -> Duration {
-    backend::now()
+    backend_now()
 }
 
 /// Installs the clock `now` reads on targets whose std has no clock
 /// (`wasm32-unknown-unknown`, where the embedder passes e.g.
 /// `performance.now()`); a no-op elsewhere.
 pub fn install_clock(clock: fn() -> Duration) {
-    backend::install_clock(clock)
+    backend_install_clock(clock)
 }
 
 /// Updates a CRC-32C: `crc` is the finished CRC of the preceding bytes (0 for
