@@ -20,11 +20,13 @@ pub(crate) const OS_LOCK: OsLock = OsLock::None;
 ///
 /// Not `fd_pread`: wasmtime serves `fd_pread` through a buffer of its
 /// own (zeroed, filled, then copied into linear memory) but `fd_read`
-/// straight into linear memory, which makes replay's reads about twice
-/// as fast (`examples/wasi_bench.rs`). The file position is this
-/// handle's own business: appends go to the end whatever it is (the
-/// file is opened in append mode), and wasm32-wasip1 has no threads to
-/// race for it.
+/// straight into linear memory: 22 against 8.3 GB/s for 1 MiB reads here,
+/// which lifts replay under wasmtime by about a fifth
+/// (`examples/wasi_bench.rs`).
+///
+/// The file position is this handle's own business: appends go to the end
+/// whatever it is (the file is opened in append mode), and wasm32-wasip1
+/// has no threads to race for it.
 pub(crate) fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     let fd = file.as_raw_fd() as wasi::Fd;
     let errno = |errno: wasi::Errno| io::Error::from_raw_os_error(i32::from(errno.raw()));
