@@ -58,35 +58,33 @@ mod registry;
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 mod std_file;
 
-// The table: one file backend per target.
+// The table: one backend per target, and where its `File` and clock come
+// from (the browser has no files; every other target shares one std
+// `File` and std's clock).
 cfg_if::cfg_if! {
     if #[cfg(all(target_arch = "wasm32", target_os = "wasi"))] {
         mod wasi;
         use wasi as backend;
+        use std_file as files;
     } else if #[cfg(all(target_arch = "wasm32", target_os = "unknown"))] {
         mod browser;
         use browser as backend;
+        use browser as files;
     } else if #[cfg(unix)] {
         mod unix;
         use unix as backend;
+        use std_file as files;
     } else if #[cfg(windows)] {
         mod windows;
         use windows as backend;
+        use std_file as files;
     } else {
         compile_error!("rewal-platform has no backend for this target");
     }
 }
 
 pub use backend::Map;
-// The browser has no files; every other target shares one std `File`.
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-pub use backend::File;
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-use backend::{install_clock as backend_install_clock, now as backend_now};
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-pub use std_file::File;
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-use std_file::{install_clock as backend_install_clock, now as backend_now};
+pub use files::File;
 
 /// How a [`File`] is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,14 +102,14 @@ pub fn open(path: &Path, access: Access) -> io::Result<File> {
 
 /// A monotonic clock reading, since an arbitrary origin fixed per process.
 pub fn now() -> Duration {
-    backend_now()
+    files::now()
 }
 
 /// Installs the clock `now` reads on targets whose std has no clock
 /// (`wasm32-unknown-unknown`, where the embedder passes e.g.
 /// `performance.now()`); a no-op elsewhere.
 pub fn install_clock(clock: fn() -> Duration) {
-    backend_install_clock(clock)
+    files::install_clock(clock)
 }
 
 /// Updates a CRC-32C: `crc` is the finished CRC of the preceding bytes (0 for
