@@ -121,8 +121,6 @@ enum Command {
     },
     /// Print the last events; with -f, keep printing events as they are
     /// appended.
-    ///
-    /// -f is not available in the WASI build (wasm32-wasip1).
     Tail {
         /// The log file.
         file: PathBuf,

@@ -152,3 +152,14 @@ fn demo_writes_the_same_bytes_under_wasmtime() {
         "demo.wal differs between the native and the WASI build"
     );
 }
+
+#[test]
+fn tail_follow_works_under_wasmtime() {
+    let Some(wasm) = wasm() else { return };
+    let dir = Scratch::new("wasi-follow");
+    let runner = Runner::Wasi {
+        wasm,
+        grant: dir.dir().to_path_buf(),
+    };
+    common::follow::follows_another_writer(&runner, &dir);
+}

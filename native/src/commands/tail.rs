@@ -22,13 +22,6 @@ pub fn run(
     format: Format,
     encoding: Encoding,
 ) -> Result<u8, Failure> {
-    if cfg!(target_os = "wasi") && follow.is_some() {
-        return Err(Failure::at(
-            exit::FAILED,
-            path,
-            "tail -f is not available in the WASI build (wasm32-wasip1); tail without -f is",
-        ));
-    }
     // One scan finds where the last `lines` events begin, keeping no more
     // than the frames that hold them.
     let mut frames: VecDeque<(Lsn, u64)> = VecDeque::new();

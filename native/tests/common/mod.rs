@@ -8,6 +8,7 @@
 //! committing them.
 #![allow(dead_code)]
 
+pub mod follow;
 pub mod scripts;
 
 use std::io::Write;
@@ -145,9 +146,9 @@ pub enum Runner {
 }
 
 impl Runner {
-    /// Runs `rewal ARGS` in `cwd` with `stdin`.
-    pub fn run(&self, cwd: &Path, args: &[String], stdin: &[u8]) -> Run {
-        let mut command = match self {
+    /// The command that starts `rewal`; the caller adds the arguments.
+    pub fn command(&self) -> Command {
+        match self {
             Runner::Native => Command::new(BIN),
             Runner::Wasi { wasm, grant } => {
                 let mut command = Command::new(crate_dir().join("../scripts/wasmtime-run"));
@@ -156,7 +157,12 @@ impl Runner {
                     .env("REWAL_WASI_DIR", format!("{0}:{0}", grant.display()));
                 command
             }
-        };
+        }
+    }
+
+    /// Runs `rewal ARGS` in `cwd` with `stdin`.
+    pub fn run(&self, cwd: &Path, args: &[String], stdin: &[u8]) -> Run {
+        let mut command = self.command();
         command
             .args(args)
             .current_dir(cwd)
