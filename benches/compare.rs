@@ -158,6 +158,28 @@ fn alternate(
     (median(a), median(b))
 }
 
+/// Runs one workload, written once, on both libraries with [`alternate`]:
+/// in the body `$lib` is `rewal` for ours and `upstream` for 0.1.0, and
+/// `$who` names the library (for file names and messages). The body
+/// returns the time of its measured part.
+macro_rules! on_both {
+    (|$lib:ident, $who:ident, $rep:pat_param| $body:block) => {
+        alternate(
+            5,
+            |$rep| {
+                use rewal as $lib;
+                let $who = "ours";
+                $body
+            },
+            |$rep| {
+                use upstream as $lib;
+                let $who = "0.1.0";
+                $body
+            },
+        )
+    };
+}
+
 fn remove(path: &Path) {
     let _ = std::fs::remove_file(path);
 }
@@ -167,37 +189,20 @@ fn remove(path: &Path) {
 fn single_appends(cfg: &Config, dir: &TempDir, rows: &mut Vec<Row>) {
     let n = cfg.single_appends;
     let payload = [0xA5u8; 128];
-    let (ours, upstream) = alternate(
-        5,
-        |rep| {
-            let path = dir.file(&format!("single-ours-{rep}.wal"));
-            let wal = rewal::Wal::open(&path).build().expect("open ours");
-            let start = Instant::now();
-            for _ in 0..n {
-                black_box(wal.append(&payload[..]).expect("append ours"));
-            }
-            wal.flush().expect("flush ours");
-            let elapsed = start.elapsed();
-            wal.shutdown(SHUTDOWN).expect("shutdown ours");
-            drop(wal);
-            remove(&path);
-            elapsed
-        },
-        |rep| {
-            let path = dir.file(&format!("single-up-{rep}.wal"));
-            let wal = upstream::Wal::open(&path).build().expect("open 0.1.0");
-            let start = Instant::now();
-            for _ in 0..n {
-                black_box(wal.append(&payload[..]).expect("append 0.1.0"));
-            }
-            wal.flush().expect("flush 0.1.0");
-            let elapsed = start.elapsed();
-            wal.shutdown(SHUTDOWN).expect("shutdown 0.1.0");
-            drop(wal);
-            remove(&path);
-            elapsed
-        },
-    );
+    let (ours, upstream) = on_both!(|lib, who, rep| {
+        let path = dir.file(&format!("single-{who}-{rep}.wal"));
+        let wal = lib::Wal::open(&path).build().expect("open");
+        let start = Instant::now();
+        for _ in 0..n {
+            black_box(wal.append(&payload[..]).expect("append"));
+        }
+        wal.flush().expect("flush");
+        let elapsed = start.elapsed();
+        wal.shutdown(SHUTDOWN).expect("shutdown");
+        drop(wal);
+        remove(&path);
+        elapsed
+    });
     rows.push(Row {
         name: format!("append 128 B x {n} + flush"),
         ours,
@@ -211,45 +216,24 @@ fn single_appends(cfg: &Config, dir: &TempDir, rows: &mut Vec<Row>) {
 fn batch_appends(cfg: &Config, dir: &TempDir, rows: &mut Vec<Row>) {
     let (batches, len) = (cfg.batches, cfg.batch_len);
     let payload = [0x5Au8; 128];
-    let (ours, upstream) = alternate(
-        5,
-        |rep| {
-            let path = dir.file(&format!("batch-ours-{rep}.wal"));
-            let wal = rewal::Wal::open(&path).build().expect("open ours");
-            let start = Instant::now();
-            for _ in 0..batches {
-                let mut batch = rewal::Batch::with_capacity(len);
-                for _ in 0..len {
-                    batch.add(&payload[..]);
-                }
-                black_box(wal.append_batch(&batch).expect("append_batch ours"));
+    let (ours, upstream) = on_both!(|lib, who, rep| {
+        let path = dir.file(&format!("batch-{who}-{rep}.wal"));
+        let wal = lib::Wal::open(&path).build().expect("open");
+        let start = Instant::now();
+        for _ in 0..batches {
+            let mut batch = lib::Batch::with_capacity(len);
+            for _ in 0..len {
+                batch.add(&payload[..]);
             }
-            wal.flush().expect("flush ours");
-            let elapsed = start.elapsed();
-            wal.shutdown(SHUTDOWN).expect("shutdown ours");
-            drop(wal);
-            remove(&path);
-            elapsed
-        },
-        |rep| {
-            let path = dir.file(&format!("batch-up-{rep}.wal"));
-            let wal = upstream::Wal::open(&path).build().expect("open 0.1.0");
-            let start = Instant::now();
-            for _ in 0..batches {
-                let mut batch = upstream::Batch::with_capacity(len);
-                for _ in 0..len {
-                    batch.add(&payload[..]);
-                }
-                black_box(wal.append_batch(batch).expect("append_batch 0.1.0"));
-            }
-            wal.flush().expect("flush 0.1.0");
-            let elapsed = start.elapsed();
-            wal.shutdown(SHUTDOWN).expect("shutdown 0.1.0");
-            drop(wal);
-            remove(&path);
-            elapsed
-        },
-    );
+            black_box(wal.append_batch(batch).expect("append_batch"));
+        }
+        wal.flush().expect("flush");
+        let elapsed = start.elapsed();
+        wal.shutdown(SHUTDOWN).expect("shutdown");
+        drop(wal);
+        remove(&path);
+        elapsed
+    });
     rows.push(Row {
         name: format!("batch {len} x 128 B x {batches} + flush"),
         ours,
@@ -273,25 +257,14 @@ fn write_log(path: &Path, events: usize) {
 
 fn recovery(cfg: &Config, path: &Path, rows: &mut Vec<Row>) {
     let events = cfg.log_events;
-    let (ours, upstream) = alternate(
-        5,
-        |_| {
-            let start = Instant::now();
-            let wal = rewal::Wal::open(path).build().expect("reopen ours");
-            let elapsed = start.elapsed();
-            assert_eq!(wal.last_lsn(), events as u64, "ours recovered");
-            wal.shutdown(SHUTDOWN).expect("shutdown ours");
-            elapsed
-        },
-        |_| {
-            let start = Instant::now();
-            let wal = upstream::Wal::open(path).build().expect("reopen 0.1.0");
-            let elapsed = start.elapsed();
-            assert_eq!(wal.last_lsn(), events as u64, "0.1.0 recovered");
-            wal.shutdown(SHUTDOWN).expect("shutdown 0.1.0");
-            elapsed
-        },
-    );
+    let (ours, upstream) = on_both!(|lib, who, _rep| {
+        let start = Instant::now();
+        let wal = lib::Wal::open(path).build().expect("reopen");
+        let elapsed = start.elapsed();
+        assert_eq!(wal.last_lsn(), events as u64, "{who} recovered");
+        wal.shutdown(SHUTDOWN).expect("shutdown");
+        elapsed
+    });
     rows.push(Row {
         name: format!("open (recover) {events} x 256 B"),
         ours,
@@ -303,39 +276,21 @@ fn recovery(cfg: &Config, path: &Path, rows: &mut Vec<Row>) {
 fn replay_owned(cfg: &Config, path: &Path, rows: &mut Vec<Row>) {
     let events = cfg.log_events;
     let expected = events * 256;
-    let (ours, upstream) = alternate(
-        5,
-        |_| {
-            let wal = rewal::Wal::open(path).build().expect("open ours");
-            let (mut count, mut bytes) = (0usize, 0usize);
-            let start = Instant::now();
-            wal.replay(0, |event| {
-                count += 1;
-                bytes += black_box(event).payload.len();
-                Ok(())
-            })
-            .expect("replay ours");
-            let elapsed = start.elapsed();
-            assert_eq!((count, black_box(bytes)), (events, expected));
-            wal.shutdown(SHUTDOWN).expect("shutdown ours");
-            elapsed
-        },
-        |_| {
-            let wal = upstream::Wal::open(path).build().expect("open 0.1.0");
-            let (mut count, mut bytes) = (0usize, 0usize);
-            let start = Instant::now();
-            wal.replay(0, |event| {
-                count += 1;
-                bytes += black_box(event).payload.len();
-                Ok(())
-            })
-            .expect("replay 0.1.0");
-            let elapsed = start.elapsed();
-            assert_eq!((count, black_box(bytes)), (events, expected));
-            wal.shutdown(SHUTDOWN).expect("shutdown 0.1.0");
-            elapsed
-        },
-    );
+    let (ours, upstream) = on_both!(|lib, who, _rep| {
+        let wal = lib::Wal::open(path).build().expect("open");
+        let (mut count, mut bytes) = (0usize, 0usize);
+        let start = Instant::now();
+        wal.replay(0, |event| {
+            count += 1;
+            bytes += black_box(event).payload.len();
+            Ok(())
+        })
+        .expect("replay");
+        let elapsed = start.elapsed();
+        assert_eq!((count, black_box(bytes)), (events, expected), "{who}");
+        wal.shutdown(SHUTDOWN).expect("shutdown");
+        elapsed
+    });
     rows.push(Row {
         name: format!("replay owned {events} x 256 B"),
         ours,
@@ -347,39 +302,21 @@ fn replay_owned(cfg: &Config, path: &Path, rows: &mut Vec<Row>) {
 fn replay_borrowed(cfg: &Config, path: &Path, rows: &mut Vec<Row>) {
     let events = cfg.log_events;
     let expected = events * 256;
-    let (ours, upstream) = alternate(
-        5,
-        |_| {
-            let wal = rewal::Wal::open(path).build().expect("open ours");
-            let (mut count, mut bytes) = (0usize, 0usize);
-            let start = Instant::now();
-            let mut it = wal.iterator(0).expect("iterator ours");
-            while let Some(event) = it.next_borrowed().expect("next ours") {
-                count += 1;
-                bytes += black_box(event.payload).len();
-            }
-            drop(it);
-            let elapsed = start.elapsed();
-            assert_eq!((count, black_box(bytes)), (events, expected));
-            wal.shutdown(SHUTDOWN).expect("shutdown ours");
-            elapsed
-        },
-        |_| {
-            let wal = upstream::Wal::open(path).build().expect("open 0.1.0");
-            let (mut count, mut bytes) = (0usize, 0usize);
-            let start = Instant::now();
-            let mut it = wal.iterator(0).expect("iterator 0.1.0");
-            while let Some(event) = it.next_borrowed().expect("next 0.1.0") {
-                count += 1;
-                bytes += black_box(event.payload).len();
-            }
-            drop(it);
-            let elapsed = start.elapsed();
-            assert_eq!((count, black_box(bytes)), (events, expected));
-            wal.shutdown(SHUTDOWN).expect("shutdown 0.1.0");
-            elapsed
-        },
-    );
+    let (ours, upstream) = on_both!(|lib, who, _rep| {
+        let wal = lib::Wal::open(path).build().expect("open");
+        let (mut count, mut bytes) = (0usize, 0usize);
+        let start = Instant::now();
+        let mut it = wal.iterator(0).expect("iterator");
+        while let Some(event) = it.next_borrowed().expect("next") {
+            count += 1;
+            bytes += black_box(event.payload).len();
+        }
+        drop(it);
+        let elapsed = start.elapsed();
+        assert_eq!((count, black_box(bytes)), (events, expected), "{who}");
+        wal.shutdown(SHUTDOWN).expect("shutdown");
+        elapsed
+    });
     rows.push(Row {
         name: format!("replay borrowed {events} x 256 B"),
         ours,
@@ -416,29 +353,16 @@ fn crc(cfg: &Config, rows: &mut Vec<Row>) {
     let per_call = start.elapsed().as_secs_f64() / probe as f64;
     let iters = ((cfg.crc_seconds / per_call) as usize).max(100);
 
-    let (ours, upstream) = alternate(
-        5,
-        |_| {
-            let mut acc = 0u32;
-            let start = Instant::now();
-            for _ in 0..iters {
-                acc ^= rewal::crc::checksum(black_box(&buf));
-            }
-            let elapsed = start.elapsed();
-            black_box(acc);
-            elapsed
-        },
-        |_| {
-            let mut acc = 0u32;
-            let start = Instant::now();
-            for _ in 0..iters {
-                acc ^= upstream::crc::checksum(black_box(&buf));
-            }
-            let elapsed = start.elapsed();
-            black_box(acc);
-            elapsed
-        },
-    );
+    let (ours, upstream) = on_both!(|lib, _who, _rep| {
+        let mut acc = 0u32;
+        let start = Instant::now();
+        for _ in 0..iters {
+            acc ^= lib::crc::checksum(black_box(&buf));
+        }
+        let elapsed = start.elapsed();
+        black_box(acc);
+        elapsed
+    });
     rows.push(Row {
         name: "crc32c 64 KiB".to_string(),
         ours,
