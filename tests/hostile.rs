@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{Rng, Scratch};
+use common::rng::Rng;
+use common::Scratch;
 use rewal::encoding::{self, FrameHeader};
 use rewal::inspect::{self, LogEnd};
 use rewal::{Error, MemoryStorage, Wal};

@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{Rng, Scratch};
+use common::rng::Rng;
+use common::Scratch;
 use std::path::Path;
 use std::time::Duration;
 

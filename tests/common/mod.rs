@@ -2,6 +2,9 @@
 //! PRNG, and a tiny deterministic compressor.
 #![allow(dead_code)]
 
+pub mod rng;
+pub mod sidecar;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -44,30 +47,6 @@ impl Drop for Scratch {
 /// on WASI; the wasmtime runner sets TMPDIR to its preopened scratch dir.)
 pub fn temp_dir() -> PathBuf {
     std::env::var_os("TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from)
-}
-
-/// xorshift64*: deterministic pseudo-random bytes for tests.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.max(1))
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-
-    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next_u64() as u8).collect()
-    }
 }
 
 /// Run-length encoding as `(run length 1..=255, byte)` pairs: deterministic,

@@ -9,6 +9,9 @@
 #![allow(dead_code)]
 
 pub mod follow;
+// The engine tests' seeded PRNG.
+#[path = "../../../tests/common/rng.rs"]
+pub mod rng;
 pub mod scripts;
 
 use std::io::Write;
@@ -88,7 +91,7 @@ impl Drop for Scratch {
 /// `dir.wal` (a directory). `missing.wal` is not created.
 pub fn write_hostile(dir: &Path) {
     std::fs::write(dir.join("empty.wal"), b"").expect("write empty.wal");
-    let mut rng = Rng::new(0x5eed);
+    let mut rng = rng::Rng::new(0x5eed);
     let mut random: Vec<u8> = (0..4096).map(|_| rng.next_u64() as u8).collect();
     random[0] = 0x7f; // not a prefix of "EWAL", not zero: not a log
     std::fs::write(dir.join("random.bin"), &random).expect("write random.bin");
@@ -225,25 +228,5 @@ pub fn expect(name: &str, actual: &str) {
             expected.lines().nth(first).unwrap_or("<end>"),
             actual.lines().nth(first).unwrap_or("<end>"),
         );
-    }
-}
-
-/// xorshift64*: deterministic pseudo-random bytes for tests.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.max(1))
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next_u64() as u8).collect()
     }
 }
