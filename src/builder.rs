@@ -120,7 +120,7 @@ impl WalBuilder {
             Ok(recovered) => recovered,
             Err(error) => {
                 // Release the file (and its lock) before reporting.
-                let _ = shared.storage.lock().close();
+                let _ = shared.storage.close();
                 return Err(error);
             }
         };
@@ -141,7 +141,7 @@ impl WalBuilder {
             match Pipeline::start(Arc::clone(&shared), committer, recovered.last_lsn, settings) {
                 Ok(pipeline) => pipeline,
                 Err(error) => {
-                    let _ = shared.storage.lock().close();
+                    let _ = shared.storage.close();
                     return Err(error);
                 }
             };

@@ -260,7 +260,9 @@ fn encode_region(
         None => push_unsealed_frame(dst, region, record_count, first_lsn, 0)?,
         Some(compressor) => {
             let mut packed = Vec::new();
-            compressor.compress(region, &mut packed)?;
+            crate::error::catch_panic("the compressor", || {
+                compressor.compress(region, &mut packed)
+            })?;
             push_unsealed_frame(dst, &packed, record_count, first_lsn, FLAG_COMPRESSED)?;
         }
     }
@@ -405,7 +407,9 @@ pub(crate) fn open_region<'a>(
     }
     let compressor = compressor.ok_or(Error::CompressorRequired)?;
     scratch.clear();
-    compressor.decompress(region, scratch)?;
+    crate::error::catch_panic("the decompressor", || {
+        compressor.decompress(region, scratch)
+    })?;
     check_records(scratch, header.record_count)?;
     Ok(scratch)
 }

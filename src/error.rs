@@ -53,6 +53,13 @@ pub enum Error {
     /// `shutdown` did not finish within its timeout; the writer finishes
     /// in the background and closes the file when done.
     Timeout,
+    /// The event was dropped under [`crate::Backpressure::Drop`]: its LSN
+    /// was assigned, but the event is not in the log and never will be.
+    Dropped,
+    /// Code the log calls (a [`crate::Storage`] or a [`crate::Compressor`])
+    /// panicked; the text says which call and what the panic said. A panic
+    /// in the storage fails the log, like any other failed write.
+    Panicked(String),
 }
 
 impl fmt::Display for Error {
@@ -77,6 +84,8 @@ impl fmt::Display for Error {
                 "too large for the format: meta is at most 65535 bytes, payloads and frames at most 4 GiB"
             }
             Error::Timeout => "shutdown timed out; the writer finishes in the background",
+            Error::Dropped => "the event was dropped (Backpressure::Drop) and is not in the log",
+            Error::Panicked(what) => return write!(f, "rewal: {what}"),
         };
         write!(f, "rewal: {text}")
     }
@@ -129,7 +138,32 @@ impl Clone for Error {
             Error::NotALog => Error::NotALog,
             Error::TooLarge => Error::TooLarge,
             Error::Timeout => Error::Timeout,
+            Error::Dropped => Error::Dropped,
+            Error::Panicked(what) => Error::Panicked(what.clone()),
         }
+    }
+}
+
+impl Error {
+    /// The error for a panic caught in `call` (for example "the storage's
+    /// write"), keeping what the panic said.
+    pub(crate) fn from_panic(call: &str, payload: &(dyn std::any::Any + Send)) -> Error {
+        let said = payload
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        Error::Panicked(format!("{call} panicked: {said}"))
+    }
+}
+
+/// Runs `f`, turning a panic in it into [`Error::Panicked`]: code the log
+/// calls (storage, compressor) must never take a thread of the log down,
+/// or leave a caller waiting for a writer that is gone.
+pub(crate) fn catch_panic<T>(call: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(outcome) => outcome,
+        Err(payload) => Err(Error::from_panic(call, payload.as_ref())),
     }
 }
 

@@ -75,6 +75,7 @@
 //! file that is not a rewal log is refused with [`Error::NotALog`] and never
 //! modified.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod builder;

@@ -1,7 +1,7 @@
 //! `Wal`: the handle an application holds.
 
 use crate::encoding::{self, BorrowedEvent};
-use crate::pipeline::{Item, Pipeline};
+use crate::pipeline::{Durability, Item, Pipeline};
 use crate::read::iter::WalIterator;
 use crate::shared::Shared;
 use crate::{Batch, BatchView, Error, Event, Lsn, Result, State, Stats, WalBuilder};
@@ -110,7 +110,9 @@ impl Wal {
                     Item::Compressed { .. } => return self.pipeline.append(&item),
                 };
                 let mut packed = Vec::new();
-                compressor.compress(records, &mut packed)?;
+                crate::error::catch_panic("the compressor", || {
+                    compressor.compress(records, &mut packed)
+                })?;
                 let count = item.count() as u32;
                 self.pipeline.append(&Item::Compressed {
                     region: &packed,
@@ -125,25 +127,40 @@ impl Wal {
     }
 
     /// Waits until every event appended before the call is written to
-    /// storage (not necessarily synced). Reports a failed write.
+    /// storage (not necessarily synced). Reports a failed write. On a
+    /// closed log it says whether everything was written before the close:
+    /// `Ok` after a `shutdown`, `Error::Closed` if `close` discarded events.
     pub fn flush(&self) -> Result<()> {
-        self.check_open()?;
         self.pipeline.flush()
     }
 
     /// Makes every event appended before the call durable: writes what is
-    /// pending and syncs (nothing to sync, no sync issued).
+    /// pending and syncs (nothing to sync, no sync issued). On a closed log,
+    /// `Ok` if everything was made durable before it closed.
     pub fn sync(&self) -> Result<()> {
-        self.check_open()?;
         self.pipeline.sync()
     }
 
     /// Waits until every event up to `lsn` is written and synced. Many
     /// callers waiting at once share one sync (group commit for
-    /// durability). `Error::InvalidLsn` for an LSN not assigned yet.
+    /// durability). `Error::InvalidLsn` for an LSN not assigned yet;
+    /// `Error::Dropped` for an event `Backpressure::Drop` threw away.
+    ///
+    /// What is already true is answered first: an event that is durable is
+    /// reported durable even if the log has since failed or closed, so a
+    /// caller never retries (and duplicates) an event that is on disk.
     pub fn wait_durable(&self, lsn: Lsn) -> Result<()> {
-        self.check_open()?;
-        self.pipeline.wait_durable(lsn)
+        match self.pipeline.wait_durable(lsn)? {
+            Durability::Durable => Ok(()),
+            Durability::UnlessDropped => {
+                // A drop too old to be remembered: the log itself says.
+                let mut events = WalIterator::new(Arc::clone(&self.shared), lsn)?;
+                match events.next_borrowed()? {
+                    Some(event) if event.lsn == lsn => Ok(()),
+                    _ => Err(Error::Dropped),
+                }
+            }
+        }
     }
 
     /// Calls `f` with every event from LSN `from` on, in order, as owned
@@ -201,11 +218,10 @@ impl Wal {
             .state
             .transition(State::Running, State::Draining)
         {
-            return Err(match self.state() {
-                State::Closed => Error::Closed,
-                State::Init => Error::NotRunning,
-                State::Running | State::Draining => Error::InvalidState,
-            });
+            // Shut down or closed already, or another shutdown is under
+            // way: wait for that to finish, and say how the log ended
+            // (`Ok` unless it failed), as rewal 0.1.0 does.
+            return self.pipeline.shutdown(timeout);
         }
         let hooks = &self.shared.hooks;
         hooks.run(|hooks| hooks.on_shutdown_start());
@@ -220,11 +236,9 @@ impl Wal {
 
     /// Immediate close: pending events that were not written are discarded
     /// (counted in `Stats::drops`), nothing is synced, the file is closed
-    /// and its lock released.
+    /// and its lock released. Closing a closed log does nothing and
+    /// returns `Ok`, as in rewal 0.1.0.
     pub fn close(&self) -> Result<()> {
-        if self.state() == State::Closed {
-            return Err(Error::Closed);
-        }
         self.pipeline.close()
     }
 

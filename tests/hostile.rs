@@ -180,10 +180,22 @@ fn opening_hostile_files_fails_cleanly() {
         inspect::scan_file(&path, |_| {}).unwrap().end,
         LogEnd::TornTail { offset: 0 }
     );
-    // The same claim followed by a valid frame: a corruption, untouched.
+    // The same claim followed by a valid frame: that frame lies inside the
+    // 4 GiB the header claims, so it is the payload of a torn write.
     let mut bytes = claim.clone();
     let mut next = Vec::new();
     encoding::encode_event(&mut next, b"x", b"", 100, None).unwrap();
+    bytes.extend_from_slice(&next);
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(
+        inspect::scan_file(&path, |_| {}).unwrap().end,
+        LogEnd::TornTail { offset: 0 }
+    );
+    // But if only the size field was damaged (the CRC is the frame's own,
+    // for its true size), the valid frame after it is real: a corruption,
+    // untouched.
+    let mut bytes = frame(1);
+    bytes[20..24].copy_from_slice(&u32::MAX.to_le_bytes());
     bytes.extend_from_slice(&next);
     std::fs::write(&path, &bytes).unwrap();
     assert_eq!(Wal::open(&path).build().unwrap_err(), Error::Corrupted);

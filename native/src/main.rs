@@ -13,7 +13,6 @@ mod payload;
 mod progress;
 mod scan;
 mod stream;
-mod unmapped;
 
 use clap::{Args, Parser, Subcommand};
 use failure::{exit, Failure};

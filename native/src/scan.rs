@@ -3,8 +3,8 @@
 
 use crate::failure::{describe, existing_file, exit, Failure};
 use crate::progress::Progress;
-use crate::unmapped::Unmapped;
 use rewal::inspect::{self, FrameInfo, LogEnd, LogScan, Problem, Verdict};
+use rewal::FileStorage;
 use std::path::Path;
 
 /// Scans the log at `path`: every frame checked. A file that is not a log
@@ -22,7 +22,8 @@ pub fn scan_visiting(
     existing_file(path)?;
     let len = std::fs::metadata(path).map_or(0, |meta| meta.len());
     let mut progress = Progress::new(label, len);
-    let storage = Unmapped::open(path).map_err(|error| Failure::unreadable(path, &error))?;
+    let storage =
+        FileStorage::open_read_only(path).map_err(|error| Failure::unreadable(path, &error))?;
     let scan = inspect::scan_storage(storage, |frame| {
         progress.at(frame.offset);
         visit(frame);
@@ -84,11 +85,11 @@ pub fn not_a_log(path: &Path) -> String {
 }
 
 /// The engine's diagnosis of the first `len` bytes of `path` at `offset`,
-/// through the read buffer rather than a map (see `unmapped`): a frame
+/// through the read buffer (a read-only open never maps): a frame
 /// claiming gigabytes is then checked a window at a time without making
 /// the process's resident memory grow by the frame's size.
 fn diagnose(path: &Path, offset: u64, len: u64) -> rewal::Result<Problem> {
-    inspect::diagnose_storage(Unmapped::open(path)?, offset, len)
+    inspect::diagnose_storage(FileStorage::open_read_only(path)?, offset, len)
 }
 
 /// `LSNs 1 to 5`, or `no events` for an empty log.

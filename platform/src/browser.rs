@@ -29,7 +29,7 @@ impl File {
     }
 
     /// Unreachable: no `File` exists on this target.
-    pub fn append(&mut self, _buf: &[u8]) -> io::Result<usize> {
+    pub fn write_at(&self, _buf: &[u8], _offset: u64) -> io::Result<usize> {
         match *self {}
     }
 
@@ -39,7 +39,7 @@ impl File {
     }
 
     /// Unreachable: no `File` exists on this target.
-    pub fn set_len(&mut self, _len: u64) -> io::Result<()> {
+    pub fn set_len(&self, _len: u64) -> io::Result<()> {
         match *self {}
     }
 
@@ -52,6 +52,14 @@ impl File {
     pub fn map(&self, _len: u64) -> io::Result<Option<Map>> {
         match *self {}
     }
+}
+
+/// Always fails: there is no file system here.
+pub fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no file system on wasm32-unknown-unknown",
+    ))
 }
 
 /// Never constructed: this target has no memory maps.

@@ -8,26 +8,35 @@
 //!
 //! [`File`] is an open log file:
 //!
-//! - `File::open(path, Access) -> io::Result<File>`: opens the file,
-//!   creating it for [`Access::Exclusive`]. An exclusive open also takes the
-//!   file's lock: another live exclusive open of the same file, in this
-//!   process or (where the OS has advisory locks) another one, fails with
-//!   [`io::ErrorKind::WouldBlock`]. A read-only open takes no lock and never
-//!   writes.
+//! - `File::open(path, Access) -> io::Result<File>`: opens the file. An
+//!   [`Access::Exclusive`] open creates a missing file and then makes its
+//!   directory entry durable ([`sync_dir`] of the parent) before it
+//!   returns. It also takes the file's lock: another live exclusive open of
+//!   the same file (by any path: the claim is on the file's identity), in
+//!   this process or (where the OS has advisory locks) another one, fails
+//!   with [`io::ErrorKind::WouldBlock`]. A read-only open takes no lock and
+//!   never writes.
 //! - `read_at(&self, buf, offset) -> io::Result<usize>`: positional read;
 //!   fewer bytes than asked only at the end of the file.
-//! - `append(&mut self, buf) -> io::Result<usize>`: writes at the end of the
-//!   file, returns how much was written (possibly less than asked).
-//! - `size`, `set_len` (truncate), `sync_data` (data and size reach the disk).
-//! - `map(&self, len) -> io::Result<Option<Map>>`: a read-only view of the
-//!   first `len` bytes ([`Map::bytes`], valid as long as the `Map` lives,
-//!   whatever happens to the `File`), or `None` on targets without maps.
+//! - `write_at(&self, buf, offset) -> io::Result<usize>`: positional write;
+//!   returns how much was written (possibly less than asked).
+//! - `size`, `set_len` (cut or extend with zeros), `sync_data` (data and
+//!   size reach the disk).
+//! - `unsafe map(&self, len) -> io::Result<Option<Map>>`: a read-only view
+//!   of the first `len` bytes ([`Map::bytes`]), or `None` on targets without
+//!   maps. Unsafe because another process may shrink the file under the
+//!   map (see its `# Safety`).
 //! - Dropping the `File` releases its lock.
 //!
+//! [`sync_dir`] makes a directory's entries durable: `fsync` of the
+//! directory on unix, `fd_sync` on WASI (wasmtime passes it to the host's
+//! `fsync`), nothing on Windows (which has no such call for programs; NTFS
+//! journals its metadata).
+//!
 //! Unix, Windows and WASI share one `File` over a std file (`std_file.rs`);
-//! their backend modules supply what differs: `OS_LOCK` (whether the OS has
-//! an advisory lock), `read_at` on a std file, `map` and the `Map` type. The
-//! browser backend has no files: its `File` cannot be opened.
+//! their backend modules supply what differs: `lock_exclusive`, `identity`,
+//! `sync_dir`, `read_at`, `write_at`, `map` and the `Map` type. The browser
+//! backend has no files: its `File` cannot be opened.
 //!
 //! [`now`] is a monotonic clock since an arbitrary origin that never panics
 //! (on `wasm32-unknown-unknown` it reads a clock installed with
@@ -40,6 +49,9 @@
 //! detected at run time), sixteen byte lanes of SIMD128 on wasm32 built with
 //! `simd128`, and a portable slicing-by-16 table loop everywhere else. All of
 //! them give identical results; the tests check that.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 use std::io;
 use std::path::Path;
@@ -83,8 +95,7 @@ cfg_if::cfg_if! {
     }
 }
 
-pub use backend::Map;
-pub use files::File;
+pub use files::{sync_dir, File, Map};
 
 /// How a [`File`] is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,32 +1,28 @@
 //! What the unix, windows and WASI backends share: the [`File`] type over a
 //! std file, and the std clock.
 //!
-//! A read-only open takes nothing; an exclusive open creates the file,
-//! claims its path in this process (see `registry`), and, where the OS has
-//! one (`backend::OS_LOCK`), takes its advisory lock (flock / LockFileEx
-//! through std). Positional reads and maps differ per target and come from
-//! the backend: `backend::read_at` and `backend::map`.
+//! A read-only open takes nothing. An exclusive open creates the file if it
+//! is missing (and then makes its directory entry durable), claims the
+//! file's identity in this process (see `registry`), and takes the OS's
+//! advisory lock where there is one (`backend::lock_exclusive`). Positional
+//! I/O, identities, directory syncs and maps differ per target and come
+//! from the backend.
 
 use crate::backend;
 use crate::registry::{self, Claim};
-use crate::{Access, Map};
-use std::io::{self, Write};
+use crate::Access;
+use std::io;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
-
-/// Whether the OS has an advisory lock call.
-#[derive(Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // each target's backend names one of the two
-pub(crate) enum OsLock {
-    Take,
-    None,
-}
 
 /// An open log file (see the crate docs for the contract).
 #[derive(Debug)]
 pub struct File {
     file: std::fs::File,
+    access: Access,
+    /// The lengths of the maps of this file that are alive.
+    maps: LiveMaps,
     // Declared after `file`: the OS lock goes with the descriptor, then the
     // in-process claim, so a waiting reopen never sees the claim free first.
     _claim: Option<Claim>,
@@ -37,28 +33,25 @@ impl File {
     pub fn open(path: &Path, access: Access) -> io::Result<File> {
         if access == Access::ReadOnly {
             let file = std::fs::OpenOptions::new().read(true).open(path)?;
-            return Ok(File { file, _claim: None });
+            return Ok(File {
+                file,
+                access,
+                maps: LiveMaps::default(),
+                _claim: None,
+            });
         }
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(path)?;
-        let claim = registry::claim(path)?;
-        if backend::OS_LOCK == OsLock::Take {
-            match file.try_lock() {
-                Ok(()) => {}
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::WouldBlock,
-                        "the file is locked by another process",
-                    ))
-                }
-                Err(std::fs::TryLockError::Error(error)) => return Err(error),
-            }
+        let (file, created) = open_or_create(path)?;
+        if created {
+            // A new file is only found after a power cut if its directory
+            // entry is durable too.
+            sync_dir(parent_of(path))?;
         }
+        let claim = registry::claim(backend::identity(&file)?)?;
+        backend::lock_exclusive(&file)?;
         Ok(File {
             file,
+            access,
+            maps: LiveMaps::default(),
             _claim: Some(claim),
         })
     }
@@ -68,9 +61,9 @@ impl File {
         backend::read_at(&self.file, buf, offset)
     }
 
-    /// Writes at the end of the file (the file is opened in append mode).
-    pub fn append(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.write(buf)
+    /// Writes at `offset`; returns how much was written (possibly less).
+    pub fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
+        backend::write_at(&self.file, buf, offset)
     }
 
     /// The file's current size.
@@ -78,8 +71,16 @@ impl File {
         Ok(self.file.metadata()?.len())
     }
 
-    /// Cuts (or extends) the file to `len` bytes.
-    pub fn set_len(&mut self, len: u64) -> io::Result<()> {
+    /// Cuts (or extends with zeros) the file to `len` bytes. Refuses to cut
+    /// it below a live map of it (whose pages would then fault).
+    pub fn set_len(&self, len: u64) -> io::Result<()> {
+        let maps = self.maps.lock();
+        if maps.iter().any(|&mapped| mapped > len) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot cut the file below a live map of it",
+            ));
+        }
         self.file.set_len(len)
     }
 
@@ -89,11 +90,124 @@ impl File {
         self.file.sync_data()
     }
 
-    /// Maps the first `len` bytes read-only, or `None` where the target has
-    /// no maps.
+    /// Maps the first `len` bytes read-only, or `None`: on targets without
+    /// maps, and for a read-only open, which holds no lock, so that another
+    /// process may cut the file under it at any time (the engine then reads
+    /// through its buffer, where a cut file is an I/O error, not a signal).
+    ///
+    /// A map of an exclusively opened file is safe to read as long as
+    /// nobody shrinks the file below it: every rewal process respects the
+    /// lock, and this `File` refuses to cut itself below a live map
+    /// ([`set_len`](Self::set_len)). A process that ignores the lock and
+    /// cuts the file (`truncate` from a shell) makes readers of the lost
+    /// pages fault with `SIGBUS` on unix; the README says so.
     pub fn map(&self, len: u64) -> io::Result<Option<Map>> {
-        backend::map(&self.file, len)
+        if self.access == Access::ReadOnly {
+            return Ok(None);
+        }
+        let mut maps = self.maps.lock();
+        // SAFETY: the file is held under the exclusive lock, and `set_len`
+        // (the only way this process shrinks it) refuses to cut below a
+        // live map, which is registered here before it is returned; this is
+        // the backend's contract (nothing shrinks the file below `len` while
+        // the map lives), as far as rewal processes go.
+        let view = unsafe { backend::map(&self.file, len) }?;
+        Ok(view.map(|view| {
+            maps.push(len);
+            Map {
+                view,
+                live: LiveMap {
+                    maps: self.maps.clone(),
+                    len,
+                },
+            }
+        }))
     }
+}
+
+/// A read-only memory map of the start of a file (see [`File::map`]).
+#[derive(Debug)]
+pub struct Map {
+    view: backend::Map,
+    live: LiveMap,
+}
+
+impl Map {
+    /// The mapped bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.view.bytes()
+    }
+
+    /// The number of mapped bytes.
+    pub fn len(&self) -> u64 {
+        self.live.len
+    }
+
+    /// True for a map of no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.live.len == 0
+    }
+}
+
+/// The lengths of a file's live maps.
+#[derive(Debug, Default, Clone)]
+struct LiveMaps(Arc<Mutex<Vec<u64>>>);
+
+impl LiveMaps {
+    fn lock(&self) -> MutexGuard<'_, Vec<u64>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// One entry of `LiveMaps`, removed when its map is dropped.
+#[derive(Debug)]
+struct LiveMap {
+    maps: LiveMaps,
+    len: u64,
+}
+
+impl Drop for LiveMap {
+    fn drop(&mut self) {
+        let mut maps = self.maps.lock();
+        if let Some(at) = maps.iter().position(|&len| len == self.len) {
+            maps.swap_remove(at);
+        }
+    }
+}
+
+/// Opens `path` for reading and writing, creating it if missing; tells
+/// whether this call created it.
+fn open_or_create(path: &Path) -> io::Result<(std::fs::File, bool)> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true);
+    loop {
+        match options.open(path) {
+            Ok(file) => return Ok((file, false)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error),
+        }
+        match options.clone().create_new(true).open(path) {
+            Ok(file) => return Ok((file, true)),
+            // Created by someone else in between: open theirs.
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+pub(crate) fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// Makes the entries of directory `dir` durable (see the crate docs).
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    backend::sync_dir(dir)
 }
 
 /// Monotonic time since the first call in this process.

@@ -1,20 +1,59 @@
-//! Linux, macOS and the other Unixes: std files, `flock` through std, `mmap`.
+//! Linux, macOS and the other Unixes: std files, `flock`, `mmap`.
 
-use crate::std_file::OsLock;
+use crate::registry::FileId;
 use std::io;
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::os::unix::io::AsRawFd;
+use std::path::Path;
 
-/// Exclusive opens take `flock` (through std).
-pub(crate) const OS_LOCK: OsLock = OsLock::Take;
+/// Takes the file's `flock` without waiting: `WouldBlock` if another open
+/// file description (in any process) holds it. Released when the file is
+/// closed.
+pub(crate) fn lock_exclusive(file: &std::fs::File) -> io::Result<()> {
+    // SAFETY: a plain call on a descriptor the caller owns.
+    let status = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if status == 0 {
+        return Ok(());
+    }
+    let error = io::Error::last_os_error();
+    if error.kind() == io::ErrorKind::WouldBlock {
+        return Err(io::Error::new(
+            io::ErrorKind::WouldBlock,
+            "the file is locked by another process",
+        ));
+    }
+    Err(error)
+}
+
+/// The file's device and inode numbers.
+pub(crate) fn identity(file: &std::fs::File) -> io::Result<FileId> {
+    let metadata = file.metadata()?;
+    Ok((metadata.dev(), metadata.ino()))
+}
+
+/// `fsync` of the directory itself: makes its entries (a created, removed
+/// or renamed file) durable.
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
 
 /// Reads at `offset` (`pread`); short only at the end of the file.
 pub(crate) fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     file.read_at(buf, offset)
 }
 
+/// Writes at `offset` (`pwrite`).
+pub(crate) fn write_at(file: &std::fs::File, buf: &[u8], offset: u64) -> io::Result<usize> {
+    file.write_at(buf, offset)
+}
+
 /// Maps the first `len` bytes of `file` read-only.
-pub(crate) fn map(file: &std::fs::File, len: u64) -> io::Result<Option<Map>> {
+///
+/// # Safety
+///
+/// Nothing may shrink the file below `len` while the map lives (see
+/// `File::map`): touching pages past the end raises `SIGBUS`.
+pub(crate) unsafe fn map(file: &std::fs::File, len: u64) -> io::Result<Option<Map>> {
     let len = usize::try_from(len)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "file too large to map"))?;
     if len == 0 {
@@ -61,9 +100,9 @@ impl Map {
     /// The mapped bytes.
     pub fn bytes(&self) -> &[u8] {
         // SAFETY: `ptr` is a live mapping of `len` readable bytes (or dangling
-        // with `len == 0`) until `drop`. The file is never shrunk below a live
-        // map's length by rewal while the map lives (truncation happens only
-        // at open, before any map); another process must respect the lock.
+        // with `len == 0`) until `drop`; whoever made the map promised that
+        // the file is not shrunk below `len` while it lives (`map`'s
+        // contract), so every page of it can be read.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 }

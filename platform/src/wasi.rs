@@ -1,19 +1,77 @@
 //! WASI preview 1 (`wasm32-wasip1`): std files for what std does well, the
-//! `wasi` crate for positional reads, which std has no stable API for.
+//! `wasi` crate for positional I/O and file identities, which std has no
+//! stable API for.
 //!
 //! WASI has no advisory lock call: two exclusive opens of one file in this
-//! instance are refused by the process-wide registry, and across instances
-//! the host's sandbox (which directories it grants to whom) is the guard.
+//! instance are refused by the process-wide registry (keyed by device and
+//! inode, so a hard link is the same file), and across instances the
+//! host's sandbox (which directories it grants to whom) is the guard.
 //! There are no memory maps: `map` returns `None` and the engine reads
 //! through its bounded read buffer.
 
-use crate::std_file::OsLock;
+use crate::registry::FileId;
 use std::io;
 use std::os::fd::AsRawFd;
+use std::path::Path;
+
+fn errno(errno: wasi::Errno) -> io::Error {
+    io::Error::from_raw_os_error(i32::from(errno.raw()))
+}
 
 /// WASI has no lock call: the registry (in this instance) and the host's
 /// sandbox (across instances) are the guards.
-pub(crate) const OS_LOCK: OsLock = OsLock::None;
+pub(crate) fn lock_exclusive(_file: &std::fs::File) -> io::Result<()> {
+    Ok(())
+}
+
+/// The file's device and inode numbers, as the host reports them
+/// (`fd_filestat_get`).
+pub(crate) fn identity(file: &std::fs::File) -> io::Result<FileId> {
+    // SAFETY: a plain call on a descriptor the caller owns.
+    let stat = unsafe { wasi::fd_filestat_get(file.as_raw_fd() as wasi::Fd) }.map_err(errno)?;
+    Ok((stat.dev, stat.ino))
+}
+
+/// `fd_sync` of the directory, where the host offers it. wasmtime (as of
+/// 48) does not: its preview 1 `fd_sync` answers `EBADF` for a directory.
+/// Such a refusal means "the host has no directory sync", and the entry's
+/// durability is then the host's business (the README says so); any other
+/// error is reported.
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
+    match std::fs::File::open(dir)?.sync_all() {
+        Err(error) if host_has_no_dir_sync(&error) => Ok(()),
+        outcome => outcome,
+    }
+}
+
+fn host_has_no_dir_sync(error: &io::Error) -> bool {
+    let refusals = [
+        wasi::ERRNO_BADF,
+        wasi::ERRNO_NOTSUP,
+        wasi::ERRNO_INVAL,
+        wasi::ERRNO_ISDIR,
+    ];
+    error
+        .raw_os_error()
+        .is_some_and(|code| refusals.iter().any(|errno| i32::from(errno.raw()) == code))
+}
+
+/// Writes at `offset`: `fd_seek`, then `fd_write` (one handle, no threads
+/// to race for its position; see `read_at`).
+pub(crate) fn write_at(file: &std::fs::File, buf: &[u8], offset: u64) -> io::Result<usize> {
+    let fd = file.as_raw_fd() as wasi::Fd;
+    let offset = i64::try_from(offset).map_err(|_| io::ErrorKind::InvalidInput)?;
+    // SAFETY: plain calls on a descriptor the caller owns; the ciovec
+    // describes `buf`, valid for reads for the duration of the call.
+    unsafe {
+        wasi::fd_seek(fd, offset, wasi::WHENCE_SET).map_err(errno)?;
+        let ciovec = wasi::Ciovec {
+            buf: buf.as_ptr(),
+            buf_len: buf.len(),
+        };
+        wasi::fd_write(fd, &[ciovec]).map_err(errno)
+    }
+}
 
 /// Reads at `offset`: `fd_seek`, then `fd_read` until `buf` is full or
 /// the file ends.
@@ -24,12 +82,10 @@ pub(crate) const OS_LOCK: OsLock = OsLock::None;
 /// which lifts replay under wasmtime by about a fifth
 /// (`examples/wasi_bench.rs`).
 ///
-/// The file position is this handle's own business: appends go to the end
-/// whatever it is (the file is opened in append mode), and wasm32-wasip1
-/// has no threads to race for it.
+/// The file position is this handle's own business: every read and write
+/// sets it first, and wasm32-wasip1 has no threads to race for it.
 pub(crate) fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     let fd = file.as_raw_fd() as wasi::Fd;
-    let errno = |errno: wasi::Errno| io::Error::from_raw_os_error(i32::from(errno.raw()));
     let offset = i64::try_from(offset).map_err(|_| io::ErrorKind::InvalidInput)?;
     // SAFETY: plain calls on a descriptor the caller owns.
     unsafe { wasi::fd_seek(fd, offset, wasi::WHENCE_SET) }.map_err(errno)?;
@@ -51,7 +107,11 @@ pub(crate) fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::
 }
 
 /// WASI has no memory maps.
-pub(crate) fn map(_file: &std::fs::File, _len: u64) -> io::Result<Option<Map>> {
+///
+/// # Safety
+///
+/// Nothing to uphold: no map is made.
+pub(crate) unsafe fn map(_file: &std::fs::File, _len: u64) -> io::Result<Option<Map>> {
     Ok(None)
 }
 

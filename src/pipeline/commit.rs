@@ -97,16 +97,16 @@ impl Committer {
     }
 
     /// Writes `frames` (then empties it) and syncs if `sync` asks or the
-    /// mode says so; returns whether it synced.
+    /// mode says so; returns whether everything written so far is durable.
+    /// A sync with nothing new to sync is not issued.
     pub(crate) fn commit(&mut self, frames: &mut Vec<u8>, sync: bool) -> Result<bool> {
         let written = self.write(frames);
         frames.clear();
         written?;
-        if sync || self.sync_due() {
+        if self.unsynced > 0 && (sync || self.sync_due()) {
             self.sync()?;
-            return Ok(true);
         }
-        Ok(false)
+        Ok(self.unsynced == 0)
     }
 
     /// True when there is written data the sync mode wants durable now.
@@ -115,8 +115,16 @@ impl Committer {
             && match self.sync_mode {
                 SyncMode::Never => false,
                 SyncMode::Batch => true,
-                SyncMode::Interval(every) => rewal_platform::now() >= self.last_sync + every,
+                SyncMode::Interval(every) => self
+                    .interval_sync_at(every)
+                    .is_some_and(|at| rewal_platform::now() >= at),
             }
+    }
+
+    /// When an interval sync is due: `None` when the interval is too long
+    /// to add to the clock (`Duration::MAX`), that is, never.
+    fn interval_sync_at(&self, every: Duration) -> Option<Duration> {
+        self.last_sync.checked_add(every)
     }
 
     // Only the threaded pipeline uses this.
@@ -124,9 +132,9 @@ impl Committer {
     /// How long until an interval sync is due, when one will be.
     pub(crate) fn next_sync_in(&self) -> Option<Duration> {
         match self.sync_mode {
-            SyncMode::Interval(every) if self.unsynced > 0 => {
-                Some((self.last_sync + every).saturating_sub(rewal_platform::now()))
-            }
+            SyncMode::Interval(every) if self.unsynced > 0 => self
+                .interval_sync_at(every)
+                .map(|at| at.saturating_sub(rewal_platform::now())),
             _ => None,
         }
     }
@@ -136,7 +144,7 @@ impl Committer {
         let hooks = &self.shared.hooks;
         hooks.run(|hooks| hooks.before_sync());
         let started = rewal_platform::now();
-        self.shared.storage.lock().sync()?;
+        self.shared.storage.sync()?;
         let now = rewal_platform::now();
         hooks.run(|hooks| hooks.after_sync(now.saturating_sub(started)));
         let counters = &self.shared.counters;
@@ -149,7 +157,7 @@ impl Committer {
 
     /// Closes the storage (releasing its lock).
     pub(crate) fn close_storage(&mut self) -> Result<()> {
-        self.shared.storage.lock().close()
+        self.shared.storage.close()
     }
 }
 

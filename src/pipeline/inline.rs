@@ -8,7 +8,7 @@
 
 use super::commit::Committer;
 use super::queue::{Intake, Item, Queue};
-use super::Settings;
+use super::{Durability, Settings};
 use crate::encoding::MIN_FRAME_LEN;
 use crate::shared::Shared;
 use crate::stats::Counters;
@@ -78,30 +78,39 @@ impl Pipeline {
     }
 
     pub(crate) fn flush(&self) -> Result<()> {
-        self.lock().commit(false)
+        let mut inner = self.lock();
+        let target = inner.queue.last_assigned();
+        if let Some(known) = inner.queue.written_through(target) {
+            return known;
+        }
+        inner.commit(false)
     }
 
-    pub(crate) fn wait_durable(&self, lsn: Lsn) -> Result<()> {
+    pub(crate) fn wait_durable(&self, lsn: Lsn) -> Result<Durability> {
         let mut inner = self.lock();
         if lsn > inner.queue.last_assigned() {
             return Err(crate::Error::InvalidLsn);
         }
-        inner.queue.check_alive()?;
-        if inner.queue.synced >= lsn {
-            return Ok(());
+        if let Some(known) = inner.queue.durability(lsn) {
+            return known;
         }
-        inner.commit(true)
+        inner.commit(true)?;
+        Ok(Durability::Durable)
     }
 
     pub(crate) fn sync(&self) -> Result<()> {
         let last = self.lock().queue.last_assigned();
-        self.wait_durable(last)
+        self.wait_durable(last).map(drop)
     }
 
     /// Writes what is buffered, syncs, closes. Nothing runs in the
     /// background here, so the timeout has nothing to bound.
     pub(crate) fn shutdown(&self, _timeout: Option<Duration>) -> Result<()> {
         let mut inner = self.lock();
+        if inner.queue.intake == Intake::Closed {
+            // Closed before: say how the log ended, as the threaded one does.
+            return inner.queue.failed.clone().map_or(Ok(()), Err);
+        }
         inner.queue.intake = Intake::Draining;
         let drained = match inner.queue.failed.clone() {
             Some(error) => Err(error),
@@ -114,6 +123,9 @@ impl Pipeline {
     /// Discards what is buffered (counted as drops) and closes.
     pub(crate) fn close(&self) -> Result<()> {
         let mut inner = self.lock();
+        if inner.queue.intake == Intake::Closed {
+            return Ok(());
+        }
         let discarded = inner.queue.discard();
         if discarded > 0 {
             Counters::add(&self.shared.counters.drops, discarded);

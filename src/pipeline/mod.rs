@@ -6,6 +6,7 @@
 //!   written when the buffer fills or a flush point is reached.
 
 mod commit;
+mod dropped;
 mod queue;
 
 pub(crate) use commit::Committer;
@@ -22,6 +23,16 @@ cfg_if::cfg_if! {
         mod threaded;
         pub(crate) use threaded::Pipeline;
     }
+}
+
+/// What a durability wait found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// Written and synced.
+    Durable,
+    /// Everything up to the LSN is synced, but whether this one event was
+    /// dropped was forgotten (see `dropped.rs`): the log itself must say.
+    UnlessDropped,
 }
 
 /// What the builder tells the pipeline.

@@ -7,6 +7,8 @@
 //! grown. The CRC is left for the writer to fill in (see
 //! `encoding::seal_frames`), off the appenders' path.
 
+use super::dropped::{DroppedLsns, WasDropped};
+use super::Durability;
 use crate::encoding;
 use crate::{Batch, Error, Lsn, Result};
 
@@ -66,6 +68,8 @@ pub(crate) struct Queue {
     pub(crate) intake: Intake,
     /// Set by the first failed write or sync; every later call reports it.
     pub(crate) failed: Option<Error>,
+    /// LSNs given to events that `Backpressure::Drop` threw away.
+    dropped: DroppedLsns,
 }
 
 impl Queue {
@@ -83,7 +87,34 @@ impl Queue {
             synced: last_lsn,
             intake: Intake::Open,
             failed: None,
+            dropped: DroppedLsns::default(),
         }
+    }
+
+    /// What is already true of `lsn`'s durability, if anything is: checked
+    /// in the order that never misleads a caller (dropped, then durable,
+    /// then the log's failure or closing). `None`: not yet known, wait.
+    pub(crate) fn durability(&self, lsn: Lsn) -> Option<Result<Durability>> {
+        let dropped = self.dropped.contains(lsn);
+        if dropped == WasDropped::Yes {
+            return Some(Err(Error::Dropped));
+        }
+        if self.synced >= lsn {
+            return Some(Ok(match dropped {
+                WasDropped::Unknown => Durability::UnlessDropped,
+                _ => Durability::Durable,
+            }));
+        }
+        self.check_alive().err().map(Err)
+    }
+
+    /// Whether every LSN up to `target` is written, if that is known:
+    /// written first, then the log's failure or closing. `None`: wait.
+    pub(crate) fn written_through(&self, target: Lsn) -> Option<Result<()>> {
+        if self.written >= target {
+            return Some(Ok(()));
+        }
+        self.check_alive().err().map(Err)
     }
 
     /// The last LSN assigned.
@@ -153,10 +184,12 @@ impl Queue {
 
     // Only the threaded pipeline uses this.
     #[cfg_attr(any(rewal_inline, target_family = "wasm"), allow(dead_code))]
-    /// Takes `count` LSNs; fails once the LSN space is used up.
-    pub(crate) fn take_lsns(&mut self, count: u64) -> Result<Lsn> {
+    /// Gives `count` LSNs to events that are dropped, and remembers them as
+    /// such; fails once the LSN space is used up.
+    pub(crate) fn drop_lsns(&mut self, count: u64) -> Result<Lsn> {
         let first = self.next_lsn;
         self.next_lsn = first.checked_add(count).ok_or(Error::InvalidLsn)?;
+        self.dropped.add(first, count);
         Ok(first)
     }
 

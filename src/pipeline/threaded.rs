@@ -5,7 +5,7 @@
 
 use super::commit::Committer;
 use super::queue::{Intake, Item, Queue};
-use super::Settings;
+use super::{Durability, Settings};
 use crate::shared::Shared;
 use crate::stats::Counters;
 use crate::{Backpressure, Error, Lsn, Result, State};
@@ -123,7 +123,7 @@ impl Pipeline {
                 }
                 Backpressure::Drop => {
                     let count = item.count();
-                    let lsn = guard.queue.take_lsns(count)?;
+                    let lsn = guard.queue.drop_lsns(count)?;
                     drop(guard);
                     Counters::add(&core.shared.counters.drops, count);
                     core.shared.hooks.run(|hooks| hooks.on_drop(count as usize));
@@ -147,9 +147,8 @@ impl Pipeline {
         let mut guard = core.lock();
         let target = guard.queue.last_assigned();
         loop {
-            guard.queue.check_alive()?;
-            if guard.queue.written >= target {
-                return Ok(());
+            if let Some(known) = guard.queue.written_through(target) {
+                return known;
             }
             core.nudge(&mut guard);
             guard = core.wait(guard);
@@ -158,16 +157,15 @@ impl Pipeline {
 
     /// Waits until every event up to `lsn` is written and synced; all the
     /// waiters of one moment share one sync.
-    pub(crate) fn wait_durable(&self, lsn: Lsn) -> Result<()> {
+    pub(crate) fn wait_durable(&self, lsn: Lsn) -> Result<Durability> {
         let core = &*self.core;
         let mut guard = core.lock();
         if lsn > guard.queue.last_assigned() {
             return Err(Error::InvalidLsn);
         }
         loop {
-            guard.queue.check_alive()?;
-            if guard.queue.synced >= lsn {
-                return Ok(());
+            if let Some(known) = guard.queue.durability(lsn) {
+                return known;
             }
             guard.sync_wanted = guard.sync_wanted.max(lsn);
             core.nudge(&mut guard);
@@ -178,7 +176,11 @@ impl Pipeline {
     /// Makes every event appended before the call durable.
     pub(crate) fn sync(&self) -> Result<()> {
         let last = self.core.lock().queue.last_assigned();
-        self.wait_durable(last)
+        // Whether the last event itself was dropped does not matter here.
+        match self.wait_durable(last) {
+            Ok(_) | Err(Error::Dropped) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     /// Drains, syncs and closes; `Err(Timeout)` if that takes longer than
@@ -193,7 +195,8 @@ impl Pipeline {
             guard.stop = Stop::Drain;
         }
         core.nudge(&mut guard);
-        let deadline = timeout.map(|timeout| rewal_platform::now() + timeout);
+        // A timeout too long to add (`Duration::MAX`) is no deadline.
+        let deadline = timeout.and_then(|timeout| rewal_platform::now().checked_add(timeout));
         while !guard.done {
             guard.waiters += 1;
             guard = match deadline {
@@ -257,8 +260,32 @@ impl Pipeline {
     }
 }
 
-/// The writer thread.
+/// The writer thread. Whatever happens in the loop, a panic included, the
+/// exit path runs: the storage is closed, the log marked closed, and every
+/// waiter woken, so no caller waits for a writer that is gone.
 fn run_writer(core: &Core, mut committer: Committer) {
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        write_until_stopped(core, &mut committer)
+    }));
+    // Release the file (and its lock) before anyone hears we are done, so
+    // a reopen right after shutdown or close succeeds.
+    let closed = committer.close_storage();
+    let mut guard = core.lock();
+    if let Err(payload) = ran {
+        if guard.queue.failed.is_none() {
+            guard.queue.failed = Some(Error::from_panic("the writer", payload.as_ref()));
+        }
+        guard.queue.discard();
+    }
+    core.shared.state.store(State::Closed);
+    guard.queue.intake = Intake::Closed;
+    guard.closed = closed;
+    guard.done = true;
+    core.progress.notify_all();
+}
+
+/// The writer's loop: returns when told to stop, or when the log failed.
+fn write_until_stopped(core: &Core, committer: &mut Committer) {
     let mut spare = Vec::with_capacity(core.settings.buffer_capacity);
     let mut guard = core.lock();
     loop {
@@ -313,12 +340,4 @@ fn run_writer(core: &Core, mut committer: Committer) {
             break;
         }
     }
-    // Exit: release the file (and its lock) before anyone hears we are done,
-    // so a reopen right after shutdown or close succeeds.
-    let closed = committer.close_storage();
-    core.shared.state.store(State::Closed);
-    guard.queue.intake = Intake::Closed;
-    guard.closed = closed;
-    guard.done = true;
-    core.progress.notify_all();
 }

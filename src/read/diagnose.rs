@@ -211,7 +211,7 @@ pub fn diagnose_bytes(bytes: &[u8], offset: u64) -> Problem {
 /// computed a window at a time.
 pub fn diagnose_storage(storage: impl Storage + 'static, offset: u64, len: u64) -> Result<Problem> {
     let storage = SharedStorage::new(Box::new(storage));
-    let len = len.min(storage.lock().size()?);
+    let len = len.min(storage.size()?);
     let mut source = Source::open(&storage, len)?;
     examine(&mut source, offset)
 }

@@ -32,8 +32,8 @@ pub struct WalIterator {
     frame: Option<Frame>,
     scratch: Vec<u8>,
     error: Option<Error>,
-    /// Still looking for the first frame that reaches `from`.
-    hopping: bool,
+    /// The last LSN of the frame read last: the next must come after it.
+    last_lsn: Lsn,
 }
 
 /// The frame being read.
@@ -60,7 +60,7 @@ impl WalIterator {
             frame: None,
             scratch: Vec::new(),
             error: None,
-            hopping: from > 1,
+            last_lsn: 0,
         })
     }
 
@@ -202,31 +202,25 @@ impl WalIterator {
                 }
                 source.grow(end)?;
             }
-            // Frames wholly before `from` are hopped over by their headers:
-            // they were checked when the log was opened. LSNs increase, so
-            // once a frame reaches `from` no later one is hopped.
-            if self.hopping {
-                let available = source.limit() - off;
-                let head = source.get(off, HEADER_LEN.min(available as usize))?;
-                match encoding::parse_header(head) {
-                    Ok(header)
-                        if header.last_lsn() < self.from
-                            && header.batch_size as u64 <= available =>
-                    {
-                        self.next_frame = off + header.batch_size as u64;
-                        continue;
-                    }
-                    _ => self.hopping = false,
-                }
-            }
+            // Every frame is checked, those before `from` too: a damaged
+            // length must never make the reader land inside a payload.
             let header = match check_frame_at(source, off) {
-                Ok(header) => header,
+                Ok(header) if header.first_lsn > self.last_lsn => header,
+                Ok(_) => {
+                    self.shared.report_corruption(off);
+                    return Err(Error::Corrupted);
+                }
                 Err(error) if is_format_error(&error) => {
                     self.shared.report_corruption(off);
                     return Err(Error::Corrupted);
                 }
                 Err(error) => return Err(error),
             };
+            self.last_lsn = header.last_lsn();
+            self.next_frame = off + header.batch_size as u64;
+            if header.last_lsn() < self.from {
+                continue;
+            }
             let region_at = off + HEADER_LEN as u64;
             let mut region_len = header.len() - HEADER_LEN - TRAILER_LEN;
             if header.is_compressed() {
@@ -241,7 +235,6 @@ impl WalIterator {
                     Err(error) => return Err(error),
                 }
             }
-            self.next_frame = off + header.batch_size as u64;
             self.frame = Some(Frame {
                 offset: off,
                 region_at,

@@ -16,7 +16,7 @@ pub(crate) struct Recovered {
 /// Cutting then syncing makes recovery idempotent: a crash in the middle
 /// leaves either the old file (same result next time) or the cut one.
 pub(crate) fn recover(shared: &Shared, policy: Recovery) -> Result<Recovered> {
-    let len = shared.storage.lock().size()?;
+    let len = shared.storage.size()?;
     let found = {
         // The source (a map, natively) is dropped before any truncation.
         let mut source = Source::open(&shared.storage, len)?;
@@ -34,15 +34,15 @@ pub(crate) fn recover(shared: &Shared, policy: Recovery) -> Result<Recovered> {
             }
         },
     };
-    let mut storage = shared.storage.lock();
     if let Some(offset) = cut {
         shared.report_corruption(offset);
-        storage.truncate(offset)?;
+        shared.storage.truncate(offset)?;
     }
     // Whatever a previous process wrote may still sit in the page cache; one
-    // sync now makes "everything up to the last LSN is durable" true.
+    // sync now makes "everything up to the last LSN is durable" true (and
+    // makes a cut durable before the log takes appends).
     if len > 0 {
-        storage.sync()?;
+        shared.storage.sync()?;
     }
     Ok(Recovered {
         last_lsn: found.last_lsn,

@@ -2,15 +2,15 @@
 //! classified. Recovery at open runs this; so do the CLI and the viewer.
 
 use super::iter::WalIterator;
-use super::source::{check_frame_at, is_format_error, Source, WINDOW};
-use crate::encoding::{self, FrameHeader, HEADER_LEN, MAGIC, MIN_FRAME_LEN};
+use super::source::{check_frame_at, is_format_error, streamed_crc_from, Source, WINDOW};
+use crate::encoding::{self, FrameHeader, HEADER_LEN, MAGIC, MIN_FRAME_LEN, TRAILER_LEN, VERSION};
 use crate::hooks::HookRunner;
 use crate::plugins::Compressor;
 use crate::shared::Shared;
 use crate::state::AtomicState;
 use crate::stats::Counters;
 use crate::storage::{FileStorage, MemoryStorage, SharedStorage, Storage};
-use crate::{Error, Lsn, Result, State};
+use crate::{crc, Error, Lsn, Result, State};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -88,7 +88,7 @@ pub fn scan_storage(
     mut visit: impl FnMut(&FrameInfo),
 ) -> Result<LogScan> {
     let storage = SharedStorage::new(Box::new(storage));
-    let len = storage.lock().size()?;
+    let len = storage.size()?;
     let mut source = Source::open(&storage, len)?;
     scan(&mut source, &mut visit)
 }
@@ -151,13 +151,22 @@ pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Re
         found.events += u64::from(header.record_count);
         found.compressed_frames += u64::from(header.is_compressed());
         found.largest_frame = found.largest_frame.max(header.batch_size);
-        found.last_lsn = found.last_lsn.max(header.last_lsn());
+        found.last_lsn = header.last_lsn();
     };
+    // LSNs strictly increase from frame to frame: a valid frame that breaks
+    // the order ends the valid part of the log.
+    let mut last_lsn = 0;
+    let mut out_of_order = false;
     let mut off = 0;
     if source.is_mapped() {
         // The common native case, kept tight: one slice for the whole log.
         let data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
         while let Ok(header) = encoding::check_frame(data, off as usize) {
+            if header.first_lsn <= last_lsn {
+                out_of_order = true;
+                break;
+            }
+            last_lsn = header.last_lsn();
             tally(off, header);
             off += header.batch_size as u64;
         }
@@ -168,39 +177,122 @@ pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Re
                 Err(error) if is_format_error(&error) => break,
                 Err(error) => return Err(error),
             };
+            if header.first_lsn <= last_lsn {
+                out_of_order = true;
+                break;
+            }
+            last_lsn = header.last_lsn();
             tally(off, header);
             off += header.batch_size as u64;
         }
     }
     found.valid_len = off;
     if off < len {
-        found.end = if off == 0 && !begins_like_a_log(source)? {
-            LogEnd::NotALog
-        } else {
-            match find_valid_frame(source, off, found.last_lsn)? {
-                Search::None => LogEnd::TornTail { offset: off },
-                Search::Found(at) => LogEnd::Corrupted {
-                    offset: off,
-                    next_valid: Some(at),
-                },
-                Search::GaveUp => LogEnd::Corrupted {
-                    offset: off,
-                    next_valid: None,
-                },
-            }
-        };
+        found.end = classify_end(source, off, last_lsn, out_of_order)?;
     }
     Ok(found)
 }
 
-/// A file is ours if it begins with (a prefix of) the magic, or with zeros:
-/// a crash can leave the first frame half written, or space allocated and
-/// never filled. Anything else is somebody else's file.
+/// How a log whose valid frames end at `off`, before the end of the data,
+/// ends (see DESIGN.md, "Recovery"):
+///
+/// - a valid frame there whose LSNs do not follow is a corruption (a torn
+///   write cannot pass the CRC, so cutting would lose valid data);
+/// - a valid frame further on, with LSNs after `last_lsn`, is a corruption;
+///   but what lies inside the extent a believable header at `off` claims
+///   is that frame's payload, unless the header's own size field is what
+///   was damaged (see [`size_field_was_damaged`]);
+/// - otherwise a torn tail, if the log has valid frames before `off`;
+/// - at offset 0, a torn tail only if the whole file could be one torn
+///   first write; else the file is somebody else's: not a log.
+fn classify_end(
+    source: &mut Source,
+    off: u64,
+    last_lsn: Lsn,
+    out_of_order: bool,
+) -> Result<LogEnd> {
+    if out_of_order {
+        return Ok(LogEnd::Corrupted {
+            offset: off,
+            next_valid: Some(off),
+        });
+    }
+    if off == 0 && !begins_like_a_log(source)? {
+        return Ok(LogEnd::NotALog);
+    }
+    let claim = claimed_extent(source, off, last_lsn)?;
+    Ok(match find_valid_frame(source, off, last_lsn, claim)? {
+        Search::Found(at) => LogEnd::Corrupted {
+            offset: off,
+            next_valid: Some(at),
+        },
+        Search::GaveUp => LogEnd::Corrupted {
+            offset: off,
+            next_valid: None,
+        },
+        Search::None if off > 0 => LogEnd::TornTail { offset: off },
+        Search::None if could_be_one_torn_write(source, claim)? => LogEnd::TornTail { offset: 0 },
+        Search::None => LogEnd::NotALog,
+    })
+}
+
+/// A file may be ours if it begins with (a prefix of) the magic, or with
+/// zeros (space allocated and never written). Anything else is somebody
+/// else's file, whatever it holds further on.
 fn begins_like_a_log(source: &mut Source) -> Result<bool> {
     let n = source.limit().min(HEADER_LEN as u64) as usize;
     let head = source.get(0, n)?;
     let magic_prefix = head[..n.min(MAGIC.len())] == MAGIC[..n.min(MAGIC.len())];
     Ok(magic_prefix || head.iter().all(|&byte| byte == 0))
+}
+
+/// The end of the extent that the header at `off` claims, if the header is
+/// believable as the next frame of this log: magic, version, a length of at
+/// least a frame, and events whose LSNs come after `last_lsn`.
+fn claimed_extent(source: &mut Source, off: u64, last_lsn: Lsn) -> Result<Option<u64>> {
+    if source.limit() - off < HEADER_LEN as u64 {
+        return Ok(None);
+    }
+    let Ok(header) = encoding::parse_header(source.get(off, HEADER_LEN)?) else {
+        return Ok(None);
+    };
+    let believable = encoding::check_lsns(&header).is_ok() && header.first_lsn > last_lsn;
+    Ok(believable.then(|| off + u64::from(header.batch_size)))
+}
+
+/// Whether the whole file (which holds no valid frame) could be what one
+/// torn first write leaves: nothing but zeros, a prefix of a frame header,
+/// or a believable header claiming more than the file holds, or followed
+/// only by zeros.
+fn could_be_one_torn_write(source: &mut Source, claim: Option<u64>) -> Result<bool> {
+    let len = source.limit();
+    if is_zeros(source, 0, len)? {
+        return Ok(true);
+    }
+    if len < HEADER_LEN as u64 {
+        let head = source.get(0, len as usize)?;
+        let version = VERSION.to_le_bytes();
+        let expected = MAGIC.iter().chain(version.iter());
+        return Ok(head.iter().zip(expected).all(|(got, want)| got == want));
+    }
+    Ok(match claim {
+        Some(end) if end >= len => true,
+        Some(end) => is_zeros(source, end, len)?,
+        None => false,
+    })
+}
+
+/// True when every byte of `[from, to)` is zero.
+fn is_zeros(source: &mut Source, from: u64, to: u64) -> Result<bool> {
+    let mut at = from;
+    while at < to {
+        let n = (to - at).min(WINDOW as u64) as usize;
+        if source.get(at, n)?.iter().any(|&byte| byte != 0) {
+            return Ok(false);
+        }
+        at += n as u64;
+    }
+    Ok(true)
 }
 
 enum Search {
@@ -210,11 +302,20 @@ enum Search {
 }
 
 /// Looks after the invalid bytes at `invalid` for a valid frame whose LSNs
-/// come after `last_lsn`. Each candidate (an occurrence of the magic) costs
-/// a CRC over its claimed length, so a hostile file of many headers could
-/// make this quadratic; a budget bounds the work, and running out of it
-/// counts as "could not rule out valid data".
-fn find_valid_frame(source: &mut Source, invalid: u64, last_lsn: Lsn) -> Result<Search> {
+/// come after `last_lsn`. Inside `claim` (the extent a believable header at
+/// `invalid` claims), a valid frame counts only if the header's size field
+/// is what was damaged: otherwise it is that frame's payload.
+///
+/// Each candidate (an occurrence of the magic) costs a CRC over its claimed
+/// length, so a hostile file of many headers could make this quadratic; a
+/// budget bounds the work, and running out of it counts as "could not rule
+/// out valid data".
+fn find_valid_frame(
+    source: &mut Source,
+    invalid: u64,
+    last_lsn: Lsn,
+    claim: Option<u64>,
+) -> Result<Search> {
     let len = source.limit();
     let mut budget = (len - invalid).saturating_mul(8).max(64 << 20);
     let mut at = invalid + 1;
@@ -238,12 +339,18 @@ fn find_valid_frame(source: &mut Source, invalid: u64, last_lsn: Lsn) -> Result<
             if claimed > len - candidate {
                 continue; // cannot fit: rejected without reading it
             }
-            if claimed > budget {
+            let inside_claim = claim.is_some_and(|end| candidate < end);
+            let cost = claimed + if inside_claim { candidate - invalid } else { 0 };
+            if cost > budget {
                 return Ok(Search::GaveUp);
             }
-            budget -= claimed;
+            budget -= cost;
             match check_frame_at(source, candidate) {
-                Ok(header) if header.first_lsn > last_lsn => return Ok(Search::Found(candidate)),
+                Ok(header) if header.first_lsn > last_lsn => {
+                    if !inside_claim || size_field_was_damaged(source, invalid, candidate)? {
+                        return Ok(Search::Found(candidate));
+                    }
+                }
                 Ok(_) => {}
                 Err(error) if is_format_error(&error) => {}
                 Err(error) => return Err(error),
@@ -253,4 +360,24 @@ fn find_valid_frame(source: &mut Source, invalid: u64, last_lsn: Lsn) -> Result<
         at += (n - (MAGIC.len() - 1)).max(1) as u64;
     }
     Ok(Search::None)
+}
+
+/// Whether the bytes `[off, next)` are a frame whose only damage is its
+/// size field: with `batch_size` set to `next - off`, its CRC matches. Then
+/// the valid frame at `next` really follows it (a corruption), rather than
+/// lying inside its payload (a torn write).
+fn size_field_was_damaged(source: &mut Source, off: u64, next: u64) -> Result<bool> {
+    let size = next - off;
+    if size < MIN_FRAME_LEN as u64 {
+        return Ok(false);
+    }
+    let Ok(size) = u32::try_from(size) else {
+        return Ok(false);
+    };
+    let mut crc = crc::update(0, source.get(off, 20)?);
+    crc = crc::update(crc, &size.to_le_bytes());
+    let body_end = next - TRAILER_LEN as u64;
+    crc = streamed_crc_from(source, crc, off + HEADER_LEN as u64, body_end)?;
+    let stored = source.get(body_end, TRAILER_LEN)?;
+    Ok(crc == u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]))
 }

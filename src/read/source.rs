@@ -32,7 +32,7 @@ impl Source {
     /// A source over the first `limit` bytes of `storage`: mapped if the
     /// storage maps, buffered otherwise.
     pub(crate) fn open(storage: &SharedStorage, limit: u64) -> Result<Source> {
-        let view = match storage.lock().map(limit)? {
+        let view = match storage.map(limit)? {
             Some(map) => View::Mapped(map),
             None => View::Buffered(ReadBuffer::default()),
         };
@@ -60,7 +60,7 @@ impl Source {
             return Ok(());
         }
         if let View::Mapped(map) = &mut self.view {
-            if let Some(bigger) = self.storage.lock().map(limit)? {
+            if let Some(bigger) = self.storage.map(limit)? {
                 *map = bigger;
             }
         }
@@ -169,7 +169,16 @@ pub(crate) fn streamed_crc<B: Bytes>(
     from: u64,
     to: u64,
 ) -> std::result::Result<u32, B::Error> {
-    let mut crc = 0;
+    streamed_crc_from(bytes, 0, from, to)
+}
+
+/// [`streamed_crc`], continuing from `crc`, the CRC of the bytes before.
+pub(crate) fn streamed_crc_from<B: Bytes>(
+    bytes: &mut B,
+    mut crc: u32,
+    from: u64,
+    to: u64,
+) -> std::result::Result<u32, B::Error> {
     let mut at = from;
     while at < to {
         let n = (to - at).min(WINDOW as u64) as usize;

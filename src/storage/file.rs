@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 pub struct FileStorage {
     file: Option<File>,
     path: PathBuf,
+    /// Where the next write lands: the end of the file when it was opened,
+    /// moved by writes and cuts.
+    end: u64,
 }
 
 impl FileStorage {
@@ -24,7 +27,9 @@ impl FileStorage {
     }
 
     /// Opens the file at `path` read-only and without a lock, for looking
-    /// into a log another process may have open. Writes fail.
+    /// into a log another process may have open. Writes fail. It is never
+    /// memory-mapped (another process may cut the file at any time, and a
+    /// map would then fault): reads go through rewal's bounded buffer.
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self> {
         Self::open(path.as_ref(), Access::ReadOnly)
     }
@@ -34,9 +39,11 @@ impl FileStorage {
             io::ErrorKind::WouldBlock => Error::FileLocked,
             _ => Error::Io(error),
         })?;
+        let end = file.size().map_err(Error::Io)?;
         Ok(FileStorage {
             file: Some(file),
             path: path.to_path_buf(),
+            end,
         })
     }
 
@@ -48,18 +55,16 @@ impl FileStorage {
     fn file(&self) -> Result<&File> {
         self.file.as_ref().ok_or(Error::Closed)
     }
-
-    fn file_mut(&mut self) -> Result<&mut File> {
-        self.file.as_mut().ok_or(Error::Closed)
-    }
 }
 
 impl Storage for FileStorage {
     fn write(&mut self, buf: &[u8]) -> Result<usize> {
-        Ok(self.file_mut()?.append(buf)?)
+        let written = self.file()?.write_at(buf, self.end)?;
+        self.end += written as u64;
+        Ok(written)
     }
 
-    fn sync(&mut self) -> Result<()> {
+    fn sync(&self) -> Result<()> {
         Ok(self.file()?.sync_data()?)
     }
 
@@ -74,7 +79,9 @@ impl Storage for FileStorage {
     }
 
     fn truncate(&mut self, size: u64) -> Result<()> {
-        Ok(self.file_mut()?.set_len(size)?)
+        self.file()?.set_len(size)?;
+        self.end = size;
+        Ok(())
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {

@@ -62,7 +62,7 @@ impl Storage for MemoryStorage {
         Ok(buf.len())
     }
 
-    fn sync(&mut self) -> Result<()> {
+    fn sync(&self) -> Result<()> {
         self.open().map(drop)
     }
 

@@ -7,19 +7,26 @@ mod memory;
 pub use file::FileStorage;
 pub use memory::MemoryStorage;
 
+use crate::error::catch_panic;
 use crate::{Error, Result};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::io;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// A persistence backend: an append-only byte sequence.
 ///
-/// rewal calls `write`, `sync`, `truncate` and `close` from one thread at a
-/// time (it serialises them), and `read_at`, `size` and `map` from readers.
+/// rewal calls `write`, `truncate` and `close` from one thread at a time
+/// (it serialises them), and `sync`, `read_at`, `size` and `map` from any
+/// thread: a sync takes `&self` so that readers never wait behind one.
+///
+/// A panic in any of these calls is caught: it fails the log with
+/// [`Error::Panicked`](crate::Error::Panicked), like a failed write, and
+/// never takes a thread of the log down.
 pub trait Storage: Send + Sync {
     /// Appends `buf` at the end; returns how many bytes were taken (rewal
     /// calls again for the rest; `Ok(0)` is reported as `Error::ShortWrite`).
     fn write(&mut self, buf: &[u8]) -> Result<usize>;
     /// Makes everything written so far durable.
-    fn sync(&mut self) -> Result<()>;
+    fn sync(&self) -> Result<()>;
     /// Releases the storage (and its lock); later calls may fail.
     fn close(&mut self) -> Result<()>;
     /// The current size in bytes.
@@ -42,48 +49,100 @@ pub trait Mapped: Send + Sync {
     fn bytes(&self) -> &[u8];
 }
 
-/// The storage shared by the writer and the readers of one log.
+/// The storage shared by the writer and the readers of one log. Writes,
+/// truncation and close take it exclusively; syncs and reads share it, so
+/// a reader never waits behind an fsync. Every call is guarded against
+/// panics (see [`Storage`]).
 #[derive(Clone)]
-pub(crate) struct SharedStorage(Arc<Mutex<Box<dyn Storage>>>);
+pub(crate) struct SharedStorage(Arc<RwLock<Box<dyn Storage>>>);
 
 impl SharedStorage {
     pub(crate) fn new(storage: Box<dyn Storage>) -> Self {
-        SharedStorage(Arc::new(Mutex::new(storage)))
+        SharedStorage(Arc::new(RwLock::new(storage)))
     }
 
-    /// Locks the storage. A panic while it was held (a buggy user storage)
-    /// leaves it usable: its calls report their own errors.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Box<dyn Storage>> {
+    // A panic is caught inside the guard, so the lock is never poisoned by
+    // one; recovering from poison anyway keeps a lock usable whatever
+    // happens.
+    fn shared(&self) -> RwLockReadGuard<'_, Box<dyn Storage>> {
         self.0
-            .lock()
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn exclusive(&self) -> RwLockWriteGuard<'_, Box<dyn Storage>> {
+        self.0
+            .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Writes all of `buf`, calling `write` until it is taken.
     pub(crate) fn write_all(&self, mut buf: &[u8]) -> Result<()> {
-        let mut storage = self.lock();
-        while !buf.is_empty() {
-            match storage.write(buf)? {
-                0 => return Err(Error::ShortWrite),
-                n => buf = &buf[n.min(buf.len())..],
-            }
-        }
-        Ok(())
-    }
-
-    /// Reads exactly `buf.len()` bytes at `offset`.
-    pub(crate) fn read_exact_at(&self, mut buf: &mut [u8], mut offset: u64) -> Result<()> {
-        let storage = self.lock();
-        while !buf.is_empty() {
-            match storage.read_at(buf, offset)? {
-                0 => return Err(Error::InvalidRecord),
-                n => {
-                    let n = n.min(buf.len());
-                    buf = &mut buf[n..];
-                    offset += n as u64;
+        let mut storage = self.exclusive();
+        catch_panic("the storage's write", || {
+            while !buf.is_empty() {
+                match storage.write(buf)? {
+                    0 => return Err(Error::ShortWrite),
+                    n => buf = &buf[n.min(buf.len())..],
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
+    }
+
+    /// Makes what was written durable.
+    pub(crate) fn sync(&self) -> Result<()> {
+        let storage = self.shared();
+        catch_panic("the storage's sync", || storage.sync())
+    }
+
+    /// Cuts the storage to `size` bytes.
+    pub(crate) fn truncate(&self, size: u64) -> Result<()> {
+        let mut storage = self.exclusive();
+        catch_panic("the storage's truncate", || storage.truncate(size))
+    }
+
+    /// Releases the storage.
+    pub(crate) fn close(&self) -> Result<()> {
+        let mut storage = self.exclusive();
+        catch_panic("the storage's close", || storage.close())
+    }
+
+    /// The storage's size.
+    pub(crate) fn size(&self) -> Result<u64> {
+        let storage = self.shared();
+        catch_panic("the storage's size", || storage.size())
+    }
+
+    /// A map of the first `len` bytes, if the storage maps.
+    pub(crate) fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
+        let storage = self.shared();
+        catch_panic("the storage's map", || storage.map(len))
+    }
+
+    /// Reads exactly `buf.len()` bytes at `offset`. Running out of bytes
+    /// is an I/O error (`UnexpectedEof`: the storage shrank under the
+    /// reader), not bad data.
+    pub(crate) fn read_exact_at(&self, buf: &mut [u8], mut offset: u64) -> Result<()> {
+        let storage = self.shared();
+        catch_panic("the storage's read_at", move || {
+            let mut buf = buf;
+            while !buf.is_empty() {
+                match storage.read_at(buf, offset)? {
+                    0 => {
+                        return Err(Error::Io(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "the log ended before the bytes it was read for: it shrank while being read",
+                        )))
+                    }
+                    n => {
+                        let n = n.min(buf.len());
+                        buf = &mut buf[n..];
+                        offset += n as u64;
+                    }
+                }
+            }
+            Ok(())
+        })
     }
 }

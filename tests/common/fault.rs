@@ -96,7 +96,7 @@ impl Storage for FaultStorage {
         self.inner.write(&buf[..take])
     }
 
-    fn sync(&mut self) -> Result<()> {
+    fn sync(&self) -> Result<()> {
         self.faults.syncs.fetch_add(1, SeqCst);
         if self.faults.fail_syncs.load(SeqCst) {
             return Err(Error::Io(io::Error::other("injected: sync failed")));

@@ -16,7 +16,7 @@ impl Storage for BytesStorage {
         Err(Error::Closed)
     }
 
-    fn sync(&mut self) -> Result<()> {
+    fn sync(&self) -> Result<()> {
         Ok(())
     }
 

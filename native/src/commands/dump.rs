@@ -20,7 +20,7 @@ pub fn run(
 ) -> Result<u8, Failure> {
     existing_file(path)?;
     let len = std::fs::metadata(path).map_or(0, |meta| meta.len());
-    let mut iter = crate::unmapped::Unmapped::open(path)
+    let mut iter = rewal::FileStorage::open_read_only(path)
         .and_then(|storage| rewal::inspect::read_storage(storage, from, None))
         .map_err(|error| Failure::unreadable(path, &error))?;
     let mut out = EventWriter::new(format, encoding);

@@ -115,7 +115,7 @@ fn removed_path(path: &Path, offset: u64) -> PathBuf {
 }
 
 /// Copies bytes `[offset, len)` of the log to `kept` (a new file, never one
-/// that exists) and syncs it, before anything is cut.
+/// that exists) and syncs it and its directory, before anything is cut.
 fn save(
     path: &Path,
     storage: &FileStorage,
@@ -157,6 +157,19 @@ fn save(
         failed(format!(
             "cannot sync {}: {}",
             kept.display(),
+            describe_io(&error)
+        ))
+    })?;
+    // The copy is only found after a power cut if its directory entry is
+    // durable too: sync the directory before anything is cut.
+    let dir = match kept.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    rewal_platform::sync_dir(dir).map_err(|error| {
+        failed(format!(
+            "cannot sync the directory {}: {}",
+            dir.display(),
             describe_io(&error)
         ))
     })

@@ -73,7 +73,7 @@ fn read_from(
     out: &mut EventWriter,
     printed: &mut Printed,
 ) -> Result<Option<rewal::Error>, Failure> {
-    let mut iter = crate::unmapped::Unmapped::open(path)
+    let mut iter = rewal::FileStorage::open_read_only(path)
         .and_then(|storage| rewal::inspect::read_storage(storage, from, None))
         .map_err(|error| Failure::unreadable(path, &error))?;
     let mut progress = Progress::new("reading", 0);
