@@ -80,7 +80,6 @@ cfg_if::cfg_if! {
         use std_file as files;
     } else if #[cfg(all(target_arch = "wasm32", target_os = "unknown"))] {
         mod browser;
-        use browser as backend;
         use browser as files;
     } else if #[cfg(unix)] {
         mod unix;
