@@ -130,7 +130,8 @@ impl WalBuilder {
             Arc::clone(&shared),
             self.indexer,
             self.sync_mode,
-            recovered.file_len,
+            (recovered.file_len, recovered.allocated),
+            self.buffer_capacity,
         );
         let settings = Settings {
             queue_capacity: self.queue_capacity,

@@ -88,13 +88,25 @@ pub struct BorrowedEvent<'a> {
 }
 
 impl BorrowedEvent<'_> {
-    /// Copies the event into an owned [`Event`].
-    pub fn to_owned(&self) -> Event {
+    /// Copies the event into an owned [`Event`] (as `Event::from` does).
+    pub fn to_event(&self) -> Event {
+        Event::from(self)
+    }
+}
+
+impl From<&BorrowedEvent<'_>> for Event {
+    fn from(event: &BorrowedEvent<'_>) -> Event {
         Event {
-            lsn: self.lsn,
-            payload: self.payload.to_vec(),
-            meta: self.meta.map(<[u8]>::to_vec),
+            lsn: event.lsn,
+            payload: event.payload.to_vec(),
+            meta: event.meta.map(<[u8]>::to_vec),
         }
+    }
+}
+
+impl From<BorrowedEvent<'_>> for Event {
+    fn from(event: BorrowedEvent<'_>) -> Event {
+        Event::from(&event)
     }
 }
 
@@ -427,7 +439,7 @@ pub fn decode_all_batches(
     while off < data.len() {
         match decode_batch_frame_borrowed(data, off, compressor, &mut scratch) {
             Ok((frame, next)) => {
-                events.extend(frame.map(|event| event.to_owned()));
+                events.extend(frame.map(Event::from));
                 off = next;
             }
             Err(error) => return (events, off, Some(error)),

@@ -167,7 +167,8 @@ impl Wal {
     /// [`Event`]s. Sees every event appended before the call (it flushes
     /// first). Stops at the first error, `f`'s included.
     pub fn replay(&self, from: Lsn, mut f: impl FnMut(Event) -> Result<()>) -> Result<()> {
-        self.iterator(from)?.for_each(|event| f(event.to_owned()))
+        self.iterator(from)?
+            .replay_each(|event| f(Event::from(event)))
     }
 
     /// Like [`replay`](Self::replay), without copying: each event borrows
@@ -177,7 +178,7 @@ impl Wal {
         from: Lsn,
         f: impl FnMut(BorrowedEvent<'_>) -> Result<()>,
     ) -> Result<()> {
-        self.iterator(from)?.for_each(f)
+        self.iterator(from)?.replay_each(f)
     }
 
     /// An iterator from LSN `from` on (it flushes first, so it sees every

@@ -91,7 +91,16 @@ fn at_scan_end(bytes: &[u8], offset: u64) -> Problem {
 
 #[test]
 fn zeros() {
-    let (log, offset) = after_good(&[0; 40]);
+    // Zeros to the end are the clean end of a log (preallocated space);
+    // zeros followed by anything else are not.
+    let (log, _) = after_good(&[0; 40]);
+    assert_eq!(
+        inspect::scan_bytes(&log, |_| {}).unwrap().end,
+        LogEnd::Clean
+    );
+    let mut damaged = [0u8; 41];
+    damaged[40] = 1;
+    let (log, offset) = after_good(&damaged);
     let problem = at_scan_end(&log, offset);
     assert_eq!(problem, Problem::Zeros);
     assert_eq!(
@@ -430,6 +439,18 @@ fn verdicts_as_rewal_verify_prints_them() {
     let (_, line, ending) = verdict(&log);
     assert_eq!(
         ending,
+        "clean, then 5 bytes of zeros (space preallocated, never written)"
+    );
+    assert_eq!(
+        line,
+        "ok: every frame checked: 2 frames, 2 events, LSNs 1 to 2, 74 bytes, then 5 bytes of zeros (space preallocated, never written)"
+    );
+    let mut zeros_then_junk = [0u8; 31];
+    zeros_then_junk[30] = 9;
+    let (log, _) = after_good(&zeros_then_junk);
+    let (_, line, ending) = verdict(&log);
+    assert_eq!(
+        ending,
         "torn tail at offset 74: zero bytes where a frame should begin (space allocated, never written)"
     );
     assert_eq!(
@@ -440,7 +461,7 @@ fn verdicts_as_rewal_verify_prints_them() {
     let (_, line, _) = verdict(&[0; 3]);
     assert_eq!(
         line,
-        "torn tail at offset 0: zero bytes where a frame should begin (space allocated, never written); nothing before it is valid; `rewal repair` cuts the tail"
+        "ok: an empty log (3 bytes of zeros: space preallocated, never written)"
     );
 
     // Damage between valid frames: a corruption.

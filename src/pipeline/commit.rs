@@ -1,21 +1,35 @@
 //! The write side, shared by both pipelines: seal frames, write them in one
 //! call, count them, tell the indexer, and sync when the mode says so.
+//!
+//! Preallocation: once the log is used for durability (a sync mode that
+//! syncs, or a first sync of data), the committer keeps zero-filled space
+//! ahead of the data, a chunk at a time (`Storage::preallocate`), so that a
+//! sync after a write carries no change of the file's size: on ext4 that
+//! is the difference between journalling metadata on every durable write
+//! and not. A log only ever written without syncs never pays for the zeros.
 
+use super::queue::Queue;
 use crate::encoding::{self, FrameEvents, HEADER_LEN, TRAILER_LEN};
 use crate::plugins::Indexer;
 use crate::shared::Shared;
 use crate::stats::Counters;
-use crate::{Result, SyncMode};
+use crate::{Lsn, Result, SyncMode};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) struct Committer {
     shared: Arc<Shared>,
+    /// The frames taken from the queue, to write next; reused.
+    taken: Vec<u8>,
     indexer: Option<Box<dyn Indexer>>,
     sync_mode: SyncMode,
-    /// End of the file: where the next write lands.
+    /// End of the data: where the next write lands.
     file_end: u64,
+    /// How far the storage holds space (data or zeros written ahead).
+    allocated: u64,
+    /// Whether to keep zeros ahead of the data (see the module docs).
+    preallocating: bool,
     /// Bytes written since the last sync.
     unsynced: u64,
     last_sync: Duration,
@@ -28,13 +42,17 @@ impl Committer {
         shared: Arc<Shared>,
         indexer: Option<Box<dyn Indexer>>,
         sync_mode: SyncMode,
-        file_end: u64,
+        (file_end, allocated): (u64, u64),
+        buffer_capacity: usize,
     ) -> Committer {
         Committer {
             shared,
+            taken: Vec::with_capacity(buffer_capacity),
             indexer,
             sync_mode,
             file_end,
+            allocated: allocated.max(file_end),
+            preallocating: sync_mode != SyncMode::Never,
             unsynced: 0,
             last_sync: rewal_platform::now(),
             scratch: Vec::new(),
@@ -47,6 +65,7 @@ impl Committer {
             return Ok(());
         }
         encoding::seal_frames(frames);
+        self.make_room(frames.len() as u64)?;
         let hooks = &self.shared.hooks;
         hooks.run(|hooks| hooks.before_write(frames.len()));
         self.shared.storage.write_all(frames)?;
@@ -96,12 +115,38 @@ impl Committer {
         Ok(())
     }
 
-    /// Writes `frames` (then empties it) and syncs if `sync` asks or the
-    /// mode says so; returns whether everything written so far is durable.
-    /// A sync with nothing new to sync is not issued.
-    pub(crate) fn commit(&mut self, frames: &mut Vec<u8>, sync: bool) -> Result<bool> {
-        let written = self.write(frames);
+    /// Preallocates, when preallocating, so that `len` more bytes of data
+    /// fit in space that exists: up to the chunk boundary past them, plus a
+    /// chunk ahead.
+    fn make_room(&mut self, len: u64) -> Result<()> {
+        const CHUNK: u64 = 1 << 20;
+        let needed = self.file_end.saturating_add(len);
+        if !self.preallocating || needed <= self.allocated {
+            return Ok(());
+        }
+        let target = (needed / CHUNK).saturating_add(2).saturating_mul(CHUNK);
+        if self.shared.storage.preallocate(target)? {
+            self.allocated = target;
+        } else {
+            self.preallocating = false;
+        }
+        Ok(())
+    }
+
+    /// Takes everything queued, to be written by the next `commit`; returns
+    /// the queue's mark (see `Queue::take`).
+    pub(crate) fn take(&mut self, queue: &mut Queue) -> Lsn {
+        queue.take(&mut self.taken)
+    }
+
+    /// Writes what was taken (then forgets it) and syncs if `sync` asks or
+    /// the mode says so; returns whether everything written so far is
+    /// durable. A sync with nothing new to sync is not issued.
+    pub(crate) fn commit(&mut self, sync: bool) -> Result<bool> {
+        let mut frames = std::mem::take(&mut self.taken);
+        let written = self.write(&mut frames);
         frames.clear();
+        self.taken = frames;
         written?;
         if self.unsynced > 0 && (sync || self.sync_due()) {
             self.sync()?;
@@ -152,6 +197,8 @@ impl Committer {
         Counters::add(&counters.bytes_synced, self.unsynced);
         self.unsynced = 0;
         self.last_sync = now;
+        // Durability is in use: from now on, keep space ahead.
+        self.preallocating = true;
         Ok(())
     }
 

@@ -25,15 +25,14 @@ pub(crate) struct Pipeline {
 struct Inner {
     queue: Queue,
     committer: Committer,
-    spare: Vec<u8>,
 }
 
 impl Inner {
     /// Writes what is buffered, then syncs if asked or if the mode says so.
     fn commit(&mut self, sync: bool) -> Result<()> {
         self.queue.check_alive()?;
-        let mark = self.queue.take(&mut self.spare);
-        let outcome = self.committer.commit(&mut self.spare, sync);
+        let mark = self.committer.take(&mut self.queue);
+        let outcome = self.committer.commit(sync);
         self.queue.settle(mark, &outcome);
         outcome.map(drop)
     }
@@ -50,7 +49,6 @@ impl Pipeline {
             inner: Mutex::new(Inner {
                 queue: Queue::new(last_lsn, settings.buffer_capacity),
                 committer,
-                spare: Vec::with_capacity(settings.buffer_capacity),
             }),
             shared,
             buffer_capacity: settings.buffer_capacity,

@@ -1,7 +1,19 @@
 //! The threaded pipeline (every target with threads): appenders encode into
-//! a bounded queue; one writer thread takes everything queued at once,
-//! writes it with one call (group commit), syncs as the mode says, and
-//! releases every flush and durability waiter the write covered.
+//! a bounded queue; everything queued is written with one call and synced
+//! with one sync (group commit), by one committer at a time.
+//!
+//! Who commits: a caller that waits (`flush`, `wait_durable`, `sync`) and
+//! finds nobody committing takes the turn itself, on its own thread: no
+//! hand-off to another thread and back, which on a durable write costs as
+//! much as the write. Otherwise the writer thread commits: it writes what
+//! appenders queue while nobody waits (bounded latency for `SyncMode::Never`
+//! logs), runs interval syncs, and drains the log at shutdown. Callers that
+//! arrive while a turn is under way wait for it; when it ends, the next one
+//! that is not yet covered takes the following turn with everything queued
+//! meanwhile, so many concurrent waiters still share one write and one sync.
+//!
+//! Exactly one turn runs at a time (`Guarded::committing`), so writes stay
+//! serialised in LSN order, as with a single writer thread.
 
 use super::commit::Committer;
 use super::queue::{Intake, Item, Queue};
@@ -9,6 +21,7 @@ use super::{Durability, Settings};
 use crate::shared::Shared;
 use crate::stats::Counters;
 use crate::{Backpressure, Error, Lsn, Result, State};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -21,9 +34,12 @@ pub(crate) struct Pipeline {
 
 struct Core {
     guarded: Mutex<Guarded>,
-    /// The writer waits here for work.
+    /// Held only by the thread whose turn it is (see `Guarded::committing`),
+    /// so it is never contended.
+    committer: Mutex<Committer>,
+    /// The writer thread waits here for work.
     work: Condvar,
-    /// Everyone else waits here for the writer's progress.
+    /// Everyone else waits here for progress.
     progress: Condvar,
     shared: Arc<Shared>,
     settings: Settings,
@@ -31,14 +47,17 @@ struct Core {
 
 struct Guarded {
     queue: Queue,
-    /// The writer is waiting on `work` (so an appender must wake it).
+    /// A turn is under way: someone holds the committer.
+    committing: bool,
+    /// The writer thread is waiting on `work` (so it must be woken).
     writer_idle: bool,
-    /// Threads waiting on `progress` (so the writer need not notify when 0).
+    /// Threads waiting on `progress` (so nobody need notify when 0).
     waiters: usize,
-    /// The largest LSN a `wait_durable` or `sync` caller wants durable.
+    /// The largest LSN a waiter that cannot take a turn wants durable.
     sync_wanted: Lsn,
     stop: Stop,
-    /// The writer has exited; `closed` is how closing the storage went.
+    /// The writer thread has exited; `closed` is how closing the storage
+    /// went.
     done: bool,
     closed: Result<()>,
 }
@@ -59,7 +78,7 @@ impl Core {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Waits on `progress`, counted so the writer knows to notify.
+    /// Waits on `progress`, counted so that progress knows to notify.
     fn wait<'a>(&self, mut guard: MutexGuard<'a, Guarded>) -> MutexGuard<'a, Guarded> {
         guard.waiters += 1;
         let mut guard = self
@@ -70,12 +89,62 @@ impl Core {
         guard
     }
 
-    /// Wakes the writer if it sleeps. Call with the lock held; the notify
-    /// itself is cheap when nobody waits.
+    /// Wakes the writer thread if it sleeps. Call with the lock held.
     fn nudge(&self, guard: &mut Guarded) {
         if std::mem::take(&mut guard.writer_idle) {
             self.work.notify_one();
         }
+    }
+
+    fn wake_waiters(&self, guard: &Guarded) {
+        if guard.waiters > 0 {
+            self.progress.notify_all();
+        }
+    }
+
+    /// One turn: takes everything queued and writes it (and syncs, if
+    /// `sync`, if someone waits for durability, if draining, or if the mode
+    /// says so), on this thread. Call with `committing` false; returns with
+    /// the lock held again, the outcome settled and everyone told.
+    fn take_turn<'a>(
+        &'a self,
+        mut guard: MutexGuard<'a, Guarded>,
+        sync: bool,
+    ) -> MutexGuard<'a, Guarded> {
+        guard.committing = true;
+        let mut committer = self
+            .committer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mark = committer.take(&mut guard.queue);
+        let sync = sync || guard.sync_wanted > guard.queue.synced || guard.stop == Stop::Drain;
+        self.shared.counters.queue_len.store(0, Relaxed);
+        // Appenders blocked on a full queue have room now.
+        self.wake_waiters(&guard);
+        drop(guard);
+
+        // Storage, hook and indexer panics are caught where they are called;
+        // this catches anything else, so that a turn always ends.
+        let outcome = catch_unwind(AssertUnwindSafe(|| committer.commit(sync)))
+            .unwrap_or_else(|payload| Err(Error::from_panic("a commit", payload.as_ref())));
+        drop(committer);
+
+        let mut guard = self.lock();
+        guard.queue.settle(mark, &outcome);
+        guard.committing = false;
+        // A failed write discards the queue: the gauge follows.
+        self.shared
+            .counters
+            .queue_len
+            .store(guard.queue.frames as u64, Relaxed);
+        self.wake_waiters(&guard);
+        // Whatever arrived during the turn, with nobody left to take it,
+        // is the writer thread's.
+        let behind = guard.queue.written < guard.queue.last_assigned();
+        if behind || guard.stop != Stop::No || guard.sync_wanted > guard.queue.synced {
+            self.nudge(&mut guard);
+        }
+        guard
     }
 }
 
@@ -89,6 +158,7 @@ impl Pipeline {
         let core = Arc::new(Core {
             guarded: Mutex::new(Guarded {
                 queue: Queue::new(last_lsn, settings.buffer_capacity),
+                committing: false,
                 writer_idle: false,
                 waiters: 0,
                 sync_wanted: 0,
@@ -96,6 +166,7 @@ impl Pipeline {
                 done: false,
                 closed: Ok(()),
             }),
+            committer: Mutex::new(committer),
             work: Condvar::new(),
             progress: Condvar::new(),
             shared,
@@ -104,7 +175,7 @@ impl Pipeline {
         let writer_core = Arc::clone(&core);
         let writer = std::thread::Builder::new()
             .name("rewal-writer".into())
-            .spawn(move || run_writer(&writer_core, committer))?;
+            .spawn(move || run_writer(&writer_core))?;
         Ok(Pipeline {
             core,
             writer: Mutex::new(Some(writer)),
@@ -137,7 +208,9 @@ impl Pipeline {
             .counters
             .queue_len
             .store(guard.queue.frames as u64, Relaxed);
-        core.nudge(&mut guard);
+        if !guard.committing {
+            core.nudge(&mut guard);
+        }
         Ok(lsn)
     }
 
@@ -150,13 +223,17 @@ impl Pipeline {
             if let Some(known) = guard.queue.written_through(target) {
                 return known;
             }
+            if !guard.committing && guard.stop == Stop::No {
+                guard = core.take_turn(guard, false);
+                continue;
+            }
             core.nudge(&mut guard);
             guard = core.wait(guard);
         }
     }
 
-    /// Waits until every event up to `lsn` is written and synced; all the
-    /// waiters of one moment share one sync.
+    /// Waits until every event up to `lsn` is written and synced; waiters
+    /// of one moment share one write and one sync.
     pub(crate) fn wait_durable(&self, lsn: Lsn) -> Result<Durability> {
         let core = &*self.core;
         let mut guard = core.lock();
@@ -166,6 +243,10 @@ impl Pipeline {
         loop {
             if let Some(known) = guard.queue.durability(lsn) {
                 return known;
+            }
+            if !guard.committing && guard.stop == Stop::No {
+                guard = core.take_turn(guard, true);
+                continue;
             }
             guard.sync_wanted = guard.sync_wanted.max(lsn);
             core.nudge(&mut guard);
@@ -225,7 +306,7 @@ impl Pipeline {
     }
 
     /// Stops at once: pending events are discarded (and counted as drops),
-    /// a write in progress completes, the storage is closed.
+    /// a turn in progress completes, the storage is closed.
     pub(crate) fn close(&self) -> Result<()> {
         let core = &*self.core;
         let mut guard = core.lock();
@@ -263,44 +344,60 @@ impl Pipeline {
 /// The writer thread. Whatever happens in the loop, a panic included, the
 /// exit path runs: the storage is closed, the log marked closed, and every
 /// waiter woken, so no caller waits for a writer that is gone.
-fn run_writer(core: &Core, mut committer: Committer) {
-    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        write_until_stopped(core, &mut committer)
-    }));
-    // Release the file (and its lock) before anyone hears we are done, so
-    // a reopen right after shutdown or close succeeds.
-    let closed = committer.close_storage();
+fn run_writer(core: &Core) {
+    let ran = catch_unwind(AssertUnwindSafe(|| write_until_stopped(core)));
     let mut guard = core.lock();
+    // A turn may still be under way (a `close` does not wait for one):
+    // the storage is closed only after it.
+    while guard.committing {
+        guard = core.wait(guard);
+    }
     if let Err(payload) = ran {
         if guard.queue.failed.is_none() {
             guard.queue.failed = Some(Error::from_panic("the writer", payload.as_ref()));
         }
         guard.queue.discard();
     }
-    core.shared.state.store(State::Closed);
     guard.queue.intake = Intake::Closed;
+    // Release the file (and its lock) before anyone hears we are done, so
+    // a reopen right after shutdown or close succeeds.
+    let closed = core
+        .committer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .close_storage();
+    core.shared.state.store(State::Closed);
     guard.closed = closed;
     guard.done = true;
     core.progress.notify_all();
 }
 
 /// The writer's loop: returns when told to stop, or when the log failed.
-fn write_until_stopped(core: &Core, committer: &mut Committer) {
-    let mut spare = Vec::with_capacity(core.settings.buffer_capacity);
+fn write_until_stopped(core: &Core) {
     let mut guard = core.lock();
     loop {
-        // Sleep until there is something to do.
+        // Sleep until there is something to do and nobody else's turn.
         loop {
-            let queue = &guard.queue;
-            let behind = queue.written < queue.last_assigned();
-            let sync_asked = guard.sync_wanted > queue.synced;
-            if guard.stop != Stop::No
-                || (queue.failed.is_none() && (behind || sync_asked || committer.sync_due()))
-            {
-                break;
+            // A failed log has nothing to write: it waits to be stopped.
+            if !guard.committing {
+                let queue = &guard.queue;
+                let behind = queue.written < queue.last_assigned();
+                let sync_asked = guard.sync_wanted > queue.synced;
+                if guard.stop != Stop::No {
+                    break;
+                }
+                if queue.failed.is_none() && (behind || sync_asked || sync_due(core)) {
+                    break;
+                }
             }
             guard.writer_idle = true;
-            guard = match committer.next_sync_in() {
+            // The committer is busy during a turn (and its end wakes us).
+            let interval = if guard.committing {
+                None
+            } else {
+                next_sync_in(core)
+            };
+            guard = match interval {
                 Some(wait) => {
                     core.work
                         .wait_timeout(guard, wait)
@@ -312,32 +409,29 @@ fn write_until_stopped(core: &Core, committer: &mut Committer) {
             guard.writer_idle = false;
         }
         if guard.stop == Stop::Now || guard.queue.failed.is_some() {
-            break;
+            return;
         }
-
-        // Take everything queued (group commit), and free the queue at once.
-        let mark = guard.queue.take(&mut spare);
-        core.shared.counters.queue_len.store(0, Relaxed);
-        let want_sync = guard.sync_wanted > guard.queue.synced || guard.stop == Stop::Drain;
-        if guard.waiters > 0 {
-            core.progress.notify_all();
-        }
-        drop(guard);
-
-        let outcome = committer.commit(&mut spare, want_sync);
-        guard = core.lock();
-        guard.queue.settle(mark, &outcome);
-        // A failed write discards the queue: the gauge follows.
-        core.shared
-            .counters
-            .queue_len
-            .store(guard.queue.frames as u64, Relaxed);
-        let synced = matches!(outcome, Ok(true));
-        if guard.waiters > 0 {
-            core.progress.notify_all();
-        }
-        if guard.stop == Stop::Drain && guard.queue.pending.is_empty() && synced {
-            break;
+        guard = core.take_turn(guard, false);
+        let drained =
+            guard.queue.pending.is_empty() && guard.queue.synced == guard.queue.last_assigned();
+        if guard.stop == Stop::Drain && drained {
+            return;
         }
     }
+}
+
+/// Whether the sync mode wants a sync now. Called with nobody committing.
+fn sync_due(core: &Core) -> bool {
+    core.committer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .sync_due()
+}
+
+/// How long until an interval sync is due, when one will be.
+fn next_sync_in(core: &Core) -> Option<Duration> {
+    core.committer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .next_sync_in()
 }

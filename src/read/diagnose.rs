@@ -413,7 +413,19 @@ impl<W: fmt::Display> fmt::Display for Verdict<'_, W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scan = self.scan;
         match scan.end {
-            LogEnd::Clean if scan.frames == 0 => f.write_str("ok: an empty log (0 bytes)"),
+            LogEnd::Clean if scan.file_len == 0 => f.write_str("ok: an empty log (0 bytes)"),
+            LogEnd::Clean if scan.frames == 0 => write!(
+                f,
+                "ok: an empty log ({} of zeros: space preallocated, never written)",
+                count(scan.file_len, "byte", "bytes")
+            ),
+            LogEnd::Clean if scan.valid_len < scan.file_len => write!(
+                f,
+                "ok: every frame checked: {}, {}, then {} of zeros (space preallocated, never written)",
+                contents(scan),
+                count(scan.valid_len, "byte", "bytes"),
+                count(scan.file_len - scan.valid_len, "byte", "bytes")
+            ),
             LogEnd::Clean => write!(
                 f,
                 "ok: every frame checked: {}, {}",
@@ -443,6 +455,15 @@ impl<W: fmt::Display> fmt::Display for Ending<'_, '_, W> {
             None => Ok(()),
         };
         match self.0.scan.end {
+            LogEnd::Clean if self.0.scan.valid_len < self.0.scan.file_len => write!(
+                f,
+                "clean, then {} of zeros (space preallocated, never written)",
+                count(
+                    self.0.scan.file_len - self.0.scan.valid_len,
+                    "byte",
+                    "bytes"
+                )
+            ),
             LogEnd::Clean => f.write_str("clean"),
             LogEnd::TornTail { offset } => {
                 write!(f, "torn tail at offset {offset}")?;

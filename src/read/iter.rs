@@ -32,9 +32,33 @@ pub struct WalIterator {
     frame: Option<Frame>,
     scratch: Vec<u8>,
     error: Option<Error>,
+    /// The error was handed out by `Iterator::next` (which then ends).
+    error_told: bool,
     /// The last LSN of the frame read last: the next must come after it.
     last_lsn: Lsn,
 }
+
+/// Owned events, in LSN order: `for event in wal.iterator(lsn)? { let
+/// event = event?; … }`. An error is yielded once, then the iteration ends
+/// (the inherent [`WalIterator::next`] returns it again on every call).
+impl Iterator for WalIterator {
+    type Item = Result<Event>;
+
+    fn next(&mut self) -> Option<Result<Event>> {
+        if self.error_told {
+            return None;
+        }
+        match WalIterator::next(self) {
+            Ok(event) => event.map(Ok),
+            Err(error) => {
+                self.error_told = true;
+                Some(Err(error))
+            }
+        }
+    }
+}
+
+impl std::iter::FusedIterator for WalIterator {}
 
 /// The frame being read.
 struct Frame {
@@ -60,6 +84,7 @@ impl WalIterator {
             frame: None,
             scratch: Vec::new(),
             error: None,
+            error_told: false,
             last_lsn: 0,
         })
     }
@@ -95,7 +120,7 @@ impl WalIterator {
     /// Calls `f` with every remaining event, a frame at a time: what
     /// `Wal::replay` runs, without the per-event bookkeeping of
     /// `next_borrowed`. Stops at the first error, `f`'s included.
-    pub(crate) fn for_each(
+    pub(crate) fn replay_each(
         &mut self,
         mut f: impl FnMut(BorrowedEvent<'_>) -> Result<()>,
     ) -> Result<()> {
@@ -124,11 +149,14 @@ impl WalIterator {
         }
     }
 
-    /// The next event, copied into an owned [`Event`].
-    // Named like the seeds' API; this is not `std::iter::Iterator`.
+    /// The next event, copied into an owned [`Event`]; `Ok(None)` at the
+    /// end. (The seeds' form; the same iterator is also a
+    /// [`std::iter::Iterator`] of `Result<Event>`, for `for` loops and
+    /// adapters.)
+    // Named like the seeds' API, which returns `Result<Option<_>>`.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Event>> {
-        Ok(self.next_borrowed()?.map(|event| event.to_owned()))
+        Ok(self.next_borrowed()?.map(|event| Event::from(&event)))
     }
 
     /// File offset of the frame holding the event returned last (0 before
@@ -211,6 +239,13 @@ impl WalIterator {
                     return Err(Error::Corrupted);
                 }
                 Err(error) if is_format_error(&error) => {
+                    // Zeros to the end: space preallocated and not filled
+                    // yet, the clean end of the log.
+                    let end = source.limit();
+                    if source.is_zeros(off, end)? {
+                        self.next_frame = end;
+                        return Ok(false);
+                    }
                     self.shared.report_corruption(off);
                     return Err(Error::Corrupted);
                 }

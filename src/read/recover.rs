@@ -8,7 +8,10 @@ use crate::{Error, Lsn, Recovery, Result};
 /// What the log holds after recovery.
 pub(crate) struct Recovered {
     pub(crate) last_lsn: Lsn,
+    /// The end of the frames: where the next write goes.
     pub(crate) file_len: u64,
+    /// The storage's size: past `file_len`, zeros written ahead.
+    pub(crate) allocated: u64,
 }
 
 /// Clean: nothing to do. Torn tail: cut and sync. Corruption: refuse,
@@ -23,6 +26,11 @@ pub(crate) fn recover(shared: &Shared, policy: Recovery) -> Result<Recovered> {
         scan(&mut source, &mut |_| {})?
     };
     let cut = match found.end {
+        LogEnd::Clean if found.valid_len < len => {
+            // A zero tail: preallocated space, kept for the next writes.
+            shared.storage.resume_at(found.valid_len)?;
+            None
+        }
         LogEnd::Clean => None,
         LogEnd::NotALog => return Err(Error::NotALog),
         LogEnd::TornTail { offset } => Some(offset),
@@ -46,6 +54,7 @@ pub(crate) fn recover(shared: &Shared, policy: Recovery) -> Result<Recovered> {
     }
     Ok(Recovered {
         last_lsn: found.last_lsn,
-        file_len: cut.unwrap_or(len),
+        file_len: cut.unwrap_or(found.valid_len),
+        allocated: cut.unwrap_or(len),
     })
 }

@@ -196,6 +196,8 @@ pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Re
 /// How a log whose valid frames end at `off`, before the end of the data,
 /// ends (see DESIGN.md, "Recovery"):
 ///
+/// - nothing but zeros to the end is the clean end of the log (space
+///   preallocated and not filled yet);
 /// - a valid frame there whose LSNs do not follow is a corruption (a torn
 ///   write cannot pass the CRC, so cutting would lose valid data);
 /// - a valid frame further on, with LSNs after `last_lsn`, is a corruption;
@@ -211,6 +213,10 @@ fn classify_end(
     last_lsn: Lsn,
     out_of_order: bool,
 ) -> Result<LogEnd> {
+    // Zeros to the end: space written ahead and not filled yet.
+    if !out_of_order && source.is_zeros(off, source.limit())? {
+        return Ok(LogEnd::Clean);
+    }
     if out_of_order {
         return Ok(LogEnd::Corrupted {
             offset: off,
@@ -260,15 +266,12 @@ fn claimed_extent(source: &mut Source, off: u64, last_lsn: Lsn) -> Result<Option
     Ok(believable.then(|| off + u64::from(header.batch_size)))
 }
 
-/// Whether the whole file (which holds no valid frame) could be what one
-/// torn first write leaves: nothing but zeros, a prefix of a frame header,
-/// or a believable header claiming more than the file holds, or followed
-/// only by zeros.
+/// Whether the whole file (which holds no valid frame and is not all
+/// zeros) could be what one torn first write leaves: a prefix of a frame
+/// header, or a believable header claiming more than the file holds, or
+/// followed only by zeros.
 fn could_be_one_torn_write(source: &mut Source, claim: Option<u64>) -> Result<bool> {
     let len = source.limit();
-    if is_zeros(source, 0, len)? {
-        return Ok(true);
-    }
     if len < HEADER_LEN as u64 {
         let head = source.get(0, len as usize)?;
         let version = VERSION.to_le_bytes();
@@ -277,22 +280,9 @@ fn could_be_one_torn_write(source: &mut Source, claim: Option<u64>) -> Result<bo
     }
     Ok(match claim {
         Some(end) if end >= len => true,
-        Some(end) => is_zeros(source, end, len)?,
+        Some(end) => source.is_zeros(end, len)?,
         None => false,
     })
-}
-
-/// True when every byte of `[from, to)` is zero.
-fn is_zeros(source: &mut Source, from: u64, to: u64) -> Result<bool> {
-    let mut at = from;
-    while at < to {
-        let n = (to - at).min(WINDOW as u64) as usize;
-        if source.get(at, n)?.iter().any(|&byte| byte != 0) {
-            return Ok(false);
-        }
-        at += n as u64;
-    }
-    Ok(true)
 }
 
 enum Search {

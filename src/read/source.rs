@@ -68,6 +68,20 @@ impl Source {
         Ok(())
     }
 
+    /// True when every byte of `[from, to)` is zero: read a window at a
+    /// time, so a large zero tail costs no memory.
+    pub(crate) fn is_zeros(&mut self, from: u64, to: u64) -> Result<bool> {
+        let mut at = from;
+        while at < to {
+            let n = (to - at).min(WINDOW as u64) as usize;
+            if self.get(at, n)?.iter().any(|&byte| byte != 0) {
+                return Ok(false);
+            }
+            at += n as u64;
+        }
+        Ok(true)
+    }
+
     /// The bytes `[off, off + len)`, which must lie below the limit.
     #[inline]
     pub(crate) fn get(&mut self, off: u64, len: usize) -> Result<&[u8]> {

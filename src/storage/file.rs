@@ -11,13 +11,20 @@ use std::path::{Path, PathBuf};
 /// Native builds lock with `flock` / `LockFileEx`; on WASI, which has no
 /// lock call, the in-process check is all there is and the host's sandbox
 /// keeps other processes out.
+///
+/// Creating the file makes its directory entry durable before `new`
+/// returns. The file can be preallocated (zeros written ahead of the data,
+/// see [`Storage::preallocate`]); closing it cuts such zeros off again, so
+/// a cleanly closed log holds nothing but frames.
 #[derive(Debug)]
 pub struct FileStorage {
     file: Option<File>,
     path: PathBuf,
-    /// Where the next write lands: the end of the file when it was opened,
-    /// moved by writes and cuts.
+    /// Where the next write lands: the end of the data, moved by writes,
+    /// cuts and `resume_at`; zeros written ahead lie after it.
     end: u64,
+    /// Opened for writing (not read-only).
+    writable: bool,
 }
 
 impl FileStorage {
@@ -44,6 +51,7 @@ impl FileStorage {
             file: Some(file),
             path: path.to_path_buf(),
             end,
+            writable: access == Access::Exclusive,
         })
     }
 
@@ -69,9 +77,20 @@ impl Storage for FileStorage {
     }
 
     fn close(&mut self) -> Result<()> {
+        // Cut off zeros written ahead, so that a cleanly closed log is
+        // byte for byte what rewal 0.1.0 and UEWAL write. Not synced: should
+        // the cut be lost, the zeros are still the clean end of the log.
+        let trimmed = match &self.file {
+            Some(file) if self.writable => match file.size() {
+                Ok(size) if size > self.end => file.set_len(self.end),
+                Ok(_) => Ok(()),
+                Err(error) => Err(error),
+            },
+            _ => Ok(()),
+        };
         // Dropping the file releases the OS lock and the in-process claim.
         self.file = None;
-        Ok(())
+        Ok(trimmed?)
     }
 
     fn size(&self) -> Result<u64> {
@@ -81,6 +100,35 @@ impl Storage for FileStorage {
     fn truncate(&mut self, size: u64) -> Result<()> {
         self.file()?.set_len(size)?;
         self.end = size;
+        Ok(())
+    }
+
+    /// Writes the zeros, then syncs them. If the zeros cannot be written (a
+    /// full disk, say), it says so with `Ok(false)`: the data may still fit,
+    /// and rewal goes on without preallocating. A failed sync is an error:
+    /// it may be reporting the loss of data written before.
+    fn preallocate(&mut self, len: u64) -> Result<bool> {
+        const ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+        let file = self.file()?;
+        let mut at = file.size()?.max(self.end);
+        if at >= len {
+            return Ok(true);
+        }
+        while at < len {
+            let n = (len - at).min(ZEROS.len() as u64) as usize;
+            match file.write_at(&ZEROS[..n], at) {
+                Ok(0) | Err(_) => return Ok(false),
+                Ok(written) => at += written as u64,
+            }
+        }
+        file.sync_data()?;
+        Ok(true)
+    }
+
+    fn resume_at(&mut self, end: u64) -> Result<()> {
+        // The bytes after `end` are zeros (the scan said so): keep them as
+        // preallocated space.
+        self.end = end;
         Ok(())
     }
 

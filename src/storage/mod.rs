@@ -41,6 +41,31 @@ pub trait Storage: Send + Sync {
     fn map(&self, _len: u64) -> Result<Option<Box<dyn Mapped>>> {
         Ok(None)
     }
+
+    /// Makes the storage at least `len` bytes long by writing zeros after
+    /// its current size, durably, without moving where writes go: later
+    /// writes then fill space that already exists, so their syncs carry no
+    /// size change (what etcd, PostgreSQL and okaywal do). Returns whether
+    /// it did; the default does nothing and returns `false`, and rewal then
+    /// stops asking.
+    ///
+    /// A storage that preallocates must keep the zeros: readers take a
+    /// zero-filled tail after the last frame as the clean end of the log.
+    fn preallocate(&mut self, _len: u64) -> Result<bool> {
+        Ok(false)
+    }
+
+    /// Tells the storage, at open, that the log's data ends at `end`, before
+    /// its size: what follows is zeros (a tail preallocated and never
+    /// filled). Writes go at `end` from now on. The default cuts the storage
+    /// to `end`; a storage that preallocates keeps the zeros and reuses
+    /// them.
+    fn resume_at(&mut self, end: u64) -> Result<()> {
+        if self.size()? > end {
+            self.truncate(end)?;
+        }
+        Ok(())
+    }
 }
 
 /// Bytes mapped from a storage (see [`Storage::map`]).
@@ -94,6 +119,18 @@ impl SharedStorage {
     pub(crate) fn sync(&self) -> Result<()> {
         let storage = self.shared();
         catch_panic("the storage's sync", || storage.sync())
+    }
+
+    /// See [`Storage::preallocate`].
+    pub(crate) fn preallocate(&self, len: u64) -> Result<bool> {
+        let mut storage = self.exclusive();
+        catch_panic("the storage's preallocate", || storage.preallocate(len))
+    }
+
+    /// See [`Storage::resume_at`].
+    pub(crate) fn resume_at(&self, end: u64) -> Result<()> {
+        let mut storage = self.exclusive();
+        catch_panic("the storage's resume_at", || storage.resume_at(end))
     }
 
     /// Cuts the storage to `size` bytes.

@@ -4,6 +4,7 @@
 //! builds only for unix and windows, so this file is native-only.
 #![cfg(not(target_family = "wasm"))]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use common::rng::Rng;
