@@ -20,6 +20,9 @@
 //! Smoke run (short rounds, fewer threads):
 //!       REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench durable
 //!
+//! `REWAL_BENCH_ONLY=text` keeps only the rows whose name contains `text`,
+//! and `REWAL_BENCH_THREADS=1,64` sets the thread counts (for profiling).
+//!
 //! Files go to a fresh directory under `target/` (a real disk, not a
 //! tmpfs), removed at the end.
 
@@ -40,7 +43,7 @@ struct Config {
 impl Config {
     fn from_env() -> Config {
         let quick = std::env::var("REWAL_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
-        if quick {
+        let mut config = if quick {
             Config {
                 round: Duration::from_millis(150),
                 rounds: 1,
@@ -52,7 +55,14 @@ impl Config {
                 rounds: 5,
                 threads: vec![1, 4, 16, 64],
             }
+        };
+        if let Ok(list) = std::env::var("REWAL_BENCH_THREADS") {
+            config.threads = list
+                .split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect();
         }
+        config
     }
 }
 
@@ -255,6 +265,9 @@ fn main() {
         many,
         rewal_batch_mode,
     ));
+    if let Ok(only) = std::env::var("REWAL_BENCH_ONLY") {
+        rows.retain(|row| row.name.contains(&only));
+    }
 
     println!(
         "durable writes: 128-byte events, {} round(s) of {:?} per row, medians",

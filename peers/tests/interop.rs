@@ -554,3 +554,74 @@ fn upstream_file_torn_in_its_first_frame_opens_in_ours_empty() {
         assert_same_events(&read_upstream(&path, false), &want, &format!("keep {keep}"));
     }
 }
+
+/// A log written durably (so with zeros preallocated ahead of its frames),
+/// as a crash leaves it: the zeros still there.
+fn crashed_with_a_preallocated_tail(dir: &Scratch, ops: &[Op]) -> std::path::PathBuf {
+    let live = dir.path("live.wal");
+    let wal = rewal::Wal::open(&live)
+        .sync_mode(rewal::SyncMode::Batch)
+        .build()
+        .unwrap();
+    for op in ops {
+        if let Op::Single(payload) = op {
+            wal.append(payload).unwrap();
+        }
+    }
+    wal.sync().unwrap();
+    // The file as it is while the log runs: what a crash would leave.
+    let crashed = dir.path("crashed.wal");
+    std::fs::copy(&live, &crashed).unwrap();
+    wal.shutdown(Duration::from_secs(5)).unwrap();
+    crashed
+}
+
+#[test]
+fn a_preallocated_tail_left_by_a_crash_is_read_by_upstream() {
+    let dir = Scratch::new("prealloc-upstream");
+    let ops = singles();
+    let crashed = crashed_with_a_preallocated_tail(&dir, &ops);
+    let bytes = std::fs::read(&crashed).unwrap();
+    let scan = rewal::inspect::scan_bytes(&bytes, |_| {}).unwrap();
+    assert!(
+        scan.valid_len < scan.file_len,
+        "the crash copy has zeros after its frames"
+    );
+    assert_eq!(scan.end, rewal::inspect::LogEnd::Clean);
+    assert_same_events(
+        &read_upstream(&crashed, false),
+        &expected(&ops),
+        "rewal 0.1.0 reading a preallocated log",
+    );
+    assert_same_events(
+        &read_ours(&crashed, false),
+        &expected(&ops),
+        "rewal reading a preallocated log",
+    );
+}
+
+#[test]
+fn a_cleanly_closed_durable_log_is_byte_identical_with_upstream() {
+    // Preallocated while open, cut back to its frames at shutdown.
+    let dir = Scratch::new("prealloc-identical");
+    let ops = singles();
+    let ours = dir.path("ours.wal");
+    let wal = rewal::Wal::open(&ours)
+        .sync_mode(rewal::SyncMode::Batch)
+        .build()
+        .unwrap();
+    for op in &ops {
+        if let Op::Single(payload) = op {
+            let lsn = wal.append(payload).unwrap();
+            wal.wait_durable(lsn).unwrap();
+        }
+    }
+    wal.shutdown(Duration::from_secs(5)).unwrap();
+    let theirs = dir.path("theirs.wal");
+    write_upstream(&theirs, &ops, false);
+    assert_same_bytes(
+        &std::fs::read(&ours).unwrap(),
+        &std::fs::read(&theirs).unwrap(),
+        "durable appends, then shutdown",
+    );
+}

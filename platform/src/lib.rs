@@ -64,17 +64,21 @@ mod crc_portable;
 mod crc_wasm_simd;
 #[cfg(target_arch = "x86_64")]
 mod crc_x86_64;
-// The browser has no files to claim.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+// The browser has no files to claim; the simulated disk claims its own.
+#[cfg(not(any(all(target_arch = "wasm32", target_os = "unknown"), rewal_simdisk)))]
 mod registry;
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(not(any(all(target_arch = "wasm32", target_os = "unknown"), rewal_simdisk)))]
 mod std_file;
 
 // The table: one backend per target, and where its `File` and clock come
 // from (the browser has no files; every other target shares one std
-// `File` and std's clock).
+// `File` and std's clock). `--cfg rewal_simdisk` swaps the files for a
+// simulated disk, for power-loss tests.
 cfg_if::cfg_if! {
-    if #[cfg(all(target_arch = "wasm32", target_os = "wasi"))] {
+    if #[cfg(rewal_simdisk)] {
+        pub mod simdisk;
+        use simdisk as files;
+    } else if #[cfg(all(target_arch = "wasm32", target_os = "wasi"))] {
         mod wasi;
         use wasi as backend;
         use std_file as files;

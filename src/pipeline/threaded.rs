@@ -51,6 +51,9 @@ struct Guarded {
     committing: bool,
     /// The writer thread is waiting on `work` (so it must be woken).
     writer_idle: bool,
+    /// The writer thread is lingering before a background turn (see
+    /// `LINGER`): woken only when the queue fills up.
+    writer_lingering: bool,
     /// Threads waiting on `progress` (so nobody need notify when 0).
     waiters: usize,
     /// The largest LSN a waiter that cannot take a turn wants durable.
@@ -138,13 +141,20 @@ impl Core {
             .queue_len
             .store(guard.queue.frames as u64, Relaxed);
         self.wake_waiters(&guard);
-        // Whatever arrived during the turn, with nobody left to take it,
-        // is the writer thread's.
+        // Whatever arrived during the turn is the writer thread's if no
+        // waiting caller is left to take the next turn.
         let behind = guard.queue.written < guard.queue.last_assigned();
-        if behind || guard.stop != Stop::No || guard.sync_wanted > guard.queue.synced {
+        let unclaimed = guard.waiters == 0 && (behind || guard.sync_wanted > guard.queue.synced);
+        if unclaimed || guard.stop != Stop::No {
             self.nudge(&mut guard);
         }
         guard
+    }
+
+    /// Whether the queue holds enough that the writer should not linger.
+    fn filling_up(&self, guard: &Guarded) -> bool {
+        guard.queue.frames >= self.settings.queue_capacity / 2
+            || guard.queue.pending.len() >= self.settings.buffer_capacity
     }
 }
 
@@ -160,6 +170,7 @@ impl Pipeline {
                 queue: Queue::new(last_lsn, settings.buffer_capacity),
                 committing: false,
                 writer_idle: false,
+                writer_lingering: false,
                 waiters: 0,
                 sync_wanted: 0,
                 stop: Stop::No,
@@ -210,6 +221,9 @@ impl Pipeline {
             .store(guard.queue.frames as u64, Relaxed);
         if !guard.committing {
             core.nudge(&mut guard);
+        }
+        if guard.writer_lingering && core.filling_up(&guard) {
+            core.work.notify_one();
         }
         Ok(lsn)
     }
@@ -372,6 +386,14 @@ fn run_writer(core: &Core) {
     core.progress.notify_all();
 }
 
+/// How long the writer thread waits before writing appends in the
+/// background. A caller that waits (`flush`, `wait_durable`) usually comes
+/// within microseconds of its append and commits on its own thread; were
+/// the writer to take that turn, the caller would wait for it, and a
+/// durable append would cost a second turn for the sync. A log nobody
+/// waits on still has its appends written within this time.
+const LINGER: Duration = Duration::from_micros(200);
+
 /// The writer's loop: returns when told to stop, or when the log failed.
 fn write_until_stopped(core: &Core) {
     let mut guard = core.lock();
@@ -410,6 +432,21 @@ fn write_until_stopped(core: &Core) {
         }
         if guard.stop == Stop::Now || guard.queue.failed.is_some() {
             return;
+        }
+        let behind = guard.queue.written < guard.queue.last_assigned();
+        let only_appends = guard.stop == Stop::No && guard.sync_wanted <= guard.queue.synced;
+        if behind && only_appends && !core.filling_up(&guard) {
+            guard.writer_lingering = true;
+            guard = core
+                .work
+                .wait_timeout(guard, LINGER)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+            guard.writer_lingering = false;
+            // A caller may be taking the turn: then wait for it.
+            if guard.committing {
+                continue;
+            }
         }
         guard = core.take_turn(guard, false);
         let drained =

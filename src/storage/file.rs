@@ -108,7 +108,7 @@ impl Storage for FileStorage {
     /// and rewal goes on without preallocating. A failed sync is an error:
     /// it may be reporting the loss of data written before.
     fn preallocate(&mut self, len: u64) -> Result<bool> {
-        const ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+        static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
         let file = self.file()?;
         let mut at = file.size()?.max(self.end);
         if at >= len {
