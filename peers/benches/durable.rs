@@ -21,7 +21,9 @@
 //!       REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench durable
 //!
 //! `REWAL_BENCH_ONLY=text` keeps only the rows whose name contains `text`,
-//! and `REWAL_BENCH_THREADS=1,64` sets the thread counts (for profiling).
+//! `REWAL_BENCH_THREADS=1,64` sets the thread counts, and
+//! `REWAL_BENCH_SYNCS=1` prints how many events each of rewal's syncs
+//! covered (for profiling; group commit at work is not a matter of noise).
 //!
 //! Files go to a fresh directory under `target/` (a real disk, not a
 //! tmpfs), removed at the end.
@@ -124,6 +126,13 @@ fn rewal_durable(dir: &Path, threads: usize, time: Duration) -> f64 {
         let lsn = wal.append(EVENT).unwrap();
         wal.wait_durable(lsn).unwrap();
     });
+    let stats = wal.stats();
+    if std::env::var_os("REWAL_BENCH_SYNCS").is_some() {
+        println!(
+            "  rewal, {threads} threads: {:.1} events per sync",
+            stats.events_written as f64 / stats.sync_count.max(1) as f64
+        );
+    }
     wal.shutdown(Duration::from_secs(60)).unwrap();
     rate
 }

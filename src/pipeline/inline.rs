@@ -70,7 +70,10 @@ impl Pipeline {
         }
         let lsn = inner.queue.push(item)?;
         if inner.queue.pending.len() >= self.buffer_capacity {
-            inner.commit(false)?;
+            // The event is appended (it has its LSN, and may be in the log
+            // now): a failure of this write or sync fails the log, and is
+            // reported by the next call, as the threaded pipeline does.
+            let _ = inner.commit(false);
         }
         Ok(lsn)
     }

@@ -24,7 +24,7 @@ use crate::{Backpressure, Error, Lsn, Result, State};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
 
 pub(crate) struct Pipeline {
@@ -56,6 +56,10 @@ struct Guarded {
     writer_lingering: bool,
     /// Threads waiting on `progress` (so nobody need notify when 0).
     waiters: usize,
+    /// Threads parked in `wait_durable`, each for its LSN: a turn wakes
+    /// only those it covered, and one more to take the next turn, rather
+    /// than every waiter (see `wake_sleepers`).
+    sleepers: Vec<Sleeper>,
     /// The largest LSN a waiter that cannot take a turn wants durable.
     sync_wanted: Lsn,
     stop: Stop,
@@ -63,6 +67,12 @@ struct Guarded {
     /// went.
     done: bool,
     closed: Result<()>,
+}
+
+/// A thread parked until its LSN is durable.
+struct Sleeper {
+    lsn: Lsn,
+    thread: Thread,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +115,30 @@ impl Core {
         }
     }
 
+    /// Wakes the parked durability waiters that have their answer (their
+    /// LSN is durable, or the log failed or is stopping), and, if nobody is
+    /// committing, the first of the others, to take the next turn. The rest
+    /// sleep on: the next turn covers them, and waking them now would only
+    /// send them back to sleep (with 64 waiters, dozens of context
+    /// switches per sync).
+    fn wake_sleepers(&self, guard: &mut Guarded) {
+        let synced = guard.queue.synced;
+        let answered = guard.queue.failed.is_some() || guard.stop != Stop::No;
+        let mut next_turn_taken = guard.committing;
+        guard.sleepers.retain(|sleeper| {
+            if answered || sleeper.lsn <= synced {
+                sleeper.thread.unpark();
+                return false;
+            }
+            if !next_turn_taken {
+                next_turn_taken = true;
+                sleeper.thread.unpark();
+                return false;
+            }
+            true
+        });
+    }
+
     /// One turn: takes everything queued and writes it (and syncs, if
     /// `sync`, if someone waits for durability, if draining, or if the mode
     /// says so), on this thread. Call with `committing` false; returns with
@@ -141,10 +175,17 @@ impl Core {
             .queue_len
             .store(guard.queue.frames as u64, Relaxed);
         self.wake_waiters(&guard);
+        let next_turn_taken = !guard
+            .sleepers
+            .iter()
+            .all(|sleeper| sleeper.lsn <= guard.queue.synced);
+        self.wake_sleepers(&mut guard);
         // Whatever arrived during the turn is the writer thread's if no
         // waiting caller is left to take the next turn.
         let behind = guard.queue.written < guard.queue.last_assigned();
-        let unclaimed = guard.waiters == 0 && (behind || guard.sync_wanted > guard.queue.synced);
+        let unclaimed = guard.waiters == 0
+            && !next_turn_taken
+            && (behind || guard.sync_wanted > guard.queue.synced);
         if unclaimed || guard.stop != Stop::No {
             self.nudge(&mut guard);
         }
@@ -172,6 +213,7 @@ impl Pipeline {
                 writer_idle: false,
                 writer_lingering: false,
                 waiters: 0,
+                sleepers: Vec::new(),
                 sync_wanted: 0,
                 stop: Stop::No,
                 done: false,
@@ -234,8 +276,12 @@ impl Pipeline {
         let mut guard = core.lock();
         let target = guard.queue.last_assigned();
         loop {
-            if let Some(known) = guard.queue.written_through(target) {
-                return known;
+            match guard.queue.written_through(target) {
+                // A turn in flight when the log closed still completes:
+                // wait for what it makes true.
+                Some(Err(Error::Closed)) if guard.committing => {}
+                Some(known) => return known,
+                None => {}
             }
             if !guard.committing && guard.stop == Stop::No {
                 guard = core.take_turn(guard, false);
@@ -254,9 +300,14 @@ impl Pipeline {
         if lsn > guard.queue.last_assigned() {
             return Err(Error::InvalidLsn);
         }
+        let me = std::thread::current();
         loop {
-            if let Some(known) = guard.queue.durability(lsn) {
-                return known;
+            match guard.queue.durability(lsn) {
+                // A turn in flight when the log closed still completes
+                // (and may make this event durable): wait for it.
+                Some(Err(Error::Closed)) if guard.committing => {}
+                Some(known) => return known,
+                None => {}
             }
             if !guard.committing && guard.stop == Stop::No {
                 guard = core.take_turn(guard, true);
@@ -264,7 +315,18 @@ impl Pipeline {
             }
             guard.sync_wanted = guard.sync_wanted.max(lsn);
             core.nudge(&mut guard);
-            guard = core.wait(guard);
+            guard.sleepers.push(Sleeper {
+                lsn,
+                thread: me.clone(),
+            });
+            drop(guard);
+            std::thread::park();
+            guard = core.lock();
+            // Woken entries are removed by the waker; after a spurious
+            // wake-up, remove ours.
+            guard
+                .sleepers
+                .retain(|sleeper| sleeper.thread.id() != me.id());
         }
     }
 
@@ -290,6 +352,8 @@ impl Pipeline {
             guard.stop = Stop::Drain;
         }
         core.nudge(&mut guard);
+        // Parked waiters wait for the writer's drain now, not for a turn.
+        core.wake_sleepers(&mut guard);
         // A timeout too long to add (`Duration::MAX`) is no deadline.
         let deadline = timeout.and_then(|timeout| rewal_platform::now().checked_add(timeout));
         while !guard.done {
@@ -328,6 +392,7 @@ impl Pipeline {
         guard.queue.intake = Intake::Closed;
         guard.stop = Stop::Now;
         core.nudge(&mut guard);
+        core.wake_sleepers(&mut guard);
         while !guard.done {
             guard = core.wait(guard);
         }
@@ -384,6 +449,7 @@ fn run_writer(core: &Core) {
     guard.closed = closed;
     guard.done = true;
     core.progress.notify_all();
+    core.wake_sleepers(&mut guard);
 }
 
 /// How long the writer thread waits before writing appends in the

@@ -248,14 +248,29 @@ fn classify_end(
 fn begins_like_a_log(source: &mut Source) -> Result<bool> {
     let n = source.limit().min(HEADER_LEN as u64) as usize;
     let head = source.get(0, n)?;
-    let magic_prefix = head[..n.min(MAGIC.len())] == MAGIC[..n.min(MAGIC.len())];
+    // Up to its last non-zero byte (a write torn in the magic, into
+    // preallocated space, leaves zeros after it).
+    let magic = &head[..n.min(MAGIC.len())];
+    let written = magic
+        .iter()
+        .rposition(|&byte| byte != 0)
+        .map_or(0, |at| at + 1);
+    let magic_prefix = magic[..written] == MAGIC[..written];
     Ok(magic_prefix || head.iter().all(|&byte| byte == 0))
 }
 
-/// The end of the extent that the header at `off` claims, if the header is
-/// believable as the next frame of this log: magic, version, a length of at
-/// least a frame, and events whose LSNs come after `last_lsn`.
-fn claimed_extent(source: &mut Source, off: u64, last_lsn: Lsn) -> Result<Option<u64>> {
+/// What a believable header at the invalid bytes claims: the end of its
+/// extent, and the LSN the frame after it would begin with.
+#[derive(Debug, Clone, Copy)]
+struct Claim {
+    end: u64,
+    next_lsn: Lsn,
+}
+
+/// The claim of the header at `off`, if the header is believable as the
+/// next frame of this log: magic, version, a length of at least a frame,
+/// and events whose LSNs come after `last_lsn`.
+fn claimed_extent(source: &mut Source, off: u64, last_lsn: Lsn) -> Result<Option<Claim>> {
     if source.limit() - off < HEADER_LEN as u64 {
         return Ok(None);
     }
@@ -263,24 +278,42 @@ fn claimed_extent(source: &mut Source, off: u64, last_lsn: Lsn) -> Result<Option
         return Ok(None);
     };
     let believable = encoding::check_lsns(&header).is_ok() && header.first_lsn > last_lsn;
-    Ok(believable.then(|| off + u64::from(header.batch_size)))
+    Ok(believable.then(|| Claim {
+        end: off + u64::from(header.batch_size),
+        next_lsn: header.last_lsn().saturating_add(1),
+    }))
 }
 
 /// Whether the whole file (which holds no valid frame and is not all
 /// zeros) could be what one torn first write leaves: a prefix of a frame
-/// header, or a believable header claiming more than the file holds, or
-/// followed only by zeros.
-fn could_be_one_torn_write(source: &mut Source, claim: Option<u64>) -> Result<bool> {
+/// header (alone, or followed by zeros: written into preallocated space),
+/// or a believable header claiming more than the file holds, or followed
+/// only by zeros.
+fn could_be_one_torn_write(source: &mut Source, claim: Option<Claim>) -> Result<bool> {
     let len = source.limit();
-    if len < HEADER_LEN as u64 {
-        let head = source.get(0, len as usize)?;
+    let head_len = len.min(HEADER_LEN as u64);
+    if len <= HEADER_LEN as u64 || source.is_zeros(head_len, len)? {
+        // The header's bytes up to its last non-zero byte must be those
+        // of a header: the magic, then the version (the fields after them
+        // can hold anything).
+        let head = source.get(0, head_len as usize)?;
+        let written = head
+            .iter()
+            .rposition(|&byte| byte != 0)
+            .map_or(0, |at| at + 1);
         let version = VERSION.to_le_bytes();
         let expected = MAGIC.iter().chain(version.iter());
-        return Ok(head.iter().zip(expected).all(|(got, want)| got == want));
+        if head[..written]
+            .iter()
+            .zip(expected)
+            .all(|(got, want)| got == want)
+        {
+            return Ok(true);
+        }
     }
     Ok(match claim {
-        Some(end) if end >= len => true,
-        Some(end) => source.is_zeros(end, len)?,
+        Some(claim) if claim.end >= len => true,
+        Some(claim) => source.is_zeros(claim.end, len)?,
         None => false,
     })
 }
@@ -293,8 +326,12 @@ enum Search {
 
 /// Looks after the invalid bytes at `invalid` for a valid frame whose LSNs
 /// come after `last_lsn`. Inside `claim` (the extent a believable header at
-/// `invalid` claims), a valid frame counts only if the header's size field
-/// is what was damaged: otherwise it is that frame's payload.
+/// `invalid` claims), a valid frame is taken for that frame's payload (a
+/// torn write whose payload holds frames), unless it is the frame that
+/// follows: the header's size field is what was damaged (with it set to
+/// reach that frame, the CRC matches), or the frame begins with the very
+/// LSN the damaged header says comes next (damage to the size field and
+/// elsewhere too).
 ///
 /// Each candidate (an occurrence of the magic) costs a CRC over its claimed
 /// length, so a hostile file of many headers could make this quadratic; a
@@ -304,7 +341,7 @@ fn find_valid_frame(
     source: &mut Source,
     invalid: u64,
     last_lsn: Lsn,
-    claim: Option<u64>,
+    claim: Option<Claim>,
 ) -> Result<Search> {
     let len = source.limit();
     let mut budget = (len - invalid).saturating_mul(8).max(64 << 20);
@@ -329,7 +366,7 @@ fn find_valid_frame(
             if claimed > len - candidate {
                 continue; // cannot fit: rejected without reading it
             }
-            let inside_claim = claim.is_some_and(|end| candidate < end);
+            let inside_claim = claim.is_some_and(|claim| candidate < claim.end);
             let cost = claimed + if inside_claim { candidate - invalid } else { 0 };
             if cost > budget {
                 return Ok(Search::GaveUp);
@@ -337,7 +374,11 @@ fn find_valid_frame(
             budget -= cost;
             match check_frame_at(source, candidate) {
                 Ok(header) if header.first_lsn > last_lsn => {
-                    if !inside_claim || size_field_was_damaged(source, invalid, candidate)? {
+                    let follows = claim.is_some_and(|claim| header.first_lsn == claim.next_lsn);
+                    if !inside_claim
+                        || follows
+                        || size_field_was_damaged(source, invalid, candidate)?
+                    {
                         return Ok(Search::Found(candidate));
                     }
                 }
