@@ -146,7 +146,7 @@ impl WalBuilder {
                     return Err(error);
                 }
             };
-        shared.state.store(State::Running);
+        shared.state.start();
         shared.hooks.run(|hooks| hooks.on_start());
         Ok(Wal::from_parts(self.path, shared, pipeline))
     }

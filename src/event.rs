@@ -1,6 +1,7 @@
 //! Events, batches and LSNs: what the caller appends and what replay returns.
 
-use crate::encoding::{self, RecordIter};
+use crate::encoding;
+use crate::frame::Records;
 
 /// Log sequence number: 1 for the first event ever, then one more per event.
 /// 0 means "none yet".
@@ -101,8 +102,8 @@ impl Batch {
     }
 
     /// The events, as `(payload, meta)` pairs.
-    pub fn iter(&self) -> RecordIter<'_> {
-        RecordIter::new(&self.records, self.count_u32())
+    pub fn iter(&self) -> Records<'_> {
+        Records::new(&self.records, self.count_u32())
     }
 
     /// A view of the events for hooks.

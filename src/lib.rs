@@ -83,6 +83,7 @@ pub mod crc;
 pub mod encoding;
 mod error;
 mod event;
+pub mod frame;
 mod hooks;
 mod options;
 mod pipeline;
@@ -97,9 +98,9 @@ mod wal;
 /// Looking into a log without opening it for writing: every frame, how the
 /// log ends, and what is wrong where it stops being valid.
 pub mod inspect {
-    pub use crate::read::diagnose::{
-        diagnose_bytes, diagnose_file, diagnose_storage, Problem, Verdict,
-    };
+    pub use crate::frame::Problem;
+    pub use crate::read::diagnose::{diagnose_bytes, diagnose_file, diagnose_storage, Verdict};
+    pub use crate::read::iter::BadFrame;
     pub use crate::read::scan::{
         read_file, read_storage, scan_bytes, scan_file, scan_storage, FrameInfo, LogEnd, LogScan,
     };

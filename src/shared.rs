@@ -1,5 +1,6 @@
 //! What the `Wal` handle, its writer and its iterators share.
 
+use crate::frame::Problem;
 use crate::hooks::HookRunner;
 use crate::plugins::Compressor;
 use crate::state::AtomicState;
@@ -26,9 +27,10 @@ impl Shared {
         self.counters.file_size.store(end, Ordering::Release);
     }
 
-    /// Counts and reports invalid data found at `offset`.
-    pub(crate) fn report_corruption(&self, offset: u64) {
+    /// Counts and reports invalid data found at `offset`, and what it is.
+    pub(crate) fn report_corruption(&self, offset: u64, problem: &Problem) {
         Counters::add(&self.counters.corruptions, 1);
         self.hooks.run(|hooks| hooks.on_corruption(offset));
+        self.hooks.run(|hooks| hooks.on_bad_frame(offset, problem));
     }
 }

@@ -214,20 +214,16 @@ impl Wal {
     }
 
     fn shutdown_within(&self, timeout: Option<Duration>) -> Result<()> {
-        if !self
-            .shared
-            .state
-            .transition(State::Running, State::Draining)
-        {
+        if !self.pipeline.begin_shutdown() {
             // Shut down or closed already, or another shutdown is under
             // way: wait for that to finish, and say how the log ended
             // (`Ok` unless it failed), as rewal 0.1.0 does.
-            return self.pipeline.shutdown(timeout);
+            return self.pipeline.finish_shutdown(timeout);
         }
         let hooks = &self.shared.hooks;
         hooks.run(|hooks| hooks.on_shutdown_start());
         let started = rewal_platform::now();
-        let outcome = self.pipeline.shutdown(timeout);
+        let outcome = self.pipeline.finish_shutdown(timeout);
         if outcome != Err(Error::Timeout) {
             let elapsed = rewal_platform::now().saturating_sub(started);
             hooks.run(|hooks| hooks.on_shutdown_done(elapsed));
@@ -244,12 +240,7 @@ impl Wal {
     }
 
     fn check_running(&self) -> Result<()> {
-        match self.state() {
-            State::Running => Ok(()),
-            State::Draining => Err(Error::Draining),
-            State::Closed => Err(Error::Closed),
-            State::Init => Err(Error::NotRunning),
-        }
+        self.shared.state.check_appends()
     }
 
     fn check_open(&self) -> Result<()> {

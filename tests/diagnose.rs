@@ -366,10 +366,10 @@ fn a_frame_that_passes_every_check() {
     // caller may look: here after a frame whose LSN repeats.
     let (log, offset) = after_good(&frame(1, 2));
     let problem = diagnose(&log, offset);
-    assert_eq!(problem, Problem::LsnsOutOfOrder);
+    assert_eq!(problem, Problem::LsnsOutOfOrder { first_lsn: 2 });
     assert_eq!(
         problem.to_string(),
-        "the frame there passes its checks, but its LSNs do not come after the frames before it"
+        "the frame there passes its checks, but its LSNs (from 2) do not come after the frames before it"
     );
     // A compressed region is opaque here: records that would not fit
     // uncompressed are not held against it.
@@ -378,7 +378,10 @@ fn a_frame_that_passes_every_check() {
     tail[8..12].copy_from_slice(&5u32.to_le_bytes());
     reseal(&mut tail);
     let (log, offset) = after_good(&tail);
-    assert_eq!(diagnose(&log, offset), Problem::LsnsOutOfOrder);
+    assert_eq!(
+        diagnose(&log, offset),
+        Problem::LsnsOutOfOrder { first_lsn: 2 }
+    );
 }
 
 #[test]
@@ -395,7 +398,7 @@ fn storage_is_judged_by_the_length_the_scan_saw() {
     // A length past the end is the whole storage.
     assert_eq!(
         inspect::diagnose_storage(MemoryStorage::from_bytes(log), offset, u64::MAX).unwrap(),
-        Problem::LsnsOutOfOrder
+        Problem::LsnsOutOfOrder { first_lsn: 3 }
     );
 }
 
@@ -524,7 +527,7 @@ fn verdicts_in_a_front_end_s_own_words() {
         .starts_with("corrupted at offset 37, and the rest is too costly"));
     let torn = LogScan {
         end: LogEnd::TornTail { offset: 37 },
-        ..gave_up
+        ..gave_up.clone()
     };
     assert_eq!(
         Verdict::<Problem>::new(&torn, None).ending().to_string(),
@@ -532,7 +535,7 @@ fn verdicts_in_a_front_end_s_own_words() {
     );
     let stranger = LogScan {
         end: LogEnd::NotALog,
-        ..gave_up
+        ..gave_up.clone()
     };
     assert_eq!(
         Verdict::<Problem>::new(&stranger, None).to_string(),

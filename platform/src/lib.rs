@@ -100,6 +100,15 @@ cfg_if::cfg_if! {
 
 pub use files::{sync_dir, File, Map};
 
+/// Whether this target runs threads: the one decision that picks the
+/// engine's write pipeline (a writer thread with group commit, or the
+/// inline pipeline of wasm32 without threads). `--cfg rewal_inline` makes
+/// it false natively, to test the inline pipeline there.
+pub const HAS_THREADS: bool = cfg!(not(any(
+    rewal_inline,
+    all(target_family = "wasm", not(target_feature = "atomics"))
+)));
+
 /// How a [`File`] is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

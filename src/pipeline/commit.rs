@@ -8,8 +8,8 @@
 //! is the difference between journalling metadata on every durable write
 //! and not. A log only ever written without syncs never pays for the zeros.
 
-use super::queue::Queue;
-use crate::encoding::{self, FrameEvents, HEADER_LEN, TRAILER_LEN};
+use super::queue::{Frames, Queue};
+use crate::frame::{self, FrameEvents, FrameHeader, HEADER_LEN, TRAILER_LEN};
 use crate::plugins::Indexer;
 use crate::shared::Shared;
 use crate::stats::Counters;
@@ -21,7 +21,7 @@ use std::time::Duration;
 pub(crate) struct Committer {
     shared: Arc<Shared>,
     /// The frames taken from the queue, to write next; reused.
-    taken: Vec<u8>,
+    taken: Frames,
     indexer: Option<Box<dyn Indexer>>,
     sync_mode: SyncMode,
     /// End of the data: where the next write lands.
@@ -47,7 +47,7 @@ impl Committer {
     ) -> Committer {
         Committer {
             shared,
-            taken: Vec::with_capacity(buffer_capacity),
+            taken: Frames::with_capacity(buffer_capacity),
             indexer,
             sync_mode,
             file_end,
@@ -59,58 +59,62 @@ impl Committer {
         }
     }
 
-    /// Seals and writes `frames` (whole unsealed frames) in one write.
-    pub(crate) fn write(&mut self, frames: &mut [u8]) -> Result<()> {
+    /// Seals and writes `frames` in one write, then counts them and tells
+    /// the indexer, from the headers the queue kept (nothing is parsed).
+    fn write(&mut self, frames: &mut Frames) -> Result<()> {
         if frames.is_empty() {
             return Ok(());
         }
-        encoding::seal_frames(frames);
-        self.make_room(frames.len() as u64)?;
+        let mut at = 0;
+        for header in &frames.headers {
+            frame::seal(&mut frames.bytes[at..at + header.len()]);
+            at += header.len();
+        }
+        let len = frames.bytes.len();
+        self.make_room(len as u64)?;
         let hooks = &self.shared.hooks;
-        hooks.run(|hooks| hooks.before_write(frames.len()));
-        self.shared.storage.write_all(frames)?;
-        hooks.run(|hooks| hooks.after_write(frames.len()));
+        hooks.run(|hooks| hooks.before_write(len));
+        self.shared.storage.write_all(&frames.bytes)?;
+        hooks.run(|hooks| hooks.after_write(len));
 
         let counters = &self.shared.counters;
-        let mut tally = Tally::default();
-        let mut at = 0;
-        while at < frames.len() {
-            // Our own frames: the header is trusted.
-            let Ok(header) = encoding::scan_batch_header(frames, at) else {
-                break;
-            };
-            tally.frames += 1;
-            tally.events += u64::from(header.record_count);
-            tally.last_lsn = header.last_lsn();
+        let (mut events, mut compressed) = (0, 0);
+        for header in &frames.headers {
+            events += u64::from(header.record_count);
             if header.is_compressed() {
-                tally.compressed += (header.len() - HEADER_LEN - TRAILER_LEN) as u64;
+                compressed += header.region_len() as u64;
             }
-            if let Some(indexer) = &self.indexer {
-                let frame = &frames[at..at + header.len()];
-                let offset = self.file_end + at as u64;
+        }
+        if let Some(indexer) = &self.indexer {
+            let mut offset = self.file_end;
+            for header in &frames.headers {
+                let frame = &frames.bytes[(offset - self.file_end) as usize..][..header.len()];
                 // A panicking indexer must not take the writer down with it.
                 let _ = catch_unwind(AssertUnwindSafe(|| {
                     notify_indexer(
                         indexer.as_ref(),
                         &self.shared,
+                        header,
                         frame,
                         offset,
                         &mut self.scratch,
                     )
                 }));
+                offset += header.len() as u64;
             }
-            at += header.len();
         }
         Counters::add(&counters.write_count, 1);
-        Counters::add(&counters.bytes_written, frames.len() as u64);
-        Counters::add(&counters.batches_written, tally.frames);
-        Counters::add(&counters.events_written, tally.events);
-        Counters::add(&counters.compressed_bytes, tally.compressed);
-        counters
-            .last_lsn
-            .store(tally.last_lsn, std::sync::atomic::Ordering::Relaxed);
-        self.file_end += frames.len() as u64;
-        self.unsynced += frames.len() as u64;
+        Counters::add(&counters.bytes_written, len as u64);
+        Counters::add(&counters.batches_written, frames.headers.len() as u64);
+        Counters::add(&counters.events_written, events);
+        Counters::add(&counters.compressed_bytes, compressed);
+        if let Some(last) = frames.headers.last() {
+            counters
+                .last_lsn
+                .store(last.last_lsn(), std::sync::atomic::Ordering::Relaxed);
+        }
+        self.file_end += len as u64;
+        self.unsynced += len as u64;
         self.shared.set_file_end(self.file_end);
         Ok(())
     }
@@ -172,8 +176,6 @@ impl Committer {
         self.last_sync.checked_add(every)
     }
 
-    // Only the threaded pipeline uses this.
-    #[cfg_attr(any(rewal_inline, target_family = "wasm"), allow(dead_code))]
     /// How long until an interval sync is due, when one will be.
     pub(crate) fn next_sync_in(&self) -> Option<Duration> {
         match self.sync_mode {
@@ -208,33 +210,23 @@ impl Committer {
     }
 }
 
-#[derive(Default)]
-struct Tally {
-    frames: u64,
-    events: u64,
-    compressed: u64,
-    last_lsn: u64,
-}
-
 /// Tells the indexer of each event of one sealed frame at file offset
 /// `offset`.
 fn notify_indexer(
     indexer: &dyn Indexer,
     shared: &Shared,
+    header: &FrameHeader,
     frame: &[u8],
     offset: u64,
     scratch: &mut Vec<u8>,
 ) {
-    // Our own frame, just sealed: no need to check its CRC again. Opening
-    // the region can fail only if the compressor cannot read back what it
+    // Our own frame, just sealed: no need to check it again. Opening the
+    // region can fail only if the compressor cannot read back what it
     // wrote; the indexer then hears nothing of that frame.
-    let Ok(header) = encoding::scan_batch_header(frame, 0) else {
-        return;
-    };
     let region = &frame[HEADER_LEN..frame.len() - TRAILER_LEN];
     let compressor = shared.compressor.as_deref();
-    if let Ok(region) = encoding::open_region(&header, region, compressor, scratch) {
-        for event in FrameEvents::new(region, &header) {
+    if let Ok(Ok(region)) = frame::open_region(header, region, compressor, scratch) {
+        for event in FrameEvents::new(region, header) {
             indexer.on_append(event.lsn, event.meta, offset);
         }
     }

@@ -16,7 +16,7 @@
 //! serialised in LSN order, as with a single writer thread.
 
 use super::commit::Committer;
-use super::queue::{Intake, Item, Queue};
+use super::queue::{Item, Queue};
 use super::{Durability, Settings};
 use crate::shared::Shared;
 use crate::stats::Counters;
@@ -62,10 +62,9 @@ struct Guarded {
     sleepers: Vec<Sleeper>,
     /// The largest LSN a waiter that cannot take a turn wants durable.
     sync_wanted: Lsn,
-    stop: Stop,
-    /// The writer thread has exited; `closed` is how closing the storage
-    /// went.
-    done: bool,
+    /// The writer thread has exited (the log is closed and its storage
+    /// released); `closed` is how closing the storage went.
+    writer_done: bool,
     closed: Result<()>,
 }
 
@@ -75,16 +74,14 @@ struct Sleeper {
     thread: Thread,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stop {
-    No,
-    /// Write everything pending, sync, then stop (`shutdown`).
-    Drain,
-    /// Stop at once, discarding what is pending (`close`).
-    Now,
-}
-
 impl Core {
+    /// The log's lifecycle (see `state.rs`): `Running` takes turns,
+    /// `Draining` has the writer write everything and stop, `Closed` stops
+    /// at once. Moved only with the lock held.
+    fn state(&self) -> State {
+        self.shared.state.load()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Guarded> {
         self.guarded
             .lock()
@@ -122,8 +119,8 @@ impl Core {
     /// send them back to sleep (with 64 waiters, dozens of context
     /// switches per sync).
     fn wake_sleepers(&self, guard: &mut Guarded) {
-        let synced = guard.queue.synced;
-        let answered = guard.queue.failed.is_some() || guard.stop != Stop::No;
+        let synced = guard.queue.synced();
+        let answered = guard.queue.failed().is_some() || self.state() != State::Running;
         let mut next_turn_taken = guard.committing;
         guard.sleepers.retain(|sleeper| {
             if answered || sleeper.lsn <= synced {
@@ -154,7 +151,8 @@ impl Core {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mark = committer.take(&mut guard.queue);
-        let sync = sync || guard.sync_wanted > guard.queue.synced || guard.stop == Stop::Drain;
+        let sync =
+            sync || guard.sync_wanted > guard.queue.synced() || self.state() == State::Draining;
         self.shared.counters.queue_len.store(0, Relaxed);
         // Appenders blocked on a full queue have room now.
         self.wake_waiters(&guard);
@@ -173,20 +171,17 @@ impl Core {
         self.shared
             .counters
             .queue_len
-            .store(guard.queue.frames as u64, Relaxed);
+            .store(guard.queue.frames() as u64, Relaxed);
         self.wake_waiters(&guard);
-        let next_turn_taken = !guard
-            .sleepers
-            .iter()
-            .all(|sleeper| sleeper.lsn <= guard.queue.synced);
+        let synced = guard.queue.synced();
+        let next_turn_taken = guard.sleepers.iter().any(|sleeper| sleeper.lsn > synced);
         self.wake_sleepers(&mut guard);
         // Whatever arrived during the turn is the writer thread's if no
         // waiting caller is left to take the next turn.
-        let behind = guard.queue.written < guard.queue.last_assigned();
         let unclaimed = guard.waiters == 0
             && !next_turn_taken
-            && (behind || guard.sync_wanted > guard.queue.synced);
-        if unclaimed || guard.stop != Stop::No {
+            && (guard.queue.behind() || guard.sync_wanted > synced);
+        if unclaimed || self.state() != State::Running {
             self.nudge(&mut guard);
         }
         guard
@@ -194,8 +189,8 @@ impl Core {
 
     /// Whether the queue holds enough that the writer should not linger.
     fn filling_up(&self, guard: &Guarded) -> bool {
-        guard.queue.frames >= self.settings.queue_capacity / 2
-            || guard.queue.pending.len() >= self.settings.buffer_capacity
+        guard.queue.frames() >= self.settings.queue_capacity / 2
+            || guard.queue.pending_bytes() >= self.settings.buffer_capacity
     }
 }
 
@@ -215,8 +210,7 @@ impl Pipeline {
                 waiters: 0,
                 sleepers: Vec::new(),
                 sync_wanted: 0,
-                stop: Stop::No,
-                done: false,
+                writer_done: false,
                 closed: Ok(()),
             }),
             committer: Mutex::new(committer),
@@ -238,14 +232,17 @@ impl Pipeline {
     pub(crate) fn append(&self, item: &Item<'_>) -> Result<Lsn> {
         let core = &*self.core;
         let mut guard = core.lock();
-        guard.queue.check_open()?;
-        while guard.queue.frames >= core.settings.queue_capacity {
+        core.shared.state.check_appends()?;
+        while guard.queue.frames() >= core.settings.queue_capacity {
             match core.settings.backpressure {
                 Backpressure::Block => {
                     guard = core.wait(guard);
-                    guard.queue.check_open()?;
+                    core.shared.state.check_appends()?;
                 }
                 Backpressure::Drop => {
+                    if let Some(error) = guard.queue.failed() {
+                        return Err(error.clone());
+                    }
                     let count = item.count();
                     let lsn = guard.queue.drop_lsns(count)?;
                     drop(guard);
@@ -260,7 +257,7 @@ impl Pipeline {
         core.shared
             .counters
             .queue_len
-            .store(guard.queue.frames as u64, Relaxed);
+            .store(guard.queue.frames() as u64, Relaxed);
         if !guard.committing {
             core.nudge(&mut guard);
         }
@@ -276,16 +273,18 @@ impl Pipeline {
         let mut guard = core.lock();
         let target = guard.queue.last_assigned();
         loop {
-            match guard.queue.written_through(target) {
+            if let Some(known) = guard.queue.written_through(target) {
+                return known;
+            }
+            match core.state() {
+                State::Running if !guard.committing => {
+                    guard = core.take_turn(guard, false);
+                    continue;
+                }
                 // A turn in flight when the log closed still completes:
                 // wait for what it makes true.
-                Some(Err(Error::Closed)) if guard.committing => {}
-                Some(known) => return known,
-                None => {}
-            }
-            if !guard.committing && guard.stop == Stop::No {
-                guard = core.take_turn(guard, false);
-                continue;
+                State::Closed if !guard.committing => return Err(Error::Closed),
+                _ => {}
             }
             core.nudge(&mut guard);
             guard = core.wait(guard);
@@ -302,16 +301,18 @@ impl Pipeline {
         }
         let me = std::thread::current();
         loop {
-            match guard.queue.durability(lsn) {
+            if let Some(known) = guard.queue.durability(lsn) {
+                return known;
+            }
+            match core.state() {
+                State::Running if !guard.committing => {
+                    guard = core.take_turn(guard, true);
+                    continue;
+                }
                 // A turn in flight when the log closed still completes
                 // (and may make this event durable): wait for it.
-                Some(Err(Error::Closed)) if guard.committing => {}
-                Some(known) => return known,
-                None => {}
-            }
-            if !guard.committing && guard.stop == Stop::No {
-                guard = core.take_turn(guard, true);
-                continue;
+                State::Closed if !guard.committing => return Err(Error::Closed),
+                _ => {}
             }
             guard.sync_wanted = guard.sync_wanted.max(lsn);
             core.nudge(&mut guard);
@@ -340,23 +341,30 @@ impl Pipeline {
         }
     }
 
-    /// Drains, syncs and closes; `Err(Timeout)` if that takes longer than
-    /// `timeout` (the writer then finishes in the background).
-    pub(crate) fn shutdown(&self, timeout: Option<Duration>) -> Result<()> {
+    /// Starts a shutdown: `Running → Draining`, and the writer drains.
+    /// False when the log was not running (another shutdown or a close came
+    /// first).
+    pub(crate) fn begin_shutdown(&self) -> bool {
         let core = &*self.core;
         let mut guard = core.lock();
-        if guard.queue.intake == Intake::Open {
-            guard.queue.intake = Intake::Draining;
-        }
-        if guard.stop == Stop::No {
-            guard.stop = Stop::Drain;
+        if !core.shared.state.drain() {
+            return false;
         }
         core.nudge(&mut guard);
         // Parked waiters wait for the writer's drain now, not for a turn.
         core.wake_sleepers(&mut guard);
+        true
+    }
+
+    /// Waits for the shutdown (or close) under way to finish: `Err(Timeout)`
+    /// if that takes longer than `timeout` (the writer then finishes in the
+    /// background). Returns the log's failure, if it failed.
+    pub(crate) fn finish_shutdown(&self, timeout: Option<Duration>) -> Result<()> {
+        let core = &*self.core;
+        let mut guard = core.lock();
         // A timeout too long to add (`Duration::MAX`) is no deadline.
         let deadline = timeout.and_then(|timeout| rewal_platform::now().checked_add(timeout));
-        while !guard.done {
+        while !guard.writer_done {
             guard.waiters += 1;
             guard = match deadline {
                 None => core.progress.wait(guard).unwrap_or_else(|p| p.into_inner()),
@@ -374,7 +382,7 @@ impl Pipeline {
             };
             guard.waiters -= 1;
         }
-        let outcome = match &guard.queue.failed {
+        let outcome = match guard.queue.failed() {
             Some(error) => Err(error.clone()),
             None => guard.closed.clone(),
         };
@@ -388,12 +396,11 @@ impl Pipeline {
     pub(crate) fn close(&self) -> Result<()> {
         let core = &*self.core;
         let mut guard = core.lock();
+        core.shared.state.close();
         let discarded = guard.queue.discard();
-        guard.queue.intake = Intake::Closed;
-        guard.stop = Stop::Now;
         core.nudge(&mut guard);
         core.wake_sleepers(&mut guard);
-        while !guard.done {
+        while !guard.writer_done {
             guard = core.wait(guard);
         }
         let outcome = guard.closed.clone();
@@ -432,12 +439,11 @@ fn run_writer(core: &Core) {
         guard = core.wait(guard);
     }
     if let Err(payload) = ran {
-        if guard.queue.failed.is_none() {
-            guard.queue.failed = Some(Error::from_panic("the writer", payload.as_ref()));
-        }
-        guard.queue.discard();
+        guard
+            .queue
+            .fail(Error::from_panic("the writer", payload.as_ref()));
     }
-    guard.queue.intake = Intake::Closed;
+    core.shared.state.close();
     // Release the file (and its lock) before anyone hears we are done, so
     // a reopen right after shutdown or close succeeds.
     let closed = core
@@ -445,9 +451,8 @@ fn run_writer(core: &Core) {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .close_storage();
-    core.shared.state.store(State::Closed);
     guard.closed = closed;
-    guard.done = true;
+    guard.writer_done = true;
     core.progress.notify_all();
     core.wake_sleepers(&mut guard);
 }
@@ -460,21 +465,21 @@ fn run_writer(core: &Core) {
 /// waits on still has its appends written within this time.
 const LINGER: Duration = Duration::from_micros(200);
 
-/// The writer's loop: returns when told to stop, or when the log failed.
+/// The writer's loop: returns when the log closes, when a drain is done,
+/// or when the log failed and is stopping.
 fn write_until_stopped(core: &Core) {
     let mut guard = core.lock();
     loop {
-        // Sleep until there is something to do and nobody else's turn.
+        // Sleep until there is something to do and nobody else's turn. A
+        // failed log has nothing to write: it waits to be stopped.
         loop {
-            // A failed log has nothing to write: it waits to be stopped.
             if !guard.committing {
-                let queue = &guard.queue;
-                let behind = queue.written < queue.last_assigned();
-                let sync_asked = guard.sync_wanted > queue.synced;
-                if guard.stop != Stop::No {
+                if core.state() != State::Running {
                     break;
                 }
-                if queue.failed.is_none() && (behind || sync_asked || sync_due(core)) {
+                let queue = &guard.queue;
+                let sync_asked = guard.sync_wanted > queue.synced();
+                if queue.failed().is_none() && (queue.behind() || sync_asked || sync_due(core)) {
                     break;
                 }
             }
@@ -496,12 +501,12 @@ fn write_until_stopped(core: &Core) {
             };
             guard.writer_idle = false;
         }
-        if guard.stop == Stop::Now || guard.queue.failed.is_some() {
+        let state = core.state();
+        if state == State::Closed || guard.queue.failed().is_some() {
             return;
         }
-        let behind = guard.queue.written < guard.queue.last_assigned();
-        let only_appends = guard.stop == Stop::No && guard.sync_wanted <= guard.queue.synced;
-        if behind && only_appends && !core.filling_up(&guard) {
+        let only_appends = state == State::Running && guard.sync_wanted <= guard.queue.synced();
+        if guard.queue.behind() && only_appends && !core.filling_up(&guard) {
             guard.writer_lingering = true;
             guard = core
                 .work
@@ -515,9 +520,7 @@ fn write_until_stopped(core: &Core) {
             }
         }
         guard = core.take_turn(guard, false);
-        let drained =
-            guard.queue.pending.is_empty() && guard.queue.synced == guard.queue.last_assigned();
-        if guard.stop == Stop::Drain && drained {
+        if state == State::Draining && guard.queue.all_durable() {
             return;
         }
     }

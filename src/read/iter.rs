@@ -1,12 +1,10 @@
 //! `WalIterator`: events in LSN order, borrowed from the map or read buffer.
 
-use super::source::{check_frame_at, is_format_error, Source};
-use crate::encoding::{
-    self, BorrowedEvent, RecordIter, HEADER_LEN, RECORD_HEADER_LEN, TRAILER_LEN,
-};
+use super::source::Source;
+use crate::encoding::BorrowedEvent;
+use crate::frame::{self, Problem, RecordCursor, Records, HEADER_LEN};
 use crate::shared::Shared;
 use crate::{Error, Event, Lsn, Result, State};
-use std::ops::Range;
 use std::sync::Arc;
 
 /// A pull reader over the log, starting at the first event with an LSN at
@@ -16,9 +14,12 @@ use std::sync::Arc;
 /// written later as it reaches them. Natively it reads a memory map of the
 /// file (remapped as the file grows); elsewhere a bounded read buffer.
 /// Events from [`next_borrowed`](Self::next_borrowed) point into that memory
-/// and are valid until the next call. Every frame is checked (CRC, bounds)
-/// before its events are returned; a bad frame ends the iteration with
-/// `Error::Corrupted`, which later calls return again.
+/// and are valid until the next call. Every frame is checked (CRC, bounds,
+/// LSN order), those before the starting LSN too, before its events are
+/// returned; a bad frame ends the iteration with `Error::Corrupted`, which
+/// later calls return again, and [`problem`](Self::problem) says where and
+/// what. A zero-filled tail (space preallocated and never filled) is the
+/// end of the log, not a bad frame.
 ///
 /// After the log is shut down or closed, a native iterator keeps reading
 /// its map (everything written before); one that reads through the buffer
@@ -32,10 +33,21 @@ pub struct WalIterator {
     frame: Option<Frame>,
     scratch: Vec<u8>,
     error: Option<Error>,
+    /// Where and what the bad frame that ended the iteration is.
+    bad_frame: Option<BadFrame>,
     /// The error was handed out by `Iterator::next` (which then ends).
     error_told: bool,
     /// The last LSN of the frame read last: the next must come after it.
     last_lsn: Lsn,
+}
+
+/// A frame that failed its check: where it is, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadFrame {
+    /// The offset of the bad bytes in the log.
+    pub offset: u64,
+    /// What is wrong there.
+    pub problem: Problem,
 }
 
 /// Owned events, in LSN order: `for event in wal.iterator(lsn)? { let
@@ -60,6 +72,17 @@ impl Iterator for WalIterator {
 
 impl std::iter::FusedIterator for WalIterator {}
 
+impl std::fmt::Debug for WalIterator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WalIterator")
+            .field("from", &self.from)
+            .field("next_frame", &self.next_frame)
+            .field("error", &self.error)
+            .field("bad_frame", &self.bad_frame)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The frame being read.
 struct Frame {
     /// File offset of the frame.
@@ -68,9 +91,16 @@ struct Frame {
     region_at: u64,
     region_len: usize,
     compressed: bool,
-    pos: usize,
-    left: u32,
+    /// The walk over its records.
+    records: RecordCursor,
     next_lsn: Lsn,
+}
+
+impl Frame {
+    #[inline]
+    fn has_next(&self) -> bool {
+        self.records.next_at().is_some()
+    }
 }
 
 impl WalIterator {
@@ -84,6 +114,7 @@ impl WalIterator {
             frame: None,
             scratch: Vec::new(),
             error: None,
+            bad_frame: None,
             error_told: false,
             last_lsn: 0,
         })
@@ -105,14 +136,17 @@ impl WalIterator {
         // One lookup of the region per event: decode the record in place.
         let frame = self.frame.as_mut().ok_or(Error::InvalidRecord)?;
         let region = region_of(frame, &mut self.source, &self.scratch)?;
-        let (meta, payload) = record_at(region, frame.pos).ok_or(Error::InvalidRecord)?;
+        let at = frame.records.next_at().ok_or(Error::InvalidRecord)? as usize;
+        let place = frame
+            .records
+            .step(&region[at..])
+            .map_err(|_| Error::InvalidRecord)?;
+        let meta = &region[place.meta.start as usize..place.meta.end as usize];
         let event = BorrowedEvent {
             lsn: frame.next_lsn,
-            payload: &region[payload.clone()],
-            meta: meta.map(|meta| &region[meta]),
+            payload: &region[place.payload.start as usize..place.payload.end as usize],
+            meta: (!meta.is_empty()).then_some(meta),
         };
-        frame.pos = payload.end;
-        frame.left -= 1;
         frame.next_lsn = frame.next_lsn.wrapping_add(1);
         Ok(Some(event))
     }
@@ -138,11 +172,12 @@ impl WalIterator {
             }
             let frame = self.frame.as_mut().ok_or(Error::InvalidRecord)?;
             let region = region_of(frame, &mut self.source, &self.scratch)?;
-            let records = region.get(frame.pos..).ok_or(Error::InvalidRecord)?;
-            let (mut lsn, left) = (frame.next_lsn, frame.left);
+            let at = frame.records.next_at().ok_or(Error::InvalidRecord)? as usize;
+            let left = frame.records.remaining();
+            let mut lsn = frame.next_lsn;
             // The rest of the frame is consumed whatever `f` says.
-            frame.left = 0;
-            for (payload, meta) in RecordIter::new(records, left) {
+            frame.records = RecordCursor::new(0, 0);
+            for (payload, meta) in Records::new(&region[at..], left) {
                 f(BorrowedEvent { lsn, payload, meta })?;
                 lsn = lsn.wrapping_add(1);
             }
@@ -170,6 +205,14 @@ impl WalIterator {
         self.error.as_ref()
     }
 
+    /// Where the bad frame that ended the iteration is, and what is wrong
+    /// with it, when a bad frame did (the error is then
+    /// `Error::Corrupted`): what a tool needs to explain the stop without
+    /// reading the log again.
+    pub fn problem(&self) -> Option<&BadFrame> {
+        self.bad_frame.as_ref()
+    }
+
     /// Releases the map or buffer now (dropping the iterator does too).
     /// Later calls return `Error::Closed`.
     pub fn close(&mut self) -> Result<()> {
@@ -186,7 +229,7 @@ impl WalIterator {
         // The common case, kept small enough to inline: the current frame
         // has the next event.
         if let Some(frame) = &self.frame {
-            if frame.left > 0 && frame.next_lsn >= self.from {
+            if frame.has_next() && frame.next_lsn >= self.from {
                 return Ok(true);
             }
         }
@@ -199,14 +242,16 @@ impl WalIterator {
     fn advance(&mut self) -> Result<bool> {
         loop {
             if let Some(frame) = self.frame.as_mut() {
-                while frame.left > 0 && frame.next_lsn < self.from {
+                while frame.has_next() && frame.next_lsn < self.from {
                     let region = region_of(frame, &mut self.source, &self.scratch)?;
-                    let (_, payload) = record_at(region, frame.pos).ok_or(Error::InvalidRecord)?;
-                    frame.pos = payload.end;
-                    frame.left -= 1;
+                    let at = frame.records.next_at().ok_or(Error::InvalidRecord)? as usize;
+                    frame
+                        .records
+                        .step(&region[at..])
+                        .map_err(|_| Error::InvalidRecord)?;
                     frame.next_lsn = frame.next_lsn.wrapping_add(1);
                 }
-                if frame.left > 0 {
+                if frame.has_next() {
                     return Ok(true);
                 }
             }
@@ -216,12 +261,21 @@ impl WalIterator {
         }
     }
 
+    /// Records a bad frame at `offset`: counted, reported to the hooks,
+    /// kept for [`problem`](Self::problem); the iteration ends with
+    /// `Error::Corrupted`.
+    fn bad(&mut self, offset: u64, problem: Problem) -> Error {
+        self.shared.report_corruption(offset, &problem);
+        self.bad_frame = Some(BadFrame { offset, problem });
+        Error::Corrupted
+    }
+
     /// Loads the next frame holding events at or after `from`; false at the
     /// end of the log.
     fn load_frame(&mut self) -> Result<bool> {
         self.frame = None;
-        let source = self.source.as_mut().ok_or(Error::Closed)?;
         loop {
+            let source = self.source.as_mut().ok_or(Error::Closed)?;
             let off = self.next_frame;
             if off >= source.limit() {
                 let end = self.shared.file_end();
@@ -232,13 +286,15 @@ impl WalIterator {
             }
             // Every frame is checked, those before `from` too: a damaged
             // length must never make the reader land inside a payload.
-            let header = match check_frame_at(source, off) {
+            let header = match frame::check_frame(source, off)? {
                 Ok(header) if header.first_lsn > self.last_lsn => header,
-                Ok(_) => {
-                    self.shared.report_corruption(off);
-                    return Err(Error::Corrupted);
+                Ok(header) => {
+                    let problem = Problem::LsnsOutOfOrder {
+                        first_lsn: header.first_lsn,
+                    };
+                    return Err(self.bad(off, problem));
                 }
-                Err(error) if is_format_error(&error) => {
+                Err(problem) => {
                     // Zeros to the end: space preallocated and not filled
                     // yet, the clean end of the log.
                     let end = source.limit();
@@ -246,28 +302,23 @@ impl WalIterator {
                         self.next_frame = end;
                         return Ok(false);
                     }
-                    self.shared.report_corruption(off);
-                    return Err(Error::Corrupted);
+                    return Err(self.bad(off, problem));
                 }
-                Err(error) => return Err(error),
             };
             self.last_lsn = header.last_lsn();
-            self.next_frame = off + header.batch_size as u64;
+            self.next_frame = off + u64::from(header.batch_size);
             if header.last_lsn() < self.from {
                 continue;
             }
             let region_at = off + HEADER_LEN as u64;
-            let mut region_len = header.len() - HEADER_LEN - TRAILER_LEN;
+            let mut region_len = header.region_len();
             if header.is_compressed() {
                 let region = source.get(region_at, region_len)?;
                 let compressor = self.shared.compressor.as_deref();
-                match encoding::open_region(&header, region, compressor, &mut self.scratch) {
+                match frame::open_region(&header, region, compressor, &mut self.scratch)? {
                     Ok(opened) => region_len = opened.len(),
-                    Err(error) if is_format_error(&error) => {
-                        self.shared.report_corruption(off);
-                        return Err(Error::Corrupted);
-                    }
-                    Err(error) => return Err(error),
+                    // Decompressed, the records do not fill the region.
+                    Err(problem) => return Err(self.bad(off, problem)),
                 }
             }
             self.frame = Some(Frame {
@@ -275,8 +326,7 @@ impl WalIterator {
                 region_at,
                 region_len,
                 compressed: header.is_compressed(),
-                pos: 0,
-                left: header.record_count,
+                records: RecordCursor::new(region_len as u64, header.record_count),
                 next_lsn: header.first_lsn,
             });
             return Ok(true);
@@ -297,20 +347,4 @@ fn region_of<'a>(
     }
     let source = source.as_mut().ok_or(Error::Closed)?;
     source.get(frame.region_at, frame.region_len)
-}
-
-/// The meta and payload ranges of the record at `pos` of a checked region;
-/// `None` only if that check's guarantee were broken.
-#[inline]
-fn record_at(region: &[u8], pos: usize) -> Option<(Option<Range<usize>>, Range<usize>)> {
-    let head = region.get(pos..pos.checked_add(RECORD_HEADER_LEN)?)?;
-    let payload_len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
-    let meta_len = usize::from(u16::from_le_bytes([head[4], head[5]]));
-    let meta_at = pos + RECORD_HEADER_LEN;
-    let payload_at = meta_at + meta_len;
-    let payload = payload_at..payload_at.checked_add(payload_len)?;
-    if payload.end > region.len() {
-        return None;
-    }
-    Some(((meta_len > 0).then_some(meta_at..payload_at), payload))
 }

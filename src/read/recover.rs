@@ -2,6 +2,7 @@
 
 use super::scan::{scan, LogEnd};
 use super::source::Source;
+use crate::frame::Problem;
 use crate::shared::Shared;
 use crate::{Error, Lsn, Recovery, Result};
 
@@ -37,13 +38,13 @@ pub(crate) fn recover(shared: &Shared, policy: Recovery) -> Result<Recovered> {
         LogEnd::Corrupted { offset, .. } => match policy {
             Recovery::TruncateAtCorruption => Some(offset),
             Recovery::Strict => {
-                shared.report_corruption(offset);
+                report(shared, offset, &found.problem);
                 return Err(Error::Corrupted);
             }
         },
     };
     if let Some(offset) = cut {
-        shared.report_corruption(offset);
+        report(shared, offset, &found.problem);
         shared.storage.truncate(offset)?;
     }
     // Whatever a previous process wrote may still sit in the page cache; one
@@ -57,4 +58,12 @@ pub(crate) fn recover(shared: &Shared, policy: Recovery) -> Result<Recovered> {
         file_len: cut.unwrap_or(found.valid_len),
         allocated: cut.unwrap_or(len),
     })
+}
+
+/// Reports the bad bytes where the scan stopped (counted, and told to the
+/// hooks with what is wrong there).
+fn report(shared: &Shared, offset: u64, problem: &Option<Problem>) {
+    // A scan that stopped early always says why.
+    let problem = problem.clone().unwrap_or(Problem::Zeros);
+    shared.report_corruption(offset, &problem);
 }

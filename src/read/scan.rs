@@ -2,8 +2,11 @@
 //! classified. Recovery at open runs this; so do the CLI and the viewer.
 
 use super::iter::WalIterator;
-use super::source::{check_frame_at, is_format_error, streamed_crc_from, Source, WINDOW};
-use crate::encoding::{self, FrameHeader, HEADER_LEN, MAGIC, MIN_FRAME_LEN, TRAILER_LEN, VERSION};
+use super::source::{Source, WINDOW};
+use crate::frame::{
+    self, Bytes, FrameHeader, Problem, BATCH_SIZE_AT, HEADER_LEN, MAGIC, MIN_FRAME_LEN,
+    TRAILER_LEN, VERSION,
+};
 use crate::hooks::HookRunner;
 use crate::plugins::Compressor;
 use crate::shared::Shared;
@@ -49,7 +52,7 @@ pub struct FrameInfo {
 }
 
 /// What a scan found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogScan {
     /// Size of the data scanned.
     pub file_len: u64,
@@ -69,6 +72,10 @@ pub struct LogScan {
     pub last_lsn: Lsn,
     /// How the log ends.
     pub end: LogEnd,
+    /// What is wrong with the bytes where the valid frames end (`None` for
+    /// a clean log): the same [`Problem`] `diagnose_*` would give, found by
+    /// the scan itself.
+    pub problem: Option<Problem>,
 }
 
 /// Scans a log file without writing to it and without taking its lock (it
@@ -138,8 +145,50 @@ pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Re
         first_lsn: 0,
         last_lsn: 0,
         end: LogEnd::Clean,
+        problem: None,
     };
-    let mut tally = |off: u64, header: FrameHeader| {
+    let stopped = if source.is_mapped() {
+        // The common native case: the whole log is one slice.
+        let mut data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
+        match walk(&mut data, &mut found, visit) {
+            Ok(stopped) => stopped,
+            Err(never) => match never {},
+        }
+    } else {
+        walk(source, &mut found, visit)?
+    };
+    if let Some(problem) = stopped {
+        let (end, problem) = classify_end(source, &found, problem)?;
+        found.end = end;
+        found.problem = problem;
+    }
+    Ok(found)
+}
+
+/// Checks frame after frame from offset 0, counting the valid ones into
+/// `found`; returns what stopped the walk, if it stopped before the end.
+/// LSNs strictly increase from frame to frame: a valid frame that breaks
+/// the order stops it too.
+fn walk<B: Bytes>(
+    bytes: &mut B,
+    found: &mut LogScan,
+    visit: &mut dyn FnMut(&FrameInfo),
+) -> std::result::Result<Option<Problem>, B::Error> {
+    let len = bytes.limit();
+    let mut off = 0;
+    let stopped = loop {
+        if off >= len {
+            break None;
+        }
+        let header = match frame::check_frame(bytes, off)? {
+            Ok(header) => header,
+            Err(problem) => break Some(problem),
+        };
+        if found.frames > 0 && header.first_lsn <= found.last_lsn {
+            break Some(Problem::LsnsOutOfOrder {
+                first_lsn: header.first_lsn,
+            });
+        }
         visit(&FrameInfo {
             offset: off,
             header,
@@ -152,82 +201,49 @@ pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Re
         found.compressed_frames += u64::from(header.is_compressed());
         found.largest_frame = found.largest_frame.max(header.batch_size);
         found.last_lsn = header.last_lsn();
+        off += u64::from(header.batch_size);
     };
-    // LSNs strictly increase from frame to frame: a valid frame that breaks
-    // the order ends the valid part of the log.
-    let mut last_lsn = 0;
-    let mut out_of_order = false;
-    let mut off = 0;
-    if source.is_mapped() {
-        // The common native case, kept tight: one slice for the whole log.
-        let data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
-        while let Ok(header) = encoding::check_frame(data, off as usize) {
-            if header.first_lsn <= last_lsn {
-                out_of_order = true;
-                break;
-            }
-            last_lsn = header.last_lsn();
-            tally(off, header);
-            off += header.batch_size as u64;
-        }
-    } else {
-        while off < len {
-            let header = match check_frame_at(source, off) {
-                Ok(header) => header,
-                Err(error) if is_format_error(&error) => break,
-                Err(error) => return Err(error),
-            };
-            if header.first_lsn <= last_lsn {
-                out_of_order = true;
-                break;
-            }
-            last_lsn = header.last_lsn();
-            tally(off, header);
-            off += header.batch_size as u64;
-        }
-    }
     found.valid_len = off;
-    if off < len {
-        found.end = classify_end(source, off, last_lsn, out_of_order)?;
-    }
-    Ok(found)
+    Ok(stopped)
 }
 
-/// How a log whose valid frames end at `off`, before the end of the data,
-/// ends (see DESIGN.md, "Recovery"):
+/// How a log whose valid frames end where `found` says, before the end of
+/// the data, ends (see DESIGN.md, "Recovery"), and what is wrong there:
 ///
 /// - nothing but zeros to the end is the clean end of the log (space
 ///   preallocated and not filled yet);
 /// - a valid frame there whose LSNs do not follow is a corruption (a torn
 ///   write cannot pass the CRC, so cutting would lose valid data);
-/// - a valid frame further on, with LSNs after `last_lsn`, is a corruption;
-///   but what lies inside the extent a believable header at `off` claims
-///   is that frame's payload, unless the header's own size field is what
-///   was damaged (see [`size_field_was_damaged`]);
-/// - otherwise a torn tail, if the log has valid frames before `off`;
+/// - a valid frame further on, with LSNs after the last one, is a
+///   corruption; but what lies inside the extent a believable header at
+///   the stop claims is that frame's payload, unless it is shown to follow
+///   it (see [`find_valid_frame`]);
+/// - otherwise a torn tail, if the log has valid frames before;
 /// - at offset 0, a torn tail only if the whole file could be one torn
 ///   first write; else the file is somebody else's: not a log.
 fn classify_end(
     source: &mut Source,
-    off: u64,
-    last_lsn: Lsn,
-    out_of_order: bool,
-) -> Result<LogEnd> {
+    found: &LogScan,
+    problem: Problem,
+) -> Result<(LogEnd, Option<Problem>)> {
+    let (off, last_lsn) = (found.valid_len, found.last_lsn);
+    let out_of_order = matches!(problem, Problem::LsnsOutOfOrder { .. });
     // Zeros to the end: space written ahead and not filled yet.
     if !out_of_order && source.is_zeros(off, source.limit())? {
-        return Ok(LogEnd::Clean);
+        return Ok((LogEnd::Clean, None));
     }
     if out_of_order {
-        return Ok(LogEnd::Corrupted {
+        let end = LogEnd::Corrupted {
             offset: off,
             next_valid: Some(off),
-        });
+        };
+        return Ok((end, Some(problem)));
     }
     if off == 0 && !begins_like_a_log(source)? {
-        return Ok(LogEnd::NotALog);
+        return Ok((LogEnd::NotALog, Some(not_a_log(source)?)));
     }
     let claim = claimed_extent(source, off, last_lsn)?;
-    Ok(match find_valid_frame(source, off, last_lsn, claim)? {
+    let end = match find_valid_frame(source, off, last_lsn, claim)? {
         Search::Found(at) => LogEnd::Corrupted {
             offset: off,
             next_valid: Some(at),
@@ -238,7 +254,20 @@ fn classify_end(
         },
         Search::None if off > 0 => LogEnd::TornTail { offset: off },
         Search::None if could_be_one_torn_write(source, claim)? => LogEnd::TornTail { offset: 0 },
-        Search::None => LogEnd::NotALog,
+        Search::None => return Ok((LogEnd::NotALog, Some(not_a_log(source)?))),
+    };
+    Ok((end, Some(problem)))
+}
+
+/// How many leading bytes [`Problem::NotALog`] shows: enough to recognise
+/// a file type by its signature, short enough for one line.
+const SHOWN_OF_A_STRANGER: usize = 8;
+
+/// The problem of a file that is not a log: how it begins.
+pub(crate) fn not_a_log<B: Bytes>(bytes: &mut B) -> std::result::Result<Problem, B::Error> {
+    let shown = bytes.limit().min(SHOWN_OF_A_STRANGER as u64) as usize;
+    Ok(Problem::NotALog {
+        head: bytes.get(0, shown)?.to_vec(),
     })
 }
 
@@ -274,10 +303,10 @@ fn claimed_extent(source: &mut Source, off: u64, last_lsn: Lsn) -> Result<Option
     if source.limit() - off < HEADER_LEN as u64 {
         return Ok(None);
     }
-    let Ok(header) = encoding::parse_header(source.get(off, HEADER_LEN)?) else {
+    let Ok(header) = FrameHeader::read(source.get(off, HEADER_LEN)?) else {
         return Ok(None);
     };
-    let believable = encoding::check_lsns(&header).is_ok() && header.first_lsn > last_lsn;
+    let believable = header.lsns_are_possible() && header.first_lsn > last_lsn;
     Ok(believable.then(|| Claim {
         end: off + u64::from(header.batch_size),
         next_lsn: header.last_lsn().saturating_add(1),
@@ -359,7 +388,7 @@ fn find_valid_frame(
                 .map(|(i, _)| at + i as u64),
         );
         for &candidate in &candidates {
-            let claimed = match source.get(candidate + 20, 4) {
+            let claimed = match source.get(candidate + BATCH_SIZE_AT as u64, 4) {
                 Ok(b) => u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
                 Err(_) => continue,
             };
@@ -372,7 +401,7 @@ fn find_valid_frame(
                 return Ok(Search::GaveUp);
             }
             budget -= cost;
-            match check_frame_at(source, candidate) {
+            match frame::check_frame(source, candidate)? {
                 Ok(header) if header.first_lsn > last_lsn => {
                     let follows = claim.is_some_and(|claim| header.first_lsn == claim.next_lsn);
                     if !inside_claim
@@ -382,9 +411,7 @@ fn find_valid_frame(
                         return Ok(Search::Found(candidate));
                     }
                 }
-                Ok(_) => {}
-                Err(error) if is_format_error(&error) => {}
-                Err(error) => return Err(error),
+                Ok(_) | Err(_) => {}
             }
         }
         // Step so that a magic straddling two chunks is still seen.
@@ -405,10 +432,10 @@ fn size_field_was_damaged(source: &mut Source, off: u64, next: u64) -> Result<bo
     let Ok(size) = u32::try_from(size) else {
         return Ok(false);
     };
-    let mut crc = crc::update(0, source.get(off, 20)?);
+    let mut crc = crc::update(0, source.get(off, BATCH_SIZE_AT)?);
     crc = crc::update(crc, &size.to_le_bytes());
     let body_end = next - TRAILER_LEN as u64;
-    crc = streamed_crc_from(source, crc, off + HEADER_LEN as u64, body_end)?;
+    crc = frame::streamed_crc(source, crc, off + HEADER_LEN as u64, body_end)?;
     let stored = source.get(body_end, TRAILER_LEN)?;
     Ok(crc == u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]))
 }

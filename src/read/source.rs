@@ -6,15 +6,15 @@
 //! frame. Checks of frames larger than the window stream through it, so even
 //! a hostile length claim costs no more than the window to verify.
 
-use crate::encoding::{self, FrameHeader, HEADER_LEN, RECORD_HEADER_LEN, TRAILER_LEN};
+use crate::frame::Bytes;
 use crate::storage::{Mapped, SharedStorage};
-use crate::{crc, Error, Result};
+use crate::{Error, Result};
 
-/// How much the read buffer reads ahead, and the chunk size of streamed
-/// checks. 1 MiB: under wasmtime a 1 MiB read copies about 1.6 times as
-/// fast as a 256 KiB one (`examples/wasi_bench.rs`), and it is still small
-/// beside any wasm instance's memory.
-pub(crate) const WINDOW: usize = 1024 * 1024;
+/// How much the read buffer reads ahead: the frame checker's window (1 MiB:
+/// under wasmtime a 1 MiB read copies about 1.6 times as fast as a 256 KiB
+/// one, `examples/wasi_bench.rs`, and it is still small beside any wasm
+/// instance's memory).
+pub(crate) use crate::frame::WINDOW;
 
 /// Readable bytes `[0, limit)` of a storage.
 pub(crate) struct Source {
@@ -156,120 +156,16 @@ impl ReadBuffer {
     }
 }
 
-/// Bytes to check: a [`Source`] (which may fail to read) or, in
-/// `diagnose`, a slice (which cannot), so one check serves both without
-/// copying a slice into a storage.
-pub(crate) trait Bytes {
-    type Error;
-    /// The end of the bytes.
-    fn limit(&self) -> u64;
-    /// `[off, off + len)`, which lies below the limit.
-    fn get(&mut self, off: u64, len: usize) -> std::result::Result<&[u8], Self::Error>;
-}
-
 impl Bytes for Source {
     type Error = Error;
 
+    #[inline]
     fn limit(&self) -> u64 {
         Source::limit(self)
     }
 
+    #[inline]
     fn get(&mut self, off: u64, len: usize) -> Result<&[u8]> {
         Source::get(self, off, len)
-    }
-}
-
-/// The CRC-32C of `[from, to)`, a window at a time: a frame of any size
-/// costs no more memory than the window.
-pub(crate) fn streamed_crc<B: Bytes>(
-    bytes: &mut B,
-    from: u64,
-    to: u64,
-) -> std::result::Result<u32, B::Error> {
-    streamed_crc_from(bytes, 0, from, to)
-}
-
-/// [`streamed_crc`], continuing from `crc`, the CRC of the bytes before.
-pub(crate) fn streamed_crc_from<B: Bytes>(
-    bytes: &mut B,
-    mut crc: u32,
-    from: u64,
-    to: u64,
-) -> std::result::Result<u32, B::Error> {
-    let mut at = from;
-    while at < to {
-        let n = (to - at).min(WINDOW as u64) as usize;
-        crc = crc::update(crc, bytes.get(at, n)?);
-        at += n as u64;
-    }
-    Ok(crc)
-}
-
-/// True for format errors (the bytes are not a valid frame), false for
-/// errors of the storage itself, which must be reported, not classified.
-pub(crate) fn is_format_error(error: &Error) -> bool {
-    matches!(error, Error::InvalidRecord | Error::CrcMismatch)
-}
-
-/// Fully checks the frame at `off` (as `encoding::check_frame` does), with
-/// bounded memory: frames larger than the window are checked in chunks.
-pub(crate) fn check_frame_at(source: &mut Source, off: u64) -> Result<FrameHeader> {
-    let available = source.limit().saturating_sub(off);
-    if source.is_mapped() {
-        // Everything is at hand: one slice, one parse of the header.
-        let available = usize::try_from(available).map_err(|_| Error::InvalidRecord)?;
-        return encoding::check_frame(source.get(off, available)?, 0);
-    }
-    if available < HEADER_LEN as u64 {
-        return Err(Error::InvalidRecord);
-    }
-    let header = encoding::parse_header(source.get(off, HEADER_LEN)?)?;
-    if header.batch_size as u64 > available {
-        return Err(Error::InvalidRecord);
-    }
-    if header.len() <= WINDOW {
-        let frame = source.get(off, header.len())?;
-        return encoding::check_frame(frame, 0);
-    }
-    // Stream the CRC, then walk the records, a window at a time.
-    let body_end = off + (header.len() - TRAILER_LEN) as u64;
-    let crc = streamed_crc(source, off, body_end)?;
-    let stored = source.get(body_end, TRAILER_LEN)?;
-    if crc != u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]) {
-        return Err(Error::CrcMismatch);
-    }
-    encoding::check_lsns(&header)?;
-    if !header.is_compressed() {
-        check_records_at(
-            source,
-            off + HEADER_LEN as u64,
-            body_end,
-            header.record_count,
-        )?;
-    }
-    Ok(header)
-}
-
-/// `encoding::check_records` over `[start, end)` of a source, reading only
-/// the record headers.
-fn check_records_at(source: &mut Source, start: u64, end: u64, count: u32) -> Result<()> {
-    let mut at = start;
-    for _ in 0..count {
-        if end - at < RECORD_HEADER_LEN as u64 {
-            return Err(Error::InvalidRecord);
-        }
-        let head = source.get(at, RECORD_HEADER_LEN)?;
-        let payload_len = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
-        let meta_len = u64::from(u16::from_le_bytes([head[4], head[5]]));
-        let body = payload_len + meta_len;
-        if end - at - (RECORD_HEADER_LEN as u64) < body {
-            return Err(Error::InvalidRecord);
-        }
-        at += RECORD_HEADER_LEN as u64 + body;
-    }
-    if at == end {
-        Ok(())
-    } else {
-        Err(Error::InvalidRecord)
     }
 }
