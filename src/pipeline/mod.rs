@@ -26,7 +26,8 @@ mod threaded;
 /// constant, which the compiler folds away.
 pub(crate) enum Pipeline {
     Threaded(threaded::Pipeline),
-    Inline(inline::Pipeline),
+    // Boxed: it holds its committer inline, the threaded one behind an Arc.
+    Inline(Box<inline::Pipeline>),
 }
 
 impl Pipeline {
