@@ -42,9 +42,8 @@ impl Pipeline {
                 shared, committer, last_lsn, settings,
             )?)
         } else {
-            Pipeline::Inline(inline::Pipeline::start(
-                shared, committer, last_lsn, settings,
-            )?)
+            let inline = inline::Pipeline::start(shared, committer, last_lsn, settings)?;
+            Pipeline::Inline(Box::new(inline))
         })
     }
 
