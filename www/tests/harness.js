@@ -4,9 +4,8 @@
 // library's writer (wasm/examples/native_writer.rs) for expected bytes.
 
 import { createServer } from "node:http";
-import { readFile, mkdtemp, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -59,23 +58,24 @@ const ARGS = [
 ];
 
 /**
- * Starts the browser with a fresh profile and the server; resolves to
- * { url, context, newPage, close }. `newPage()` opens the viewer and waits
- * until its wasm is loaded; the page's `errors` array collects console
- * errors and uncaught exceptions.
+ * Starts the browser (a fresh profile each time) and the server; resolves
+ * to { url, browser, context, newPage, close }. `newPage(options)` opens
+ * the viewer (options: `viewport` { width, height }, `colorScheme` "light"
+ * or "dark") and waits until its wasm is loaded; the page's `errors` array
+ * collects console errors (the worker's included) and uncaught exceptions.
  */
 export async function start() {
   const server = await serve();
-  const profile = await mkdtemp(path.join(tmpdir(), "rewal-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
     args: ARGS,
-    acceptDownloads: true,
-    viewport: { width: 1400, height: 1000 },
   });
-  const newPage = async () => {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+  const newPage = async ({ viewport, colorScheme = "light" } = {}) => {
     const page = await context.newPage();
+    if (viewport) await page.setViewportSize(viewport);
+    await page.emulateMedia({ colorScheme });
     page.errors = [];
     page.on("console", (message) => {
       if (message.type() === "error") page.errors.push(message.text());
@@ -87,10 +87,10 @@ export async function start() {
   };
   const close = async () => {
     await context.close();
+    await browser.close();
     await server.close();
-    await rm(profile, { recursive: true, force: true });
   };
-  return { url: server.url, context, newPage, close };
+  return { url: server.url, browser, context, newPage, close };
 }
 
 /** Opens a file in the viewer through its file picker; waits for the summary. */
