@@ -252,16 +252,10 @@ function renderRow(row, event, part) {
   );
   if (event.compressed) {
     row.append(span("compressed", "meta none"), span("(compressed frame: no decompressor)", "payload none"));
-    row.setAttribute("aria-label", `LSN ${event.lsn}, in a compressed frame`);
   } else {
     const meta = event.meta === undefined ? null : showBytes(event.meta, 200);
     const payload = showBytes(event.payload, PREVIEW_BYTES);
     row.append(meta === null ? span("—", "meta none") : span(meta, "meta"), span(payload, "payload"));
-    // What a screen reader says for the row: the columns, named.
-    row.setAttribute(
-      "aria-label",
-      `LSN ${event.lsn}, ${event.payloadLength} bytes, ${meta === null ? "no meta" : `meta ${meta}`}: ${payload.slice(0, 80)}`,
-    );
   }
 }
 

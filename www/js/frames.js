@@ -85,12 +85,6 @@ function renderRow(row, frame) {
     ["crc", frame.crcOk ? "ok" : "bad"],
     ["status", frame.status === "invalid" ? "invalid: the valid frames end here" : frame.status],
   ];
-  row.setAttribute(
-    "aria-label",
-    frame.status === "invalid"
-      ? `Offset ${frame.offset}: invalid, the valid frames end here`
-      : `Frame at offset ${frame.offset}, ${frame.size} bytes, ${frame.count} events from LSN ${frame.firstLsn}, ${frame.status}`,
-  );
   row.replaceChildren();
   for (const [name, text] of cells) {
     const cell = document.createElement("span");

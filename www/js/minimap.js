@@ -18,6 +18,12 @@ const KINDS = [
   { kind: "valid", label: "valid frame" },
 ];
 
+/** The legend lists them in the order they come in a log. */
+const LEGEND = ["valid", "compressed", "torn", "corrupt", "after"];
+
+/** Torn and corrupted bytes are drawn at least this wide (CSS px), however few. */
+const PROBLEM_MIN_PX = 3;
+
 const $ = (id) => document.getElementById(id);
 
 export class Minimap {
@@ -71,17 +77,24 @@ export class Minimap {
     return `offset ${fmt(offset)} of ${fmt(s.bytes)}: ${what}`;
   }
 
+  /** The byte ranges that are not valid frames, as [from, to, kind]. */
+  problems() {
+    const s = this.summary;
+    const ranges = [];
+    if (s.end === "torn-tail") ranges.push([s.endOffset, s.bytes, "torn"]);
+    if (s.end === "corrupted") {
+      ranges.push([s.endOffset, s.afterOffset ?? s.bytes, "corrupt"]);
+      if (s.afterEnd !== undefined && s.afterEnd < s.bytes) ranges.push([s.afterEnd, s.bytes, "corrupt"]);
+    }
+    if (s.end === "not-a-log" && s.bytes > 0) ranges.push([0, s.bytes, "corrupt"]);
+    return ranges;
+  }
+
   /** The kinds of bytes in [from, to). */
   kindsIn(from, to) {
     const s = this.summary;
     const kinds = new Set();
-    const overlaps = (a, b) => a < to && b > from;
-    if (s.end === "torn-tail" && overlaps(s.endOffset, s.bytes)) kinds.add("torn");
-    if (s.end === "corrupted") {
-      if (overlaps(s.endOffset, s.afterOffset ?? s.bytes)) kinds.add("corrupt");
-      if (s.afterEnd !== undefined && overlaps(s.afterEnd, s.bytes)) kinds.add("corrupt");
-    }
-    if (s.end === "not-a-log" && s.bytes > 0) kinds.add("corrupt");
+    for (const [a, b, kind] of this.problems()) if (a < to && b > from) kinds.add(kind);
     const n = this.buckets.length / 3;
     const first = Math.min(n - 1, Math.floor((from * n) / s.bytes));
     const last = Math.min(n - 1, Math.max(first, Math.ceil((to * n) / s.bytes) - 1));
@@ -119,6 +132,13 @@ export class Minimap {
         for (let y = (x % 6) - 6; y < height; y += 6) g.fillRect(x, y, 1, 2);
       }
     }
+    // However small, a problem is seen.
+    for (const [from, to, kind] of this.problems()) {
+      const x = Math.floor((from * width) / s.bytes);
+      const w = Math.max(Math.ceil(((to - from) * width) / s.bytes), PROBLEM_MIN_PX * devicePixelRatio);
+      g.fillStyle = colours[kind];
+      g.fillRect(Math.min(x, width - w), 0, w, height);
+    }
     if (this.starts && this.starts.length * 3 <= width) {
       g.fillStyle = colours.empty;
       for (const offset of this.starts) {
@@ -140,8 +160,9 @@ export class Minimap {
     }
     const list = $("minimap-legend");
     list.replaceChildren();
-    for (const { kind, label } of KINDS) {
+    for (const kind of LEGEND) {
       if (!present.has(kind)) continue;
+      const { label } = KINDS.find((k) => k.kind === kind);
       const item = document.createElement("li");
       const swatch = document.createElement("span");
       swatch.className = `swatch swatch-${kind}`;

@@ -6,6 +6,7 @@
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -93,8 +94,8 @@ export async function start() {
   return { url: server.url, browser, context, newPage, close };
 }
 
-/** Opens a file in the viewer through its file picker; waits for the summary. */
-export async function openFile(page, file) {
+/** Opens a file in the viewer through its file picker; waits (up to `timeout` ms) for the summary. */
+export async function openFile(page, file, timeout = 60_000) {
   const input = page.locator("#file-input");
   const name = typeof file === "string" ? path.basename(file) : file.name;
   await page.evaluate(() => {
@@ -103,16 +104,36 @@ export async function openFile(page, file) {
   });
   await input.setInputFiles(file);
   await page.waitForFunction((n) => document.body.dataset.opened === n && document.body.dataset.openMs, name, {
-    timeout: 60_000,
+    timeout,
+    polling: 100,
   });
 }
 
-/** Runs the native writer example (built for the host, release) with `args`. */
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/**
+ * Runs axe-core on the whole page (injected once); resolves to its
+ * violations as [{ id, impact, nodes }] (nodes as CSS selectors).
+ */
+export async function axe(page) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ["violations"] });
+    return results.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) }));
+  });
+}
+
+/** Resolves once the viewer's lists and selected event have their data and are drawn. */
+export function settled(page) {
+  return page.evaluate(() => rewalViewer.settled());
+}
+
+/** Runs the native writer example (built for the host, release) with `args`; returns what it prints. */
 export function nativeWriter(args, input = "") {
-  execFileSync(
+  return execFileSync(
     "cargo",
     ["run", "--quiet", "--release", "--manifest-path", path.join(ROOT, "wasm", "Cargo.toml"), "--example", "native_writer", "--", ...args],
-    { input, stdio: ["pipe", "inherit", "inherit"] },
+    { input, stdio: ["pipe", "pipe", "inherit"], encoding: "utf8" },
   );
 }
 
