@@ -24,12 +24,12 @@ const TYPES = {
   ".ts": "text/plain; charset=utf-8",
 };
 
-/** Serves www/ on 127.0.0.1 at a free port; resolves to { url, close }. */
-export async function serve() {
+/** Serves `root` (www/ unless told) on 127.0.0.1 at a free port; resolves to { url, close }. */
+export async function serve(root = WWW) {
   const server = createServer(async (req, res) => {
     const name = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    const file = path.join(WWW, name.endsWith("/") ? name + "index.html" : name);
-    if (!file.startsWith(WWW + path.sep)) {
+    const file = path.join(root, name.endsWith("/") ? name + "index.html" : name);
+    if (!file.startsWith(root + path.sep)) {
       res.writeHead(403).end();
       return;
     }
