@@ -75,8 +75,10 @@ function showProgress(name, { done, total }) {
   const bar = $("progress");
   bar.hidden = false;
   bar.value = total > 0 ? done / total : 0;
-  const percent = total > 0 ? Math.floor((100 * done) / total) : 0;
-  $("status").textContent = `reading ${name}: ${percent}% of ${fmtBytes(total)}`;
+  // The status is a live region: it speaks every tenth, not every update.
+  const tenths = total > 0 ? Math.floor((10 * done) / total) : 0;
+  const text = `reading ${name}: ${tenths * 10}% of ${fmtBytes(total)}`;
+  if ($("status").textContent !== text) $("status").textContent = text;
 }
 
 function hideProgress(text) {

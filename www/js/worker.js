@@ -16,11 +16,10 @@ const reader = new FileReaderSync();
 const PROGRESS_EVERY_MS = 50;
 
 /**
- * Elements of short-lived garbage allocated after each read (see
- * promptCollection): about 0.5 MB, a young-generation collection every few
- * reads.
+ * Short-lived garbage allocated after each read (see promptCollection): an
+ * element (4 bytes) for every 16 bytes read, a quarter of the read.
  */
-const PROMPT_ELEMENTS = 1 << 17;
+const PROMPT_ELEMENT_PER_BYTES = 16;
 let prompt = null;
 
 /** A File as the engine's ByteSource: `readAt` copies a slice of it into wasm memory. */
@@ -31,7 +30,7 @@ function fileSource(file) {
       const started = performance.now();
       const end = Math.min(file.size, offset + target.length);
       target.set(new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, end))));
-      promptCollection();
+      promptCollection(end - offset);
       if (progress) {
         progress.readMs += performance.now() - started;
         progress.reads += 1;
@@ -49,13 +48,14 @@ function fileSource(file) {
  * while it runs and V8's idle-time collections never come: scanning a
  * 2 GiB log, the read slices piled up to ~700 MB before V8 collected them
  * (measured through CDP). They are young objects, freed by any
- * young-generation collection; allocating some short-lived garbage after
- * each read makes V8 run one every few reads, and the slices held stay
- * near 100 MB (www/tests/bigfile.test.js prints them). A scan that could
- * return to the event loop between chunks would not need this.
+ * young-generation collection; allocating short-lived garbage in
+ * proportion to what is read makes V8 run one every few reads, and the
+ * slices held stay near 100 MB (www/tests/bigfile.test.js prints them). A
+ * scan that could return to the event loop between chunks would not need
+ * this.
  */
-function promptCollection() {
-  prompt = new Array(PROMPT_ELEMENTS).fill(0);
+function promptCollection(bytesRead) {
+  prompt = new Array(Math.ceil(bytesRead / PROMPT_ELEMENT_PER_BYTES)).fill(0);
 }
 
 function newProgress() {
