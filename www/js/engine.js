@@ -34,8 +34,9 @@ export class Closed extends Error {
 export class LogWorker {
   /**
    * @param {WebAssembly.Module} module the engine, from loadEngine()
-   * @param {(progress: {done: number, total: number, wasmBytes: number}) => void} onProgress
-   *   called while a request reads the file
+   * @param {(progress: {op: string, done: number, total: number, finished?: boolean}) => void} onProgress
+   *   called while a request ("open", "filter") reads the file, and with
+   *   `finished` when it is over
    */
   constructor(module, onProgress) {
     this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });

@@ -92,13 +92,12 @@ export class EventsView {
     $("filter-meta").value = "";
     const after = part === "after";
     $("after-strip").hidden = !after;
-    $("events").classList.toggle("after-list", after);
     if (after) {
       $("after-text").replaceChildren(
         ...richText(
           `After the corruption: \`rewal repair --cut-at-corruption\` would remove these ${fmt(s.afterEvents)} ` +
             `event${s.afterEvents === 1 ? "" : "s"} (${fmt(s.afterFrames)} valid frame${s.afterFrames === 1 ? "" : "s"}, ` +
-            `offsets ${fmt(s.afterOffset)} to ${fmt(s.afterEnd)}). Shown read-only: rewal itself will not replay them.`,
+            `offsets ${fmt(s.afterOffset)} to ${fmt(s.afterEnd)}), shown read-only to decide before repairing.`,
         ),
       );
     }

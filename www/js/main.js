@@ -22,6 +22,7 @@ const SEPARATE_FRAMES_UP_TO = 2000;
 
 let engine = null; // the compiled wasm module, shared with the workers
 let current = null; // the open log's LogWorker
+let openedStatus = ""; // what the status says of the open log
 let events;
 let frames;
 let minimap;
@@ -33,8 +34,9 @@ async function openFile(file) {
   delete document.body.dataset.openMs;
   current?.close();
   const log = new LogWorker(engine, (p) => showProgress(file.name, p));
+  openedStatus = "";
   current = log;
-  showProgress(file.name, { done: 0, total: file.size });
+  showProgress(file.name, { op: "open", done: 0, total: file.size });
   let opened;
   try {
     opened = await log.open(file);
@@ -59,7 +61,8 @@ async function openFile(file) {
   selectTab("events", false);
   const openMs = performance.now() - started;
   renderSummary(file.name, summary, openMs);
-  hideProgress(`${file.name}: ${fmt(summary.events)} events, opened in ${openMs.toFixed(0)} ms`);
+  openedStatus = `${file.name}: ${fmt(summary.events)} events, opened in ${openMs.toFixed(0)} ms`;
+  hideProgress(openedStatus);
   // For people and for the tests: how long from choosing the file to the
   // summary being on screen (measured at the next frame, once painted).
   document.body.dataset.scanMs = timing.scanMs.toFixed(1);
@@ -71,13 +74,19 @@ async function openFile(file) {
   });
 }
 
-function showProgress(name, { done, total }) {
+/** Shows how far a request that reads the file ("open", "filter") has gone. */
+function showProgress(name, { op, done, total, finished }) {
   const bar = $("progress");
+  if (finished) {
+    // The open shows its own result; after a filter, the status is the log's again.
+    if (op !== "open") hideProgress(openedStatus);
+    return;
+  }
   bar.hidden = false;
   bar.value = total > 0 ? done / total : 0;
   // The status is a live region: it speaks every tenth, not every update.
   const tenths = total > 0 ? Math.floor((10 * done) / total) : 0;
-  const text = `reading ${name}: ${tenths * 10}% of ${fmtBytes(total)}`;
+  const text = `${op === "filter" ? "filtering" : "reading"} ${name}: ${tenths * 10}% of ${fmtBytes(total)}`;
   if ($("status").textContent !== text) $("status").textContent = text;
 }
 

@@ -6,9 +6,6 @@
 
 import { fmt } from "./format.js";
 
-/** Frames up to this many get their own separators (fetched once). */
-const SEPARATE_UP_TO = 2000;
-
 /** What each colour means, in the order a pixel shows them (first wins). */
 const KINDS = [
   { kind: "corrupt", label: "corruption" },
@@ -48,7 +45,8 @@ export class Minimap {
 
   /**
    * Shows a newly opened log: `picture.minimap` counts frames of each kind
-   * per bucket; `starts`, for small logs, the frames' offsets.
+   * per bucket; `starts`, for small logs, the frames' offsets (each start
+   * is drawn as a gap, where there are pixels enough).
    */
   show(summary, picture, starts) {
     this.summary = summary;

@@ -116,12 +116,6 @@ export class VirtualList {
     this.onSelect(index);
   }
 
-  /** The item of row `index` if its page has arrived, else undefined. */
-  itemAt(index) {
-    const page = this.pages.get(Math.floor(index / PAGE));
-    return Array.isArray(page) ? page[index % PAGE] : undefined;
-  }
-
   /** Resolves once the rows in view have their data and are drawn (for tests and screenshots). */
   async settled() {
     for (;;) {

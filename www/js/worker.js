@@ -9,7 +9,7 @@ import init, { WalLog } from "../pkg/rewal_wasm.js";
 let engine = null; // the wasm module's exports (for its memory size)
 let log = null; // the open WalLog
 let size = 0; // its size in bytes
-let progress = null; // what the current request has read: { total, done, last, readMs, reads }
+let progress = null; // what the current request has read: { op, total, done, last, posted, readMs, reads }
 const reader = new FileReaderSync();
 
 /** How often progress is posted while a request reads the file. */
@@ -20,7 +20,7 @@ const PROGRESS_EVERY_MS = 50;
  * element (4 bytes) for every 16 bytes read, a quarter of the read.
  */
 const PROMPT_ELEMENT_PER_BYTES = 16;
-let prompt = null;
+let prompt = null; // kept where the optimiser cannot see it is unused
 
 /** A File as the engine's ByteSource: `readAt` copies a slice of it into wasm memory. */
 function fileSource(file) {
@@ -29,14 +29,15 @@ function fileSource(file) {
     readAt(offset, target) {
       const started = performance.now();
       const end = Math.min(file.size, offset + target.length);
-      target.set(new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, end))));
-      promptCollection(end - offset);
+      const bytes = new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, end)));
+      target.set(bytes);
+      promptCollection(bytes.length);
       if (progress) {
         progress.readMs += performance.now() - started;
         progress.reads += 1;
       }
-      reportProgress(end);
-      return end - offset;
+      reportProgress(offset + bytes.length);
+      return bytes.length;
     },
   };
 }
@@ -58,8 +59,9 @@ function promptCollection(bytesRead) {
   prompt = new Array(Math.ceil(bytesRead / PROMPT_ELEMENT_PER_BYTES)).fill(0);
 }
 
-function newProgress() {
-  return { total: size, done: 0, last: 0, readMs: 0, reads: 0 };
+/** Progress of request `op`, which reads the file. */
+function newProgress(op) {
+  return { op, total: size, done: 0, last: 0, posted: false, readMs: 0, reads: 0 };
 }
 
 function reportProgress(at) {
@@ -68,7 +70,8 @@ function reportProgress(at) {
   const now = performance.now();
   if (now - progress.last < PROGRESS_EVERY_MS) return;
   progress.last = now;
-  postMessage({ type: "progress", done: progress.done, total: progress.total, wasmBytes: wasmBytes() });
+  progress.posted = true;
+  postMessage({ type: "progress", op: progress.op, done: progress.done, total: progress.total, wasmBytes: wasmBytes() });
 }
 
 function wasmBytes() {
@@ -109,7 +112,7 @@ const requests = {
 
   open({ file }) {
     size = file.size;
-    progress = newProgress();
+    progress = newProgress("open");
     const started = performance.now();
     log?.free();
     log = WalLog.openSource(fileSource(file));
@@ -139,7 +142,7 @@ const requests = {
   },
 
   filter({ needle, max }, transfer) {
-    progress = newProgress();
+    progress = newProgress("filter");
     const found = log.filterMeta(needle, max);
     transfer.push(found.buffer);
     return found;
@@ -168,6 +171,8 @@ self.onmessage = async ({ data: { id, op, args } }) => {
     // file changed or vanished) carries the browser's.
     postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   } finally {
+    // A request that showed progress says when it is over.
+    if (progress?.posted) postMessage({ type: "progress", op: progress.op, finished: true });
     progress = null;
   }
 };

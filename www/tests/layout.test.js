@@ -16,7 +16,6 @@ import { start, openFile, nativeWriter, axe, settled, ROOT } from "./harness.js"
 let browser;
 let dir;
 let log;
-let corruptAt;
 let size;
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "rewal-layout-"));

@@ -129,6 +129,9 @@ test("paging at the far end and the meta filter over 1 M events", async () => {
   await page.click('#filter-form button[type="submit"]');
   await page.waitForFunction(() => document.getElementById("table-note").textContent.startsWith("250,000 of"));
   report(`filter meta "type:audit" over 1,000,000 events: ${(performance.now() - t1).toFixed(0)} ms → 250,000 matches`);
+  // The filter read the file again, with progress shown; it is over now.
+  await page.waitForFunction(() => document.getElementById("progress").hidden);
+  assert.match(await page.textContent("#status"), /^orders-1m\.wal: 1,000,000 events, opened in \d+ ms$/);
   await page.fill("#filter-meta", "");
   await page.click('#filter-form button[type="submit"]');
 });
