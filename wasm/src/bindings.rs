@@ -316,15 +316,11 @@ impl WalLog {
     /// valid frames, then the invalid one and any valid frames after a
     /// corruption.
     pub fn frames(&mut self, start: f64, limit: u32) -> Result<Vec<LogFrame>, JsError> {
-        let start = start.max(0.0) as u64;
-        let mut out = Vec::new();
-        for i in start..start.saturating_add(u64::from(limit)) {
-            match self.view.frame(i).map_err(js_error)? {
-                Some(frame) => out.push(log_frame(frame)),
-                None => break,
-            }
-        }
-        Ok(out)
+        let frames = self
+            .view
+            .frames(start.max(0.0) as u64, limit as usize)
+            .map_err(js_error)?;
+        Ok(frames.into_iter().map(log_frame).collect())
     }
 
     /// The frame-list position of the frame holding file offset `offset`,

@@ -158,6 +158,26 @@ impl Index {
         Ok(Some(at))
     }
 
+    /// Up to `limit` frames of the run from frame `number` on.
+    pub fn frames_from(
+        &self,
+        reader: &mut Reader,
+        number: u64,
+        limit: usize,
+    ) -> Result<Vec<Located>> {
+        let mut found = Vec::with_capacity(limit.min(1024));
+        let Some(mut at) = self.frame(reader, number)? else {
+            return Ok(found);
+        };
+        loop {
+            found.push(at);
+            if found.len() >= limit || at.number + 1 >= self.frames {
+                return Ok(found);
+            }
+            at = self.next(reader, &at)?;
+        }
+    }
+
     /// The frame holding event `ordinal`.
     pub fn frame_of_ordinal(&self, reader: &mut Reader, ordinal: u64) -> Result<Option<Located>> {
         if ordinal >= self.events {

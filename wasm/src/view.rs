@@ -288,6 +288,44 @@ impl LogView {
             + self.after.as_ref().map_or(0, AfterCorruption::frames)
     }
 
+    /// Up to `limit` entries of the frame list from the `start`-th, each
+    /// part walked from frame to frame.
+    pub fn frames(&mut self, start: u64, limit: usize) -> Result<Vec<FrameEntry>> {
+        let mut list = Vec::new();
+        let log_frames = self.log.frames();
+        if start < log_frames {
+            let found = self.log.frames_from(&mut self.reader, start, limit)?;
+            list.extend(
+                found
+                    .iter()
+                    .map(|at| entry(at.offset, &at.header, "ok", at.first_ordinal)),
+            );
+        }
+        let mut at = start.max(log_frames);
+        if let Some(invalid) = self.invalid {
+            if at == log_frames && list.len() < limit {
+                list.push(invalid);
+            }
+            at = at.max(log_frames + 1);
+        }
+        if let Some(after) = &self.after {
+            let first_after = log_frames + u64::from(self.invalid.is_some());
+            if list.len() < limit && at >= first_after {
+                let found = after.index.frames_from(
+                    &mut self.reader,
+                    at - first_after,
+                    limit - list.len(),
+                )?;
+                list.extend(
+                    found
+                        .iter()
+                        .map(|f| entry(f.offset, &f.header, "after corruption", f.first_ordinal)),
+                );
+            }
+        }
+        Ok(list)
+    }
+
     /// The `i`-th entry of the frame list.
     pub fn frame(&mut self, i: u64) -> Result<Option<FrameEntry>> {
         if let Some(at) = self.log.frame(&mut self.reader, i)? {

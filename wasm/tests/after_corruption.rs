@@ -250,3 +250,24 @@ fn hostile_bytes_after_a_corruption_open_without_trouble() {
         assert_eq!(view.frame_count(), 2 + 1 + 1);
     }
 }
+
+#[test]
+fn pages_of_the_frame_list_are_its_entries_one_by_one() {
+    let (offsets, mut bytes) = log();
+    corrupt(&mut bytes, offsets[10]);
+    for clean in [false, true] {
+        let bytes = if clean { log().1 } else { bytes.clone() };
+        for (how, mut view) in both_ways(&bytes) {
+            let n = view.frame_count();
+            let one_by_one: Vec<_> = (0..n).map(|i| view.frame(i).unwrap().unwrap()).collect();
+            for start in [0, 1, 9, 10, 11, 12, n - 1, n, n + 3] {
+                for limit in [1, 2, 5, 100] {
+                    let page = view.frames(start, limit).unwrap();
+                    let want = &one_by_one
+                        [(start.min(n) as usize)..((start + limit as u64).min(n) as usize)];
+                    assert_eq!(page, want, "{how}, clean {clean}: {limit} from {start}");
+                }
+            }
+        }
+    }
+}
