@@ -124,7 +124,9 @@ for (const width of [1400, 360]) {
       assert.deepEqual(tail.pixels, [tail.kinds.after, tail.kinds.empty].sort());
 
       if (width === 360) {
-        const bad = (await axe(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+        const violations = await axe(page);
+        console.log(`a11y: ${scheme} ${width} px, corrupted log: ${violations.length === 0 ? "no violations" : JSON.stringify(violations)}`);
+        const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
         assert.deepEqual(bad, [], `axe at ${width} px ${scheme}`);
       }
       const file = path.join(ROOT, "target", `www-${width}-${scheme}.png`);
