@@ -1,88 +1,130 @@
-// The viewer's entry point: loads the wasm engine, opens logs (picker or
-// drag and drop), and hands them to the summary, events and frames views.
+// The viewer's entry point: loads the engine, opens logs (the open button,
+// or drag and drop) each in a worker of its own, with a progress bar while
+// it is read, and hands them to the summary, minimap, events, frames and
+// breakdown views. Tabs follow the ARIA tabs pattern (arrow keys move
+// between them).
 
-import init, * as wasm from "../pkg/rewal_wasm.js";
+import * as wasm from "../pkg/rewal_wasm.js";
+import { loadEngine, LogWorker } from "./engine.js";
 import { renderBanner, renderSummary } from "./summary.js";
+import { renderBreakdown } from "./breakdown.js";
 import { EventsView } from "./events.js";
 import { FramesView } from "./frames.js";
+import { Minimap } from "./minimap.js";
 import { Composer } from "./composer.js";
 import { guard, report, showBanner } from "./errors.js";
-import { fmt } from "./format.js";
+import { fmt, fmtBytes } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
 
-let current = null; // the open WalLog
+/** The minimap draws each frame's start when a log has at most this many frames. */
+const SEPARATE_FRAMES_UP_TO = 2000;
+
+let engine = null; // the compiled wasm module, shared with the workers
+let current = null; // the open log's LogWorker
+let openedStatus = ""; // what the status says of the open log
 let events;
 let frames;
+let minimap;
 
-/** Opens `bytes` (a log file's contents) as log `name`; `started` is when the user chose it. */
-function openBytes(bytes, name, started = performance.now()) {
-  if (current) {
-    current.free();
-    current = null;
-  }
-  const log = wasm.WalLog.open(bytes);
+/** Opens `file` (a File or Blob with a name): scanned in a new worker, then shown. */
+async function openFile(file) {
+  const started = performance.now();
+  delete document.body.dataset.opened;
+  delete document.body.dataset.openMs;
+  current?.close();
+  const log = new LogWorker(engine, (p) => showProgress(file.name, p));
+  openedStatus = "";
   current = log;
-  const summary = log.summary();
-  const plain = {
-    bytes: summary.bytes,
-    validBytes: summary.validBytes,
-    frames: summary.frames,
-    events: summary.events,
-    compressedFrames: summary.compressedFrames,
-    largestFrame: summary.largestFrame,
-    firstLsn: summary.firstLsn,
-    lastLsn: summary.lastLsn,
-    end: summary.end,
-    endOffset: summary.endOffset,
-    nextValid: summary.nextValid,
-    verdict: summary.verdict,
-  };
-  summary.free();
+  showProgress(file.name, { op: "open", done: 0, total: file.size });
+  let opened;
+  try {
+    opened = await log.open(file);
+  } catch (error) {
+    if (current !== log) return; // another file was chosen meanwhile
+    hideProgress(`${file.name}: could not be opened`);
+    report(error, `Could not open ${file.name}`);
+    return;
+  }
+  if (current !== log) return;
+  const { summary, picture, frameCount, timing } = opened;
+  const starts =
+    frameCount > 0 && frameCount <= SEPARATE_FRAMES_UP_TO ? (await log.frames(0, frameCount)).map((f) => f.offset) : null;
+  if (current !== log) return;
   $("empty-state").hidden = true;
   $("viewer").hidden = false;
-  renderBanner(plain);
-  events.show(log, plain);
-  frames.show(log);
+  renderBanner(summary, () => showAfterCorruption(0));
+  minimap.show(summary, picture, starts);
+  events.show(log, summary);
+  frames.show(log, summary, frameCount);
+  renderBreakdown(summary, picture);
+  selectTab("events", false);
   const openMs = performance.now() - started;
-  renderSummary(name, plain, openMs);
-  $("status").textContent = `${name}: ${fmt(plain.events)} events, opened in ${openMs.toFixed(0)} ms`;
+  renderSummary(file.name, summary, openMs);
+  openedStatus = `${file.name}: ${fmt(summary.events)} events, opened in ${openMs.toFixed(0)} ms`;
+  hideProgress(openedStatus);
   // For people and for the tests: how long from choosing the file to the
   // summary being on screen (measured at the next frame, once painted).
-  document.body.dataset.opened = name;
+  document.body.dataset.scanMs = timing.scanMs.toFixed(1);
+  document.body.dataset.readMs = timing.readMs.toFixed(1);
+  document.body.dataset.reads = String(timing.reads);
+  document.body.dataset.opened = file.name;
   requestAnimationFrame(() => {
     document.body.dataset.openMs = (performance.now() - started).toFixed(1);
   });
 }
 
-/** Reads a chosen or dropped file and opens it. */
-async function openFile(file) {
-  const started = performance.now();
-  delete document.body.dataset.openMs;
-  $("status").textContent = `reading ${file.name}…`;
-  let bytes;
-  try {
-    bytes = new Uint8Array(await file.arrayBuffer());
-  } catch (error) {
-    report(error, `Could not read ${file.name}`);
+/** Shows how far a request that reads the file ("open", "filter") has gone. */
+function showProgress(name, { op, done, total, finished }) {
+  const bar = $("progress");
+  if (finished) {
+    // The open shows its own result; after a filter, the status is the log's again.
+    if (op !== "open") hideProgress(openedStatus);
     return;
   }
-  try {
-    openBytes(bytes, file.name, started);
-  } catch (error) {
-    // The engine opens any bytes; what can fail here is memory (a file too
-    // large for the browser to hold).
-    report(error, `Could not open ${file.name}`);
-  }
+  bar.hidden = false;
+  bar.value = total > 0 ? done / total : 0;
+  // The status is a live region: it speaks every tenth, not every update.
+  const tenths = total > 0 ? Math.floor((10 * done) / total) : 0;
+  const text = `${op === "filter" ? "filtering" : "reading"} ${name}: ${tenths * 10}% of ${fmtBytes(total)}`;
+  if ($("status").textContent !== text) $("status").textContent = text;
+}
+
+function hideProgress(text) {
+  $("progress").hidden = true;
+  $("status").textContent = text;
+}
+
+/** Shows the events after the corruption, from the `ordinal`-th. */
+async function showAfterCorruption(ordinal) {
+  selectTab("events", false);
+  await events.showAfter(ordinal);
+}
+
+/** Opens a frame chosen in the frame list: its events, in the log or after the corruption. */
+async function openFrame(frame) {
+  selectTab("events", false);
+  if (frame.status === "after corruption") await events.showAfter(frame.firstOrdinal);
+  else await events.showOrdinal(frame.firstOrdinal);
+}
+
+/** A click on the minimap: the frame at `offset`, selected in the frame list. */
+async function pickOffset(offset) {
+  if (!current) return;
+  const index = await current.frameAt(offset);
+  if (index === undefined) return;
+  selectTab("frames", false);
+  frames.reveal(index);
 }
 
 function wireOpening() {
+  $("open-button").addEventListener("click", () => $("file-input").click());
   $("file-input").addEventListener(
     "change",
     guard(async (event) => {
       const [file] = event.target.files;
-      if (file) await openFile(file);
       event.target.value = ""; // choosing the same file again reopens it
+      if (file) await openFile(file);
     }, "Could not open the file"),
   );
   let depth = 0; // dragenter/dragleave fire for every child element
@@ -109,21 +151,47 @@ function wireOpening() {
   );
 }
 
+const tabs = () => [...document.querySelectorAll('[role="tab"]')];
+
 function wireTabs() {
-  for (const tab of document.querySelectorAll(".tab")) {
-    tab.addEventListener(
-      "click",
-      guard(() => selectTab(tab.dataset.tab)),
-    );
+  for (const tab of tabs()) {
+    tab.addEventListener("click", guard(() => selectTab(tab.dataset.tab, true)));
+    tab.addEventListener("keydown", (event) => {
+      const all = tabs();
+      const i = all.indexOf(tab);
+      const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: all.length - 1 }[event.key];
+      if (next === undefined) return;
+      event.preventDefault();
+      selectTab(all[(next + all.length) % all.length].dataset.tab, true);
+    });
   }
 }
 
-function selectTab(name) {
-  for (const tab of document.querySelectorAll(".tab")) tab.classList.toggle("active", tab.dataset.tab === name);
-  $("tab-events").hidden = name !== "events";
-  $("tab-frames").hidden = name !== "frames";
+/** Shows tab `name`; `focus` moves the keyboard focus to it too. */
+function selectTab(name, focus) {
+  for (const tab of tabs()) {
+    const on = tab.dataset.tab === name;
+    tab.setAttribute("aria-selected", String(on));
+    tab.tabIndex = on ? 0 : -1;
+    $(tab.getAttribute("aria-controls")).hidden = !on;
+    if (on && focus) tab.focus();
+  }
   // A list measured while hidden has no height: draw it now it shows.
-  (name === "events" ? events.list : frames.list).refresh();
+  if (name === "events") events.list.refresh();
+  if (name === "frames") frames.list.refresh();
+}
+
+/** What the tests read: the worker's wasm memory (now, and the most it reported). */
+function testHooks() {
+  window.rewalViewer = {
+    wasmBytes: async () => (current ? current.memory() : 0),
+    peakWasmBytes: () => current?.wasmBytes ?? 0,
+    settled: async () => {
+      await events.list.settled();
+      await frames.list.settled();
+      await events.detailShown;
+    },
+  };
 }
 
 async function main() {
@@ -137,23 +205,20 @@ async function main() {
     report(event.reason);
   });
   try {
-    await init();
+    engine = await loadEngine();
   } catch (error) {
-    showBanner(
-      "bad",
-      "The rewal engine (WebAssembly) did not load",
+    showBanner("bad", "The rewal engine (WebAssembly) did not load", [
       `Build it with www/build.sh and serve www/ over http (not file://). ${error?.message ?? error}`,
-    );
+    ]);
     return;
   }
   events = new EventsView();
-  frames = new FramesView((lsn) => {
-    selectTab("events");
-    events.jump(String(lsn));
-  });
-  new Composer(wasm, (bytes, name) => openBytes(bytes, name));
+  frames = new FramesView((frame) => openFrame(frame));
+  minimap = new Minimap((offset) => guard(() => pickOffset(offset), "Could not open that frame")());
+  new Composer(wasm, (bytes, name) => openFile(new File([bytes], name)));
   wireOpening();
   wireTabs();
+  testHooks();
   document.body.dataset.ready = "true";
 }
 

@@ -1,10 +1,11 @@
-// The summary panel and the banner that says how a log ends, in the words
-// of the native `rewal verify`.
+// The summary panel and the banner that says how a log ends: each fact
+// once, in the engine's words (the same as the native `rewal verify`).
 
 import { fmt, fmtBytes } from "./format.js";
 import { hideBanner, showBanner } from "./errors.js";
+import { sentence } from "./text.js";
 
-/** Fills the summary panel for log `name` from its wasm `Summary`. */
+/** Fills the summary panel for log `name` from its summary. */
 export function renderSummary(name, s, openMs) {
   const panel = document.getElementById("summary");
   const lsns = s.frames > 0 ? `${s.firstLsn} to ${s.lastLsn}` : "none";
@@ -16,8 +17,11 @@ export function renderSummary(name, s, openMs) {
     ["events", fmt(s.events)],
     ["LSNs", lsns],
     ["ends", endWords(s)],
-    ["opened in", `${openMs.toFixed(0)} ms`],
   ];
+  if (s.afterFrames > 0) {
+    rows.push(["after it", `${fmt(s.afterEvents)} events in ${fmt(s.afterFrames)} valid frames, LSNs ${s.afterFirstLsn} to ${s.afterLastLsn}`]);
+  }
+  rows.push(["opened in", `${openMs.toFixed(0)} ms`]);
   panel.replaceChildren();
   const title = document.createElement("h2");
   title.textContent = name;
@@ -33,11 +37,13 @@ export function renderSummary(name, s, openMs) {
   }
   const verdict = document.createElement("div");
   verdict.className = "verdict";
-  verdict.innerHTML = "<strong>rewal verify</strong>";
+  const label = document.createElement("h3");
+  label.textContent = "rewal verify";
+  // The line exactly as the command prints it, backticks included.
   const line = document.createElement("p");
   line.id = "verdict";
   line.textContent = s.verdict;
-  verdict.append(line);
+  verdict.append(label, line);
   panel.append(title, list, verdict);
 }
 
@@ -57,37 +63,48 @@ function endWords(s) {
   }
 }
 
-/** Shows (or hides) the banner for how the log ends. */
-export function renderBanner(s) {
+/**
+ * Shows (or hides) the banner for how the log ends. `showAfter` opens the
+ * events after a corruption (the banner offers it).
+ */
+export function renderBanner(s, showAfter) {
   switch (s.end) {
     case "clean":
       if (s.bytes === 0) {
-        showBanner("info", "Empty file (0 bytes)", "An empty log: no frames, no events. rewal verify: " + s.verdict);
+        showBanner("info", "Empty file (0 bytes)", ["An empty log: no frames, no events. rewal verify: " + s.verdict]);
       } else {
         hideBanner();
       }
       return;
     case "torn-tail":
-      showBanner(
-        "warn",
-        `Torn tail at offset ${s.endOffset}: the last ${fmt(s.bytes - s.endOffset)} bytes are an unfinished write`,
-        `rewal verify: ${s.verdict}. The ${fmt(s.events)} events before it are shown; opening this log with rewal cuts the tail.`,
-      );
+      showBanner("warn", `Torn tail at offset ${s.endOffset}: the last ${fmt(s.bytes - s.endOffset)} bytes are an unfinished write`, [
+        sentence(s.problem),
+        `The ${fmt(s.events)} events before it are shown.`,
+        "`rewal repair` cuts the tail, and so does opening the log with rewal.",
+      ]);
       return;
     case "corrupted": {
       const next = s.nextValid === undefined ? "" : `, next valid frame at offset ${s.nextValid}`;
-      showBanner(
-        "bad",
-        `Corrupted at offset ${s.endOffset}${next}`,
-        `rewal verify: ${s.verdict}. Only the ${fmt(s.events)} events before the corruption are shown; rewal refuses to open this log until it is repaired.`,
-      );
+      const lines = [
+        sentence(s.problem),
+        `The ${fmt(s.events)} events before it are shown; rewal refuses to open this log until it is repaired.`,
+      ];
+      if (s.afterEvents > 0) {
+        lines.push(
+          `After it, ${fmt(s.afterFrames)} valid frame${s.afterFrames === 1 ? "" : "s"} hold ${fmt(s.afterEvents)} event${s.afterEvents === 1 ? "" : "s"} ` +
+            `(LSNs ${s.afterFirstLsn} to ${s.afterLastLsn}) that \`rewal repair --cut-at-corruption\` would remove.`,
+        );
+      } else if (s.nextValid === undefined) {
+        lines.push("The rest of the file was too costly to search for valid frames, so it counts as a corruption.");
+      }
+      const action =
+        s.afterEvents > 0 ? { label: `Show the ${fmt(s.afterEvents)} events after the corruption`, run: showAfter } : undefined;
+      showBanner("bad", `Corrupted at offset ${s.endOffset}${next}`, lines, action);
       return;
     }
     default:
-      showBanner(
-        "bad",
-        "Not a rewal log",
-        `This file (${fmtBytes(s.bytes)}) does not begin like a rewal write-ahead log, so there is nothing to show. rewal verify: ${s.verdict}.`,
-      );
+      showBanner("bad", "Not a rewal log", [
+        `This file (${fmtBytes(s.bytes)}) does not begin like a rewal write-ahead log, so there is nothing to show: ${s.verdict}.`,
+      ]);
   }
 }
