@@ -132,7 +132,7 @@ impl Storage for SourceStorage {
         read_only()
     }
 
-    fn sync(&mut self) -> Result<()> {
+    fn sync(&self) -> Result<()> {
         Ok(())
     }
 

@@ -27,7 +27,7 @@ impl<S: Storage> Storage for TailStorage<S> {
         read_only()
     }
 
-    fn sync(&mut self) -> Result<()> {
+    fn sync(&self) -> Result<()> {
         Ok(())
     }
 

@@ -83,7 +83,7 @@ impl Storage for CountingStorage {
     fn write(&mut self, _buf: &[u8]) -> Result<usize> {
         Err(rewal::Error::Closed)
     }
-    fn sync(&mut self) -> Result<()> {
+    fn sync(&self) -> Result<()> {
         Ok(())
     }
     fn close(&mut self) -> Result<()> {
