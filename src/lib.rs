@@ -99,11 +99,12 @@ mod wal;
 /// log ends, and what is wrong where it stops being valid.
 pub mod inspect {
     pub use crate::frame::Problem;
-    pub use crate::read::diagnose::{diagnose_bytes, diagnose_file, diagnose_storage, Verdict};
+    pub use crate::read::diagnose::{diagnose_bytes, diagnose_file, diagnose_storage};
     pub use crate::read::iter::BadFrame;
     pub use crate::read::scan::{
         read_file, read_storage, scan_bytes, scan_file, scan_storage, FrameInfo, LogEnd, LogScan,
     };
+    pub use crate::read::source::StorageReader;
 }
 
 pub use builder::WalBuilder;

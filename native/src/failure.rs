@@ -6,21 +6,7 @@ use std::io;
 use std::path::Path;
 
 /// The exit codes, the same for every subcommand (listed in `--help`).
-pub mod exit {
-    /// Success; for `verify`, a clean log.
-    pub const OK: u8 = 0;
-    /// The log ends with a torn tail.
-    pub const TORN: u8 = 1;
-    /// The log is corrupted: invalid bytes followed by valid frames.
-    pub const CORRUPTED: u8 = 2;
-    /// The file cannot be read, or is not a rewal log.
-    pub const UNREADABLE: u8 = 3;
-    /// The operation failed or was refused.
-    pub const FAILED: u8 = 4;
-    /// The command line is wrong (clap's own default, 2, would collide
-    /// with "corrupted").
-    pub const USAGE: u8 = 64;
-}
+pub use rewal_report::exit;
 
 /// A failure to report: the message (without the `rewal: ` prefix) and the
 /// exit code.

@@ -64,6 +64,11 @@ impl RecordCursor {
         self.done
     }
 
+    /// The length of the region walked.
+    pub fn region_len(&self) -> u64 {
+        self.end
+    }
+
     /// Records still to walk (of those claimed).
     pub fn remaining(&self) -> u32 {
         self.count - self.done

@@ -1,5 +1,6 @@
 //! `WalIterator`: events in LSN order, borrowed from the map or read buffer.
 
+use super::scan::{classify_end, LogEnd};
 use super::source::Source;
 use crate::encoding::BorrowedEvent;
 use crate::frame::{self, Problem, RecordCursor, Records, HEADER_LEN};
@@ -37,17 +38,23 @@ pub struct WalIterator {
     bad_frame: Option<BadFrame>,
     /// The error was handed out by `Iterator::next` (which then ends).
     error_told: bool,
+    /// The offset of the frame being loaded (where an error stops it).
+    stopped_at: u64,
     /// The last LSN of the frame read last: the next must come after it.
     last_lsn: Lsn,
 }
 
-/// A frame that failed its check: where it is, and what is wrong.
+/// A frame that failed its check: where it is, what is wrong, and how the
+/// log ends from there (as a scan would say: a torn tail, or a corruption
+/// when a valid frame follows).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadFrame {
     /// The offset of the bad bytes in the log.
     pub offset: u64,
     /// What is wrong there.
     pub problem: Problem,
+    /// How the log ends there.
+    pub end: LogEnd,
 }
 
 /// Owned events, in LSN order: `for event in wal.iterator(lsn)? { let
@@ -116,6 +123,7 @@ impl WalIterator {
             error: None,
             bad_frame: None,
             error_told: false,
+            stopped_at: 0,
             last_lsn: 0,
         })
     }
@@ -194,6 +202,12 @@ impl WalIterator {
         Ok(self.next_borrowed()?.map(|event| Event::from(&event)))
     }
 
+    /// File offset just past the last frame read: where the next frame
+    /// would begin (0 before any).
+    pub fn next_offset(&self) -> u64 {
+        self.next_frame
+    }
+
     /// File offset of the frame holding the event returned last (0 before
     /// the first).
     pub fn frame_offset(&self) -> u64 {
@@ -203,6 +217,13 @@ impl WalIterator {
     /// The error that ended the iteration, if one did.
     pub fn err(&self) -> Option<&Error> {
         self.error.as_ref()
+    }
+
+    /// The offset of the frame the iteration was reading when an error
+    /// ended it (a bad frame, or a compressed one without a compressor),
+    /// if one did.
+    pub fn stopped_at(&self) -> Option<u64> {
+        self.error.as_ref().map(|_| self.stopped_at)
     }
 
     /// Where the bad frame that ended the iteration is, and what is wrong
@@ -264,10 +285,18 @@ impl WalIterator {
     /// Records a bad frame at `offset`: counted, reported to the hooks,
     /// kept for [`problem`](Self::problem); the iteration ends with
     /// `Error::Corrupted`.
-    fn bad(&mut self, offset: u64, problem: Problem) -> Error {
+    fn bad(&mut self, offset: u64, problem: Problem) -> Result<Error> {
         self.shared.report_corruption(offset, &problem);
-        self.bad_frame = Some(BadFrame { offset, problem });
-        Error::Corrupted
+        let source = self.source.as_mut().ok_or(Error::Closed)?;
+        // How the log ends from here, and what the bytes are (at the start
+        // of a file that is not a log, how it begins).
+        let (end, classified) = classify_end(source, offset, self.last_lsn, problem.clone())?;
+        self.bad_frame = Some(BadFrame {
+            offset,
+            problem: classified.unwrap_or(problem),
+            end,
+        });
+        Ok(Error::Corrupted)
     }
 
     /// Loads the next frame holding events at or after `from`; false at the
@@ -277,6 +306,7 @@ impl WalIterator {
         loop {
             let source = self.source.as_mut().ok_or(Error::Closed)?;
             let off = self.next_frame;
+            self.stopped_at = off;
             if off >= source.limit() {
                 let end = self.shared.file_end();
                 if end <= source.limit() || self.shared.state.load() == State::Closed {
@@ -292,7 +322,7 @@ impl WalIterator {
                     let problem = Problem::LsnsOutOfOrder {
                         first_lsn: header.first_lsn,
                     };
-                    return Err(self.bad(off, problem));
+                    return Err(self.bad(off, problem)?);
                 }
                 Err(problem) => {
                     // Zeros to the end: space preallocated and not filled
@@ -302,7 +332,7 @@ impl WalIterator {
                         self.next_frame = end;
                         return Ok(false);
                     }
-                    return Err(self.bad(off, problem));
+                    return Err(self.bad(off, problem)?);
                 }
             };
             self.last_lsn = header.last_lsn();
@@ -318,7 +348,7 @@ impl WalIterator {
                 match frame::open_region(&header, region, compressor, &mut self.scratch)? {
                     Ok(opened) => region_len = opened.len(),
                     // Decompressed, the records do not fill the region.
-                    Err(problem) => return Err(self.bad(off, problem)),
+                    Err(problem) => return Err(self.bad(off, problem)?),
                 }
             }
             self.frame = Some(Frame {

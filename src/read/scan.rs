@@ -42,6 +42,18 @@ pub enum LogEnd {
     NotALog,
 }
 
+impl LogEnd {
+    /// Where the bytes that are not valid frames begin: where the valid
+    /// frames end, or 0 for a file that is not a log; `None` when clean.
+    pub fn offset(&self) -> Option<u64> {
+        match *self {
+            LogEnd::Clean => None,
+            LogEnd::NotALog => Some(0),
+            LogEnd::TornTail { offset } | LogEnd::Corrupted { offset, .. } => Some(offset),
+        }
+    }
+}
+
 /// A valid frame met by a scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameInfo {
@@ -158,7 +170,7 @@ pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Re
         walk(source, &mut found, visit)?
     };
     if let Some(problem) = stopped {
-        let (end, problem) = classify_end(source, &found, problem)?;
+        let (end, problem) = classify_end(source, found.valid_len, found.last_lsn, problem)?;
         found.end = end;
         found.problem = problem;
     }
@@ -207,8 +219,10 @@ fn walk<B: Bytes>(
     Ok(stopped)
 }
 
-/// How a log whose valid frames end where `found` says, before the end of
-/// the data, ends (see DESIGN.md, "Recovery"), and what is wrong there:
+/// How a log whose valid frames end at `off` (the last of their LSNs
+/// `last_lsn`), before the end of the data, ends (see DESIGN.md,
+/// "Recovery"), and what is wrong there (`problem`, as the frame checker
+/// found it):
 ///
 /// - nothing but zeros to the end is the clean end of the log (space
 ///   preallocated and not filled yet);
@@ -221,12 +235,12 @@ fn walk<B: Bytes>(
 /// - otherwise a torn tail, if the log has valid frames before;
 /// - at offset 0, a torn tail only if the whole file could be one torn
 ///   first write; else the file is somebody else's: not a log.
-fn classify_end(
+pub(crate) fn classify_end(
     source: &mut Source,
-    found: &LogScan,
+    off: u64,
+    last_lsn: Lsn,
     problem: Problem,
 ) -> Result<(LogEnd, Option<Problem>)> {
-    let (off, last_lsn) = (found.valid_len, found.last_lsn);
     let out_of_order = matches!(problem, Problem::LsnsOutOfOrder { .. });
     // Zeros to the end: space written ahead and not filled yet.
     if !out_of_order && source.is_zeros(off, source.limit())? {

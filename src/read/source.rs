@@ -7,7 +7,7 @@
 //! a hostile length claim costs no more than the window to verify.
 
 use crate::frame::Bytes;
-use crate::storage::{Mapped, SharedStorage};
+use crate::storage::{Mapped, SharedStorage, Storage};
 use crate::{Error, Result};
 
 /// How much the read buffer reads ahead: the frame checker's window (1 MiB:
@@ -167,5 +167,57 @@ impl Bytes for Source {
     #[inline]
     fn get(&mut self, off: u64, len: usize) -> Result<&[u8]> {
         Source::get(self, off, len)
+    }
+}
+
+/// The bytes of a log in any storage, at any offset, read the way rewal
+/// reads: in place when the storage maps, otherwise through a bounded read
+/// buffer (the current read plus a 1 MiB window), so that a tool can page
+/// through a log far larger than its memory.
+pub struct StorageReader {
+    source: Source,
+}
+
+impl StorageReader {
+    /// A reader over the first `len` bytes of `storage`.
+    ///
+    /// # Errors
+    ///
+    /// The storage's error, if mapping it fails.
+    pub fn new(storage: impl Storage + 'static, len: u64) -> Result<StorageReader> {
+        let storage = SharedStorage::new(Box::new(storage));
+        Ok(StorageReader {
+            source: Source::open(&storage, len)?,
+        })
+    }
+
+    /// The number of readable bytes.
+    pub fn len(&self) -> u64 {
+        self.source.limit()
+    }
+
+    /// True when there is nothing to read.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes `[off, off + len)`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidRecord` for a range past the readable bytes; the
+    /// storage's error if reading fails (an I/O error of kind
+    /// `UnexpectedEof` if it has shrunk).
+    pub fn get(&mut self, off: u64, len: usize) -> Result<&[u8]> {
+        self.source.get(off, len)
+    }
+}
+
+impl std::fmt::Debug for StorageReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageReader")
+            .field("len", &self.len())
+            .field("mapped", &self.source.is_mapped())
+            .finish()
     }
 }

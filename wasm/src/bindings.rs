@@ -239,12 +239,7 @@ impl WalLog {
         let (end, end_offset, next_valid) = end_parts(scan.end);
         VerifyReport {
             ok: scan.end == LogEnd::Clean,
-            exit_code: match scan.end {
-                LogEnd::Clean => 0,
-                LogEnd::TornTail { .. } => 1,
-                LogEnd::Corrupted { .. } => 2,
-                LogEnd::NotALog => 3,
-            },
+            exit_code: rewal_report::exit_code(scan.end),
             end,
             end_offset,
             next_valid,

@@ -9,12 +9,12 @@
 //! [`MARK_EVERY`] records, a mark every [`MARK_EVERY`] records. A 2 GiB log
 //! of 100-byte events (21 M frames) needs about 8 MB of checkpoints.
 //!
-//! This is also the one place that reads records by hand (their 6-byte
-//! headers): the engine's public API checks and decodes whole frames, but
-//! offers no cursor over the records of a frame read through a storage.
+//! Records are walked with the engine's cursor (`rewal::frame::RecordCursor`),
+//! which is handed each record header as it is read through the storage,
+//! from a frame's start or from a mark in the middle of it.
 
-use crate::reader::Reader;
-use rewal::encoding::{self, FrameHeader, HEADER_LEN, RECORD_HEADER_LEN};
+use rewal::frame::{FrameHeader, RecordCursor, HEADER_LEN, RECORD_HEADER_LEN, TRAILER_LEN};
+use rewal::inspect::StorageReader as Reader;
 use rewal::{Error, Lsn, Result};
 
 /// A checkpoint every this many frames.
@@ -114,21 +114,19 @@ impl Index {
         if !header.is_compressed() {
             let first_ordinal = self.events;
             let marked = u64::from(header.record_count) > MARK_EVERY;
-            let mut pos = offset + HEADER_LEN as u64;
+            let mut records = FrameRecords::new(offset, header, 0, offset + HEADER_LEN as u64);
             for k in 0..u64::from(header.record_count) {
+                let record = records.next(reader)?;
                 if marked && k > 0 && k.is_multiple_of(MARK_EVERY) {
                     self.marks.push(Mark {
                         ordinal: first_ordinal + k,
-                        pos,
+                        pos: record.at,
                     });
                 }
-                let (payload_len, meta_len) = record_head(reader, pos)?;
-                let meta_at = pos + RECORD_HEADER_LEN as u64;
-                each_meta(match meta_len {
+                each_meta(match record.meta_len() {
                     0 => None,
-                    n => Some(reader.get(meta_at, n)?),
+                    n => Some(reader.get(record.meta_at, n)?),
                 });
-                pos = meta_at + meta_len as u64 + payload_len;
             }
         }
         self.frames += 1;
@@ -267,12 +265,12 @@ impl Index {
                     lsn += 1;
                 }
             } else {
-                let mut pos = self.start_of(reader, &at, ordinal)?;
+                let mut records = self.records_from(reader, &at, ordinal)?;
                 while ordinal < end {
-                    let (payload_len, meta_len) = record_head(reader, pos)?;
-                    let meta_at = pos + RECORD_HEADER_LEN as u64;
+                    let record = records.next(reader)?;
+                    let (meta_len, payload_len) = (record.meta_len(), record.payload_len);
                     let shown = payload_len.min(max_payload) as usize;
-                    let bytes = reader.get(meta_at, meta_len + shown)?;
+                    let bytes = reader.get(record.meta_at, meta_len + shown)?;
                     let (meta, payload) = bytes.split_at(meta_len);
                     let row = Row {
                         ordinal,
@@ -286,7 +284,6 @@ impl Index {
                     if !visit(row) {
                         return Ok(());
                     }
-                    pos = meta_at + meta_len as u64 + payload_len;
                     ordinal += 1;
                     lsn += 1;
                 }
@@ -320,10 +317,15 @@ impl Index {
         })
     }
 
-    /// The position of the record with ordinal `ordinal` in the
-    /// uncompressed frame `at`: from the nearest mark at or before it (or
-    /// the frame's start), a walk over fewer than [`MARK_EVERY`] records.
-    fn start_of(&self, reader: &mut Reader, at: &Located, ordinal: u64) -> Result<u64> {
+    /// The records of the uncompressed frame `at` from the one with ordinal
+    /// `ordinal` on: from the nearest mark at or before it (or the frame's
+    /// start), after a walk over fewer than [`MARK_EVERY`] records.
+    fn records_from(
+        &self,
+        reader: &mut Reader,
+        at: &Located,
+        ordinal: u64,
+    ) -> Result<FrameRecords> {
         let mut from = (at.first_ordinal, at.offset + HEADER_LEN as u64);
         let marked = self.marks.partition_point(|mark| mark.ordinal <= ordinal);
         if let Some(mark) = marked.checked_sub(1).map(|m| self.marks[m]) {
@@ -331,27 +333,69 @@ impl Index {
                 from = (mark.ordinal, mark.pos);
             }
         }
-        let mut pos = from.1;
+        let skipped = (from.0 - at.first_ordinal) as u32;
+        let mut records = FrameRecords::new(at.offset, &at.header, skipped, from.1);
         for _ in from.0..ordinal {
-            let (payload_len, meta_len) = record_head(reader, pos)?;
-            pos += RECORD_HEADER_LEN as u64 + meta_len as u64 + payload_len;
+            records.next(reader)?;
         }
-        Ok(pos)
+        Ok(records)
+    }
+}
+
+/// The records of a checked, uncompressed frame, walked with the engine's
+/// cursor through the reader, from record `skipped` (at file position
+/// `pos`) on.
+struct FrameRecords {
+    /// File position the cursor's offsets count from.
+    base: u64,
+    cursor: RecordCursor,
+}
+
+/// One record: where it and its meta begin, and its lengths.
+struct Record {
+    at: u64,
+    meta_at: u64,
+    payload_at: u64,
+    payload_len: u64,
+}
+
+impl Record {
+    fn meta_len(&self) -> usize {
+        (self.payload_at - self.meta_at) as usize
+    }
+}
+
+impl FrameRecords {
+    fn new(frame_offset: u64, header: &FrameHeader, skipped: u32, pos: u64) -> FrameRecords {
+        let region_end = frame_offset + header.len() as u64 - TRAILER_LEN as u64;
+        FrameRecords {
+            base: pos,
+            cursor: RecordCursor::new(region_end - pos, header.record_count - skipped),
+        }
+    }
+
+    /// The next record. The frames indexed were checked by the engine, so
+    /// an error here means the storage changed under the viewer.
+    fn next(&mut self, reader: &mut Reader) -> Result<Record> {
+        let at = self.cursor.next_at().ok_or(Error::InvalidRecord)?;
+        let left = self.cursor_end() - at;
+        let head = reader.get(self.base + at, left.min(RECORD_HEADER_LEN as u64) as usize)?;
+        let place = self.cursor.step(head).map_err(|_| Error::InvalidRecord)?;
+        Ok(Record {
+            at: self.base + at,
+            meta_at: self.base + place.meta.start,
+            payload_at: self.base + place.payload.start,
+            payload_len: place.payload.end - place.payload.start,
+        })
+    }
+
+    fn cursor_end(&self) -> u64 {
+        self.cursor.region_len()
     }
 }
 
 /// The header of the frame at `offset`, through the engine's parser.
 pub fn header_at(reader: &mut Reader, offset: u64) -> Result<FrameHeader> {
     let n = reader.len().saturating_sub(offset).min(HEADER_LEN as u64) as usize;
-    encoding::parse_header(reader.get(offset, n)?)
-}
-
-/// The payload and meta lengths in the record header at `pos`. The frames
-/// indexed were checked by the engine, so an error here means the storage
-/// changed under the viewer.
-fn record_head(reader: &mut Reader, pos: u64) -> Result<(u64, usize)> {
-    let head = reader.get(pos, RECORD_HEADER_LEN)?;
-    let payload_len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
-    let meta_len = u16::from_le_bytes([head[4], head[5]]);
-    Ok((u64::from(payload_len), usize::from(meta_len)))
+    FrameHeader::read(reader.get(offset, n)?).map_err(Error::from)
 }

@@ -26,7 +26,6 @@ pub mod bindings;
 mod clock;
 pub mod index;
 pub mod picture;
-pub mod reader;
 pub mod storage;
 pub mod view;
 pub mod writer;

@@ -12,11 +12,12 @@
 
 use crate::index::{header_at, Index, Row};
 use crate::picture::{Mark, Picture};
-use crate::reader::Reader;
 use crate::storage::{BytesStorage, TailStorage};
 use rewal::encoding::FrameHeader;
-use rewal::inspect::{self, LogEnd, LogScan, Problem, Verdict};
+use rewal::inspect::StorageReader as Reader;
+use rewal::inspect::{self, LogEnd, LogScan, Problem};
 use rewal::{Lsn, Result, Storage};
+use rewal_report::{describe, Verdict};
 use std::sync::Arc;
 
 /// Which events: the log's (its valid frames from the start), or those of
@@ -127,7 +128,7 @@ impl LogView {
     /// events. Fails only when the storage cannot be read.
     pub fn open<S: Storage + Clone + 'static>(storage: S) -> Result<LogView> {
         let len = storage.size()?;
-        let mut reader = Reader::new(Box::new(storage.clone()), len)?;
+        let mut reader = Reader::new(storage.clone(), len)?;
         let mut picture = Picture::new(len);
         let mut log = Index::default();
         let mut failed = None;
@@ -151,14 +152,8 @@ impl LogView {
         if let Some(error) = failed {
             return Err(error);
         }
-        let problem = match problem_offset(scan.end) {
-            Some(offset) => Some(inspect::diagnose_storage(
-                storage.clone(),
-                offset,
-                scan.file_len,
-            )?),
-            None => None,
-        };
+        // The scan says what is wrong where it stopped: nothing to read again.
+        let problem = scan.problem.clone();
         let invalid = invalid_entry(&mut reader, scan.end);
         let after = match scan.end {
             LogEnd::Corrupted {
@@ -196,22 +191,22 @@ impl LogView {
     /// The one-line verdict of `rewal verify` (without its `FILE: `
     /// prefix): the engine words it for both.
     pub fn verdict(&self) -> String {
-        Verdict::new(&self.scan, self.problem.clone()).to_string()
+        Verdict::of_scan(&self.scan).to_string()
     }
 
     /// How the log ends, in the native CLI's words (`clean`, `torn tail at
     /// offset N: ...`).
     pub fn ending(&self) -> String {
-        Verdict::new(&self.scan, self.problem.clone())
-            .ending()
-            .to_string()
+        Verdict::of_scan(&self.scan).ending().to_string()
     }
 
     /// What is wrong where the valid frames end, in the engine's words (a
     /// clause such as "the frame there fails its CRC-32C check ..."), or
     /// `None` for a clean log.
     pub fn problem(&self) -> Option<String> {
-        self.problem.as_ref().map(ToString::to_string)
+        self.problem
+            .as_ref()
+            .map(|problem| describe(problem).to_string())
     }
 
     /// The number of events of `part`.
@@ -408,16 +403,6 @@ fn scan_after<S: Storage + Clone + 'static>(
         last_lsn: scan.last_lsn,
         index,
     })
-}
-
-/// Where the bytes the verdict describes begin: where the valid frames
-/// end, or the start of a file that is not a log; nowhere for a clean log.
-fn problem_offset(end: LogEnd) -> Option<u64> {
-    match end {
-        LogEnd::Clean => None,
-        LogEnd::NotALog => Some(0),
-        LogEnd::TornTail { offset } | LogEnd::Corrupted { offset, .. } => Some(offset),
-    }
 }
 
 /// The frame-list entry for the bytes where the valid frames end.

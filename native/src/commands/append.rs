@@ -213,7 +213,7 @@ fn check_before_opening(path: &Path) -> Result<(), Failure> {
             path,
             format_args!(
                 "nothing appended: the log is {}; see `rewal repair`",
-                scan::ending(path, &found)
+                scan::ending(&found)
             ),
         )),
     }

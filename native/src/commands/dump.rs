@@ -30,11 +30,10 @@ pub fn run(
     // Everything printed reaches stdout before anything is said on stderr.
     out.flush()?;
     progress.finish();
-    drop(iter);
     note_lossy(path, &out);
     match stopped {
         None => Ok(exit::OK),
-        Some(error) => Err(stream::explain(path, &error, from, printed)),
+        Some(error) => Err(stream::explain(path, &iter, &error, printed)),
     }
 }
 

@@ -47,7 +47,7 @@ pub fn run(path: &Path) -> Result<u8, Failure> {
             format!("{} to {}", found.first_lsn, found.last_lsn)
         },
     );
-    line("ends:", scan::ending(path, &found));
+    line("ends:", scan::ending(&found));
     if let LogEnd::Corrupted { offset, .. } = found.end {
         line(
             "note:",

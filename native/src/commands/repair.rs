@@ -100,7 +100,7 @@ fn refuse(path: &Path, found: &LogScan, offset: u64) -> Failure {
         path,
         format_args!(
             "not repaired: the log is {}; cutting there would remove {} including valid frames, so it takes --cut-at-corruption (the removed bytes are kept in {})",
-            scan::ending(path, found),
+            scan::ending(found),
             count(found.file_len - offset, "byte", "bytes"),
             removed_path(path, offset).display()
         ),

@@ -10,7 +10,7 @@ use std::path::Path;
 /// `rewal::inspect::Verdict`, which the browser viewer prints too).
 pub fn run(path: &Path) -> Result<u8, Failure> {
     let found = scan::scan(path, "verifying")?;
-    let verdict = scan::verdict(path, &found);
+    let verdict = scan::verdict(&found);
     output::print(&format!("{}: {verdict}\n", path.display()))?;
     Ok(scan::code(found.end))
 }

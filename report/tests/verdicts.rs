@@ -3,12 +3,14 @@
 //! the bytes are a slice, a file (mapped) or a storage that does not map
 //! (read through the bounded buffer).
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use common::Scratch;
 use rewal::encoding::{self, FLAG_COMPRESSED};
-use rewal::inspect::{self, LogEnd, LogScan, Problem, Verdict};
+use rewal::inspect::{self, LogEnd, LogScan, Problem};
 use rewal::{Batch, MemoryStorage};
+use rewal_report::{describe, Verdict};
 
 /// One valid frame: `count` events "ab" with meta "m" (15 bytes a record),
 /// first LSN `lsn`.
@@ -104,7 +106,7 @@ fn zeros() {
     let problem = at_scan_end(&log, offset);
     assert_eq!(problem, Problem::Zeros);
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "zero bytes where a frame should begin (space allocated, never written)"
     );
     // Nothing at all is no more than zeros: an offset at or past the end.
@@ -122,12 +124,12 @@ fn not_a_log() {
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "it is not a rewal log: it begins with 7f 45 4c 46 02 01 01 00 where a log begins with \"EWAL\""
     );
     // A stranger shorter than 8 bytes is shown whole.
     assert_eq!(
-        diagnose(b"abc", 0).to_string(),
+        describe(&diagnose(b"abc", 0)).to_string(),
         "it is not a rewal log: it begins with 61 62 63 where a log begins with \"EWAL\""
     );
 }
@@ -143,13 +145,13 @@ fn no_magic() {
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "no frame begins there: found 4a 55 4e 4b where the magic \"EWAL\" should be"
     );
     // Fewer than 4 bytes left: the comparison is over what is there.
     let (log, offset) = after_good(b"EX");
     assert_eq!(
-        diagnose(&log, offset).to_string(),
+        describe(&diagnose(&log, offset)).to_string(),
         "no frame begins there: found 45 58 where the magic \"EWAL\" should be"
     );
 }
@@ -160,7 +162,7 @@ fn short_header() {
     let problem = at_scan_end(&log, offset);
     assert_eq!(problem, Problem::ShortHeader { remaining: 10 });
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "an incomplete frame header: only 10 bytes remain, and a header takes 24"
     );
     // A prefix of the magic is the start of a header too.
@@ -177,7 +179,7 @@ fn unknown_version() {
     let problem = at_scan_end(&log, offset);
     assert_eq!(problem, Problem::UnknownVersion { version: 3 });
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there has format version 3, and this tool reads version 2"
     );
 }
@@ -190,7 +192,7 @@ fn too_small() {
     let problem = at_scan_end(&log, offset);
     assert_eq!(problem, Problem::TooSmall { batch_size: 20 });
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there claims a length of 20 bytes, less than the smallest frame (28)"
     );
 }
@@ -210,7 +212,7 @@ fn beyond_the_end() {
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         format!("the frame there claims {batch_size} bytes, but only {remaining} remain in the file (an unfinished write)")
     );
     // A hostile claim of 4 GiB is rejected without reading anything more.
@@ -243,7 +245,7 @@ fn crc_mismatch() {
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         format!(
             "the frame there ({} bytes) fails its CRC-32C check (stored {stored:#010x}, computed {computed:#010x})",
             tail.len()
@@ -292,7 +294,7 @@ fn impossible_lsns() {
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there has impossible LSNs (0 events from LSN 3)"
     );
     let (log, offset) = after_good(&forge(frame(1, 3), 12, &0u64.to_le_bytes()));
@@ -325,7 +327,7 @@ fn records_region_ends_early() {
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there passes its CRC but its records region ends before record 3 of 3"
     );
 }
@@ -343,7 +345,7 @@ fn record_overruns() {
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there passes its CRC but record 1 of 2 claims more bytes than its region holds"
     );
 }
@@ -355,7 +357,7 @@ fn bytes_left_over() {
     // The second record: a 6-byte header, meta "m", payload "ab".
     assert_eq!(problem, Problem::BytesLeftOver { bytes: 9, count: 1 });
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there passes its CRC but 9 bytes are left over after its 1 records"
     );
 }
@@ -368,7 +370,7 @@ fn a_frame_that_passes_every_check() {
     let problem = diagnose(&log, offset);
     assert_eq!(problem, Problem::LsnsOutOfOrder { first_lsn: 2 });
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there passes its checks, but its LSNs (from 2) do not come after the frames before it"
     );
     // A compressed region is opaque here: records that would not fit
@@ -408,14 +410,16 @@ fn a_missing_file_is_an_error() {
     assert!(inspect::diagnose_file(scratch.path("none.wal"), 0).is_err());
 }
 
-/// The verdict on `bytes`, checked to be the same from a file.
+/// The verdict on `bytes`, checked to be the same from a file (mapped)
+/// and from a storage that does not map.
 fn verdict(bytes: &[u8]) -> (LogScan, String, String) {
     let scan = inspect::scan_bytes(bytes, |_| {}).unwrap();
-    let verdict = Verdict::of_bytes(bytes, &scan);
+    let verdict = Verdict::of_scan(&scan);
     let scratch = Scratch::new("verdict");
     let path = scratch.path("log.wal");
     std::fs::write(&path, bytes).unwrap();
-    assert_eq!(Verdict::of_file(&path, &scan).unwrap(), verdict);
+    let from_file = inspect::scan_file(&path, |_| {}).unwrap();
+    assert_eq!(Verdict::of_scan(&from_file), verdict);
     let (line, ending) = (verdict.to_string(), verdict.ending().to_string());
     (scan, line, ending)
 }
@@ -521,7 +525,7 @@ fn verdicts_in_a_front_end_s_own_words() {
         "corrupted at offset 37: something odd, and the rest is too costly to search for valid frames, so it counts as a corruption; the 37 bytes before it are valid (1 frame, 1 event, LSNs 1 to 1)"
     );
     // Nothing known of the bytes: where, without what.
-    let unknown = Verdict::<Problem>::new(&gave_up, None);
+    let unknown = Verdict::<String>::new(&gave_up, None);
     assert!(unknown
         .to_string()
         .starts_with("corrupted at offset 37, and the rest is too costly"));
@@ -530,7 +534,7 @@ fn verdicts_in_a_front_end_s_own_words() {
         ..gave_up.clone()
     };
     assert_eq!(
-        Verdict::<Problem>::new(&torn, None).ending().to_string(),
+        Verdict::<String>::new(&torn, None).ending().to_string(),
         "torn tail at offset 37"
     );
     let stranger = LogScan {
@@ -538,7 +542,7 @@ fn verdicts_in_a_front_end_s_own_words() {
         ..gave_up.clone()
     };
     assert_eq!(
-        Verdict::<Problem>::new(&stranger, None).to_string(),
+        Verdict::<String>::new(&stranger, None).to_string(),
         "it is not a rewal log"
     );
 }
