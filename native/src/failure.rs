@@ -61,10 +61,7 @@ pub fn describe(error: &rewal::Error) -> String {
         rewal::Error::FileLocked => {
             "the log is locked: another process (or this one) has it open for writing".into()
         }
-        other => {
-            let text = other.to_string();
-            text.strip_prefix("rewal: ").unwrap_or(&text).to_string()
-        }
+        other => other.to_string(),
     }
 }
 
@@ -78,7 +75,14 @@ pub fn describe_io(error: &io::Error) -> String {
         io::ErrorKind::AlreadyExists => "it already exists".into(),
         io::ErrorKind::StorageFull => "no space left on the device".into(),
         io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
-        _ => error.to_string(),
+        // The deepest cause: the file is named by the caller already.
+        _ => {
+            let mut cause: &dyn std::error::Error = error;
+            while let Some(deeper) = cause.source() {
+                cause = deeper;
+            }
+            cause.to_string()
+        }
     }
 }
 

@@ -147,15 +147,32 @@ impl Committer {
     /// the mode says so; returns whether everything written so far is
     /// durable. A sync with nothing new to sync is not issued.
     pub(crate) fn commit(&mut self, sync: bool) -> Result<bool> {
+        self.write_taken()?;
+        self.sync_if(sync)
+    }
+
+    /// Writes what was taken (then forgets it): the first half of a commit.
+    pub(crate) fn write_taken(&mut self) -> Result<()> {
         let mut frames = std::mem::take(&mut self.taken);
         let written = self.write(&mut frames);
         frames.clear();
         self.taken = frames;
-        written?;
-        if self.unsynced > 0 && (sync || self.sync_due()) {
+        written
+    }
+
+    /// Syncs if `sync` asks or the mode says so, and there is anything to
+    /// sync: the second half of a commit. Returns whether everything
+    /// written so far is durable.
+    pub(crate) fn sync_if(&mut self, sync: bool) -> Result<bool> {
+        if self.sync_wanted(sync) {
             self.sync()?;
         }
         Ok(self.unsynced == 0)
+    }
+
+    /// Whether `sync_if(sync)` would sync.
+    pub(crate) fn sync_wanted(&self, sync: bool) -> bool {
+        self.unsynced > 0 && (sync || self.sync_due())
     }
 
     /// True when there is written data the sync mode wants durable now.

@@ -53,10 +53,12 @@ pub(crate) struct Frames {
 }
 
 impl Frames {
+    /// Room for `bytes` of frames, and headers for frames of 64 bytes on
+    /// average (both grow as needed).
     pub(crate) fn with_capacity(bytes: usize) -> Frames {
         Frames {
             bytes: Vec::with_capacity(bytes),
-            headers: Vec::new(),
+            headers: Vec::with_capacity(bytes / 64),
         }
     }
 
@@ -199,9 +201,9 @@ impl Queue {
     pub(crate) fn settle(&mut self, mark: Lsn, outcome: &Result<bool>) {
         match outcome {
             Ok(synced) => {
-                self.written = mark;
+                self.written = self.written.max(mark);
                 if *synced {
-                    self.synced = mark;
+                    self.synced = self.synced.max(mark);
                 }
             }
             Err(error) => self.fail(error.clone()),

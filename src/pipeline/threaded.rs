@@ -160,8 +160,22 @@ impl Core {
 
         // Storage, hook and indexer panics are caught where they are called;
         // this catches anything else, so that a turn always ends.
-        let outcome = catch_unwind(AssertUnwindSafe(|| committer.commit(sync)))
-            .unwrap_or_else(|payload| Err(Error::from_panic("a commit", payload.as_ref())));
+        let written = catch_unwind(AssertUnwindSafe(|| committer.write_taken()))
+            .unwrap_or_else(|payload| Err(Error::from_panic("a write", payload.as_ref())));
+        let outcome = match written {
+            Ok(()) if committer.sync_wanted(sync) => {
+                // Written: tell those who waited for that (a flush, a new
+                // iterator) before the sync, so that none waits behind it.
+                let mut guard = self.lock();
+                guard.queue.settle(mark, &Ok(false));
+                self.wake_waiters(&guard);
+                drop(guard);
+                catch_unwind(AssertUnwindSafe(|| committer.sync_if(sync)))
+                    .unwrap_or_else(|payload| Err(Error::from_panic("a sync", payload.as_ref())))
+            }
+            Ok(()) => committer.sync_if(sync),
+            Err(error) => Err(error),
+        };
         drop(committer);
 
         let mut guard = self.lock();

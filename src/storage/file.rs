@@ -1,6 +1,7 @@
 //! `FileStorage`: a log in a real file, through the platform seam.
 
 use super::{Mapped, Storage};
+use crate::error::on_file;
 use crate::{Error, Result};
 use rewal_platform::{Access, File, Map};
 use std::io;
@@ -44,9 +45,11 @@ impl FileStorage {
     fn open(path: &Path, access: Access) -> Result<Self> {
         let file = rewal_platform::open(path, access).map_err(|error| match error.kind() {
             io::ErrorKind::WouldBlock => Error::FileLocked,
-            _ => Error::Io(error),
+            _ => on_file("opening", path, error),
         })?;
-        let end = file.size().map_err(Error::Io)?;
+        let end = file
+            .size()
+            .map_err(|error| on_file("reading the size of", path, error))?;
         Ok(FileStorage {
             file: Some(file),
             path: path.to_path_buf(),
@@ -63,17 +66,25 @@ impl FileStorage {
     fn file(&self) -> Result<&File> {
         self.file.as_ref().ok_or(Error::Closed)
     }
+
+    /// `error`, saying it happened `doing` something to this file.
+    fn failed(&self, doing: &'static str) -> impl FnOnce(io::Error) -> Error + '_ {
+        move |error| on_file(doing, &self.path, error)
+    }
 }
 
 impl Storage for FileStorage {
     fn write(&mut self, buf: &[u8]) -> Result<usize> {
-        let written = self.file()?.write_at(buf, self.end)?;
+        let written = self
+            .file()?
+            .write_at(buf, self.end)
+            .map_err(self.failed("writing"))?;
         self.end += written as u64;
         Ok(written)
     }
 
     fn sync(&self) -> Result<()> {
-        Ok(self.file()?.sync_data()?)
+        self.file()?.sync_data().map_err(self.failed("syncing"))
     }
 
     fn close(&mut self) -> Result<()> {
@@ -90,15 +101,17 @@ impl Storage for FileStorage {
         };
         // Dropping the file releases the OS lock and the in-process claim.
         self.file = None;
-        Ok(trimmed?)
+        trimmed.map_err(self.failed("cutting the zeros off"))
     }
 
     fn size(&self) -> Result<u64> {
-        Ok(self.file()?.size()?)
+        self.file()?
+            .size()
+            .map_err(self.failed("reading the size of"))
     }
 
     fn truncate(&mut self, size: u64) -> Result<()> {
-        self.file()?.set_len(size)?;
+        self.file()?.set_len(size).map_err(self.failed("cutting"))?;
         self.end = size;
         Ok(())
     }
@@ -110,7 +123,10 @@ impl Storage for FileStorage {
     fn preallocate(&mut self, len: u64) -> Result<bool> {
         static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
         let file = self.file()?;
-        let mut at = file.size()?.max(self.end);
+        let mut at = file
+            .size()
+            .map_err(self.failed("reading the size of"))?
+            .max(self.end);
         if at >= len {
             return Ok(true);
         }
@@ -121,7 +137,7 @@ impl Storage for FileStorage {
                 Ok(written) => at += written as u64,
             }
         }
-        file.sync_data()?;
+        file.sync_data().map_err(self.failed("syncing"))?;
         Ok(true)
     }
 
@@ -133,11 +149,13 @@ impl Storage for FileStorage {
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
-        Ok(self.file()?.read_at(buf, offset)?)
+        self.file()?
+            .read_at(buf, offset)
+            .map_err(self.failed("reading"))
     }
 
     fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
-        let map = self.file()?.map(len)?;
+        let map = self.file()?.map(len).map_err(self.failed("mapping"))?;
         Ok(map.map(|map| Box::new(MappedFile(map)) as Box<dyn Mapped>))
     }
 }
