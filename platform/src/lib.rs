@@ -60,6 +60,8 @@ use std::time::Duration;
 #[cfg(target_arch = "aarch64")]
 mod crc_aarch64;
 mod crc_portable;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod crc_three_way;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod crc_wasm_simd;
 #[cfg(target_arch = "x86_64")]
