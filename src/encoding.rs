@@ -61,7 +61,7 @@ pub fn parse_header(bytes: &[u8]) -> Result<FrameHeader> {
 /// its magic, version and `batch_size`, and that the whole frame lies within
 /// `data`. No CRC: for fast forward scans over data already verified.
 pub fn scan_batch_header(data: &[u8], off: usize) -> Result<FrameHeader> {
-    let header = parse_header(data.get(off..).ok_or(Error::InvalidRecord)?)?;
+    let header = parse_header(data.get(off..).ok_or_else(|| Error::InvalidRecord)?)?;
     if header.len() > data.len() - off {
         return Err(Error::InvalidRecord);
     }

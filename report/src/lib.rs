@@ -58,12 +58,12 @@ impl fmt::Display for Described {
             Problem::NotALog { head } => write!(
                 f,
                 "it is not a rewal log: it begins with {} where a log begins with \"EWAL\"",
-                hex(head)
+                hex(head.as_bytes())
             ),
             Problem::NoMagic { found } => write!(
                 f,
                 "no frame begins there: found {} where the magic \"EWAL\" should be",
-                hex(found)
+                hex(found.as_bytes())
             ),
             Problem::ShortHeader { remaining } => write!(
                 f,

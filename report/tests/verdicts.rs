@@ -8,6 +8,7 @@ mod common;
 
 use common::Scratch;
 use rewal::encoding::{self, FLAG_COMPRESSED};
+use rewal::frame::Found;
 use rewal::inspect::{self, LogEnd, LogScan, Problem};
 use rewal::{Batch, MemoryStorage};
 use rewal_report::{describe, Verdict};
@@ -120,7 +121,7 @@ fn not_a_log() {
     assert_eq!(
         problem,
         Problem::NotALog {
-            head: bytes[..8].to_vec()
+            head: Found::new(&bytes[..8])
         }
     );
     assert_eq!(
@@ -141,7 +142,7 @@ fn no_magic() {
     assert_eq!(
         problem,
         Problem::NoMagic {
-            found: b"JUNK".to_vec()
+            found: Found::new(b"JUNK")
         }
     );
     assert_eq!(

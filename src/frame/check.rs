@@ -18,8 +18,10 @@ use std::convert::Infallible;
 /// [`Problem::LsnsOutOfOrder`], by a scan of the whole log).
 ///
 /// Structured, not worded: the sentences people read are the tools'
-/// business (the CLI's and the viewer's shared `rewal-report` crate).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// business (the CLI's and the viewer's shared `rewal-report` crate). It
+/// holds no heap data (`Copy`), so checking frames in a hot loop costs no
+/// drop glue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Problem {
     /// Only zeros where a frame should begin: space allocated (by the file
@@ -29,12 +31,12 @@ pub enum Problem {
     /// else's file, not a damaged log.
     NotALog {
         /// The first bytes of the file (up to 8).
-        head: Vec<u8>,
+        head: Found<8>,
     },
     /// Past offset 0, bytes that are not the frame magic.
     NoMagic {
         /// The bytes found where the magic should be (up to 4).
-        found: Vec<u8>,
+        found: Found<4>,
     },
     /// The magic, or a prefix of it, but too few bytes for a frame header.
     ShortHeader {
@@ -105,6 +107,37 @@ pub enum Problem {
         /// The frame's first LSN.
         first_lsn: Lsn,
     },
+}
+
+/// Up to `N` bytes found in a log, kept inline (see [`Problem`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Found<const N: usize> {
+    bytes: [u8; N],
+    len: u8,
+}
+
+impl<const N: usize> Found<N> {
+    /// The first `N` bytes of `bytes` (all of them if fewer).
+    pub fn new(bytes: &[u8]) -> Self {
+        let len = bytes.len().min(N);
+        let mut kept = [0; N];
+        kept[..len].copy_from_slice(&bytes[..len]);
+        Found {
+            bytes: kept,
+            len: len as u8,
+        }
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for Found<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_bytes())
+    }
 }
 
 impl Problem {

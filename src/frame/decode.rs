@@ -21,7 +21,7 @@ pub(crate) fn open_region<'a>(
     if !header.is_compressed() {
         return Ok(Ok(region));
     }
-    let compressor = compressor.ok_or(Error::CompressorRequired)?;
+    let compressor = compressor.ok_or_else(|| Error::CompressorRequired)?;
     scratch.clear();
     catch_panic("the decompressor", || {
         compressor.decompress(region, scratch)
@@ -47,7 +47,7 @@ pub(crate) fn decode_frame<'a>(
 /// The header of the valid frame at `data[off..]`, or its problem as the
 /// seeds' error (`CrcMismatch` or `InvalidRecord`).
 pub(crate) fn checked(data: &[u8], off: usize) -> Result<FrameHeader> {
-    let mut bytes = data.get(off..).ok_or(Error::InvalidRecord)?;
+    let mut bytes = data.get(off..).ok_or_else(|| Error::InvalidRecord)?;
     match check_frame(&mut bytes, 0) {
         Ok(verdict) => verdict.map_err(Error::from),
         Err(never) => match never {},

@@ -30,7 +30,7 @@ pub(crate) fn frame_len(region_len: usize) -> Result<u32> {
     region_len
         .checked_add(MIN_FRAME_LEN)
         .and_then(|len| u32::try_from(len).ok())
-        .ok_or(Error::TooLarge)
+        .ok_or_else(|| Error::TooLarge)
 }
 
 /// Appends the header of a frame to `dst`, reserving room for the rest.

@@ -2,7 +2,7 @@
 //! field's offset is the previous one's plus its size, so the layout is
 //! written once, in the list of sizes below.
 
-use super::Problem;
+use super::{Found, Problem};
 use crate::Lsn;
 
 /// The frame magic, ASCII `EWAL`.
@@ -54,6 +54,7 @@ impl FrameHeader {
     /// least the smallest frame. It looks at nothing past the header: that
     /// the frame fits the data, its CRC and its records are
     /// [`check_frame`](super::check_frame)'s business.
+    #[inline]
     pub fn read(bytes: &[u8]) -> Result<FrameHeader, Problem> {
         let Some(head) = bytes.get(..HEADER_LEN) else {
             return Err(short_header(bytes));
@@ -63,7 +64,7 @@ impl FrameHeader {
                 Problem::Zeros
             } else {
                 Problem::NoMagic {
-                    found: head[MAGIC_AT..VERSION_AT].to_vec(),
+                    found: Found::new(&head[MAGIC_AT..VERSION_AT]),
                 }
             });
         }
@@ -126,6 +127,7 @@ impl FrameHeader {
 
     /// Whether the events the header claims can exist: at least one, LSNs
     /// from 1, and the last one within the LSN space.
+    #[inline]
     pub fn lsns_are_possible(&self) -> bool {
         self.first_lsn >= 1
             && u64::from(self.record_count)
@@ -157,7 +159,7 @@ fn short_header(bytes: &[u8]) -> Problem {
     let magic = &bytes[..bytes.len().min(MAGIC_SIZE)];
     if magic != &MAGIC[..magic.len()] {
         return Problem::NoMagic {
-            found: magic.to_vec(),
+            found: Found::new(magic),
         };
     }
     Problem::ShortHeader {

@@ -33,7 +33,7 @@ mod encode;
 mod header;
 mod records;
 
-pub use check::{check_frame, Bytes, Problem};
+pub use check::{check_frame, Bytes, Found, Problem};
 pub(crate) use check::{streamed_crc, WINDOW};
 pub use decode::FrameEvents;
 pub(crate) use decode::{checked, decode_frame, open_region};

@@ -43,6 +43,7 @@ pub struct RecordCursor {
 
 impl RecordCursor {
     /// A walk over `count` records in `region_len` bytes.
+    #[inline]
     pub fn new(region_len: u64, count: u32) -> RecordCursor {
         RecordCursor {
             at: 0,
@@ -109,6 +110,7 @@ impl RecordCursor {
     }
 
     /// After the last record: the region must hold nothing more.
+    #[inline]
     pub fn finish(&self) -> Result<(), Problem> {
         if self.at == self.end {
             Ok(())
@@ -122,6 +124,7 @@ impl RecordCursor {
 }
 
 /// Checks that `region` holds exactly `count` well-formed records.
+#[inline]
 pub fn check_records(region: &[u8], count: u32) -> Result<(), Problem> {
     let mut cursor = RecordCursor::new(region.len() as u64, count);
     while let Some(at) = cursor.next_at() {

@@ -214,7 +214,7 @@ impl Queue {
     /// such; fails once the LSN space is used up.
     pub(crate) fn drop_lsns(&mut self, count: u64) -> Result<Lsn> {
         let first = self.next_lsn;
-        self.next_lsn = first.checked_add(count).ok_or(Error::InvalidLsn)?;
+        self.next_lsn = first.checked_add(count).ok_or_else(|| Error::InvalidLsn)?;
         self.dropped.add(first, count);
         Ok(first)
     }
@@ -227,7 +227,7 @@ impl Queue {
         }
         let count = item.count();
         let lsn = self.next_lsn;
-        lsn.checked_add(count).ok_or(Error::InvalidLsn)?;
+        lsn.checked_add(count).ok_or_else(|| Error::InvalidLsn)?;
         let bytes = &mut self.pending.bytes;
         let mark = bytes.len();
         let (encoded, flags) = match item {

@@ -488,7 +488,9 @@ fn write_until_stopped(core: &Core) {
         // failed log has nothing to write: it waits to be stopped.
         loop {
             if !guard.committing {
-                if core.state() != State::Running {
+                // Draining or closed: work to do. (Before the log starts,
+                // in `Init`, there is none.)
+                if matches!(core.state(), State::Draining | State::Closed) {
                     break;
                 }
                 let queue = &guard.queue;

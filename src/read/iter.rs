@@ -142,9 +142,12 @@ impl WalIterator {
             }
         }
         // One lookup of the region per event: decode the record in place.
-        let frame = self.frame.as_mut().ok_or(Error::InvalidRecord)?;
+        let frame = self.frame.as_mut().ok_or_else(|| Error::InvalidRecord)?;
         let region = region_of(frame, &mut self.source, &self.scratch)?;
-        let at = frame.records.next_at().ok_or(Error::InvalidRecord)? as usize;
+        let at = frame
+            .records
+            .next_at()
+            .ok_or_else(|| Error::InvalidRecord)? as usize;
         let place = frame
             .records
             .step(&region[at..])
@@ -178,9 +181,12 @@ impl WalIterator {
                     return Err(error);
                 }
             }
-            let frame = self.frame.as_mut().ok_or(Error::InvalidRecord)?;
+            let frame = self.frame.as_mut().ok_or_else(|| Error::InvalidRecord)?;
             let region = region_of(frame, &mut self.source, &self.scratch)?;
-            let at = frame.records.next_at().ok_or(Error::InvalidRecord)? as usize;
+            let at = frame
+                .records
+                .next_at()
+                .ok_or_else(|| Error::InvalidRecord)? as usize;
             let left = frame.records.remaining();
             let mut lsn = frame.next_lsn;
             // The rest of the frame is consumed whatever `f` says.
@@ -265,7 +271,10 @@ impl WalIterator {
             if let Some(frame) = self.frame.as_mut() {
                 while frame.has_next() && frame.next_lsn < self.from {
                     let region = region_of(frame, &mut self.source, &self.scratch)?;
-                    let at = frame.records.next_at().ok_or(Error::InvalidRecord)? as usize;
+                    let at = frame
+                        .records
+                        .next_at()
+                        .ok_or_else(|| Error::InvalidRecord)? as usize;
                     frame
                         .records
                         .step(&region[at..])
@@ -287,7 +296,7 @@ impl WalIterator {
     /// `Error::Corrupted`.
     fn bad(&mut self, offset: u64, problem: Problem) -> Result<Error> {
         self.shared.report_corruption(offset, &problem);
-        let source = self.source.as_mut().ok_or(Error::Closed)?;
+        let source = self.source.as_mut().ok_or_else(|| Error::Closed)?;
         // How the log ends from here, and what the bytes are (at the start
         // of a file that is not a log, how it begins).
         let (end, classified) = classify_end(source, offset, self.last_lsn, problem.clone())?;
@@ -304,7 +313,7 @@ impl WalIterator {
     fn load_frame(&mut self) -> Result<bool> {
         self.frame = None;
         loop {
-            let source = self.source.as_mut().ok_or(Error::Closed)?;
+            let source = self.source.as_mut().ok_or_else(|| Error::Closed)?;
             let off = self.next_frame;
             self.stopped_at = off;
             if off >= source.limit() {
@@ -316,7 +325,14 @@ impl WalIterator {
             }
             // Every frame is checked, those before `from` too: a damaged
             // length must never make the reader land inside a payload.
-            let header = match frame::check_frame(source, off)? {
+            let checked = match source.mapped() {
+                Some(mut bytes) => match frame::check_frame(&mut bytes, off) {
+                    Ok(checked) => checked,
+                    Err(never) => match never {},
+                },
+                None => frame::check_frame(source, off)?,
+            };
+            let header = match checked {
                 Ok(header) if header.first_lsn > self.last_lsn => header,
                 Ok(header) => {
                     let problem = Problem::LsnsOutOfOrder {
@@ -375,6 +391,6 @@ fn region_of<'a>(
     if frame.compressed {
         return Ok(scratch);
     }
-    let source = source.as_mut().ok_or(Error::Closed)?;
+    let source = source.as_mut().ok_or_else(|| Error::Closed)?;
     source.get(frame.region_at, frame.region_len)
 }

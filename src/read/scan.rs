@@ -4,7 +4,7 @@
 use super::iter::WalIterator;
 use super::source::{Source, WINDOW};
 use crate::frame::{
-    self, Bytes, FrameHeader, Problem, BATCH_SIZE_AT, HEADER_LEN, MAGIC, MIN_FRAME_LEN,
+    self, Bytes, Found, FrameHeader, Problem, BATCH_SIZE_AT, HEADER_LEN, MAGIC, MIN_FRAME_LEN,
     TRAILER_LEN, VERSION,
 };
 use crate::hooks::HookRunner;
@@ -145,7 +145,7 @@ pub fn read_storage(
 }
 
 /// Checks every frame of `source` from offset 0 and classifies the end.
-pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Result<LogScan> {
+pub(crate) fn scan(source: &mut Source, visit: &mut impl FnMut(&FrameInfo)) -> Result<LogScan> {
     let len = source.limit();
     let mut found = LogScan {
         file_len: len,
@@ -184,7 +184,7 @@ pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Re
 fn walk<B: Bytes>(
     bytes: &mut B,
     found: &mut LogScan,
-    visit: &mut dyn FnMut(&FrameInfo),
+    visit: &mut impl FnMut(&FrameInfo),
 ) -> std::result::Result<Option<Problem>, B::Error> {
     let len = bytes.limit();
     let mut off = 0;
@@ -281,7 +281,7 @@ const SHOWN_OF_A_STRANGER: usize = 8;
 pub(crate) fn not_a_log<B: Bytes>(bytes: &mut B) -> std::result::Result<Problem, B::Error> {
     let shown = bytes.limit().min(SHOWN_OF_A_STRANGER as u64) as usize;
     Ok(Problem::NotALog {
-        head: bytes.get(0, shown)?.to_vec(),
+        head: Found::new(bytes.get(0, shown)?),
     })
 }
 

@@ -64,7 +64,7 @@ impl FileStorage {
     }
 
     fn file(&self) -> Result<&File> {
-        self.file.as_ref().ok_or(Error::Closed)
+        self.file.as_ref().ok_or_else(|| Error::Closed)
     }
 
     /// `error`, saying it happened `doing` something to this file.
