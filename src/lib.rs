@@ -77,6 +77,11 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// `ok_or_else(|| Error::X)` on purpose: `Error` has drop glue (it can hold
+// an `io::Error` or a message), so an eagerly built `Error::X` that is not
+// used is dropped by an out-of-line call, on every successful read of the
+// hot loops (measured: 18 instructions per call, six calls per event).
+#![allow(clippy::unnecessary_lazy_evaluations)]
 
 mod builder;
 pub mod crc;

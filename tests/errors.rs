@@ -19,7 +19,7 @@ fn all() -> Vec<Error> {
         Error::InvalidState,
         Error::EmptyBatch,
         Error::CompressorRequired,
-        Error::Io(io::Error::new(io::ErrorKind::StorageFull, "no space left")),
+        Error::Io(io::Error::new(io::ErrorKind::WriteZero, "no space left")),
         Error::NotALog,
         Error::TooLarge,
         Error::Timeout,
@@ -58,7 +58,7 @@ fn errors_compare_by_variant_and_io_errors_by_kind() {
             assert_eq!(a == b, i == j, "{a} vs {b}");
         }
     }
-    let disk_full = Error::from(io::Error::new(io::ErrorKind::StorageFull, "other text"));
+    let disk_full = Error::from(io::Error::new(io::ErrorKind::WriteZero, "other text"));
     assert_eq!(disk_full, errors[13]);
     assert_ne!(disk_full, Error::Io(io::ErrorKind::NotFound.into()));
 }

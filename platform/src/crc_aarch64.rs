@@ -2,6 +2,11 @@
 //! (the `aes` feature) for joining three streams: the instructions for the
 //! shared skeleton (`crc_three_way.rs`, which explains the paths).
 
+// The intrinsics are unsafe to call in Rust 1.81 (this crate's oldest),
+// and safe within a function with their feature in newer ones, where these
+// `unsafe` blocks are then unused.
+#![allow(unused_unsafe)]
+
 use crate::crc_three_way::three_way_crc;
 use core::arch::aarch64::{__crc32cb, __crc32cd, __crc32ch, __crc32cw, vmull_p64};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -18,7 +23,8 @@ three_way_crc!(baseline = "crc", with_clmul = "crc,aes");
 #[inline]
 unsafe fn step8(register: u64, word: u64) -> u64 {
     // The upper half is zero: the cast loses nothing.
-    u64::from(__crc32cd(register as u32, word))
+    // SAFETY: the caller promises the feature (this function's contract).
+    unsafe { u64::from(__crc32cd(register as u32, word)) }
 }
 
 /// The 4-byte step.
@@ -29,7 +35,8 @@ unsafe fn step8(register: u64, word: u64) -> u64 {
 #[target_feature(enable = "crc")]
 #[inline]
 unsafe fn step4(register: u32, word: u32) -> u32 {
-    __crc32cw(register, word)
+    // SAFETY: the caller promises the feature (this function's contract).
+    unsafe { __crc32cw(register, word) }
 }
 
 /// The 2-byte step.
@@ -40,7 +47,8 @@ unsafe fn step4(register: u32, word: u32) -> u32 {
 #[target_feature(enable = "crc")]
 #[inline]
 unsafe fn step2(register: u32, half: u16) -> u32 {
-    __crc32ch(register, half)
+    // SAFETY: the caller promises the feature (this function's contract).
+    unsafe { __crc32ch(register, half) }
 }
 
 /// The 1-byte step.
@@ -51,7 +59,8 @@ unsafe fn step2(register: u32, half: u16) -> u32 {
 #[target_feature(enable = "crc")]
 #[inline]
 unsafe fn step1(register: u32, byte: u8) -> u32 {
-    __crc32cb(register, byte)
+    // SAFETY: the caller promises the feature (this function's contract).
+    unsafe { __crc32cb(register, byte) }
 }
 
 /// `shift(a, wa words) ^ shift(b, wb words)`, with the constants
@@ -66,9 +75,13 @@ unsafe fn shift_two(a: u64, ka: u32, b: u64, kb: u32) -> u64 {
     // As on x86_64: the products of 32-bit values fit in 64 bits, are XORed
     // (the final step is linear), and the CRC step finishes the multiply
     // (`crc_shift.rs`). The casts only reinterpret.
-    let product_a = vmull_p64(a, u64::from(ka)) as u64;
-    let product_b = vmull_p64(b, u64::from(kb)) as u64;
-    u64::from(__crc32cd(0, product_a ^ product_b))
+    // SAFETY: the caller promises both features (this function's
+    // contract).
+    unsafe {
+        let product_a = vmull_p64(a, u64::from(ka)) as u64;
+        let product_b = vmull_p64(b, u64::from(kb)) as u64;
+        u64::from(__crc32cd(0, product_a ^ product_b))
+    }
 }
 
 /// Set in [`FEATURES`] once detection has run.

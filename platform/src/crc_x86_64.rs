@@ -2,6 +2,11 @@
 //! three streams: the instructions for the shared skeleton
 //! (`crc_three_way.rs`, which explains the paths).
 
+// The intrinsics are unsafe to call in Rust 1.81 (this crate's oldest),
+// and safe within a function with their feature in newer ones, where these
+// `unsafe` blocks are then unused.
+#![allow(unused_unsafe)]
+
 use crate::crc_three_way::three_way_crc;
 use std::arch::x86_64::{
     _mm_clmulepi64_si128, _mm_crc32_u16, _mm_crc32_u32, _mm_crc32_u64, _mm_crc32_u8,
@@ -19,7 +24,8 @@ three_way_crc!(baseline = "sse4.2", with_clmul = "sse4.2,pclmulqdq");
 #[target_feature(enable = "sse4.2")]
 #[inline]
 unsafe fn step8(register: u64, word: u64) -> u64 {
-    _mm_crc32_u64(register, word)
+    // SAFETY: the caller promises the feature (this function's contract).
+    unsafe { _mm_crc32_u64(register, word) }
 }
 
 /// The 4-byte step.
@@ -30,7 +36,8 @@ unsafe fn step8(register: u64, word: u64) -> u64 {
 #[target_feature(enable = "sse4.2")]
 #[inline]
 unsafe fn step4(register: u32, word: u32) -> u32 {
-    _mm_crc32_u32(register, word)
+    // SAFETY: the caller promises the feature (this function's contract).
+    unsafe { _mm_crc32_u32(register, word) }
 }
 
 /// The 2-byte step.
@@ -41,7 +48,8 @@ unsafe fn step4(register: u32, word: u32) -> u32 {
 #[target_feature(enable = "sse4.2")]
 #[inline]
 unsafe fn step2(register: u32, half: u16) -> u32 {
-    _mm_crc32_u16(register, half)
+    // SAFETY: the caller promises the feature (this function's contract).
+    unsafe { _mm_crc32_u16(register, half) }
 }
 
 /// The 1-byte step.
@@ -52,7 +60,8 @@ unsafe fn step2(register: u32, half: u16) -> u32 {
 #[target_feature(enable = "sse4.2")]
 #[inline]
 unsafe fn step1(register: u32, byte: u8) -> u32 {
-    _mm_crc32_u8(register, byte)
+    // SAFETY: the caller promises the feature (this function's contract).
+    unsafe { _mm_crc32_u8(register, byte) }
 }
 
 /// `shift(a, wa words) ^ shift(b, wb words)`, with the constants
@@ -69,12 +78,16 @@ unsafe fn shift_two(a: u64, ka: u32, b: u64, kb: u32) -> u64 {
     // linear, and saves one step (see `crc_shift.rs`, "Shifting with a
     // carry-less multiply", for why the step finishes the multiplication).
     // The casts only reinterpret: registers and constants are below 2^32.
-    let product_a =
-        _mm_clmulepi64_si128::<0x00>(_mm_cvtsi64_si128(a as i64), _mm_cvtsi32_si128(ka as i32));
-    let product_b =
-        _mm_clmulepi64_si128::<0x00>(_mm_cvtsi64_si128(b as i64), _mm_cvtsi32_si128(kb as i32));
-    let product = _mm_cvtsi128_si64(_mm_xor_si128(product_a, product_b)) as u64;
-    _mm_crc32_u64(0, product)
+    // SAFETY: the caller promises both features (this function's
+    // contract).
+    unsafe {
+        let product_a =
+            _mm_clmulepi64_si128::<0x00>(_mm_cvtsi64_si128(a as i64), _mm_cvtsi32_si128(ka as i32));
+        let product_b =
+            _mm_clmulepi64_si128::<0x00>(_mm_cvtsi64_si128(b as i64), _mm_cvtsi32_si128(kb as i32));
+        let product = _mm_cvtsi128_si64(_mm_xor_si128(product_a, product_b)) as u64;
+        _mm_crc32_u64(0, product)
+    }
 }
 
 /// Set in [`FEATURES`] once detection has run.

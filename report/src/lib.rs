@@ -46,7 +46,7 @@ pub struct Described(pub Problem);
 
 /// [`Described`], for a borrowed problem.
 pub fn describe(problem: &Problem) -> Described {
-    Described(problem.clone())
+    Described(*problem)
 }
 
 impl fmt::Display for Described {
@@ -169,7 +169,7 @@ impl<'a> Verdict<'a> {
     /// The verdict on `scan`, describing the bytes where its valid frames
     /// end with the problem the scan found there.
     pub fn of_scan(scan: &'a LogScan) -> Self {
-        Verdict::new(scan, scan.problem.clone().map(Described))
+        Verdict::new(scan, scan.problem.map(Described))
     }
 }
 

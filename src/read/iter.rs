@@ -299,7 +299,7 @@ impl WalIterator {
         let source = self.source.as_mut().ok_or_else(|| Error::Closed)?;
         // How the log ends from here, and what the bytes are (at the start
         // of a file that is not a log, how it begins).
-        let (end, classified) = classify_end(source, offset, self.last_lsn, problem.clone())?;
+        let (end, classified) = classify_end(source, offset, self.last_lsn, problem)?;
         self.bad_frame = Some(BadFrame {
             offset,
             problem: classified.unwrap_or(problem),

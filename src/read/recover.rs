@@ -64,6 +64,6 @@ pub(crate) fn recover(shared: &Shared, policy: Recovery) -> Result<Recovered> {
 /// hooks with what is wrong there).
 fn report(shared: &Shared, offset: u64, problem: &Option<Problem>) {
     // A scan that stopped early always says why.
-    let problem = problem.clone().unwrap_or(Problem::Zeros);
+    let problem = problem.unwrap_or(Problem::Zeros);
     shared.report_corruption(offset, &problem);
 }

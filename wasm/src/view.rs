@@ -153,7 +153,7 @@ impl LogView {
             return Err(error);
         }
         // The scan says what is wrong where it stopped: nothing to read again.
-        let problem = scan.problem.clone();
+        let problem = scan.problem;
         let invalid = invalid_entry(&mut reader, scan.end);
         let after = match scan.end {
             LogEnd::Corrupted {
