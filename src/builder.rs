@@ -3,12 +3,11 @@
 use crate::hooks::HookRunner;
 use crate::pipeline::{Committer, Pipeline, Settings};
 use crate::plugins::{Compressor, Indexer};
-use crate::read::recover::recover;
+use crate::read::recover::{recover, Recovered};
+use crate::read::recover_dir::{recover_dir, refuse_a_file};
 use crate::shared::Shared;
-use crate::state::AtomicState;
-use crate::stats::Counters;
 use crate::storage::{FileStorage, SharedStorage, Storage};
-use crate::{Backpressure, Hooks, Recovery, Result, State, SyncMode, Wal};
+use crate::{Backpressure, Error, Hooks, Recovery, Result, State, SyncMode, Wal};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -26,6 +25,19 @@ pub struct WalBuilder {
     indexer: Option<Box<dyn Indexer>>,
     hooks: Option<Box<dyn Hooks>>,
     storage: Option<Box<dyn Storage>>,
+    /// `Some` for a log kept as a directory of segments (`Wal::open_dir`).
+    segments: Option<SegmentOptions>,
+}
+
+/// The options of a log kept as a directory of segments.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SegmentOptions {
+    /// A new segment starts once the newest holds this many bytes.
+    pub(crate) segment_size: u64,
+    /// Keep at most this many bytes of segments (the newest always stays).
+    pub(crate) retain_bytes: Option<u64>,
+    /// Remove segments closed longer ago than this.
+    pub(crate) retain_age: Option<std::time::Duration>,
 }
 
 impl WalBuilder {
@@ -41,7 +53,52 @@ impl WalBuilder {
             indexer: None,
             hooks: None,
             storage: None,
+            segments: None,
         }
+    }
+
+    pub(crate) fn new_dir(dir: &Path) -> Self {
+        WalBuilder {
+            segments: Some(SegmentOptions {
+                segment_size: 64 << 20,
+                retain_bytes: None,
+                retain_age: None,
+            }),
+            ..WalBuilder::new(dir)
+        }
+    }
+
+    /// For a log kept as a directory ([`Wal::open_dir`]): the size at which
+    /// a new segment starts (default 64 MiB, at least 4 KiB). A batch never
+    /// spans two segments, so a segment can end a little past it. No effect
+    /// on a single-file log.
+    pub fn segment_size(mut self, bytes: u64) -> Self {
+        if let Some(segments) = &mut self.segments {
+            segments.segment_size = bytes.max(4096);
+        }
+        self
+    }
+
+    /// For a log kept as a directory: keep at most `bytes` of segments,
+    /// removing the oldest whole segments beyond it as the log rotates
+    /// (the newest always stays), for a log used as a bounded buffer. Off
+    /// by default: only [`Wal::checkpoint`] removes anything.
+    pub fn retain_bytes(mut self, bytes: u64) -> Self {
+        if let Some(segments) = &mut self.segments {
+            segments.retain_bytes = Some(bytes);
+        }
+        self
+    }
+
+    /// For a log kept as a directory: remove, as the log rotates, segments
+    /// that were completed longer ago than `age` (measured in this process:
+    /// segments completed before it opened count from the open). Off by
+    /// default.
+    pub fn retain_age(mut self, age: std::time::Duration) -> Self {
+        if let Some(segments) = &mut self.segments {
+            segments.retain_age = Some(age);
+        }
+        self
     }
 
     /// When to sync (default [`SyncMode::Never`]).
@@ -103,26 +160,58 @@ impl WalBuilder {
         self
     }
 
-    /// Opens the log: locks the file, recovers it, starts the writer.
+    /// Opens the log: locks the file (or directory), recovers it, starts
+    /// the writer.
     pub fn build(self) -> Result<Wal> {
-        let storage = match self.storage {
-            Some(storage) => storage,
-            None => Box::new(FileStorage::new(&self.path)?),
-        };
-        let shared = Arc::new(Shared {
-            storage: SharedStorage::new(storage),
-            compressor: self.compressor,
-            hooks: HookRunner::new(self.hooks),
-            counters: Counters::default(),
-            state: AtomicState::new(State::Init),
-        });
-        let recovered = match recover(&shared, self.recovery) {
-            Ok(recovered) => recovered,
-            Err(error) => {
-                // Release the file (and its lock) before reporting.
-                let _ = shared.storage.close();
-                return Err(error);
+        let (storage, recovered, reports) = match (self.storage, &self.segments) {
+            (Some(storage), _) => (SharedStorage::new(storage), None, Vec::new()),
+            (None, Some(_)) => {
+                refuse_a_file(&self.path)?;
+                let dir = recover_dir(&self.path, self.recovery)?;
+                let recovered = Recovered {
+                    last_lsn: dir.last_lsn,
+                    file_len: dir.file_len,
+                    allocated: dir.allocated,
+                };
+                (
+                    SharedStorage::segmented(dir.segments),
+                    Some(recovered),
+                    dir.reports,
+                )
             }
+            (None, None) => {
+                if rewal_platform::is_dir(&self.path) {
+                    return Err(Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!(
+                            "{} is a directory: open a log kept as segment files with Wal::open_dir",
+                            self.path.display()
+                        ),
+                    )));
+                }
+                let storage = FileStorage::new(&self.path)?;
+                (SharedStorage::new(Box::new(storage)), None, Vec::new())
+            }
+        };
+        let shared = Arc::new(Shared::new(
+            storage,
+            self.compressor,
+            HookRunner::new(self.hooks),
+            State::Init,
+        ));
+        for (offset, problem) in &reports {
+            shared.report_corruption(*offset, problem);
+        }
+        let recovered = match recovered {
+            Some(recovered) => recovered,
+            None => match recover(&shared, self.recovery) {
+                Ok(recovered) => recovered,
+                Err(error) => {
+                    // Release the file (and its lock) before reporting.
+                    let _ = shared.storage.close();
+                    return Err(error);
+                }
+            },
         };
         shared.set_file_end(recovered.file_len);
         shared.counters.last_lsn.store(recovered.last_lsn, Relaxed);
@@ -132,6 +221,7 @@ impl WalBuilder {
             self.sync_mode,
             (recovered.file_len, recovered.allocated),
             self.buffer_capacity,
+            self.segments,
         );
         let settings = Settings {
             queue_capacity: self.queue_capacity,

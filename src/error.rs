@@ -60,6 +60,10 @@ pub enum Error {
     /// panicked; the text says which call and what the panic said. A panic
     /// in the storage fails the log, like any other failed write.
     Panicked(String),
+    /// A read from an LSN that a checkpoint gave back: the events before
+    /// the log's first LSN ([`crate::Wal::first_lsn`]) are gone. Read from
+    /// there, or from 0 (the oldest held), knowing what was skipped.
+    Checkpointed,
 }
 
 /// Lowercase, without a crate prefix, and never repeating its source (the
@@ -91,6 +95,9 @@ impl fmt::Display for Error {
             Error::Timeout => "shutdown timed out; the writer finishes in the background",
             Error::Dropped => "the event was dropped (Backpressure::Drop) and is not in the log",
             Error::Panicked(what) => what,
+            Error::Checkpointed => {
+                "the events asked for were given back by a checkpoint (read from first_lsn)"
+            }
         };
         f.write_str(text)
     }
@@ -181,6 +188,7 @@ impl Clone for Error {
             Error::TooLarge => Error::TooLarge,
             Error::Timeout => Error::Timeout,
             Error::Dropped => Error::Dropped,
+            Error::Checkpointed => Error::Checkpointed,
             Error::Panicked(what) => Error::Panicked(what.clone()),
         }
     }

@@ -37,6 +37,53 @@ impl Wal {
         }
     }
 
+    /// Starts configuring a log kept as a directory of segment files at
+    /// `dir` (created if missing); finish with [`WalBuilder::build`].
+    ///
+    /// Each segment is a complete v2 log, named by the first LSN it may
+    /// hold (`00000000000000000001.wal`), readable alone by every v2
+    /// reader. A new segment starts once the newest holds
+    /// [`segment_size`](WalBuilder::segment_size) bytes, and
+    /// [`checkpoint`](Self::checkpoint) gives whole segments back. Every
+    /// option of the single-file log works here too. The directory is
+    /// locked (through `rewal.lock` in it) as a file is.
+    #[must_use = "the builder does nothing until `build` is called"]
+    pub fn open_dir(dir: impl AsRef<Path>) -> WalBuilder {
+        WalBuilder::new_dir(dir.as_ref())
+    }
+
+    /// Declares every event up to `lsn` captured elsewhere (a snapshot of
+    /// the state they built): for a log kept as segments, whole segments
+    /// whose events all have LSNs up to `lsn` are removed, durably (the
+    /// directory is synced after each), and their space given back. Events
+    /// after `lsn` are never touched; the newest segment always stays. It
+    /// does not wait for the writer, and readers that are reading a removed
+    /// segment finish it. A single-file log keeps everything (it has no
+    /// segments to give back): `Ok`, nothing removed.
+    ///
+    /// # Errors
+    ///
+    /// `Error::Closed` on a closed log; the I/O error if a segment cannot
+    /// be removed or the directory synced (what was removed before stays
+    /// removed).
+    pub fn checkpoint(&self, lsn: Lsn) -> Result<()> {
+        if self.state() == State::Closed {
+            return Err(Error::Closed);
+        }
+        match self.shared.storage.segments() {
+            Some(segments) => segments.checkpoint(lsn).map(drop),
+            None => Ok(()),
+        }
+    }
+
+    /// The oldest LSN the log still holds: for a log kept as segments, the
+    /// first LSN of its oldest segment (a checkpoint moves it forward); for
+    /// a single file, its first event's (0 while it holds none). Reading
+    /// from below it is `Error::Checkpointed`.
+    pub fn first_lsn(&self) -> Lsn {
+        self.shared.first_lsn()
+    }
+
     /// The path the log was opened with.
     pub fn path(&self) -> &Path {
         &self.path

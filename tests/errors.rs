@@ -25,6 +25,7 @@ fn all() -> Vec<Error> {
         Error::Timeout,
         Error::Dropped,
         Error::Panicked("the storage's write panicked: disk on fire".into()),
+        Error::Checkpointed,
     ]
 }
 

@@ -54,12 +54,36 @@ impl File {
     }
 }
 
-/// Always fails: there is no file system here.
-pub fn sync_dir(_dir: &Path) -> io::Result<()> {
-    Err(io::Error::new(
+fn no_file_system() -> io::Error {
+    io::Error::new(
         io::ErrorKind::Unsupported,
         "no file system on wasm32-unknown-unknown",
-    ))
+    )
+}
+
+/// Always fails: there is no file system here.
+pub fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Err(no_file_system())
+}
+
+/// Always fails: there is no file system here.
+pub fn create_dir(_dir: &Path) -> io::Result<bool> {
+    Err(no_file_system())
+}
+
+/// Never: there is no file system here.
+pub fn is_dir(_path: &Path) -> bool {
+    false
+}
+
+/// Always fails: there is no file system here.
+pub fn list_dir(_dir: &Path) -> io::Result<Vec<String>> {
+    Err(no_file_system())
+}
+
+/// Always fails: there is no file system here.
+pub fn remove_file(_path: &Path) -> io::Result<()> {
+    Err(no_file_system())
 }
 
 /// Never constructed: this target has no memory maps.

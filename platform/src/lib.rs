@@ -28,6 +28,11 @@
 //!   map (see its `# Safety`).
 //! - Dropping the `File` releases its lock.
 //!
+//! Directories, for logs kept as a directory of segment files:
+//! [`create_dir`] (making a new directory's entry durable), [`is_dir`],
+//! [`list_dir`] (file names), [`remove_file`] (durable after a
+//! [`sync_dir`]).
+//!
 //! [`sync_dir`] makes a directory's entries durable: `fsync` of the
 //! directory on unix, `fd_sync` on WASI (wasmtime passes it to the host's
 //! `fsync`), nothing on Windows (which has no such call for programs; NTFS
@@ -100,7 +105,7 @@ cfg_if::cfg_if! {
     }
 }
 
-pub use files::{sync_dir, File, Map};
+pub use files::{create_dir, is_dir, list_dir, remove_file, sync_dir, File, Map};
 
 /// Whether this target runs threads: the one decision that picks the
 /// engine's write pipeline (a writer thread with group commit, or the

@@ -327,6 +327,46 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     })
 }
 
+/// Directories are implicit on the simulated disk (any prefix of a file's
+/// path): nothing to create.
+pub fn create_dir(dir: &Path) -> io::Result<bool> {
+    with_disk(|disk| disk.check_alive(dir))?;
+    Ok(false)
+}
+
+/// Whether any file lies below `path`.
+pub fn is_dir(path: &Path) -> bool {
+    with_disk(|disk| {
+        disk.entries
+            .keys()
+            .any(|entry| entry.starts_with(path) && entry != path)
+    })
+}
+
+/// The names of the files directly in `dir`.
+pub fn list_dir(dir: &Path) -> io::Result<Vec<String>> {
+    with_disk(|disk| {
+        disk.check_alive(dir)?;
+        Ok(disk
+            .entries
+            .keys()
+            .filter(|path| parent_of(path) == dir)
+            .filter_map(|path| path.file_name()?.to_str().map(str::to_owned))
+            .collect())
+    })
+}
+
+/// Removes the file's entry (durably only after a `sync_dir`).
+pub fn remove_file(path: &Path) -> io::Result<()> {
+    with_disk(|disk| {
+        disk.check_alive(path)?;
+        disk.entries
+            .remove(path)
+            .map(drop)
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+    })
+}
+
 /// std's clock.
 pub fn now() -> Duration {
     static ORIGIN: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();

@@ -210,6 +210,43 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     backend::sync_dir(dir)
 }
 
+/// Creates directory `dir` (and its missing parents) if it does not exist,
+/// making the new entry durable; returns whether it created it.
+pub fn create_dir(dir: &Path) -> io::Result<bool> {
+    if dir.is_dir() {
+        return Ok(false);
+    }
+    std::fs::create_dir_all(dir)?;
+    sync_dir(parent_of(dir))?;
+    Ok(true)
+}
+
+/// Whether `path` names a directory.
+pub fn is_dir(path: &Path) -> bool {
+    path.is_dir()
+}
+
+/// The names of the files (not directories) in directory `dir`, in no
+/// particular order.
+pub fn list_dir(dir: &Path) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            if let Some(name) = entry.file_name().to_str() {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Removes the file at `path`. Its directory entry is gone for good only
+/// after a [`sync_dir`] of its directory.
+pub fn remove_file(path: &Path) -> io::Result<()> {
+    std::fs::remove_file(path)
+}
+
 /// Monotonic time since the first call in this process.
 pub fn now() -> Duration {
     static ORIGIN: OnceLock<Instant> = OnceLock::new();

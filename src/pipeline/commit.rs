@@ -9,10 +9,12 @@
 //! and not. A log only ever written without syncs never pays for the zeros.
 
 use super::queue::{Frames, Queue};
+use crate::builder::SegmentOptions;
 use crate::frame::{self, FrameEvents, FrameHeader, HEADER_LEN, TRAILER_LEN};
 use crate::plugins::Indexer;
 use crate::shared::Shared;
 use crate::stats::Counters;
+use crate::storage::segments::Segments;
 use crate::{Lsn, Result, SyncMode};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -35,6 +37,11 @@ pub(crate) struct Committer {
     last_sync: Duration,
     /// Reused by the indexer for compressed frames.
     scratch: Vec<u8>,
+    /// For a log kept as segments: when to rotate, what to keep.
+    segments: Option<SegmentOptions>,
+    /// When each segment this process saw completed was completed, by its
+    /// first LSN (for `retain_age`).
+    completed: Vec<(Lsn, Duration)>,
 }
 
 impl Committer {
@@ -44,8 +51,11 @@ impl Committer {
         sync_mode: SyncMode,
         (file_end, allocated): (u64, u64),
         buffer_capacity: usize,
+        segments: Option<SegmentOptions>,
     ) -> Committer {
         Committer {
+            segments,
+            completed: Vec::new(),
             shared,
             taken: Frames::with_capacity(buffer_capacity),
             indexer,
@@ -71,6 +81,7 @@ impl Committer {
             at += header.len();
         }
         let len = frames.bytes.len();
+        self.rotate_if_due()?;
         self.make_room(len as u64)?;
         let hooks = &self.shared.hooks;
         hooks.run(|hooks| hooks.before_write(len));
@@ -108,6 +119,9 @@ impl Committer {
         Counters::add(&counters.batches_written, frames.headers.len() as u64);
         Counters::add(&counters.events_written, events);
         Counters::add(&counters.compressed_bytes, compressed);
+        if let Some(first) = frames.headers.first() {
+            self.shared.note_first_lsn(first.first_lsn);
+        }
         if let Some(last) = frames.headers.last() {
             counters
                 .last_lsn
@@ -116,6 +130,67 @@ impl Committer {
         self.file_end += len as u64;
         self.unsynced += len as u64;
         self.shared.set_file_end(self.file_end);
+        Ok(())
+    }
+
+    /// For a log kept as segments: starts a new segment once the newest
+    /// holds `segment_size` bytes (between writes, so a batch never spans
+    /// two), then applies the retention options. The rotation costs one
+    /// sync, of the directory (the new file's entry); the segment left
+    /// behind is synced by the next sync of the log.
+    fn rotate_if_due(&mut self) -> Result<()> {
+        let shared = Arc::clone(&self.shared);
+        let (Some(options), Some(segments)) = (self.segments, shared.storage.segments()) else {
+            return Ok(());
+        };
+        let newest = segments.newest()?;
+        if newest.len() < options.segment_size {
+            return Ok(());
+        }
+        let next = self
+            .shared
+            .counters
+            .last_lsn
+            .load(std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        segments.rotate(next)?;
+        self.completed
+            .push((newest.first_lsn, rewal_platform::now()));
+        // Nothing of the new segment is allocated yet.
+        self.allocated = self.file_end;
+        self.retain(segments, options)
+    }
+
+    /// Removes the oldest segments beyond `retain_bytes`, or completed
+    /// longer ago than `retain_age`.
+    fn retain(&mut self, segments: &Segments, options: SegmentOptions) -> Result<()> {
+        let all = segments.all();
+        let total: u64 = all.iter().map(|segment| segment.len()).sum();
+        let now = rewal_platform::now();
+        let mut freed = 0;
+        let mut through = None;
+        for (i, segment) in all.iter().enumerate().take(all.len().saturating_sub(1)) {
+            let too_big = options
+                .retain_bytes
+                .is_some_and(|limit| total - freed > limit);
+            let completed = self
+                .completed
+                .iter()
+                .find(|(lsn, _)| *lsn == segment.first_lsn)
+                .map_or(Duration::ZERO, |(_, at)| *at);
+            let too_old = options
+                .retain_age
+                .is_some_and(|age| now.saturating_sub(completed) > age);
+            if !too_big && !too_old {
+                break;
+            }
+            freed += segment.len();
+            through = Some(all[i + 1].first_lsn - 1);
+        }
+        if let Some(through) = through {
+            segments.checkpoint(through)?;
+            self.completed.retain(|(lsn, _)| *lsn > through);
+        }
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use crate::frame::{self, Problem, RecordCursor, Records, HEADER_LEN};
 use crate::shared::Shared;
 use crate::{Error, Event, Lsn, Result, State};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A pull reader over the log, starting at the first event with an LSN at
 /// or above the one it was created with.
@@ -112,12 +113,22 @@ impl Frame {
 
 impl WalIterator {
     pub(crate) fn new(shared: Arc<Shared>, from: Lsn) -> Result<WalIterator> {
+        // Silently starting later than asked would hide a gap from the
+        // caller: events from below the first held LSN are gone.
+        if shared.storage.segments().is_some() && from != 0 && from < shared.first_lsn() {
+            return Err(Error::Checkpointed);
+        }
         let source = Source::open(&shared.storage, shared.file_end())?;
+        // A log kept as segments begins at its oldest segment held.
+        let start = shared
+            .storage
+            .segments()
+            .map_or(0, |segments| segments.start());
         Ok(WalIterator {
             shared,
             source: Some(source),
             from,
-            next_frame: 0,
+            next_frame: start,
             frame: None,
             scratch: Vec::new(),
             error: None,
@@ -196,6 +207,35 @@ impl WalIterator {
                 lsn = lsn.wrapping_add(1);
             }
         }
+    }
+
+    /// Like [`next_borrowed`](Self::next_borrowed), but at the end of the
+    /// log waits up to `timeout` for the next event to be written: the
+    /// writer wakes the reader (no polling). `Ok(None)` if none came in
+    /// time, or the log closed. On targets without threads (wasm32) no
+    /// writer can come meanwhile, so it does not wait.
+    pub fn next_borrowed_wait(&mut self, timeout: Duration) -> Result<Option<BorrowedEvent<'_>>> {
+        if self.at_end()? && !self.shared.wait_for_growth(self.next_frame, timeout) {
+            return Ok(None);
+        }
+        self.next_borrowed()
+    }
+
+    /// Like [`next`](Self::next), waiting up to `timeout` at the end of the
+    /// log (see [`next_borrowed_wait`](Self::next_borrowed_wait)).
+    pub fn next_wait(&mut self, timeout: Duration) -> Result<Option<Event>> {
+        Ok(self
+            .next_borrowed_wait(timeout)?
+            .map(|event| Event::from(&event)))
+    }
+
+    /// True when every event written so far has been read.
+    fn at_end(&mut self) -> Result<bool> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
+        let has_next = self.frame.as_ref().is_some_and(Frame::has_next);
+        Ok(!has_next && self.next_frame >= self.shared.file_end())
     }
 
     /// The next event, copied into an owned [`Event`]; `Ok(None)` at the

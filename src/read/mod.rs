@@ -4,5 +4,6 @@
 pub(crate) mod diagnose;
 pub(crate) mod iter;
 pub(crate) mod recover;
+pub(crate) mod recover_dir;
 pub(crate) mod scan;
 pub(crate) mod source;

@@ -26,6 +26,9 @@ pub(crate) fn recover(shared: &Shared, policy: Recovery) -> Result<Recovered> {
         let mut source = Source::open(&shared.storage, len)?;
         scan(&mut source, &mut |_| {})?
     };
+    if found.frames > 0 {
+        shared.note_first_lsn(found.first_lsn);
+    }
     let cut = match found.end {
         LogEnd::Clean if found.valid_len < len => {
             // A zero tail: preallocated space, kept for the next writes.

@@ -10,8 +10,6 @@ use crate::frame::{
 use crate::hooks::HookRunner;
 use crate::plugins::Compressor;
 use crate::shared::Shared;
-use crate::state::AtomicState;
-use crate::stats::Counters;
 use crate::storage::{FileStorage, MemoryStorage, SharedStorage, Storage};
 use crate::{crc, Error, Lsn, Result, State};
 use std::path::Path;
@@ -133,13 +131,14 @@ pub fn read_storage(
     compressor: Option<Box<dyn Compressor>>,
 ) -> Result<WalIterator> {
     let len = storage.size()?;
-    let shared = Arc::new(Shared {
-        storage: SharedStorage::new(Box::new(storage)),
+    // Nothing writes to it here: as far as waiting readers go, it is
+    // closed.
+    let shared = Arc::new(Shared::new(
+        SharedStorage::new(Box::new(storage)),
         compressor,
-        hooks: HookRunner::new(None),
-        counters: Counters::default(),
-        state: AtomicState::new(State::Running),
-    });
+        HookRunner::new(None),
+        State::Closed,
+    ));
     shared.set_file_end(len);
     WalIterator::new(shared, from)
 }

@@ -7,7 +7,8 @@
 //! a hostile length claim costs no more than the window to verify.
 
 use crate::frame::Bytes;
-use crate::storage::{Mapped, SharedStorage, Storage};
+use crate::storage::segments::Part;
+use crate::storage::{self, Mapped, SharedStorage, Storage};
 use crate::{Error, Result};
 
 /// How much the read buffer reads ahead: the frame checker's window (1 MiB:
@@ -24,18 +25,35 @@ pub(crate) struct Source {
 }
 
 enum View {
+    /// The whole log in one map.
     Mapped(Box<dyn Mapped>),
+    /// A map per segment (frames never span two; a read that does is
+    /// assembled in `spanning`).
+    Parts {
+        parts: Vec<Part>,
+        spanning: Vec<u8>,
+    },
     Buffered(ReadBuffer),
+}
+
+impl View {
+    fn of(storage: &SharedStorage, limit: u64) -> Result<View> {
+        Ok(match storage.view(limit)? {
+            storage::View::Whole(map) => View::Mapped(map),
+            storage::View::Parts(parts) => View::Parts {
+                parts,
+                spanning: Vec::new(),
+            },
+            storage::View::Unmapped => View::Buffered(ReadBuffer::default()),
+        })
+    }
 }
 
 impl Source {
     /// A source over the first `limit` bytes of `storage`: mapped if the
     /// storage maps, buffered otherwise.
     pub(crate) fn open(storage: &SharedStorage, limit: u64) -> Result<Source> {
-        let view = match storage.map(limit)? {
-            Some(map) => View::Mapped(map),
-            None => View::Buffered(ReadBuffer::default()),
-        };
+        let view = View::of(storage, limit)?;
         Ok(Source {
             storage: storage.clone(),
             limit,
@@ -48,7 +66,7 @@ impl Source {
         self.limit
     }
 
-    /// True when reads are served from a memory map.
+    /// True when reads are served from one memory map of the whole log.
     pub(crate) fn is_mapped(&self) -> bool {
         matches!(self.view, View::Mapped(_))
     }
@@ -59,10 +77,8 @@ impl Source {
         if limit <= self.limit {
             return Ok(());
         }
-        if let View::Mapped(map) = &mut self.view {
-            if let Some(bigger) = self.storage.map(limit)? {
-                *map = bigger;
-            }
+        if !matches!(self.view, View::Buffered(_)) {
+            self.view = View::of(&self.storage, limit)?;
         }
         self.limit = limit;
         Ok(())
@@ -91,7 +107,7 @@ impl Source {
     pub(crate) fn mapped(&self) -> Option<&[u8]> {
         match &self.view {
             View::Mapped(map) => map.bytes().get(..self.limit as usize),
-            View::Buffered(_) => None,
+            View::Parts { .. } | View::Buffered(_) => None,
         }
     }
 
@@ -113,6 +129,7 @@ impl Source {
                     .get(off as usize..end as usize)
                     .ok_or_else(|| Error::InvalidRecord)
             }
+            View::Parts { parts, spanning } => read_parts(parts, spanning, off, end),
             View::Buffered(buffer) => {
                 if !buffer.holds(off, end) {
                     buffer.refill(&self.storage, off, len, self.limit)?;
@@ -122,6 +139,42 @@ impl Source {
             }
         }
     }
+}
+
+/// `[off, end)` of the log from its segments' maps: a slice of one map, or,
+/// for the rare read across a boundary (a search for frames, a check for
+/// zeros), the pieces copied into `spanning`.
+fn read_parts<'a>(
+    parts: &'a [Part],
+    spanning: &'a mut Vec<u8>,
+    off: u64,
+    end: u64,
+) -> Result<&'a [u8]> {
+    let first = parts.partition_point(|part| part.start + part.map.bytes().len() as u64 <= off);
+    let part = parts
+        .get(first)
+        .filter(|part| part.start <= off)
+        .ok_or_else(|| Error::InvalidRecord)?;
+    let bytes = part.map.bytes();
+    let local = (off - part.start) as usize;
+    if end <= part.start + bytes.len() as u64 {
+        return bytes
+            .get(local..(end - part.start) as usize)
+            .ok_or_else(|| Error::InvalidRecord);
+    }
+    spanning.clear();
+    let mut at = off;
+    for part in &parts[first..] {
+        let bytes = part.map.bytes();
+        let from = (at - part.start) as usize;
+        let to = ((end - part.start) as usize).min(bytes.len());
+        spanning.extend_from_slice(bytes.get(from..to).ok_or_else(|| Error::InvalidRecord)?);
+        at = part.start + to as u64;
+        if at >= end {
+            return Ok(spanning);
+        }
+    }
+    Err(Error::InvalidRecord)
 }
 
 /// A window of the storage: `memory[..held]` holds the bytes from `start`.
