@@ -109,7 +109,11 @@ pub mod inspect {
     pub use crate::read::scan::{
         read_file, read_storage, scan_bytes, scan_file, scan_storage, FrameInfo, LogEnd, LogScan,
     };
+    pub use crate::read::scan_dir::{
+        scan_dir, segment_last_lsn, segment_misfit, DirProblem, DirScan, Misfit, SegmentScan,
+    };
     pub use crate::read::source::StorageReader;
+    pub use crate::storage::segments::{segment_lsn, segment_name};
 }
 
 pub use builder::WalBuilder;

@@ -275,3 +275,95 @@ fn a_live_reader_is_woken_by_the_writer() {
         assert_eq!(seen, (1..=100).collect::<Vec<_>>());
     }
 }
+
+#[test]
+fn a_directory_scan_names_the_segment_that_does_not_fit() {
+    use inspect::{DirProblem, Misfit};
+    let scratch = Scratch::new("seg-scan");
+    let dir = scratch.path("log");
+    filled(&dir, 200).shutdown(SECOND).unwrap();
+    let files = segment_files(&dir);
+    let whole = inspect::scan_dir(&dir).unwrap();
+    assert_eq!(whole.problem, None);
+    assert_eq!(whole.segments.len(), files.len());
+    assert_eq!((whole.first_lsn(), whole.last_lsn()), (1, 200));
+    assert_eq!(whole.events(), 200);
+
+    // A missing middle segment: the one after it is named past the gap.
+    let middle = std::fs::read(&files[2]).unwrap();
+    std::fs::remove_file(&files[2]).unwrap();
+    let scan = inspect::scan_dir(&dir).unwrap();
+    let expected = whole.segments[2].named;
+    let named = whole.segments[3].named;
+    assert_eq!(
+        scan.problem,
+        Some(DirProblem::Misfit {
+            segment: 2,
+            misfit: Misfit::Gap { expected, named }
+        })
+    );
+    std::fs::write(&files[2], &middle).unwrap();
+
+    // Damage in an older segment is named with its own scan's offset.
+    let mut bytes = std::fs::read(&files[1]).unwrap();
+    let at = bytes.len() - 10;
+    bytes[at] ^= 0xff;
+    std::fs::write(&files[1], &bytes).unwrap();
+    let scan = inspect::scan_dir(&dir).unwrap();
+    assert_eq!(scan.problem, Some(DirProblem::Damaged { segment: 1 }));
+    assert!(scan.segments[1].scan.end.offset().is_some());
+    assert_eq!(Wal::open_dir(&dir).build().unwrap_err(), Error::Corrupted);
+}
+
+#[test]
+fn hostile_segment_names_and_contents_are_refused_without_a_panic() {
+    let scratch = Scratch::new("seg-hostile");
+    let dir = scratch.path("log");
+    std::fs::create_dir(&dir).unwrap();
+    // Named LSN 0, and a segment named at the very top of the LSN range.
+    std::fs::write(dir.join(format!("{:020}.wal", 0)), b"").unwrap();
+    std::fs::write(
+        dir.join(format!("{:020}.wal", u64::MAX)),
+        b"not a log at all",
+    )
+    .unwrap();
+    let error = Wal::open_dir(&dir).build().unwrap_err();
+    assert!(
+        matches!(error, Error::Corrupted | Error::NotALog),
+        "{error}"
+    );
+    let scan = inspect::scan_dir(&dir).unwrap();
+    assert!(scan.problem.is_some());
+    assert_eq!(segment_files(&dir).len(), 2, "untouched");
+}
+
+#[test]
+fn retention_by_age_counts_older_segments_from_the_open() {
+    let scratch = Scratch::new("seg-age");
+    let dir = scratch.path("log");
+    filled(&dir, 200).shutdown(SECOND).unwrap();
+    let before = segment_files(&dir).len();
+    // The process has run longer than the age by now: segments completed
+    // before this open must still count from the open, not be dropped at
+    // once.
+    std::thread::sleep(Duration::from_millis(400));
+    let age = Duration::from_millis(300);
+    let wal = Wal::open_dir(&dir)
+        .segment_size(4096)
+        .retain_age(age)
+        .build()
+        .unwrap();
+    for i in 0..60 {
+        wal.append(format!("{i:0100}")).unwrap();
+        wal.flush().unwrap();
+    }
+    assert!(segment_files(&dir).len() > before, "nothing removed yet");
+    assert_eq!(wal.first_lsn(), 1);
+    std::thread::sleep(age + Duration::from_millis(100));
+    for i in 0..60 {
+        wal.append(format!("{i:0100}")).unwrap();
+        wal.flush().unwrap();
+    }
+    assert!(wal.first_lsn() > 200, "old segments removed once aged");
+    wal.close().unwrap();
+}

@@ -42,6 +42,9 @@ pub(crate) struct Committer {
     /// When each segment this process saw completed was completed, by its
     /// first LSN (for `retain_age`).
     completed: Vec<(Lsn, Duration)>,
+    /// When the log was opened: the completion time of segments completed
+    /// before.
+    opened_at: Duration,
 }
 
 impl Committer {
@@ -56,6 +59,7 @@ impl Committer {
         Committer {
             segments,
             completed: Vec::new(),
+            opened_at: rewal_platform::now(),
             shared,
             taken: Frames::with_capacity(buffer_capacity),
             indexer,
@@ -177,7 +181,7 @@ impl Committer {
                 .completed
                 .iter()
                 .find(|(lsn, _)| *lsn == segment.first_lsn)
-                .map_or(Duration::ZERO, |(_, at)| *at);
+                .map_or(self.opened_at, |(_, at)| *at);
             let too_old = options
                 .retain_age
                 .is_some_and(|age| now.saturating_sub(completed) > age);
@@ -185,7 +189,7 @@ impl Committer {
                 break;
             }
             freed += segment.len();
-            through = Some(all[i + 1].first_lsn - 1);
+            through = Some(all[i + 1].first_lsn.saturating_sub(1));
         }
         if let Some(through) = through {
             segments.checkpoint(through)?;

@@ -16,6 +16,7 @@
 //!   refused as not a log, untouched.
 
 use super::scan::{scan, LogEnd, LogScan};
+use super::scan_dir::{segment_last_lsn, segment_misfit};
 use super::source::Source;
 use crate::error::on_file;
 use crate::frame::Problem;
@@ -57,10 +58,9 @@ pub(crate) fn recover_dir(dir: &Path, policy: Recovery) -> Result<RecoveredDir> 
         let newest = i + 1 == listed.len();
         let storage: Box<dyn Storage> = Box::new(FileStorage::new(path)?);
         let (found, storage) = scan_segment(storage)?;
-        let follows = i == 0 || *first_lsn == last_lsn.saturating_add(1);
-        let in_range = found.frames == 0 || found.first_lsn >= *first_lsn;
-        let (end, problem) = if !follows || !in_range {
-            (
+        let previous_last = (i > 0).then_some(last_lsn);
+        let (end, problem) = match segment_misfit(previous_last, *first_lsn, &found) {
+            Some(_) => (
                 LogEnd::Corrupted {
                     offset: 0,
                     next_valid: Some(0),
@@ -68,9 +68,8 @@ pub(crate) fn recover_dir(dir: &Path, policy: Recovery) -> Result<RecoveredDir> 
                 Some(Problem::LsnsOutOfOrder {
                     first_lsn: found.first_lsn.max(*first_lsn),
                 }),
-            )
-        } else {
-            (found.end, found.problem)
+            ),
+            None => (found.end, found.problem),
         };
         let cut = match end {
             LogEnd::Clean => None,
@@ -105,15 +104,12 @@ pub(crate) fn recover_dir(dir: &Path, policy: Recovery) -> Result<RecoveredDir> 
                 found.valid_len
             }
         };
-        let frames_kept = found.frames > 0 && len > 0;
-        last_lsn = if frames_kept {
-            if cut.is_some() {
-                last_lsn_below(&mut storage, len)?
-            } else {
-                found.last_lsn
-            }
+        last_lsn = if cut.is_some() && found.frames > 0 && len > 0 {
+            last_lsn_below(&mut storage, len)?
+        } else if cut.is_some() {
+            first_lsn.saturating_sub(1)
         } else {
-            first_lsn - 1
+            segment_last_lsn(*first_lsn, &found)
         };
         newest_size = found.file_len.max(len);
         recovered.push(Segment::new(*first_lsn, path.clone(), start, len, storage));
