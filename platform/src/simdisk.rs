@@ -92,8 +92,8 @@ pub fn restart(dir: &Path) {
 /// A power cut for everything below `dir`: each file keeps what was synced
 /// and the first `k` of its unsynced changes (the change at `k` may land in
 /// part), with `k` drawn from `choose`; each directory entry below `dir`
-/// is as it was at its directory's last sync. `choose(n)` returns a
-/// number in `0..=n`.
+/// changed since its directory's last sync is kept or undone, each on its
+/// own (by `choose(1)`). `choose(n)` returns a number in `0..=n`.
 pub fn power_cut(dir: &Path, mut choose: impl FnMut(u64) -> u64) {
     with_disk(|disk| {
         let below = |path: &Path| path.starts_with(dir);
@@ -130,14 +130,34 @@ pub fn power_cut(dir: &Path, mut choose: impl FnMut(u64) -> u64) {
             inode.now = bytes.clone();
             inode.synced = bytes;
         }
-        let surviving: Vec<(PathBuf, usize)> = disk
-            .synced_entries
-            .iter()
-            .filter(|(path, _)| below(path))
-            .map(|(path, &ino)| (path.clone(), ino))
+        // Each entry created, replaced or removed since its directory's
+        // last sync is kept or undone on its own: a directory sync is the
+        // only order the disk promises.
+        let changed: Vec<PathBuf> = disk
+            .entries
+            .keys()
+            .chain(disk.synced_entries.keys())
+            .filter(|path| below(path))
+            .filter(|path| disk.entries.get(*path) != disk.synced_entries.get(*path))
+            .cloned()
             .collect();
-        disk.entries.retain(|path, _| !below(path));
-        disk.entries.extend(surviving);
+        for path in changed {
+            let entry = if choose(1) == 0 {
+                disk.synced_entries.get(&path).copied()
+            } else {
+                disk.entries.get(&path).copied()
+            };
+            match entry {
+                Some(ino) => {
+                    disk.entries.insert(path.clone(), ino);
+                    disk.synced_entries.insert(path, ino);
+                }
+                None => {
+                    disk.entries.remove(&path);
+                    disk.synced_entries.remove(&path);
+                }
+            }
+        }
     });
 }
 
