@@ -54,6 +54,7 @@ www/test.sh
 step "benchmark smoke runs (small sizes; figures are not meaningful here)"
 REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench compare
 REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench durable
+REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench segments
 scripts/bench-wasi.sh --quick
 
 step "all tests passed"

@@ -103,7 +103,10 @@ fn check(wal: &Wal, model: &mut Model, seed: u64) {
     }
     let kept = wal.last_lsn();
     if let Some(last) = found.last() {
-        assert_eq!(last.lsn, kept, "seed {seed}: last_lsn is not the last event");
+        assert_eq!(
+            last.lsn, kept,
+            "seed {seed}: last_lsn is not the last event"
+        );
     }
     assert!(
         kept >= model.durable_through,
@@ -238,7 +241,10 @@ fn every_event_reported_durable_survives_a_power_cut() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(150);
     // REWAL_POWER_SEED=N replays the one schedule a failure names.
-    let seeds = match std::env::var("REWAL_POWER_SEED").ok().and_then(|n| n.parse().ok()) {
+    let seeds = match std::env::var("REWAL_POWER_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
         Some(seed) => seed..=seed,
         None => 1..=schedules,
     };

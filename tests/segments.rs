@@ -367,3 +367,37 @@ fn retention_by_age_counts_older_segments_from_the_open() {
     assert!(wal.first_lsn() > 200, "old segments removed once aged");
     wal.close().unwrap();
 }
+
+#[test]
+fn a_segment_stops_near_its_size_however_many_appends_one_write_carries() {
+    let scratch = Scratch::new("seg-turn");
+    let dir = scratch.path("log");
+    let wal = Wal::open_dir(&dir).segment_size(4096).build().unwrap();
+    // Appended faster than one write each: the writer takes many at once.
+    let mut batch = rewal::Batch::new();
+    for i in 0..20 {
+        batch.add(format!("{i:0200}"));
+    }
+    for _ in 0..200 {
+        wal.append_batch(&batch).unwrap();
+    }
+    // Each rotation syncs: give the writer time.
+    wal.shutdown(60 * SECOND).unwrap();
+    let files = segment_files(&dir);
+    let frame = inspect::scan_file(&files[0], |_| {}).unwrap().largest_frame as u64;
+    for file in &files[..files.len() - 1] {
+        let len = std::fs::metadata(file).unwrap().len();
+        assert!(
+            len >= 4096 && len < 4096 + frame,
+            "{} is {len} bytes",
+            file.display()
+        );
+    }
+    assert!(
+        files.len() >= 200 * 20 * 200 / 4096 / 2,
+        "{} segments",
+        files.len()
+    );
+    let wal = Wal::open_dir(&dir).build().unwrap();
+    assert_eq!(lsns(&wal, 0).unwrap(), (1..=4000).collect::<Vec<_>>());
+}

@@ -73,8 +73,10 @@ impl Committer {
         }
     }
 
-    /// Seals and writes `frames` in one write, then counts them and tells
-    /// the indexer, from the headers the queue kept (nothing is parsed).
+    /// Seals and writes `frames`: in one write, or for a log kept as
+    /// segments in one write per segment they fill (a frame never spans
+    /// two). Then counts them and tells the indexer, from the headers the
+    /// queue kept (nothing is parsed).
     fn write(&mut self, frames: &mut Frames) -> Result<()> {
         if frames.is_empty() {
             return Ok(());
@@ -84,17 +86,48 @@ impl Committer {
             frame::seal(&mut frames.bytes[at..at + header.len()]);
             at += header.len();
         }
-        let len = frames.bytes.len();
-        self.rotate_if_due()?;
+        let (mut from, mut at) = (0, 0);
+        while from < frames.headers.len() {
+            self.rotate_if_due()?;
+            let room = self.segment_room()?;
+            // At least one frame, then as many as fit.
+            let (mut to, mut end) = (from + 1, at + frames.headers[from].len());
+            while let Some(next) = frames.headers.get(to) {
+                if (end - at + next.len()) as u64 > room {
+                    break;
+                }
+                end += next.len();
+                to += 1;
+            }
+            self.write_run(&frames.bytes[at..end], &frames.headers[from..to])?;
+            (from, at) = (to, end);
+        }
+        Ok(())
+    }
+
+    /// How many more bytes the newest segment takes before it is due to
+    /// rotate (no limit for a single file).
+    fn segment_room(&self) -> Result<u64> {
+        match (self.segments, self.shared.storage.segments()) {
+            (Some(options), Some(segments)) => Ok(options
+                .segment_size
+                .saturating_sub(segments.newest()?.len())),
+            _ => Ok(u64::MAX),
+        }
+    }
+
+    /// Writes sealed frames in one write, counts them and tells the indexer.
+    fn write_run(&mut self, bytes: &[u8], headers: &[FrameHeader]) -> Result<()> {
+        let len = bytes.len();
         self.make_room(len as u64)?;
         let hooks = &self.shared.hooks;
         hooks.run(|hooks| hooks.before_write(len));
-        self.shared.storage.write_all(&frames.bytes)?;
+        self.shared.storage.write_all(bytes)?;
         hooks.run(|hooks| hooks.after_write(len));
 
         let counters = &self.shared.counters;
         let (mut events, mut compressed) = (0, 0);
-        for header in &frames.headers {
+        for header in headers {
             events += u64::from(header.record_count);
             if header.is_compressed() {
                 compressed += header.region_len() as u64;
@@ -102,8 +135,8 @@ impl Committer {
         }
         if let Some(indexer) = &self.indexer {
             let mut offset = self.file_end;
-            for header in &frames.headers {
-                let frame = &frames.bytes[(offset - self.file_end) as usize..][..header.len()];
+            for header in headers {
+                let frame = &bytes[(offset - self.file_end) as usize..][..header.len()];
                 // A panicking indexer must not take the writer down with it.
                 let _ = catch_unwind(AssertUnwindSafe(|| {
                     notify_indexer(
@@ -120,13 +153,13 @@ impl Committer {
         }
         Counters::add(&counters.write_count, 1);
         Counters::add(&counters.bytes_written, len as u64);
-        Counters::add(&counters.batches_written, frames.headers.len() as u64);
+        Counters::add(&counters.batches_written, headers.len() as u64);
         Counters::add(&counters.events_written, events);
         Counters::add(&counters.compressed_bytes, compressed);
-        if let Some(first) = frames.headers.first() {
+        if let Some(first) = headers.first() {
             self.shared.note_first_lsn(first.first_lsn);
         }
-        if let Some(last) = frames.headers.last() {
+        if let Some(last) = headers.last() {
             counters
                 .last_lsn
                 .store(last.last_lsn(), std::sync::atomic::Ordering::Relaxed);
