@@ -89,7 +89,11 @@ fn open_upstream(path: &Path, compressed: bool) -> upstream::Wal {
 /// Appends `ops` to the log at `path` with our `Wal`, checking the LSNs it
 /// returns, and shuts it down.
 fn write_ours(path: &Path, ops: &[Op], compressed: bool) {
-    let wal = open_ours(path, compressed);
+    write_into(open_ours(path, compressed), ops);
+}
+
+/// Appends `ops` to `wal`, checking the LSNs it returns, and shuts it down.
+fn write_into(wal: rewal::Wal, ops: &[Op]) {
     let mut next = wal.last_lsn() + 1;
     for op in ops {
         match op {
@@ -375,6 +379,51 @@ fn our_files_replay_in_upstream() {
             before,
             "{name}: file changed"
         );
+    }
+}
+
+#[test]
+fn every_segment_copied_out_alone_replays_in_upstream() {
+    for (name, ops, compressed) in kinds() {
+        let scratch = Scratch::new(&format!("interop-segments-{name}"));
+        let dir = scratch.path("log");
+        let builder = rewal::Wal::open_dir(&dir).segment_size(4096);
+        let builder = if compressed {
+            builder.compressor(common::Rle)
+        } else {
+            builder
+        };
+        write_into(builder.build().expect("open a directory"), &ops);
+        let mut segments: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "wal"))
+            .collect();
+        segments.sort();
+        assert!(segments.len() > 1, "{name}: {} segments", segments.len());
+        let mut seen = Vec::new();
+        for segment in &segments {
+            // Alone, under a name rewal 0.1.0 knows nothing about.
+            let alone = scratch.path("alone.wal");
+            std::fs::copy(segment, &alone).unwrap();
+            let named: u64 = segment
+                .file_stem()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let events = read_upstream(&alone, compressed);
+            assert!(
+                events.first().is_none_or(|event| event.0 == named),
+                "{name}: {} begins at LSN {:?}",
+                segment.display(),
+                events.first().map(|event| event.0)
+            );
+            seen.extend(events);
+            std::fs::remove_file(&alone).unwrap();
+        }
+        assert_same_events(&seen, &expected(&ops), name);
     }
 }
 
