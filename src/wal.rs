@@ -56,24 +56,83 @@ impl Wal {
     /// the state they built): for a log kept as segments, whole segments
     /// whose events all have LSNs up to `lsn` are removed, durably (the
     /// directory is synced after each), and their space given back. Events
-    /// after `lsn` are never touched; the newest segment always stays. It
-    /// does not wait for the writer, and readers that are reading a removed
-    /// segment finish it. A single-file log keeps everything (it has no
+    /// after `lsn` are never touched; the segment that holds `lsn` stays
+    /// (a later checkpoint gives it back once the log has moved past it),
+    /// and so does the newest. Events up to `lsn` still queued are written
+    /// first (as [`flush`](Self::flush) does); the removals themselves do
+    /// not hold the writer up. Readers that are reading a removed segment
+    /// finish it. A single-file log keeps everything (it has no
     /// segments to give back): `Ok`, nothing removed.
     ///
     /// # Errors
     ///
-    /// `Error::Closed` on a closed log; the I/O error if a segment cannot
-    /// be removed or the directory synced (what was removed before stays
-    /// removed).
+    /// `Error::Closed` on a closed log; what [`flush`](Self::flush) returns
+    /// when events up to `lsn` were still queued and cannot be written; the
+    /// I/O error if a segment cannot be removed or the directory synced
+    /// (what was removed before stays removed).
+    ///
+    /// # Example: snapshot, checkpoint, restart
+    ///
+    /// ```
+    /// use rewal::Wal;
+    /// use std::time::Duration;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("rewal-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let (log, snapshot) = (dir.join("log"), dir.join("state.snapshot"));
+    /// let amount = |payload: &[u8]| u64::from_le_bytes(payload.try_into().unwrap());
+    ///
+    /// // The state (a running total) is built from the log's events.
+    /// let wal = Wal::open_dir(&log).segment_size(4096).build()?;
+    /// let (mut total, mut covered) = (0, 0);
+    /// for n in 1..=1000u64 {
+    ///     covered = wal.append(n.to_le_bytes())?;
+    ///     total += n;
+    /// }
+    ///
+    /// // Snapshot the state with the last LSN it includes, durably; then
+    /// // the log may give back every event the snapshot covers.
+    /// let mut saved = total.to_le_bytes().to_vec();
+    /// saved.extend(covered.to_le_bytes());
+    /// std::fs::write(&snapshot, &saved)?;
+    /// std::fs::File::open(&snapshot)?.sync_all()?;
+    /// wal.checkpoint(covered)?;
+    ///
+    /// for n in 1..=10u64 {
+    ///     wal.append(n.to_le_bytes())?;
+    /// }
+    /// wal.shutdown(Duration::from_secs(5))?;
+    ///
+    /// // Restart: the snapshot, then the events after it.
+    /// let wal = Wal::open_dir(&log).build()?;
+    /// let saved = std::fs::read(&snapshot)?;
+    /// let (mut total, covered) = (amount(&saved[..8]), amount(&saved[8..]));
+    /// wal.replay(covered + 1, |event| {
+    ///     total += amount(&event.payload);
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(total, 500_500 + 55);
+    /// assert!(wal.first_lsn() > 1, "segments before the snapshot are gone");
+    /// # wal.close()?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn checkpoint(&self, lsn: Lsn) -> Result<()> {
         if self.state() == State::Closed {
             return Err(Error::Closed);
         }
-        match self.shared.storage.segments() {
-            Some(segments) => segments.checkpoint(lsn).map(drop),
-            None => Ok(()),
+        let Some(segments) = self.shared.storage.segments() else {
+            return Ok(());
+        };
+        // Events still queued are in no segment yet: write them first, so
+        // that the segments they fill can be judged.
+        if lsn > self.last_lsn() {
+            self.flush()?;
         }
+        segments.checkpoint(lsn).map(drop)
     }
 
     /// The oldest LSN the log still holds: for a log kept as segments, the

@@ -401,3 +401,20 @@ fn a_segment_stops_near_its_size_however_many_appends_one_write_carries() {
     let wal = Wal::open_dir(&dir).build().unwrap();
     assert_eq!(lsns(&wal, 0).unwrap(), (1..=4000).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_checkpoint_right_after_appending_writes_them_first() {
+    let scratch = Scratch::new("seg-queued");
+    let dir = scratch.path("log");
+    let wal = Wal::open_dir(&dir).segment_size(4096).build().unwrap();
+    let mut last = 0;
+    for i in 0..400 {
+        last = wal.append(format!("{i:0100}")).unwrap();
+    }
+    // No flush: the events may all still be queued.
+    wal.checkpoint(last).unwrap();
+    assert!(wal.first_lsn() > 300, "first LSN {}", wal.first_lsn());
+    assert_eq!(segment_files(&dir).len(), 1);
+    assert_eq!(lsns(&wal, wal.first_lsn()).unwrap().last(), Some(&last));
+    wal.close().unwrap();
+}
