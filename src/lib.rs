@@ -129,4 +129,4 @@ pub use read::iter::WalIterator;
 pub use state::State;
 pub use stats::Stats;
 pub use storage::{FileStorage, Mapped, MemoryStorage, Storage};
-pub use wal::Wal;
+pub use wal::{DurableFuture, Wal};

@@ -6,9 +6,14 @@ use crate::read::iter::WalIterator;
 use crate::shared::Shared;
 use crate::{Batch, BatchView, Error, Event, Lsn, Result, State, Stats, WalBuilder};
 use std::borrow::Borrow;
+use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering::Relaxed;
+use std::pin::Pin;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::{self, Relaxed};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// An open write-ahead log. `Send + Sync`: share it between threads (for
@@ -256,7 +261,59 @@ impl Wal {
     /// reported durable even if the log has since failed or closed, so a
     /// caller never retries (and duplicates) an event that is on disk.
     pub fn wait_durable(&self, lsn: Lsn) -> Result<()> {
-        match self.pipeline.wait_durable(lsn)? {
+        let durability = self.pipeline.wait_durable(lsn)?;
+        self.answer(lsn, durability)
+    }
+
+    /// [`wait_durable`](Self::wait_durable) without blocking a thread: a
+    /// future that the writer's group commit completes through the task's
+    /// waker. It needs no particular executor (tokio, smol, async-std or a
+    /// hand-written one all work), and thousands of tasks can await at
+    /// once, sharing syncs as threads do. The writer thread commits for
+    /// them; the awaiting task never writes or syncs itself. Dropping the
+    /// future stops the wait (the event stays in the log). Where there are
+    /// no threads (wasm32), the future is ready at its first poll: the
+    /// inline pipeline writes and syncs there and then.
+    ///
+    /// ```
+    /// # fn main() -> rewal::Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-async-{}.wal", std::process::id()));
+    /// let wal = rewal::Wal::open(&path).build()?;
+    /// let lsn = wal.append("paid")?;
+    /// let durable = wal.wait_durable_async(lsn);
+    /// // In an async fn: `durable.await?`. Here, without an executor:
+    /// # let durable = async move { durable.await };
+    /// # let mut durable = std::pin::pin!(durable);
+    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// # let outcome = loop {
+    /// #     if let std::task::Poll::Ready(outcome) = durable.as_mut().poll(&mut cx) { break outcome; }
+    /// #     std::thread::yield_now();
+    /// # };
+    /// # outcome?;
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path).ok();
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`wait_durable`](Self::wait_durable): `Error::InvalidLsn`,
+    /// `Error::Dropped`, `Error::Closed`, or the error that failed the log.
+    #[must_use = "a future does nothing unless awaited"]
+    pub fn wait_durable_async(&self, lsn: Lsn) -> DurableFuture<'_> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        DurableFuture {
+            wal: self,
+            lsn,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            waiting: false,
+        }
+    }
+
+    /// What a durability answer means for `lsn`.
+    fn answer(&self, lsn: Lsn, durability: Durability) -> Result<()> {
+        match durability {
             Durability::Durable => Ok(()),
             Durability::UnlessDropped => {
                 // A drop too old to be remembered: the log itself says.
@@ -376,5 +433,56 @@ impl std::fmt::Debug for Wal {
             .field("state", &self.state())
             .field("last_lsn", &self.last_lsn())
             .finish()
+    }
+}
+
+/// The future of [`Wal::wait_durable_async`]: resolves once every event up
+/// to its LSN is written and synced.
+#[must_use = "a future does nothing unless awaited"]
+pub struct DurableFuture<'a> {
+    wal: &'a Wal,
+    lsn: Lsn,
+    /// Tells this future's waker apart from other tasks'.
+    id: u64,
+    /// A waker of ours is registered with the pipeline.
+    waiting: bool,
+}
+
+impl Future for DurableFuture<'_> {
+    type Output = Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let this = &mut *self;
+        match this
+            .wal
+            .pipeline
+            .poll_durable(this.lsn, this.id, cx.waker())
+        {
+            Poll::Pending => {
+                this.waiting = true;
+                Poll::Pending
+            }
+            Poll::Ready(answer) => {
+                this.waiting = false;
+                Poll::Ready(answer.and_then(|durability| this.wal.answer(this.lsn, durability)))
+            }
+        }
+    }
+}
+
+impl Drop for DurableFuture<'_> {
+    fn drop(&mut self) {
+        if self.waiting {
+            self.wal.pipeline.forget_durable(self.id);
+        }
+    }
+}
+
+impl fmt::Debug for DurableFuture<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DurableFuture")
+            .field("lsn", &self.lsn)
+            .field("waiting", &self.waiting)
+            .finish_non_exhaustive()
     }
 }

@@ -82,6 +82,7 @@ fn only_io_errors_have_a_source_and_it_is_never_repeated() {
     }
 }
 
+#[cfg(not(target_family = "wasm"))]
 /// The error and its causes, as anyhow's `{:#}` prints them.
 fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();

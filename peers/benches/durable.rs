@@ -3,6 +3,8 @@
 //!
 //! Rows (128-byte events; every event is acknowledged only once durable):
 //!   - rewal: each of T threads loops `append` + `wait_durable(lsn)`;
+//!   - rewal async: T tokio tasks (two worker threads) loop `append` +
+//!     `wait_durable_async(lsn).await`;
 //!   - okaywal 0.3.1: each thread loops `begin_entry` / `write_chunk` /
 //!     `commit`;
 //!   - rewal 0.1.0: each thread loops `append`, `flush`, `sync`;
@@ -137,6 +139,48 @@ fn rewal_durable(dir: &Path, threads: usize, time: Duration) -> f64 {
     rate
 }
 
+/// `threads` tasks on a tokio runtime with two worker threads, each
+/// looping `append` + `wait_durable_async(lsn).await`: durable writes
+/// from many tasks without a thread per waiter.
+fn rewal_async(dir: &Path, tasks: usize, time: Duration) -> f64 {
+    use std::sync::Arc;
+    let wal = Arc::new(rewal::Wal::open(dir.join("async.wal")).build().unwrap());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let began = Instant::now();
+    runtime.block_on(async {
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                let (wal, stop, done) = (Arc::clone(&wal), Arc::clone(&stop), Arc::clone(&done));
+                tokio::spawn(async move {
+                    while !stop.load(Relaxed) {
+                        let lsn = wal.append(EVENT).unwrap();
+                        wal.wait_durable_async(lsn).await.unwrap();
+                        done.fetch_add(1, Relaxed);
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(time).await;
+        stop.store(true, Relaxed);
+        for handle in handles {
+            handle.await.unwrap();
+        }
+    });
+    let rate = done.load(Relaxed) as f64 / began.elapsed().as_secs_f64();
+    drop(runtime);
+    Arc::into_inner(wal)
+        .expect("every task has ended")
+        .shutdown(Duration::from_secs(60))
+        .unwrap();
+    rate
+}
+
 fn rewal_batch_mode(dir: &Path, threads: usize, time: Duration) -> f64 {
     let wal = rewal::Wal::open(dir.join("batch.wal"))
         .sync_mode(rewal::SyncMode::Batch)
@@ -256,6 +300,11 @@ fn main() {
             "rewal append + wait_durable",
             threads,
             rewal_durable,
+        ));
+        rows.push(Row::new(
+            "rewal async: tasks append + await durable",
+            threads,
+            rewal_async,
         ));
         rows.push(Row::new(
             "okaywal 0.3.1 entry + commit",

@@ -75,6 +75,28 @@ impl Pipeline {
         }
     }
 
+    /// `wait_durable` for the task `id` of an async caller (see
+    /// `threaded::Pipeline::poll_durable`); the inline pipeline answers at
+    /// once, committing on the caller's thread as `wait_durable` does.
+    pub(crate) fn poll_durable(
+        &self,
+        lsn: Lsn,
+        id: u64,
+        waker: &std::task::Waker,
+    ) -> std::task::Poll<Result<Durability>> {
+        match self {
+            Pipeline::Threaded(pipeline) => pipeline.poll_durable(lsn, id, waker),
+            Pipeline::Inline(pipeline) => std::task::Poll::Ready(pipeline.wait_durable(lsn)),
+        }
+    }
+
+    /// Forgets the async caller `id` (its future was dropped).
+    pub(crate) fn forget_durable(&self, id: u64) {
+        if let Pipeline::Threaded(pipeline) = self {
+            pipeline.forget_durable(id);
+        }
+    }
+
     pub(crate) fn begin_shutdown(&self) -> bool {
         match self {
             Pipeline::Threaded(pipeline) => pipeline.begin_shutdown(),

@@ -24,6 +24,7 @@ use crate::{Backpressure, Error, Lsn, Result, State};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Poll, Waker};
 use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
 
@@ -68,10 +69,33 @@ struct Guarded {
     closed: Result<()>,
 }
 
-/// A thread parked until its LSN is durable.
+/// A caller waiting until its LSN is durable.
 struct Sleeper {
     lsn: Lsn,
-    thread: Thread,
+    wake: Wake,
+}
+
+/// How a sleeper is woken.
+enum Wake {
+    /// A thread parked in `wait_durable`: it can take the next turn.
+    Thread(Thread),
+    /// A task awaiting `wait_durable_async` (its future's id, and its
+    /// waker): it never takes a turn (that would block the executor's
+    /// thread for a write and a sync); the writer thread commits for it.
+    Task(u64, Waker),
+}
+
+impl Sleeper {
+    fn wake(&self) {
+        match &self.wake {
+            Wake::Thread(thread) => thread.unpark(),
+            Wake::Task(_, waker) => waker.wake_by_ref(),
+        }
+    }
+
+    fn can_take_turns(&self) -> bool {
+        matches!(self.wake, Wake::Thread(_))
+    }
 }
 
 impl Core {
@@ -124,12 +148,12 @@ impl Core {
         let mut next_turn_taken = guard.committing;
         guard.sleepers.retain(|sleeper| {
             if answered || sleeper.lsn <= synced {
-                sleeper.thread.unpark();
+                sleeper.wake();
                 return false;
             }
-            if !next_turn_taken {
+            if !next_turn_taken && sleeper.can_take_turns() {
                 next_turn_taken = true;
-                sleeper.thread.unpark();
+                sleeper.wake();
                 return false;
             }
             true
@@ -188,7 +212,10 @@ impl Core {
             .store(guard.queue.frames() as u64, Relaxed);
         self.wake_waiters(&guard);
         let synced = guard.queue.synced();
-        let next_turn_taken = guard.sleepers.iter().any(|sleeper| sleeper.lsn > synced);
+        let next_turn_taken = guard
+            .sleepers
+            .iter()
+            .any(|sleeper| sleeper.lsn > synced && sleeper.can_take_turns());
         self.wake_sleepers(&mut guard);
         // Whatever arrived during the turn is the writer thread's if no
         // waiting caller is left to take the next turn.
@@ -206,6 +233,12 @@ impl Core {
         guard.queue.frames() >= self.settings.queue_capacity / 2
             || guard.queue.pending_bytes() >= self.settings.buffer_capacity
     }
+}
+
+fn forget_task(guard: &mut Guarded, id: u64) {
+    guard
+        .sleepers
+        .retain(|sleeper| !matches!(sleeper.wake, Wake::Task(task, _) if task == id));
 }
 
 impl Pipeline {
@@ -332,17 +365,64 @@ impl Pipeline {
             core.nudge(&mut guard);
             guard.sleepers.push(Sleeper {
                 lsn,
-                thread: me.clone(),
+                wake: Wake::Thread(me.clone()),
             });
             drop(guard);
             std::thread::park();
             guard = core.lock();
             // Woken entries are removed by the waker; after a spurious
             // wake-up, remove ours.
-            guard
-                .sleepers
-                .retain(|sleeper| sleeper.thread.id() != me.id());
+            guard.sleepers.retain(
+                |sleeper| !matches!(&sleeper.wake, Wake::Thread(thread) if thread.id() == me.id()),
+            );
         }
+    }
+
+    /// `wait_durable` for a task: the answer if there is one, or else the
+    /// task's waker registered (under `id`, replacing an earlier one) and
+    /// the writer thread asked to commit through `lsn`. Never commits on
+    /// the caller's thread.
+    pub(crate) fn poll_durable(
+        &self,
+        lsn: Lsn,
+        id: u64,
+        waker: &Waker,
+    ) -> Poll<Result<Durability>> {
+        let core = &*self.core;
+        let mut guard = core.lock();
+        if lsn > guard.queue.last_assigned() {
+            return Poll::Ready(Err(Error::InvalidLsn));
+        }
+        if let Some(known) = guard.queue.durability(lsn) {
+            forget_task(&mut guard, id);
+            return Poll::Ready(known);
+        }
+        if core.state() == State::Closed && !guard.committing {
+            forget_task(&mut guard, id);
+            return Poll::Ready(Err(Error::Closed));
+        }
+        guard.sync_wanted = guard.sync_wanted.max(lsn);
+        core.nudge(&mut guard);
+        match guard
+            .sleepers
+            .iter_mut()
+            .find(|sleeper| matches!(sleeper.wake, Wake::Task(task, _) if task == id))
+        {
+            Some(sleeper) => match &mut sleeper.wake {
+                Wake::Task(_, known) if !known.will_wake(waker) => *known = waker.clone(),
+                _ => {}
+            },
+            None => guard.sleepers.push(Sleeper {
+                lsn,
+                wake: Wake::Task(id, waker.clone()),
+            }),
+        }
+        Poll::Pending
+    }
+
+    /// Forgets the task `id` (its future was dropped, or has its answer).
+    pub(crate) fn forget_durable(&self, id: u64) {
+        forget_task(&mut self.core.lock(), id);
     }
 
     /// Makes every event appended before the call durable.
