@@ -14,6 +14,17 @@ use std::sync::Arc;
 
 /// Options for opening a log; made by [`Wal::open`], consumed by
 /// [`build`](Self::build).
+///
+/// A builder that is dropped opens nothing, so forgetting `build` is a
+/// warning:
+///
+/// ```compile_fail
+/// #[deny(unused_must_use)]
+/// fn main() {
+///     rewal::Wal::open("forgot-to-build.wal");
+/// }
+/// ```
+#[must_use = "the builder does nothing until `build` is called"]
 pub struct WalBuilder {
     path: PathBuf,
     sync_mode: SyncMode,
@@ -38,6 +49,26 @@ pub(crate) struct SegmentOptions {
     pub(crate) retain_bytes: Option<u64>,
     /// Remove segments closed longer ago than this.
     pub(crate) retain_age: Option<std::time::Duration>,
+}
+
+/// Shows every option; plug-ins (compressor, indexer, hooks, storage) as
+/// whether one is set.
+impl std::fmt::Debug for WalBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WalBuilder")
+            .field("path", &self.path)
+            .field("sync_mode", &self.sync_mode)
+            .field("backpressure", &self.backpressure)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("buffer_capacity", &self.buffer_capacity)
+            .field("recovery", &self.recovery)
+            .field("compressor", &self.compressor.is_some())
+            .field("indexer", &self.indexer.is_some())
+            .field("hooks", &self.hooks.is_some())
+            .field("storage", &self.storage.is_some())
+            .field("segments", &self.segments)
+            .finish()
+    }
 }
 
 impl WalBuilder {

@@ -52,7 +52,6 @@ impl Wal {
     /// [`checkpoint`](Self::checkpoint) gives whole segments back. Every
     /// option of the single-file log works here too. The directory is
     /// locked (through `rewal.lock` in it) as a file is.
-    #[must_use = "the builder does nothing until `build` is called"]
     pub fn open_dir(dir: impl AsRef<Path>) -> WalBuilder {
         WalBuilder::new_dir(dir.as_ref())
     }
@@ -276,20 +275,22 @@ impl Wal {
     /// inline pipeline writes and syncs there and then.
     ///
     /// ```
+    /// async fn pay(wal: &rewal::Wal, order: &str) -> rewal::Result<u64> {
+    ///     let lsn = wal.append(order)?;
+    ///     wal.wait_durable_async(lsn).await?; // the task sleeps, no thread waits
+    ///     Ok(lsn)
+    /// }
+    /// # use std::future::Future;
     /// # fn main() -> rewal::Result<()> {
     /// # let path = std::env::temp_dir().join(format!("rewal-doc-async-{}.wal", std::process::id()));
-    /// let wal = rewal::Wal::open(&path).build()?;
-    /// let lsn = wal.append("paid")?;
-    /// let durable = wal.wait_durable_async(lsn);
-    /// // In an async fn: `durable.await?`. Here, without an executor:
-    /// # let durable = async move { durable.await };
-    /// # let mut durable = std::pin::pin!(durable);
+    /// # let wal = rewal::Wal::open(&path).build()?;
+    /// # let mut paid = std::pin::pin!(pay(&wal, "order 1"));
     /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// # let outcome = loop {
-    /// #     if let std::task::Poll::Ready(outcome) = durable.as_mut().poll(&mut cx) { break outcome; }
+    /// # let lsn = loop {
+    /// #     if let std::task::Poll::Ready(lsn) = paid.as_mut().poll(&mut cx) { break lsn?; }
     /// #     std::thread::yield_now();
     /// # };
-    /// # outcome?;
+    /// # assert_eq!(lsn, 1);
     /// # wal.close()?;
     /// # std::fs::remove_file(&path).ok();
     /// # Ok(())
