@@ -113,6 +113,7 @@ enum Command {
     /// A line ends at "\n" (a "\r" before it is dropped too); for payloads
     /// holding those bytes, use --payload hex or base64. The file is created
     /// if missing; a torn tail is cut first; a corrupted log is refused.
+    /// Single-file logs only: a segment directory is refused.
     Append {
         /// The log file.
         file: PathBuf,
