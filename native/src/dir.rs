@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// The lock file a segment directory holds (the engine's name for it).
-const LOCK_FILE: &str = "rewal.lock";
+pub const LOCK_FILE: &str = "rewal.lock";
 
 /// Whether `path` is a directory (a log kept as segments) rather than a
 /// file.

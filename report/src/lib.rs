@@ -1,6 +1,7 @@
 //! What rewal's tools say about a log, worded once: the sentences
 //! `rewal verify` prints (and the viewer shows, word for word), and the
-//! exit codes that go with them.
+//! exit codes that go with them; for a log kept as a directory of segment
+//! files too ([`DirVerdict`], [`MisfitWords`], [`Ending::in_segment`]).
 //!
 //! The engine finds what is wrong and where, as data
 //! (`rewal::inspect::{LogScan, LogEnd, Problem}`); this crate puts it into

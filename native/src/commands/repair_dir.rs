@@ -4,7 +4,7 @@
 //! cutting there would remove every newer segment, valid events and all.
 
 use super::repair::cut;
-use crate::dir;
+use crate::dir::{self, LOCK_FILE};
 use crate::failure::{describe, exit, Failure};
 use crate::output;
 use crate::scan::count;
@@ -12,9 +12,6 @@ use rewal::inspect::{segment_name, DirScan, LogEnd};
 use rewal::FileStorage;
 use rewal_report::{dir_exit_code, DirVerdict};
 use std::path::Path;
-
-/// The lock file of a segment directory, held by its writer.
-const LOCK_FILE: &str = "rewal.lock";
 
 /// Repairs the segment directory `path` (or, with `dry_run`, says what it
 /// would do).
