@@ -4,9 +4,9 @@
 use crate::failure::{exit, Failure};
 use crate::output::EventWriter;
 use crate::progress::Progress;
-use rewal::inspect::LogEnd;
+use rewal::inspect::segment_name;
 use rewal::{Lsn, WalIterator};
-use rewal_report::describe;
+use rewal_report::{describe, Place};
 use std::path::Path;
 
 /// What has been printed so far.
@@ -49,44 +49,69 @@ pub fn pump(
 
 /// Why reading `path` stopped with `error` after `printed`, in the words
 /// of the iterator that stopped: it says where the bad frame is, what is
-/// wrong with it, and how the log ends there; nothing is read again.
-pub fn explain(path: &Path, iter: &WalIterator, error: &rewal::Error, printed: Printed) -> Failure {
-    let done = if printed.events == 0 {
-        "no event was printed".to_string()
-    } else {
-        format!("the events up to LSN {} were printed", printed.last_lsn)
-    };
+/// wrong with it, and how the log ends there; nothing is read again. For a
+/// segment of a directory (`path` is then the directory), `segment` says
+/// which and where it stands: the words name it, and a torn tail with newer
+/// segments after it is a corruption.
+pub fn explain(
+    path: &Path,
+    segment: Option<Place>,
+    iter: &WalIterator,
+    error: &rewal::Error,
+    printed: Printed,
+) -> Failure {
+    let done = done(printed);
     match (error, iter.problem()) {
         (rewal::Error::Corrupted, Some(bad)) => {
-            let ending = rewal_report::Ending::new(bad.end, Some(describe(&bad.problem)));
-            match bad.end {
-                LogEnd::Corrupted { .. } => Failure::at(
+            let mut ending = rewal_report::Ending::new(bad.end, Some(describe(&bad.problem)));
+            if let Some(place) = segment {
+                ending = ending.in_segment(place);
+            }
+            match ending.exit_code() {
+                exit::CORRUPTED => Failure::at(
                     exit::CORRUPTED,
                     path,
                     format_args!("stopped: {ending}; {done}, the valid frames after it were not"),
                 ),
-                LogEnd::NotALog => Failure::at(
+                exit::UNREADABLE => Failure::at(
                     exit::UNREADABLE,
                     path,
-                    format_args!("{} (left untouched)", describe(&bad.problem)),
+                    format_args!("{ending} (left untouched)"),
                 ),
-                LogEnd::TornTail { .. } | LogEnd::Clean => {
-                    Failure::at(exit::TORN, path, format_args!("stopped: {ending}; {done}"))
-                }
+                // An iterator stops early only at something wrong: never
+                // exit 0 for it.
+                code => Failure::at(
+                    code.max(exit::TORN),
+                    path,
+                    format_args!("stopped: {ending}; {done}"),
+                ),
             }
         }
         (rewal::Error::CompressorRequired, _) => {
             let which = iter.stopped_at().map_or("a frame".to_string(), |offset| {
                 format!("the frame at offset {offset}")
             });
+            let of = match segment.and_then(|place| place.named) {
+                Some(named) => format!(" of {}", segment_name(named)),
+                None => String::new(),
+            };
             Failure::at(
                 exit::UNREADABLE,
                 path,
                 format_args!(
-                    "{which} is compressed, and this tool has no decompressor for it, so its events cannot be shown (`rewal verify` still checks it)"
+                    "{which}{of} is compressed, and this tool has no decompressor for it, so its events cannot be shown (`rewal verify` still checks it)"
                 ),
             )
         }
         (other, _) => Failure::unreadable(path, other),
+    }
+}
+
+/// `no event was printed`, or `the events up to LSN 7 were printed`.
+pub fn done(printed: Printed) -> String {
+    if printed.events == 0 {
+        "no event was printed".to_string()
+    } else {
+        format!("the events up to LSN {} were printed", printed.last_lsn)
     }
 }

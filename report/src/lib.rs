@@ -1,6 +1,7 @@
 //! What rewal's tools say about a log, worded once: the sentences
 //! `rewal verify` prints (and the viewer shows, word for word), and the
-//! exit codes that go with them.
+//! exit codes that go with them; for a log kept as a directory of segment
+//! files too ([`DirVerdict`], [`MisfitWords`], [`Ending::in_segment`]).
 //!
 //! The engine finds what is wrong and where, as data
 //! (`rewal::inspect::{LogScan, LogEnd, Problem}`); this crate puts it into
@@ -8,8 +9,15 @@
 //! it, so that they never word the same thing twice, or differently.
 
 use rewal::frame::{HEADER_LEN, MIN_FRAME_LEN, VERSION};
-use rewal::inspect::{LogEnd, LogScan, Problem};
+use rewal::inspect::{segment_name, LogEnd, LogScan, Problem};
+use rewal::Lsn;
 use std::fmt;
+
+mod dir;
+pub use dir::{
+    dir_exit_code, misfit, place, segment_ending, DirEnding, DirVerdict, MisfitWords,
+    SegmentEnding, NO_SEGMENTS, OLDER_SEGMENT_TORN,
+};
 
 /// The exit codes of the `rewal` tool, which the viewer reports too.
 pub mod exit {
@@ -161,6 +169,7 @@ impl<'a, W: fmt::Display> Verdict<'a, W> {
             end: self.scan.end,
             zeros: self.scan.file_len - self.scan.valid_len,
             what: self.what.as_ref(),
+            segment: None,
         }
     }
 }
@@ -219,6 +228,30 @@ pub struct Ending<W = Described> {
     /// Bytes of zeros after the last frame of a clean log.
     zeros: u64,
     what: Option<W>,
+    /// The segment file it is about, in a segment directory.
+    segment: Option<Place>,
+}
+
+/// Where a segment file stands in its directory, which decides what its
+/// ending means: only the newest segment may end in a torn tail, and a
+/// segment that is not a log is damage when other segments make the
+/// directory a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// The first LSN it may hold, to name the file in the sentence; `None`
+    /// when the sentence is already about that file (a line per segment).
+    pub named: Option<Lsn>,
+    /// Newer segments follow it (it is not the newest).
+    pub newer: bool,
+    /// Older segments come before it (it is not the oldest).
+    pub older: bool,
+}
+
+impl Place {
+    /// Whether it shares its directory with other segments.
+    fn among_others(&self) -> bool {
+        self.newer || self.older
+    }
 }
 
 impl<W: fmt::Display> Ending<W> {
@@ -229,6 +262,27 @@ impl<W: fmt::Display> Ending<W> {
             end,
             zeros: 0,
             what,
+            segment: None,
+        }
+    }
+
+    /// The same ending, of the segment file at `place` in a segment
+    /// directory: the sentence names the file (`torn tail in
+    /// 00000000000000000042.wal at offset 233: ...`), and a torn tail
+    /// followed by newer segments is a corruption.
+    pub fn in_segment(mut self, place: Place) -> Self {
+        self.segment = Some(place);
+        self
+    }
+
+    /// The exit code that goes with this ending: [`exit_code`], but in a
+    /// segment directory a torn tail in a segment other than the newest,
+    /// and a segment that is not a log among others, are corruptions.
+    pub fn exit_code(&self) -> u8 {
+        match (self.end, self.segment) {
+            (LogEnd::TornTail { .. }, Some(place)) if place.newer => exit::CORRUPTED,
+            (LogEnd::NotALog, Some(place)) if place.among_others() => exit::CORRUPTED,
+            (end, _) => exit_code(end),
         }
     }
 }
@@ -240,19 +294,52 @@ impl<W: fmt::Display> fmt::Display for Ending<W> {
             Some(what) => write!(f, ": {what}"),
             None => Ok(()),
         };
+        // ` in 00000000000000000042.wal`, in a segment directory.
+        let place = self.segment;
+        let named = place.and_then(|place| place.named);
+        let in_segment = |f: &mut fmt::Formatter<'_>| match named {
+            Some(named) => write!(f, " in {}", segment_name(named)),
+            None => Ok(()),
+        };
         match self.end {
-            LogEnd::Clean if self.zeros > 0 => write!(
-                f,
-                "clean, then {} of zeros (space preallocated, never written)",
-                count(self.zeros, "byte", "bytes")
-            ),
+            LogEnd::Clean if self.zeros > 0 => {
+                write!(
+                    f,
+                    "clean, then {} of zeros",
+                    count(self.zeros, "byte", "bytes")
+                )?;
+                if let Some(named) = named {
+                    write!(f, " at the end of {}", segment_name(named))?;
+                }
+                f.write_str(" (space preallocated, never written)")
+            }
             LogEnd::Clean => f.write_str("clean"),
+            LogEnd::TornTail { offset } if place.is_some_and(|place| place.newer) => {
+                f.write_str("corrupted")?;
+                in_segment(f)?;
+                write!(f, " at offset {offset}")?;
+                write_what(f)?;
+                write!(f, "; {OLDER_SEGMENT_TORN}")
+            }
             LogEnd::TornTail { offset } => {
-                write!(f, "torn tail at offset {offset}")?;
+                f.write_str("torn tail")?;
+                in_segment(f)?;
+                write!(f, " at offset {offset}")?;
                 write_what(f)
             }
+            LogEnd::NotALog if place.is_some_and(|place| place.among_others()) => {
+                f.write_str("corrupted")?;
+                in_segment(f)?;
+                f.write_str(" at offset 0")?;
+                match what {
+                    Some(what) => write!(f, ": {what}"),
+                    None => f.write_str(": it is not a rewal log"),
+                }
+            }
             LogEnd::Corrupted { offset, next_valid } => {
-                write!(f, "corrupted at offset {offset}")?;
+                f.write_str("corrupted")?;
+                in_segment(f)?;
+                write!(f, " at offset {offset}")?;
                 write_what(f)?;
                 match next_valid {
                     Some(next) if next == offset => Ok(()),
@@ -262,17 +349,22 @@ impl<W: fmt::Display> fmt::Display for Ending<W> {
                     ),
                 }
             }
-            LogEnd::NotALog => match what {
-                Some(what) => write!(f, "{what}"),
-                None => f.write_str("it is not a rewal log"),
-            },
+            LogEnd::NotALog => {
+                if let Some(named) = named {
+                    write!(f, "{}: ", segment_name(named))?;
+                }
+                match what {
+                    Some(what) => write!(f, "{what}"),
+                    None => f.write_str("it is not a rewal log"),
+                }
+            }
         }
     }
 }
 
 /// `the 233 bytes before it are valid (5 frames, ...)`, or `nothing before
 /// it is valid`.
-fn valid(scan: &LogScan) -> String {
+pub(crate) fn valid(scan: &LogScan) -> String {
     if scan.valid_len == 0 {
         return "nothing before it is valid".into();
     }
@@ -284,7 +376,7 @@ fn valid(scan: &LogScan) -> String {
 }
 
 /// `5 frames, 5 events, LSNs 1 to 5`, or `no frames`.
-fn contents(scan: &LogScan) -> String {
+pub(crate) fn contents(scan: &LogScan) -> String {
     if scan.frames == 0 {
         return "no frames".into();
     }
@@ -298,6 +390,6 @@ fn contents(scan: &LogScan) -> String {
 }
 
 /// `1 frame` / `5 frames`.
-fn count(n: u64, one: &str, many: &str) -> String {
+pub(crate) fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
