@@ -123,7 +123,7 @@ pub const HAS_THREADS: bool = cfg!(not(any(
 )));
 
 /// How a [`File`] is opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Access {
     /// Read and append, create if missing, hold the exclusive lock.
     Exclusive,

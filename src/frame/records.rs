@@ -18,7 +18,7 @@ pub const RECORD_HEADER_LEN: usize = PAYLOAD_LEN_SIZE + META_LEN_SIZE;
 pub const MAX_META_LEN: usize = u16::MAX as usize;
 
 /// Where one record's meta and payload lie, as offsets into the region.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RecordPlace {
     /// The meta's bytes (empty when the record has none).
     pub meta: Range<u64>,
@@ -33,7 +33,7 @@ pub struct RecordPlace {
 /// against the bytes left before it is used. Each record takes at least 6
 /// bytes, so the walk ends after at most `region_len / 6` steps whatever
 /// `count` claims.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RecordCursor {
     at: u64,
     end: u64,

@@ -48,7 +48,7 @@ pub struct WalIterator {
 /// A frame that failed its check: where it is, what is wrong, and how the
 /// log ends from there (as a scan would say: a torn tail, or a corruption
 /// when a valid frame follows).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BadFrame {
     /// The offset of the bad bytes in the log.
     pub offset: u64,

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// How a log ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LogEnd {
     /// Every byte belongs to a valid frame.
     Clean,
@@ -53,7 +53,7 @@ impl LogEnd {
 }
 
 /// A valid frame met by a scan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FrameInfo {
     /// File offset of the frame.
     pub offset: u64,
@@ -62,7 +62,7 @@ pub struct FrameInfo {
 }
 
 /// What a scan found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LogScan {
     /// Size of the data scanned.
     pub file_len: u64,

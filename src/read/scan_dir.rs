@@ -9,7 +9,7 @@ use crate::{Lsn, Result};
 use std::path::{Path, PathBuf};
 
 /// How a segment fails to follow the one before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Misfit {
     /// It is named after a later LSN than the one after the previous
     /// segment's last: the segments between are missing.
@@ -68,7 +68,7 @@ pub fn segment_last_lsn(named: Lsn, scan: &LogScan) -> Lsn {
 }
 
 /// One segment file of a directory, scanned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SegmentScan {
     /// The first LSN it may hold: its name.
     pub named: Lsn,
@@ -79,7 +79,7 @@ pub struct SegmentScan {
 }
 
 /// What is wrong with a segment directory as a whole.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DirProblem {
     /// A segment that is not the newest does not end cleanly: only the
     /// newest may end in a torn tail. Its scan says where and what.
@@ -97,7 +97,7 @@ pub enum DirProblem {
 }
 
 /// What a scan of a segment directory found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DirScan {
     /// Every segment, oldest first, up to and including the first one with
     /// a problem (the ones after it are not scanned).
