@@ -589,7 +589,8 @@ impl Wal {
     /// # Errors
     ///
     /// - what [`iterator`](Self::iterator) returns when it cannot start:
-    ///   `Error::Closed`, `Error::Checkpointed`, the log's failure;
+    ///   `Error::Closed`, `Error::Checkpointed`, the log's failure, an I/O
+    ///   error mapping the log;
     /// - what reading returns (see [`WalIterator::next_borrowed`]):
     ///   `Error::Corrupted` for a frame that fails its check,
     ///   `Error::CompressorRequired`, the compressor's error, an I/O error;

@@ -265,7 +265,8 @@ impl File {
     ///
     /// # Errors
     ///
-    /// The simulated crash's error below a directory that [`crash`] stopped.
+    /// The simulated crash's error below a directory that [`crash`]
+    /// stopped.
     pub fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         self.with_inode(|inode| {
             let start = (offset as usize).min(inode.now.len());
@@ -279,7 +280,8 @@ impl File {
     ///
     /// # Errors
     ///
-    /// The simulated crash's error below a directory that [`crash`] stopped.
+    /// The simulated crash's error below a directory that [`crash`]
+    /// stopped.
     pub fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
         self.with_inode(|inode| {
             apply_write(&mut inode.now, offset, buf);
@@ -295,7 +297,8 @@ impl File {
     ///
     /// # Errors
     ///
-    /// The simulated crash's error below a directory that [`crash`] stopped.
+    /// The simulated crash's error below a directory that [`crash`]
+    /// stopped.
     pub fn size(&self) -> io::Result<u64> {
         self.with_inode(|inode| Ok(inode.now.len() as u64))
     }
@@ -304,7 +307,8 @@ impl File {
     ///
     /// # Errors
     ///
-    /// The simulated crash's error below a directory that [`crash`] stopped.
+    /// The simulated crash's error below a directory that [`crash`]
+    /// stopped.
     pub fn set_len(&self, len: u64) -> io::Result<()> {
         self.with_inode(|inode| {
             inode.now.resize(len as usize, 0);
@@ -317,7 +321,8 @@ impl File {
     ///
     /// # Errors
     ///
-    /// The simulated crash's error below a directory that [`crash`] stopped.
+    /// The simulated crash's error below a directory that [`crash`]
+    /// stopped.
     pub fn sync_data(&self) -> io::Result<()> {
         self.with_inode(|inode| {
             // Replays the changes rather than copying the whole file.
@@ -422,7 +427,8 @@ pub fn list_dir(dir: &Path) -> io::Result<Vec<String>> {
 ///
 /// # Errors
 ///
-/// `NotFound` for a missing file; the simulated crash's error below a directory that [`crash`] stopped.
+/// `NotFound` for a missing file; the simulated crash's error below a
+/// directory that [`crash`] stopped.
 pub fn remove_file(path: &Path) -> io::Result<()> {
     with_disk(|disk| {
         disk.check_alive(path)?;
