@@ -133,6 +133,29 @@ impl WalBuilder {
     }
 
     /// When to sync (default [`SyncMode::Never`]).
+    ///
+    /// ```
+    /// use rewal::{SyncMode, Wal};
+    /// use std::time::Duration;
+    ///
+    /// # fn main() -> rewal::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("rewal-doc-sync-mode-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// // Every write is synced before the writer takes the next one.
+    /// let orders = Wal::open(dir.join("orders.wal")).sync_mode(SyncMode::Batch).build()?;
+    /// // Synced at most 10 ms after data was written.
+    /// let metrics = Wal::open(dir.join("metrics.wal"))
+    ///     .sync_mode(SyncMode::Interval(Duration::from_millis(10)))
+    ///     .build()?;
+    ///
+    /// orders.append("order 1")?; // on disk soon, without asking
+    /// metrics.append("cpu 0.5")?; // on disk within 10 ms
+    /// # orders.close()?;
+    /// # metrics.close()?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn sync_mode(mut self, mode: SyncMode) -> Self {
         self.sync_mode = mode;
         self
@@ -140,6 +163,27 @@ impl WalBuilder {
 
     /// What a full queue does to `append` (default [`Backpressure::Block`]).
     /// Has nothing to act on wasm32, where there is no queue.
+    ///
+    /// ```
+    /// use rewal::{Backpressure, Error, Wal};
+    ///
+    /// # fn main() -> rewal::Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-backpressure-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = Wal::open(&path)
+    ///     .backpressure(Backpressure::Error)
+    ///     .queue_capacity(1024)
+    ///     .build()?;
+    /// match wal.append("sample") {
+    ///     Ok(_) => {}
+    ///     Err(Error::QueueFull) => { /* shed load: the event is not in the log */ }
+    ///     Err(error) => return Err(error),
+    /// }
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn backpressure(mut self, mode: Backpressure) -> Self {
         self.backpressure = mode;
         self
@@ -160,13 +204,76 @@ impl WalBuilder {
     }
 
     /// What to do with a corruption found at open (default
-    /// [`Recovery::Strict`]: refuse).
+    /// [`Recovery::Strict`]: refuse). A torn tail (a crash in the middle of
+    /// a write) is always cut, whatever the policy.
+    ///
+    /// ```
+    /// use rewal::{Error, Recovery, Wal};
+    /// use std::time::Duration;
+    ///
+    /// # fn main() -> rewal::Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-recovery-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = Wal::open(&path).build()?;
+    /// for event in ["a", "b", "c"] {
+    ///     wal.append(event)?;
+    /// }
+    /// wal.shutdown(Duration::from_secs(5))?;
+    ///
+    /// // Damage the second frame (35 bytes each): valid frames follow it.
+    /// let mut bytes = std::fs::read(&path)?;
+    /// bytes[35 + 30] ^= 0xFF;
+    /// std::fs::write(&path, &bytes)?;
+    ///
+    /// let refused = Wal::open(&path).build();
+    /// assert_eq!(refused.err(), Some(Error::Corrupted)); // the file is untouched
+    ///
+    /// let wal = Wal::open(&path)
+    ///     .recovery(Recovery::TruncateAtCorruption)
+    ///     .build()?;
+    /// assert_eq!(wal.last_lsn(), 1); // cut at the damage: "b" and "c" are gone
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn recovery(mut self, policy: Recovery) -> Self {
         self.recovery = policy;
         self
     }
 
     /// Compress every frame with `compressor` (and read compressed frames).
+    ///
+    /// ```
+    /// use rewal::{Compressor, Result, Wal};
+    ///
+    /// /// A stand-in: a real one would call lz4, zstd or snappy.
+    /// struct Identity;
+    ///
+    /// impl Compressor for Identity {
+    ///     fn compress(&self, src: &[u8], dst: &mut Vec<u8>) -> Result<()> {
+    ///         dst.extend_from_slice(src);
+    ///         Ok(())
+    ///     }
+    ///     fn decompress(&self, src: &[u8], dst: &mut Vec<u8>) -> Result<()> {
+    ///         dst.extend_from_slice(src);
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # fn main() -> Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-compressor-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = Wal::open(&path).compressor(Identity).build()?;
+    /// wal.append("squeeze me")?;
+    /// let events = wal.iterator(1)?.collect::<Result<Vec<_>>>()?;
+    /// assert_eq!(events[0].payload, b"squeeze me");
+    /// assert!(wal.stats().compressed_bytes > 0);
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn compressor(mut self, compressor: impl Compressor + 'static) -> Self {
         self.compressor = Some(Box::new(compressor));
         self
@@ -178,7 +285,36 @@ impl WalBuilder {
         self
     }
 
-    /// Observability callbacks.
+    /// Observability callbacks: see [`Hooks`] for each one.
+    ///
+    /// ```
+    /// use rewal::{Hooks, Wal};
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// /// Counts syncs (every callback not written does nothing).
+    /// struct CountSyncs(Arc<AtomicU64>);
+    ///
+    /// impl Hooks for CountSyncs {
+    ///     fn after_sync(&self, _elapsed: Duration) {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// # fn main() -> rewal::Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-hooks-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let syncs = Arc::new(AtomicU64::new(0));
+    /// let wal = Wal::open(&path).hooks(CountSyncs(Arc::clone(&syncs))).build()?;
+    /// wal.append("event")?;
+    /// wal.sync()?;
+    /// assert_eq!(syncs.load(Ordering::Relaxed), 1);
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hooks(mut self, hooks: impl Hooks + 'static) -> Self {
         self.hooks = Some(Box::new(hooks));
         self
@@ -186,13 +322,51 @@ impl WalBuilder {
 
     /// Keep the log in `storage` instead of the file at the path (the path
     /// is then only a name).
+    ///
+    /// ```
+    /// use rewal::{MemoryStorage, Wal};
+    /// use std::time::Duration;
+    ///
+    /// # fn main() -> rewal::Result<()> {
+    /// let memory = MemoryStorage::new();
+    /// // Clones share the bytes: keep one to look at what the log wrote.
+    /// let wal = Wal::open("in-memory").storage(memory.clone()).build()?;
+    /// wal.append("kept in memory")?;
+    /// wal.shutdown(Duration::from_secs(5))?;
+    ///
+    /// let scan = rewal::inspect::scan_bytes(&memory.to_bytes(), |_| {})?;
+    /// assert_eq!(scan.events, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn storage(mut self, storage: impl Storage + 'static) -> Self {
         self.storage = Some(Box::new(storage));
         self
     }
 
     /// Opens the log: locks the file (or directory), recovers it, starts
-    /// the writer.
+    /// the writer. See [`Wal::open`] for an example.
+    ///
+    /// # Errors
+    ///
+    /// When it fails, nothing is left open or locked, and a log refused as
+    /// `NotALog` or `Corrupted` is left untouched:
+    ///
+    /// - `Error::FileLocked`: the file (or directory) is already open, in
+    ///   this process or another;
+    /// - `Error::NotALog`: the file is not empty and is not a rewal log; for
+    ///   [`Wal::open_dir`], a directory that holds other files and no
+    ///   segment, or a segment that is not a log;
+    /// - `Error::Corrupted`: invalid data followed by valid frames, under
+    ///   [`Recovery::Strict`] (the default); for a directory also a damaged
+    ///   segment that is not the newest, or segments that do not follow
+    ///   each other (a gap, an overlap);
+    /// - `Error::Io`: the file or directory cannot be created, opened, read,
+    ///   cut or synced, or the writer thread cannot be started; of kind
+    ///   `InvalidInput` for [`Wal::open`] on a directory or
+    ///   [`Wal::open_dir`] on a file;
+    /// - with [`storage`](Self::storage), the storage's errors
+    ///   (`Error::Panicked` if it panicked).
     pub fn build(self) -> Result<Wal> {
         let (storage, recovered, reports) = match (self.storage, &self.segments) {
             (Some(storage), _) => (SharedStorage::new(storage), None, Vec::new()),

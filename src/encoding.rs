@@ -53,6 +53,11 @@ impl From<BorrowedEvent<'_>> for Event {
 /// Parses the first 24 bytes of `bytes` as a frame header: length, magic,
 /// version and `batch_size >= 28` (see [`FrameHeader::read`], which says
 /// which check failed). Does not look past the header.
+///
+/// # Errors
+///
+/// `Error::InvalidRecord` when the bytes are not a header: fewer than 24,
+/// no magic, another version, or a `batch_size` under 28.
 pub fn parse_header(bytes: &[u8]) -> Result<FrameHeader> {
     FrameHeader::read(bytes).map_err(Error::from)
 }
@@ -60,6 +65,11 @@ pub fn parse_header(bytes: &[u8]) -> Result<FrameHeader> {
 /// Header-only scan of the frame at `data[off..]`: checks there is a header,
 /// its magic, version and `batch_size`, and that the whole frame lies within
 /// `data`. No CRC: for fast forward scans over data already verified.
+///
+/// # Errors
+///
+/// `Error::InvalidRecord` when `off` is past the end of `data`, the header
+/// is not one (see [`parse_header`]), or the frame runs past the end.
 pub fn scan_batch_header(data: &[u8], off: usize) -> Result<FrameHeader> {
     let header = parse_header(data.get(off..).ok_or_else(|| Error::InvalidRecord)?)?;
     if header.len() > data.len() - off {
@@ -72,11 +82,36 @@ pub fn scan_batch_header(data: &[u8], off: usize) -> Result<FrameHeader> {
 /// header, bounds, CRC, LSNs, and for an uncompressed frame that exactly
 /// `record_count` records fill the region. [`frame::check_frame`] says what
 /// is wrong; this says it as the seeds' error.
+///
+/// ```
+/// use rewal::encoding::{check_frame, encode_event};
+/// use rewal::Error;
+///
+/// let mut frame = Vec::new();
+/// encode_event(&mut frame, b"payload", b"", 1, None)?;
+/// assert_eq!(check_frame(&frame, 0)?.first_lsn, 1);
+///
+/// frame[30] ^= 1; // a flipped bit in the payload
+/// assert_eq!(check_frame(&frame, 0), Err(Error::CrcMismatch));
+/// # Ok::<(), rewal::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// `Error::CrcMismatch` for a frame whose CRC does not match its bytes;
+/// `Error::InvalidRecord` for anything else that is wrong (`off` past the
+/// end, a bad header, a frame past the end, impossible LSNs, records that
+/// do not fill the region).
 pub fn check_frame(data: &[u8], off: usize) -> Result<FrameHeader> {
     frame::checked(data, off)
 }
 
 /// Checks that `region` holds exactly `count` well-formed records.
+///
+/// # Errors
+///
+/// `Error::InvalidRecord` when it does not (see
+/// [`frame::check_records`] for which [`Problem`]).
 pub fn check_records(region: &[u8], count: u32) -> Result<()> {
     frame::check_records(region, count).map_err(|_: Problem| Error::InvalidRecord)
 }
@@ -86,6 +121,14 @@ pub fn check_records(region: &[u8], count: u32) -> Result<()> {
 /// there). Checks everything [`check_frame`] checks, then returns the events
 /// and the offset of the next frame. Allocates nothing for an uncompressed
 /// frame.
+///
+/// # Errors
+///
+/// What [`check_frame`] returns (`Error::CrcMismatch`,
+/// `Error::InvalidRecord`); for a compressed frame,
+/// `Error::CompressorRequired` without a compressor, the compressor's error
+/// (`Error::Panicked` if it panicked), and `Error::InvalidRecord` when the
+/// decompressed records do not fill the region.
 pub fn decode_batch_frame_borrowed<'a>(
     data: &'a [u8],
     off: usize,

@@ -36,8 +36,10 @@ pub enum Error {
     InvalidRecord,
     /// A frame whose CRC-32C does not match its bytes.
     CrcMismatch,
-    /// A lifecycle transition that is not allowed from the current state
-    /// (for example a second `shutdown` while one is in progress).
+    /// A lifecycle transition or storage call that is not allowed in the
+    /// current state. Not returned by this version's public API (a second
+    /// `shutdown` waits for the first, as in rewal 0.1.0); kept for
+    /// compatibility.
     InvalidState,
     /// An append of zero events.
     EmptyBatch,

@@ -8,7 +8,7 @@ use crate::frame::Records;
 pub type Lsn = u64;
 
 /// An event read back from the log, owning its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Event {
     /// The event's LSN.
     pub lsn: Lsn,
@@ -44,7 +44,7 @@ impl Event {
 ///
 /// A batch stores its events already in the record format of the frame, so
 /// appending it is one copy; `clear` keeps the memory for the next batch.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Batch {
     records: Vec<u8>,
     count: usize,

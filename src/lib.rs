@@ -77,6 +77,9 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Every fallible public function says how it fails (`# Errors`), kept true
+// by `cargo clippy -- -D warnings`.
+#![warn(clippy::missing_errors_doc)]
 // `ok_or_else(|| Error::X)` on purpose: `Error` has drop glue (it can hold
 // an `io::Error` or a message), so an eagerly built `Error::X` that is not
 // used is dropped by an out-of-line call, on every successful read of the

@@ -13,7 +13,11 @@ pub enum State {
     Running,
     /// `shutdown` is draining pending events; no new appends.
     Draining,
-    /// Closed: every call returns `Error::Closed`.
+    /// Closed: appends, and reads through [`Wal::iterator`](crate::Wal::iterator)
+    /// or [`Wal::replay`](crate::Wal::replay), return `Error::Closed`;
+    /// `flush`, `sync` and `wait_durable` say whether what they wait for
+    /// was done before the log closed; `shutdown` and `close` say how the
+    /// log ended (see each).
     Closed,
 }
 

@@ -22,10 +22,12 @@
 //!   returns how much was written (possibly less than asked).
 //! - `size`, `set_len` (cut or extend with zeros), `sync_data` (data and
 //!   size reach the disk).
-//! - `unsafe map(&self, len) -> io::Result<Option<Map>>`: a read-only view
-//!   of the first `len` bytes ([`Map::bytes`]), or `None` on targets without
-//!   maps. Unsafe because another process may shrink the file under the
-//!   map (see its `# Safety`).
+//! - `map(&self, len) -> io::Result<Option<Map>>`: a read-only view of the
+//!   first `len` bytes ([`Map::bytes`]), or `None` on targets without maps
+//!   and for a read-only open. Safe to call: the file is held under its
+//!   lock, and `set_len` refuses to cut it below a live map; only a process
+//!   that ignores the lock and shrinks the file can make a read of the map
+//!   fault (see `File::map`).
 //! - Dropping the `File` releases its lock.
 //!
 //! Directories, for logs kept as a directory of segment files:
@@ -56,6 +58,10 @@
 //! them give identical results; the tests check that.
 
 #![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+// Every fallible public function says how it fails (`# Errors`), kept true
+// by `cargo clippy -- -D warnings`.
+#![warn(clippy::missing_errors_doc)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 use std::io;
@@ -117,7 +123,7 @@ pub const HAS_THREADS: bool = cfg!(not(any(
 )));
 
 /// How a [`File`] is opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Access {
     /// Read and append, create if missing, hold the exclusive lock.
     Exclusive,
@@ -126,6 +132,13 @@ pub enum Access {
 }
 
 /// Opens `path` with the given access (see the crate docs for the contract).
+///
+/// # Errors
+///
+/// [`io::ErrorKind::WouldBlock`] for an exclusive open of a file that is
+/// already open exclusively; the OS's error when the file cannot be opened
+/// or created (`NotFound` for a read-only open of a missing file;
+/// `Unsupported` on `wasm32-unknown-unknown`, which has no files).
 pub fn open(path: &Path, access: Access) -> io::Result<File> {
     File::open(path, access)
 }

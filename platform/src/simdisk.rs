@@ -209,6 +209,12 @@ pub struct File {
 impl File {
     /// Opens `path` as the crate docs say: an exclusive open creates a
     /// missing file (and syncs its directory, as the real backends do).
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` for an exclusive open of a file already open
+    /// exclusively; `NotFound` for a read-only open of a missing file;
+    /// the simulated crash's error below a directory that [`crash`] stopped.
     pub fn open(path: &Path, access: Access) -> io::Result<File> {
         let created = with_disk(|disk| -> io::Result<(usize, bool)> {
             disk.check_alive(path)?;
@@ -256,6 +262,11 @@ impl File {
     }
 
     /// Reads at `offset`; short only at the end.
+    ///
+    /// # Errors
+    ///
+    /// The simulated crash's error below a directory that [`crash`]
+    /// stopped.
     pub fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         self.with_inode(|inode| {
             let start = (offset as usize).min(inode.now.len());
@@ -266,6 +277,11 @@ impl File {
     }
 
     /// Writes at `offset`.
+    ///
+    /// # Errors
+    ///
+    /// The simulated crash's error below a directory that [`crash`]
+    /// stopped.
     pub fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
         self.with_inode(|inode| {
             apply_write(&mut inode.now, offset, buf);
@@ -278,11 +294,21 @@ impl File {
     }
 
     /// The size now.
+    ///
+    /// # Errors
+    ///
+    /// The simulated crash's error below a directory that [`crash`]
+    /// stopped.
     pub fn size(&self) -> io::Result<u64> {
         self.with_inode(|inode| Ok(inode.now.len() as u64))
     }
 
     /// Cuts or extends with zeros.
+    ///
+    /// # Errors
+    ///
+    /// The simulated crash's error below a directory that [`crash`]
+    /// stopped.
     pub fn set_len(&self, len: u64) -> io::Result<()> {
         self.with_inode(|inode| {
             inode.now.resize(len as usize, 0);
@@ -292,6 +318,11 @@ impl File {
     }
 
     /// Makes the bytes and size durable (not the directory entry).
+    ///
+    /// # Errors
+    ///
+    /// The simulated crash's error below a directory that [`crash`]
+    /// stopped.
     pub fn sync_data(&self) -> io::Result<()> {
         self.with_inode(|inode| {
             // Replays the changes rather than copying the whole file.
@@ -306,6 +337,10 @@ impl File {
     }
 
     /// The simulated disk has no maps.
+    ///
+    /// # Errors
+    ///
+    /// None: it always returns `Ok(None)`.
     pub fn map(&self, _len: u64) -> io::Result<Option<Map>> {
         Ok(None)
     }
@@ -331,6 +366,10 @@ impl Map {
 }
 
 /// Makes the entries of `dir` durable: those below it, one level down.
+///
+/// # Errors
+///
+/// The simulated crash's error below a directory that [`crash`] stopped.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     with_disk(|disk| {
         disk.check_alive(dir)?;
@@ -349,6 +388,10 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 
 /// Directories are implicit on the simulated disk (any prefix of a file's
 /// path): nothing to create.
+///
+/// # Errors
+///
+/// The simulated crash's error below a directory that [`crash`] stopped.
 pub fn create_dir(dir: &Path) -> io::Result<bool> {
     with_disk(|disk| disk.check_alive(dir))?;
     Ok(false)
@@ -364,6 +407,10 @@ pub fn is_dir(path: &Path) -> bool {
 }
 
 /// The names of the files directly in `dir`.
+///
+/// # Errors
+///
+/// The simulated crash's error below a directory that [`crash`] stopped.
 pub fn list_dir(dir: &Path) -> io::Result<Vec<String>> {
     with_disk(|disk| {
         disk.check_alive(dir)?;
@@ -377,6 +424,11 @@ pub fn list_dir(dir: &Path) -> io::Result<Vec<String>> {
 }
 
 /// Removes the file's entry (durably only after a `sync_dir`).
+///
+/// # Errors
+///
+/// `NotFound` for a missing file; the simulated crash's error below a
+/// directory that [`crash`] stopped.
 pub fn remove_file(path: &Path) -> io::Result<()> {
     with_disk(|disk| {
         disk.check_alive(path)?;

@@ -156,10 +156,17 @@ pub trait Bytes {
     type Error;
     /// The end of the bytes.
     fn limit(&self) -> u64;
-    /// `[off, off + len)`, which the caller keeps below the limit.
+    /// `[off, off + len)`, which the caller keeps below the limit (a range
+    /// past it may panic, as it does for a slice).
+    ///
+    /// # Errors
+    ///
+    /// `Self::Error` when the bytes cannot be read.
     fn get(&mut self, off: u64, len: usize) -> Result<&[u8], Self::Error>;
 }
 
+/// A slice never fails to read (`Infallible`); a range past its end
+/// panics.
 impl Bytes for &[u8] {
     type Error = Infallible;
 
@@ -184,6 +191,32 @@ pub(crate) const WINDOW: usize = 1024 * 1024;
 /// Checks the frame at `off` of `bytes` fully. `Ok(Ok(header))` for a valid
 /// frame, `Ok(Err(problem))` for bytes that are not one, `Err` when the
 /// bytes could not be read.
+///
+/// ```
+/// use rewal::encoding::encode_event;
+/// use rewal::frame::{check_frame, Problem};
+///
+/// let mut log = Vec::new();
+/// encode_event(&mut log, b"payload", b"", 1, None)?;
+/// log.extend_from_slice(&[0; 8]); // zeros after the frame
+///
+/// // A slice never fails to read: the outer `Result` is always `Ok`.
+/// let header = check_frame(&mut &log[..], 0).unwrap().expect("a valid frame");
+/// assert_eq!(header.first_lsn, 1);
+/// let after = header.batch_size as u64;
+/// assert_eq!(check_frame(&mut &log[..], after), Ok(Err(Problem::Zeros)));
+/// # Ok::<(), rewal::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// `B::Error` when the bytes cannot be read (never, for a slice). A frame
+/// that is not valid is no error here: it is `Ok(Err(problem))`.
+///
+/// # Panics
+///
+/// For a slice, if `off` is past its end (other sources are not asked
+/// for bytes past their limit).
 #[inline]
 pub fn check_frame<B: Bytes>(
     bytes: &mut B,

@@ -13,6 +13,10 @@ use crate::{crc, Batch, Error, Lsn, Result};
 /// Appends one record (`payload_len`, `meta_len`, meta, payload) to `dst`.
 /// Refuses, leaving `dst` as it was, a meta over 65 535 bytes or a payload
 /// over `u32::MAX` bytes.
+///
+/// # Errors
+///
+/// `Error::TooLarge` for such a meta or payload.
 pub fn push_record(dst: &mut Vec<u8>, payload: &[u8], meta: &[u8]) -> Result<()> {
     let payload_len = u32::try_from(payload.len()).map_err(|_| Error::TooLarge)?;
     let meta_len = u16::try_from(meta.len()).map_err(|_| Error::TooLarge)?;
@@ -98,6 +102,13 @@ pub(crate) fn seal(frame: &mut [u8]) {
 /// compressor is given (every frame is then compressed, as rewal 0.1.0
 /// does). Returns the frame's length. `dst` is reused: nothing is allocated
 /// once it has grown.
+///
+/// # Errors
+///
+/// `Error::EmptyBatch` for a batch without events; `Error::TooLarge` for a
+/// batch with an event too large for a record (see [`push_record`]) or a
+/// frame that would pass `u32::MAX` bytes; the compressor's error
+/// (`Error::Panicked` if it panicked). `dst` is then left as it was.
 pub fn encode_batch(
     dst: &mut Vec<u8>,
     batch: &Batch,
@@ -121,6 +132,12 @@ pub fn encode_batch(
 
 /// Encodes one event as a sealed frame appended to `dst`; see
 /// [`encode_batch`]. An empty `meta` means none.
+///
+/// # Errors
+///
+/// `Error::TooLarge` for a meta over 65 535 bytes or a frame that would
+/// pass `u32::MAX` bytes; the compressor's error (`Error::Panicked` if it
+/// panicked). `dst` is then left as it was.
 pub fn encode_event(
     dst: &mut Vec<u8>,
     payload: &[u8],

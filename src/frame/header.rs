@@ -54,6 +54,13 @@ impl FrameHeader {
     /// least the smallest frame. It looks at nothing past the header: that
     /// the frame fits the data, its CRC and its records are
     /// [`check_frame`](super::check_frame)'s business.
+    ///
+    /// # Errors
+    ///
+    /// The first check that fails: [`Problem::Zeros`] (only zeros, even
+    /// fewer than a header), [`Problem::ShortHeader`] (a prefix of the
+    /// magic, too short for a header), [`Problem::NoMagic`],
+    /// [`Problem::UnknownVersion`] or [`Problem::TooSmall`].
     #[inline]
     pub fn read(bytes: &[u8]) -> Result<FrameHeader, Problem> {
         let Some(head) = bytes.get(..HEADER_LEN) else {
@@ -87,6 +94,10 @@ impl FrameHeader {
     }
 
     /// Writes the header into the first [`HEADER_LEN`] bytes of `out`.
+    ///
+    /// # Panics
+    ///
+    /// If `out` is shorter than [`HEADER_LEN`].
     pub fn write(&self, out: &mut [u8]) {
         let out = &mut out[..HEADER_LEN];
         out[MAGIC_AT..VERSION_AT].copy_from_slice(&MAGIC);

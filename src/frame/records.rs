@@ -18,7 +18,7 @@ pub const RECORD_HEADER_LEN: usize = PAYLOAD_LEN_SIZE + META_LEN_SIZE;
 pub const MAX_META_LEN: usize = u16::MAX as usize;
 
 /// Where one record's meta and payload lie, as offsets into the region.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RecordPlace {
     /// The meta's bytes (empty when the record has none).
     pub meta: Range<u64>,
@@ -33,7 +33,7 @@ pub struct RecordPlace {
 /// against the bytes left before it is used. Each record takes at least 6
 /// bytes, so the walk ends after at most `region_len / 6` steps whatever
 /// `count` claims.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RecordCursor {
     at: u64,
     end: u64,
@@ -78,7 +78,13 @@ impl RecordCursor {
     /// Steps over the record whose header is `head` (the first
     /// [`RECORD_HEADER_LEN`] bytes at [`next_at`](Self::next_at); fewer when
     /// the region ends before them), returning where its meta and payload
-    /// lie.
+    /// lie. Call it only while [`next_at`](Self::next_at) is `Some`.
+    ///
+    /// # Errors
+    ///
+    /// [`Problem::RecordsEndEarly`] when the region ends before the
+    /// record's header, [`Problem::RecordOverruns`] when the record claims
+    /// more bytes than are left. The cursor does not move.
     #[inline]
     pub fn step(&mut self, head: &[u8]) -> Result<RecordPlace, Problem> {
         let record = self.done + 1;
@@ -110,6 +116,10 @@ impl RecordCursor {
     }
 
     /// After the last record: the region must hold nothing more.
+    ///
+    /// # Errors
+    ///
+    /// [`Problem::BytesLeftOver`] when bytes follow the last record walked.
     #[inline]
     pub fn finish(&self) -> Result<(), Problem> {
         if self.at == self.end {
@@ -124,6 +134,12 @@ impl RecordCursor {
 }
 
 /// Checks that `region` holds exactly `count` well-formed records.
+///
+/// # Errors
+///
+/// The first problem met: [`Problem::RecordsEndEarly`] or
+/// [`Problem::RecordOverruns`] for a record that does not fit,
+/// [`Problem::BytesLeftOver`] for bytes after the last one.
 #[inline]
 pub fn check_records(region: &[u8], count: u32) -> Result<(), Problem> {
     let mut cursor = RecordCursor::new(region.len() as u64, count);

@@ -14,6 +14,11 @@ use std::path::Path;
 /// The file is opened read-only and without a lock (another process may
 /// have the log open), and only the frame at `offset` is read, never the
 /// whole file.
+///
+/// # Errors
+///
+/// An I/O error if the file cannot be opened (`NotFound` for a missing
+/// one) or read.
 pub fn diagnose_file(path: impl AsRef<Path>, offset: u64) -> Result<Problem> {
     let storage = FileStorage::open_read_only(path)?;
     let len = storage.size()?;
@@ -37,6 +42,11 @@ pub fn diagnose_bytes(bytes: &[u8], offset: u64) -> Problem {
 /// Memory stays bounded whatever the frame claims: a storage that does not
 /// map is read through rewal's read buffer, and a large frame's CRC is
 /// computed a window at a time.
+///
+/// # Errors
+///
+/// The storage's errors (`Error::Panicked` if it panicked), as for
+/// [`scan_storage`](crate::inspect::scan_storage).
 pub fn diagnose_storage(storage: impl Storage + 'static, offset: u64, len: u64) -> Result<Problem> {
     let storage = SharedStorage::new(Box::new(storage));
     let len = len.min(storage.size()?);

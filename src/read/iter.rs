@@ -48,7 +48,7 @@ pub struct WalIterator {
 /// A frame that failed its check: where it is, what is wrong, and how the
 /// log ends from there (as a scan would say: a torn tail, or a corruption
 /// when a valid frame follows).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BadFrame {
     /// The offset of the bad bytes in the log.
     pub offset: u64,
@@ -140,6 +140,49 @@ impl WalIterator {
     }
 
     /// The next event, borrowed: no copy, valid until the next call.
+    /// `Ok(None)` at the end of what is written; a later call sees events
+    /// written since.
+    ///
+    /// ```
+    /// # fn main() -> rewal::Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-next-borrowed-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = rewal::Wal::open(&path).build()?;
+    /// wal.append_with_meta("{\"id\":1}", "type:create")?;
+    /// wal.append("{\"id\":2}")?;
+    ///
+    /// let mut events = wal.iterator(1)?;
+    /// let mut creates = 0;
+    /// while let Some(event) = events.next_borrowed()? {
+    ///     if event.meta == Some(&b"type:create"[..]) {
+    ///         creates += 1;
+    ///     }
+    /// }
+    /// assert_eq!(creates, 1);
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The error that ends the iteration; every later call returns it
+    /// again:
+    ///
+    /// - `Error::Corrupted` for a frame that fails its check (its CRC, its
+    ///   bounds, its LSNs); [`problem`](Self::problem) says where and what;
+    /// - `Error::CompressorRequired` for a compressed frame, with no
+    ///   compressor;
+    /// - the compressor's error for a frame it cannot decompress
+    ///   (`Error::Panicked` if it panicked);
+    /// - `Error::Closed` after [`close`](Self::close), or, for an iterator
+    ///   that reads through the buffer (wasm32, custom storages), once the
+    ///   log is closed;
+    /// - an I/O error (or the storage's error) from reading the log: of
+    ///   kind `UnexpectedEof` if it shrank under the reader
+    ///   (`Error::InvalidRecord` if a storage's map is shorter than the
+    ///   log).
     pub fn next_borrowed(&mut self) -> Result<Option<BorrowedEvent<'_>>> {
         if let Some(error) = &self.error {
             return Err(error.clone());
@@ -214,6 +257,11 @@ impl WalIterator {
     /// writer wakes the reader (no polling). `Ok(None)` if none came in
     /// time, or the log closed. On targets without threads (wasm32) no
     /// writer can come meanwhile, so it does not wait.
+    ///
+    /// # Errors
+    ///
+    /// As [`next_borrowed`](Self::next_borrowed); running out of time is
+    /// not an error (`Ok(None)`).
     pub fn next_borrowed_wait(&mut self, timeout: Duration) -> Result<Option<BorrowedEvent<'_>>> {
         if self.at_end()? && !self.shared.wait_for_growth(self.next_frame, timeout) {
             return Ok(None);
@@ -222,7 +270,36 @@ impl WalIterator {
     }
 
     /// Like [`next`](Self::next), waiting up to `timeout` at the end of the
-    /// log (see [`next_borrowed_wait`](Self::next_borrowed_wait)).
+    /// log (see [`next_borrowed_wait`](Self::next_borrowed_wait)): a reader
+    /// that follows the log as it is written.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # fn main() -> rewal::Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-next-wait-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = rewal::Wal::open(&path).build()?;
+    /// let mut events = wal.iterator(1)?;
+    /// assert_eq!(events.next_wait(Duration::from_millis(1))?, None); // nothing yet
+    ///
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| wal.append("arrives later"));
+    ///     // Woken by the writer when the event is written: no polling.
+    ///     let event = events.next_wait(Duration::from_secs(10))?;
+    ///     assert_eq!(event.map(|event| event.payload), Some(b"arrives later".to_vec()));
+    ///     Ok::<_, rewal::Error>(())
+    /// })?;
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`next_borrowed`](Self::next_borrowed); running out of time is
+    /// not an error (`Ok(None)`).
     pub fn next_wait(&mut self, timeout: Duration) -> Result<Option<Event>> {
         Ok(self
             .next_borrowed_wait(timeout)?
@@ -242,6 +319,30 @@ impl WalIterator {
     /// end. (The seeds' form; the same iterator is also a
     /// [`std::iter::Iterator`] of `Result<Event>`, for `for` loops and
     /// adapters.)
+    ///
+    /// ```
+    /// # fn main() -> rewal::Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-iter-next-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = rewal::Wal::open(&path).build()?;
+    /// wal.append("a")?;
+    /// wal.append("b")?;
+    ///
+    /// let mut events = wal.iterator(1)?;
+    /// let mut lsns = Vec::new();
+    /// while let Some(event) = events.next()? {
+    ///     lsns.push(event.lsn);
+    /// }
+    /// assert_eq!(lsns, [1, 2]);
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`next_borrowed`](Self::next_borrowed).
     // Named like the seeds' API, which returns `Result<Option<_>>`.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Event>> {
@@ -282,6 +383,11 @@ impl WalIterator {
 
     /// Releases the map or buffer now (dropping the iterator does too).
     /// Later calls return `Error::Closed`.
+    ///
+    /// # Errors
+    ///
+    /// None: it always returns `Ok` (the `Result` is the seeds'
+    /// signature).
     pub fn close(&mut self) -> Result<()> {
         self.source = None;
         self.frame = None;

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// How a log ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LogEnd {
     /// Every byte belongs to a valid frame.
     Clean,
@@ -53,7 +53,7 @@ impl LogEnd {
 }
 
 /// A valid frame met by a scan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FrameInfo {
     /// File offset of the frame.
     pub offset: u64,
@@ -62,7 +62,7 @@ pub struct FrameInfo {
 }
 
 /// What a scan found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LogScan {
     /// Size of the data scanned.
     pub file_len: u64,
@@ -90,16 +90,66 @@ pub struct LogScan {
 
 /// Scans a log file without writing to it and without taking its lock (it
 /// may be open in another process). Calls `visit` for every valid frame.
+///
+/// A damaged log is no error: the scan says how the log ends
+/// ([`LogScan::end`]) and what is wrong there ([`LogScan::problem`]).
+///
+/// ```
+/// use rewal::inspect::{scan_file, LogEnd};
+/// use std::time::Duration;
+///
+/// # fn main() -> rewal::Result<()> {
+/// # let path = std::env::temp_dir().join(format!("rewal-doc-scan-file-{}.wal", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// let wal = rewal::Wal::open(&path).build()?;
+/// let mut batch = rewal::Batch::new();
+/// batch.add("two");
+/// batch.add("three");
+/// wal.append("one")?;
+/// wal.append_batch(&batch)?;
+/// wal.shutdown(Duration::from_secs(5))?;
+///
+/// let mut offsets = Vec::new();
+/// let scan = scan_file(&path, |frame| offsets.push(frame.offset))?;
+/// assert_eq!((scan.frames, scan.events, scan.last_lsn), (2, 3, 3));
+/// assert_eq!(offsets, [0, 37]);
+/// assert_eq!(scan.end, LogEnd::Clean);
+///
+/// // A write torn by a crash: the scan says so; opening the log cuts it.
+/// std::fs::write(&path, [std::fs::read(&path)?, b"EWAL".to_vec()].concat())?;
+/// let scan = scan_file(&path, |_| {})?;
+/// assert_eq!(scan.end, LogEnd::TornTail { offset: scan.valid_len });
+/// # std::fs::remove_file(&path)?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// An I/O error if the file cannot be opened (`NotFound` for a missing
+/// one) or read (`UnexpectedEof` if it shrinks while being scanned).
 pub fn scan_file(path: impl AsRef<Path>, visit: impl FnMut(&FrameInfo)) -> Result<LogScan> {
     scan_storage(FileStorage::open_read_only(path)?, visit)
 }
 
 /// Scans a log held in memory; see [`scan_file`].
+///
+/// # Errors
+///
+/// None: bytes in memory always read (the `Result` is
+/// [`scan_storage`]'s).
 pub fn scan_bytes(bytes: &[u8], visit: impl FnMut(&FrameInfo)) -> Result<LogScan> {
     scan_storage(MemoryStorage::from_bytes(bytes), visit)
 }
 
 /// Scans a log in any storage; see [`scan_file`].
+///
+/// # Errors
+///
+/// The storage's errors (from `size`, `map`, `read_at`; `Error::Panicked`
+/// if it panicked); an I/O error of kind `UnexpectedEof` if it holds fewer
+/// bytes than its size says; `Error::InvalidRecord` if its map is shorter
+/// than its size.
 pub fn scan_storage(
     storage: impl Storage + 'static,
     mut visit: impl FnMut(&FrameInfo),
@@ -116,6 +166,12 @@ pub fn scan_storage(
 /// checked; the first invalid one ends the iteration with
 /// `Error::Corrupted` (a torn tail included: [`scan_file`] says which).
 /// Compressed frames need `compressor`.
+///
+/// # Errors
+///
+/// An I/O error if the file cannot be opened (`NotFound` for a missing
+/// one) or its size read. What reading the events returns is the
+/// iterator's (see [`WalIterator::next_borrowed`]).
 pub fn read_file(
     path: impl AsRef<Path>,
     from: Lsn,
@@ -125,6 +181,11 @@ pub fn read_file(
 }
 
 /// Reads the events of a log in any storage; see [`read_file`].
+///
+/// # Errors
+///
+/// The storage's errors from `size` and `map` (`Error::Panicked` if it
+/// panicked).
 pub fn read_storage(
     storage: impl Storage + 'static,
     from: Lsn,

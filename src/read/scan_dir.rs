@@ -9,7 +9,7 @@ use crate::{Lsn, Result};
 use std::path::{Path, PathBuf};
 
 /// How a segment fails to follow the one before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Misfit {
     /// It is named after a later LSN than the one after the previous
     /// segment's last: the segments between are missing.
@@ -68,7 +68,7 @@ pub fn segment_last_lsn(named: Lsn, scan: &LogScan) -> Lsn {
 }
 
 /// One segment file of a directory, scanned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SegmentScan {
     /// The first LSN it may hold: its name.
     pub named: Lsn,
@@ -79,7 +79,7 @@ pub struct SegmentScan {
 }
 
 /// What is wrong with a segment directory as a whole.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DirProblem {
     /// A segment that is not the newest does not end cleanly: only the
     /// newest may end in a torn tail. Its scan says where and what.
@@ -97,7 +97,7 @@ pub enum DirProblem {
 }
 
 /// What a scan of a segment directory found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DirScan {
     /// Every segment, oldest first, up to and including the first one with
     /// a problem (the ones after it are not scanned).
@@ -146,6 +146,39 @@ impl DirScan {
 /// lock (another process may have the log open), oldest first, stopping at
 /// the first segment with a problem. A directory without segment files
 /// scans as an empty log.
+///
+/// A damaged directory is no error: [`DirScan::problem`] says what is
+/// wrong, and each segment's scan how it ends.
+///
+/// ```
+/// use rewal::inspect::scan_dir;
+/// use rewal::Wal;
+/// use std::time::Duration;
+///
+/// # fn main() -> rewal::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("rewal-doc-scan-dir-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir);
+/// let wal = Wal::open_dir(&dir).segment_size(4096).build()?;
+/// for n in 0..1000u64 {
+///     wal.append(n.to_le_bytes())?;
+/// }
+/// wal.shutdown(Duration::from_secs(5))?;
+///
+/// let scan = scan_dir(&dir)?;
+/// assert_eq!(scan.problem, None);
+/// assert_eq!((scan.first_lsn(), scan.last_lsn(), scan.events()), (1, 1000, 1000));
+/// for segment in &scan.segments {
+///     println!("{}: LSNs {} to {}", segment.path.display(), segment.named, segment.scan.last_lsn);
+/// }
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// An I/O error if the directory cannot be listed (`NotFound` for a
+/// missing one), or a segment cannot be opened or read.
 pub fn scan_dir(dir: impl AsRef<Path>) -> Result<DirScan> {
     let listed = list_segments(dir.as_ref())?;
     let mut found = DirScan {

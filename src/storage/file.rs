@@ -30,6 +30,13 @@ pub struct FileStorage {
 
 impl FileStorage {
     /// Opens (creating if missing) and locks the file at `path`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::FileLocked` if the file is already open (by this process or,
+    /// natively, another); an I/O error if it cannot be created or opened
+    /// (for example `NotFound` for a missing directory, `PermissionDenied`),
+    /// or its size cannot be read.
     pub fn new(path: impl AsRef<Path>) -> Result<Self> {
         Self::open(path.as_ref(), Access::Exclusive)
     }
@@ -38,6 +45,11 @@ impl FileStorage {
     /// into a log another process may have open. Writes fail. It is never
     /// memory-mapped (another process may cut the file at any time, and a
     /// map would then fault): reads go through rewal's bounded buffer.
+    ///
+    /// # Errors
+    ///
+    /// An I/O error if the file cannot be opened (`NotFound` for a missing
+    /// one) or its size cannot be read.
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self> {
         Self::open(path.as_ref(), Access::ReadOnly)
     }

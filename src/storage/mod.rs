@@ -23,23 +23,64 @@ use std::sync::{Arc, RwLock};
 /// A panic in any of these calls is caught: it fails the log with
 /// [`Error::Panicked`](crate::Error::Panicked), like a failed write, and
 /// never takes a thread of the log down.
+///
+/// Each method may return any [`Error`](crate::Error) (usually
+/// `Error::Io`); its `# Errors` section says what rewal makes of it. A
+/// storage that is closed should answer `Error::Closed`, as
+/// [`FileStorage`] and [`MemoryStorage`] do.
 pub trait Storage: Send + Sync {
     /// Appends `buf` at the end; returns how many bytes were taken (rewal
     /// calls again for the rest; `Ok(0)` is reported as `Error::ShortWrite`).
+    ///
+    /// # Errors
+    ///
+    /// Any error fails the log: the append's caller (or the next call) and
+    /// every later call get it (see [Durability](crate#durability)).
     fn write(&mut self, buf: &[u8]) -> Result<usize>;
     /// Makes everything written so far durable.
+    ///
+    /// # Errors
+    ///
+    /// Any error fails the log, as a failed [`write`](Self::write) does:
+    /// nothing written since the last good sync is reported durable. At
+    /// open, an error fails the open.
     fn sync(&self) -> Result<()>;
     /// Releases the storage (and its lock); later calls may fail.
+    ///
+    /// # Errors
+    ///
+    /// The error is returned by [`Wal::shutdown`](crate::Wal::shutdown) or
+    /// [`Wal::close`](crate::Wal::close); the log is closed all the same.
     fn close(&mut self) -> Result<()>;
     /// The current size in bytes.
+    ///
+    /// # Errors
+    ///
+    /// At open, an error fails the open; for the scans of
+    /// [`inspect`](crate::inspect), it fails the scan.
     fn size(&self) -> Result<u64>;
     /// Cuts the storage to `size` bytes.
+    ///
+    /// # Errors
+    ///
+    /// Called at open, to cut a torn tail (or a corruption, under
+    /// [`Recovery::TruncateAtCorruption`](crate::Recovery)): an error fails
+    /// the open.
     fn truncate(&mut self, size: u64) -> Result<()>;
     /// Reads at `offset` into `buf`; returns the bytes read, fewer only at
     /// the end.
+    ///
+    /// # Errors
+    ///
+    /// An error ends the read that asked (an open fails; an iterator or a
+    /// replay returns it); it does not fail the log.
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize>;
     /// A read-only view of the first `len` bytes, for zero-copy replay, or
     /// `None` (the default) to have rewal read through a bounded buffer.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_at`](Self::read_at). The default never fails.
     fn map(&self, _len: u64) -> Result<Option<Box<dyn Mapped>>> {
         Ok(None)
     }
@@ -53,6 +94,12 @@ pub trait Storage: Send + Sync {
     ///
     /// A storage that preallocates must keep the zeros: readers take a
     /// zero-filled tail after the last frame as the clean end of the log.
+    ///
+    /// # Errors
+    ///
+    /// An error fails the log, as a failed [`write`](Self::write) does;
+    /// return `Ok(false)` instead when the zeros merely cannot be written
+    /// (a full disk, say). The default never fails.
     fn preallocate(&mut self, _len: u64) -> Result<bool> {
         Ok(false)
     }
@@ -62,6 +109,11 @@ pub trait Storage: Send + Sync {
     /// filled). Writes go at `end` from now on. The default cuts the storage
     /// to `end`; a storage that preallocates keeps the zeros and reuses
     /// them.
+    ///
+    /// # Errors
+    ///
+    /// An error fails the open. The default returns the errors of
+    /// [`size`](Self::size) and [`truncate`](Self::truncate).
     fn resume_at(&mut self, end: u64) -> Result<()> {
         if self.size()? > end {
             self.truncate(end)?;
