@@ -735,9 +735,9 @@ impl Wal {
     /// Returns the log's failure, if a write or sync had failed.
     ///
     /// On a log already shut down or closed (or shutting down), it waits for
-    /// that to finish and says how the log ended: `Ok` unless it failed, as
-    /// in rewal 0.1.0, so an explicit `shutdown` and a later one (in a
-    /// `Drop`, say) both succeed.
+    /// that to finish and returns `Ok`, as rewal 0.1.0 does, so an explicit
+    /// `shutdown` and a later one (in a `Drop`, say) both succeed: only the
+    /// call that stopped the log reports how that went.
     ///
     /// ```
     /// use rewal::{Error, Wal};
@@ -768,6 +768,9 @@ impl Wal {
     ///   pending were not written; see [Durability](crate#durability));
     /// - the error closing the storage (for a file, an I/O error cutting off
     ///   the zeros written ahead).
+    ///
+    /// None of these from a call on a log that was already stopped (except
+    /// `Error::Timeout`, while another shutdown is still draining).
     pub fn shutdown(&self, timeout: Duration) -> Result<()> {
         self.shutdown_within(Some(timeout))
     }
@@ -775,9 +778,12 @@ impl Wal {
     fn shutdown_within(&self, timeout: Option<Duration>) -> Result<()> {
         if !self.pipeline.begin_shutdown() {
             // Shut down or closed already, or another shutdown is under
-            // way: wait for that to finish, and say how the log ended
-            // (`Ok` unless it failed), as rewal 0.1.0 does.
-            return self.pipeline.finish_shutdown(timeout);
+            // way: wait for that to finish, then `Ok`, as rewal 0.1.0 does
+            // (the call that stopped the log had the outcome to report).
+            return match self.pipeline.finish_shutdown(timeout) {
+                Err(Error::Timeout) => Err(Error::Timeout),
+                _ => Ok(()),
+            };
         }
         let hooks = &self.shared.hooks;
         hooks.run(|hooks| hooks.on_shutdown_start());
@@ -792,8 +798,9 @@ impl Wal {
 
     /// Immediate close: pending events that were not written are discarded
     /// (counted in `Stats::drops`), nothing is synced, the file is closed
-    /// and its lock released. Closing a closed log does nothing and
-    /// returns `Ok`, as in rewal 0.1.0.
+    /// and its lock released. Closing a closed (or shut down) log does
+    /// nothing and returns `Ok`, as in rewal 0.1.0: only the call that
+    /// stopped the log reports how closing went.
     ///
     /// ```
     /// use rewal::{Error, Wal};

@@ -212,16 +212,13 @@ pub(crate) const WINDOW: usize = 1024 * 1024;
 ///
 /// `B::Error` when the bytes cannot be read (never, for a slice). A frame
 /// that is not valid is no error here: it is `Ok(Err(problem))`.
-///
-/// # Panics
-///
-/// For a slice, if `off` is past its end (other sources are not asked
-/// for bytes past their limit).
 #[inline]
 pub fn check_frame<B: Bytes>(
     bytes: &mut B,
     off: u64,
 ) -> Result<Result<FrameHeader, Problem>, B::Error> {
+    // Past the end there is nothing: a frame header that is missing.
+    let off = off.min(bytes.limit());
     let available = bytes.limit().saturating_sub(off);
     let head = bytes.get(off, available.min(HEADER_LEN as u64) as usize)?;
     let header = match FrameHeader::read(head) {

@@ -72,7 +72,7 @@ impl RecordCursor {
 
     /// Records still to walk (of those claimed).
     pub fn remaining(&self) -> u32 {
-        self.count - self.done
+        self.count.saturating_sub(self.done)
     }
 
     /// Steps over the record whose header is `head` (the first
@@ -84,12 +84,17 @@ impl RecordCursor {
     ///
     /// [`Problem::RecordsEndEarly`] when the region ends before the
     /// record's header, [`Problem::RecordOverruns`] when the record claims
-    /// more bytes than are left. The cursor does not move.
+    /// more bytes than are left, [`Problem::BytesLeftOver`] when called
+    /// after the last record. The cursor does not move.
     #[inline]
     pub fn step(&mut self, head: &[u8]) -> Result<RecordPlace, Problem> {
-        let record = self.done + 1;
         let count = self.count;
         let left = self.end - self.at;
+        if self.done >= count {
+            // Called past the last record: whatever is left is too much.
+            return Err(Problem::BytesLeftOver { bytes: left, count });
+        }
+        let record = self.done + 1;
         let Some(head) = head.get(..RECORD_HEADER_LEN) else {
             return Err(Problem::RecordsEndEarly { record, count });
         };
@@ -226,6 +231,24 @@ mod tests {
                 ]
             );
         }
+    }
+
+    #[test]
+    fn a_step_past_the_last_record_is_refused_and_counts_stay_sane() {
+        let region = [record(b"one", b""), record(b"two", b"")].concat();
+        let mut cursor = RecordCursor::new(region.len() as u64 - 2, 1);
+        cursor.step(&region).unwrap();
+        assert_eq!(cursor.next_at(), None);
+        // Called anyway (the docs say not to): an answer, not a panic.
+        let left = region.len() as u64 - 2 - 9;
+        assert_eq!(
+            cursor.step(&region[9..]),
+            Err(Problem::BytesLeftOver {
+                bytes: left,
+                count: 1
+            })
+        );
+        assert_eq!((cursor.done(), cursor.remaining()), (1, 0));
     }
 
     #[test]

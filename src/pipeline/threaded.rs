@@ -490,6 +490,9 @@ impl Pipeline {
     pub(crate) fn close(&self) -> Result<()> {
         let core = &*self.core;
         let mut guard = core.lock();
+        // A log closed before: `Ok` once it is done, as rewal 0.1.0 says
+        // (the call that closed it had the outcome to report).
+        let first = core.state() != State::Closed;
         core.shared.state.close();
         let discarded = guard.queue.discard();
         core.nudge(&mut guard);
@@ -497,7 +500,7 @@ impl Pipeline {
         while !guard.writer_done {
             guard = core.wait(guard);
         }
-        let outcome = guard.closed.clone();
+        let outcome = if first { guard.closed.clone() } else { Ok(()) };
         drop(guard);
         if discarded > 0 {
             Counters::add(&core.shared.counters.drops, discarded);
