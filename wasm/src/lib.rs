@@ -26,6 +26,7 @@ pub mod bindings;
 mod clock;
 pub mod index;
 pub mod picture;
+pub mod segments;
 pub mod storage;
 pub mod view;
 pub mod writer;
