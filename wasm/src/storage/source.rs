@@ -143,9 +143,10 @@ impl SourceStorage {
         })
     }
 
-    /// Where each source begins in the concatenation, in order.
-    pub fn starts(&self) -> &[u64] {
-        &self.starts
+    /// The size of each source, in order.
+    pub fn sizes(&self) -> Vec<u64> {
+        let ends = self.starts.iter().skip(1).chain([&self.size]);
+        self.starts.iter().zip(ends).map(|(start, end)| end - start).collect()
     }
 }
 
