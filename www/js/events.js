@@ -250,7 +250,7 @@ function renderRow(row, event, part) {
   row.className = "vrow events-grid" + (part === "after" ? " after" : "");
   row.replaceChildren(
     span(String(event.lsn), "lsn"),
-    span(cellPlace(event.frameOffset), "frame"),
+    cellPlace(event.frameOffset, "frame"),
     span(event.compressed ? "?" : String(event.payloadLength), "size"),
   );
   if (event.compressed) {

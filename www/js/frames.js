@@ -79,7 +79,7 @@ function renderRow(row, frame) {
   const flags = frame.flags === 0 ? "0" : `${frame.flags}${frame.flags & 1 ? " compressed" : ""}`;
   const valid = frame.status !== "invalid" || frame.count > 0;
   const cells = [
-    ["offset", cellPlace(frame.offset)],
+    ["offset", null],
     ["size", String(frame.size)],
     ["lsn", valid ? String(frame.firstLsn) : "—"],
     ["count", valid ? String(frame.count) : "—"],
@@ -89,6 +89,10 @@ function renderRow(row, frame) {
   ];
   row.replaceChildren();
   for (const [name, text] of cells) {
+    if (text === null) {
+      row.append(cellPlace(frame.offset, name));
+      continue;
+    }
     const cell = document.createElement("span");
     cell.className = name;
     cell.textContent = text;

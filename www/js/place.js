@@ -40,10 +40,25 @@ export function place(offset, number = fmt) {
   return at ? `offset ${number(at.offset)} of ${at.name}` : `offset ${number(offset)}`;
 }
 
-/** An offset for a table cell: "1234", or "00000000000000000043.wal:233". */
-export function cellPlace(offset) {
+/**
+ * An offset as a table cell (a span of class `className`): "1234", or
+ * "00000000000000000043.wal:233". A segment's name is long and its
+ * leading zeros say little: when the column is too narrow, the text is cut
+ * on the left ("…0043.wal:233"), the whole still there for screen readers.
+ */
+export function cellPlace(offset, className) {
+  const cell = document.createElement("span");
+  cell.className = className;
   const at = locate(offset);
-  return at ? `${at.name}:${at.offset}` : String(offset);
+  if (!at) {
+    cell.textContent = String(offset);
+    return cell;
+  }
+  cell.classList.add("cut-left");
+  const text = document.createElement("span");
+  text.textContent = `${at.name}:${at.offset}`;
+  cell.append(text);
+  return cell;
 }
 
 /**

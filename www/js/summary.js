@@ -8,11 +8,14 @@ import { hideBanner, showBanner } from "./errors.js";
 import { sentence } from "./text.js";
 import { place, remover, segmented } from "./place.js";
 
-/** Titles for segments that do not follow each other (`segmentProblem`). */
+/**
+ * Segments that do not follow each other (`segmentProblem`): the banner's
+ * title and the summary's "ends", given the segment's name.
+ */
 const MISFITS = {
-  gap: "Events missing between segments, before",
-  overlap: "Segments overlap at",
-  "out-of-range": "A segment out of its range:",
+  gap: { title: (name) => `Events missing between segments, before ${name}`, ends: (name) => `a gap: events missing before ${name}` },
+  overlap: { title: (name) => `Segments overlap at ${name}`, ends: (name) => `${name} overlaps the segment before it` },
+  "out-of-range": { title: (name) => `A segment out of its range: ${name}`, ends: (name) => `${name} holds events below its name` },
 };
 
 /** An offset where the summary says one: "offset 233", or in which segment. */
@@ -27,17 +30,15 @@ export function renderSummary(name, s, openMs, segments = [], notes = []) {
   const panel = document.getElementById("summary");
   const lsns = s.frames > 0 ? `${s.firstLsn} to ${s.lastLsn}` : "none";
   const files = segments.length;
-  const valid =
-    files === 0
-      ? s.validBytes === s.bytes
-        ? "every byte"
-        : `the first ${fmt(s.validBytes)} of ${fmt(s.bytes)} bytes`
-      : s.end === "clean"
-        ? "every segment"
-        : `up to ${at(s.validBytes)}`;
+  let valid;
+  if (files === 0) valid = s.validBytes === s.bytes ? "every byte" : `the first ${fmt(s.validBytes)} of ${fmt(s.bytes)} bytes`;
+  else if (s.end === "clean") valid = "every segment";
+  else if (MISFITS[s.segmentProblem]) valid = `the segments before ${s.problemSegment}`;
+  else valid = `up to ${at(s.validBytes)}`;
   const rows = [];
   if (files > 0) {
-    rows.push(["segments", files === 1 ? segments[0].name : `${fmt(files)} files, ${segments[0].name} to ${segments[files - 1].name}`]);
+    rows.push(["segments", `${fmt(files)} file${files === 1 ? "" : "s"}`], ["oldest", segments[0].name]);
+    if (files > 1) rows.push(["newest", segments[files - 1].name]);
   }
   rows.push(
     ["size", fmtBytes(s.bytes)],
@@ -88,7 +89,7 @@ function endWords(s) {
     case "torn-tail":
       return `torn tail at ${at(s.endOffset)}`;
     case "corrupted":
-      if (MISFITS[s.segmentProblem]) return `${MISFITS[s.segmentProblem]} ${s.problemSegment}`;
+      if (MISFITS[s.segmentProblem]) return MISFITS[s.segmentProblem].ends(s.problemSegment);
       return s.nextValid === undefined
         ? `corrupted at ${at(s.endOffset)}`
         : `corrupted at ${at(s.endOffset)}, next valid frame at ${segmented() ? at(s.nextValid) : s.nextValid}`;
@@ -134,7 +135,8 @@ export function renderBanner(s, showAfter) {
       }
       const action =
         s.afterEvents > 0 ? { label: `Show the ${fmt(s.afterEvents)} events after the corruption`, run: showAfter } : undefined;
-      const title = MISFITS[s.segmentProblem] ? `${MISFITS[s.segmentProblem]} ${s.problemSegment}` : `Corrupted at ${at(s.endOffset)}${next}`;
+      const misfit = MISFITS[s.segmentProblem];
+      const title = misfit ? misfit.title(s.problemSegment) : `Corrupted at ${at(s.endOffset)}${next}`;
       showBanner("bad", title, lines, action);
       return;
     }
