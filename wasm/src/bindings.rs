@@ -19,10 +19,10 @@ use crate::picture::MARKS;
 use crate::storage::{ByteSource, SourceStorage};
 use crate::view::{EventRow, FrameEntry, LogView, Part};
 
-pub use segments::LogSegment;
 use crate::writer::LogWriter;
 use rewal::inspect::LogEnd;
 use rewal::Batch;
+pub use segments::LogSegment;
 use wasm_bindgen::prelude::*;
 
 /// What a log holds and how it ends.

@@ -256,7 +256,9 @@ impl LogView {
     /// Where offset `offset` is, for a log of several segment files: the
     /// segment's name and the offset in it (`None` for a single file).
     pub fn locate(&self, offset: u64) -> Option<(&str, u64)> {
-        self.segments.as_ref().map(|segments| segments.locate(offset))
+        self.segments
+            .as_ref()
+            .map(|segments| segments.locate(offset))
     }
 
     /// The byte ranges that are not valid frames (`[from, to)`, and

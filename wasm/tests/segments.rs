@@ -133,7 +133,11 @@ fn one_log_across_boundaries(files: &[(String, Vec<u8>)]) {
         let scan = view.scan().clone();
         assert_eq!(scan.end, LogEnd::Clean, "{how}");
         assert_eq!(scan.events, events.len() as u64, "{how}");
-        assert_eq!((scan.first_lsn, scan.last_lsn), (1, events.len() as u64), "{how}");
+        assert_eq!(
+            (scan.first_lsn, scan.last_lsn),
+            (1, events.len() as u64),
+            "{how}"
+        );
         assert_eq!(scan.file_len, total, "{how}");
         assert_eq!(
             view.verdict(),
@@ -153,23 +157,40 @@ fn one_log_across_boundaries(files: &[(String, Vec<u8>)]) {
         for first in 0..events.len() {
             let rows = view.rows_at(Part::Log, first as u64, 7, u64::MAX).unwrap();
             let want = &events[first..(first + 7).min(events.len())];
-            assert_eq!(lsns(&rows), want.iter().map(|e| e.lsn).collect::<Vec<_>>(), "{how} {first}");
+            assert_eq!(
+                lsns(&rows),
+                want.iter().map(|e| e.lsn).collect::<Vec<_>>(),
+                "{how} {first}"
+            );
             for (row, event) in rows.iter().zip(want) {
                 assert_eq!(row.payload, event.payload, "{how} LSN {}", event.lsn);
-                assert_eq!(row.meta.as_deref(), event.meta.as_deref(), "{how} LSN {}", event.lsn);
+                assert_eq!(
+                    row.meta.as_deref(),
+                    event.meta.as_deref(),
+                    "{how} LSN {}",
+                    event.lsn
+                );
             }
         }
         // Seeking by LSN lands on every event, the first of each segment
         // included.
         for event in &events {
-            assert_eq!(view.ordinal_of_lsn(event.lsn).unwrap(), event.lsn - 1, "{how}");
+            assert_eq!(
+                view.ordinal_of_lsn(event.lsn).unwrap(),
+                event.lsn - 1,
+                "{how}"
+            );
         }
         // Filtering walks every segment.
         let thirds = events
             .iter()
             .filter(|e| e.meta.as_deref() == Some(b"type:third".as_slice()))
             .count();
-        assert_eq!(view.filter_meta(b"third", usize::MAX).unwrap().len(), thirds, "{how}");
+        assert_eq!(
+            view.filter_meta(b"third", usize::MAX).unwrap().len(),
+            thirds,
+            "{how}"
+        );
         // The frame list: every frame, each located in its own file at the
         // offset where that file holds it.
         let frames = view.frames(0, usize::MAX).unwrap();
@@ -181,10 +202,22 @@ fn one_log_across_boundaries(files: &[(String, Vec<u8>)]) {
             let alone = decode_all_batches(&bytes[local as usize..], None).0;
             assert_eq!(alone[0].lsn, frame.first_lsn, "{how} frame {k}");
             starts_seen += usize::from(local == 0);
-            assert_eq!(view.frame(k as u64).unwrap(), Some(*frame), "{how} frame {k}");
-            assert_eq!(view.frame_at_offset(frame.offset + 1).unwrap(), Some(k as u64), "{how}");
+            assert_eq!(
+                view.frame(k as u64).unwrap(),
+                Some(*frame),
+                "{how} frame {k}"
+            );
+            assert_eq!(
+                view.frame_at_offset(frame.offset + 1).unwrap(),
+                Some(k as u64),
+                "{how}"
+            );
         }
-        assert_eq!(starts_seen, files.len(), "{how}: a frame at the start of every file");
+        assert_eq!(
+            starts_seen,
+            files.len(),
+            "{how}: a frame at the start of every file"
+        );
         let segments = view.segments().unwrap();
         assert!((0..files.len()).all(|i| segments.standing(i) == Standing::Held));
         assert_eq!(segments.files()[0].name, segment_name(1));
@@ -237,8 +270,14 @@ fn a_missing_middle_segment_is_a_gap_named_by_the_segment_after_it() {
         );
         // The log's events stop at the gap; the rest are shown apart.
         assert_eq!(view.events(Part::Log), before.len() as u64, "{how}");
-        assert_eq!(view.events(Part::AfterCorruption), after.len() as u64, "{how}");
-        let rows = view.rows_at(Part::AfterCorruption, 0, usize::MAX, 0).unwrap();
+        assert_eq!(
+            view.events(Part::AfterCorruption),
+            after.len() as u64,
+            "{how}"
+        );
+        let rows = view
+            .rows_at(Part::AfterCorruption, 0, usize::MAX, 0)
+            .unwrap();
         assert_eq!(lsns(&rows), after.iter().map(|e| e.lsn).collect::<Vec<_>>());
         let segments = view.segments().unwrap();
         let problem = DirProblem::Misfit {
@@ -250,7 +289,10 @@ fn a_missing_middle_segment_is_a_gap_named_by_the_segment_after_it() {
         assert_eq!(segments.standing(2), Standing::Problem);
         assert_eq!(segments.standing(3), Standing::After);
         // The engine's own scan of the directory says the same.
-        assert_eq!(inspect::scan_dir(&scratch.0).unwrap().problem, Some(problem));
+        assert_eq!(
+            inspect::scan_dir(&scratch.0).unwrap().problem,
+            Some(problem)
+        );
     }
 }
 
@@ -272,7 +314,10 @@ fn a_flipped_byte_in_an_older_segment_is_a_corruption_named_with_its_offset() {
             next - hit
         );
         assert!(verdict.starts_with(&prefix), "{how}: {verdict}");
-        assert!(verdict.contains(&format!("a valid frame follows at offset {next}")), "{verdict}");
+        assert!(
+            verdict.contains(&format!("a valid frame follows at offset {next}")),
+            "{verdict}"
+        );
         assert_eq!(
             view.scan().end,
             LogEnd::Corrupted {
@@ -288,12 +333,17 @@ fn a_flipped_byte_in_an_older_segment_is_a_corruption_named_with_its_offset() {
             "{how}"
         );
         // Before it: the first segment and the second's frames up to it.
-        let kept = decoded(&[files[0].clone(), (files[1].0.clone(), files[1].1[..hit as usize].to_vec())]);
+        let kept = decoded(&[
+            files[0].clone(),
+            (files[1].0.clone(), files[1].1[..hit as usize].to_vec()),
+        ]);
         assert_eq!(view.events(Part::Log), kept.len() as u64, "{how}");
         // After it: the rest of the second segment, and every later one.
         let rest = decode_all_batches(&files[1].1[next as usize..], None).0;
         let later = decoded(&files[2..]);
-        let rows = view.rows_at(Part::AfterCorruption, 0, usize::MAX, 0).unwrap();
+        let rows = view
+            .rows_at(Part::AfterCorruption, 0, usize::MAX, 0)
+            .unwrap();
         let want: Vec<u64> = rest.iter().chain(&later).map(|e| e.lsn).collect();
         assert_eq!(lsns(&rows), want, "{how}");
         // The invalid frame sits where the log's frames end.
@@ -301,7 +351,10 @@ fn a_flipped_byte_in_an_older_segment_is_a_corruption_named_with_its_offset() {
         assert_eq!((invalid.offset, invalid.status), (start + hit, "invalid"));
         let problem = DirProblem::Damaged { segment: 1 };
         assert_eq!(view.segments().unwrap().dir_problem(), Some(&problem));
-        assert_eq!(inspect::scan_dir(&scratch.0).unwrap().problem, Some(problem));
+        assert_eq!(
+            inspect::scan_dir(&scratch.0).unwrap().problem,
+            Some(problem)
+        );
     }
 }
 
@@ -316,20 +369,38 @@ fn a_torn_tail_in_the_newest_segment_is_a_torn_tail() {
     let start: u64 = files[..last].iter().map(|(_, b)| b.len() as u64).sum();
     let kept = decoded(&files);
     for (how, view) in both_ways(&files) {
-        assert_eq!(view.scan().end, LogEnd::TornTail { offset: start + torn }, "{how}");
+        assert_eq!(
+            view.scan().end,
+            LogEnd::TornTail {
+                offset: start + torn
+            },
+            "{how}"
+        );
         let verdict = view.verdict();
-        let prefix = format!("{}: torn tail at offset {torn}: the frame there claims", files[last].0);
+        let prefix = format!(
+            "{}: torn tail at offset {torn}: the frame there claims",
+            files[last].0
+        );
         assert!(verdict.starts_with(&prefix), "{how}: {verdict}");
-        assert!(verdict.ends_with("`rewal repair` cuts the tail"), "{verdict}");
+        assert!(
+            verdict.ends_with("`rewal repair` cuts the tail"),
+            "{verdict}"
+        );
         assert_eq!(view.events(Part::Log), kept.len() as u64, "{how}");
-        assert_eq!(view.blemishes(), [(start + torn, start + cut as u64, Blemish::Torn)]);
+        assert_eq!(
+            view.blemishes(),
+            [(start + torn, start + cut as u64, Blemish::Torn)]
+        );
         assert_eq!(view.segments().unwrap().dir_problem(), None);
         assert_eq!(view.segments().unwrap().standing(last), Standing::Problem);
     }
     std::fs::write(scratch.0.join(&files[last].0), &files[last].1).unwrap();
     let found = inspect::scan_dir(&scratch.0).unwrap();
     assert_eq!(found.problem, None);
-    assert_eq!(found.segments[last].scan.end, LogEnd::TornTail { offset: torn });
+    assert_eq!(
+        found.segments[last].scan.end,
+        LogEnd::TornTail { offset: torn }
+    );
 }
 
 /// The offsets of the frames of a segment's bytes, and where the last
@@ -347,7 +418,14 @@ fn frame_offsets(bytes: &[u8]) -> Vec<u64> {
 fn segment(named: u64, lsns: std::ops::RangeInclusive<u64>) -> (String, Vec<u8>) {
     let mut bytes = Vec::new();
     for lsn in lsns {
-        encode_event(&mut bytes, format!("event {lsn}").as_bytes(), b"", lsn, None).unwrap();
+        encode_event(
+            &mut bytes,
+            format!("event {lsn}").as_bytes(),
+            b"",
+            lsn,
+            None,
+        )
+        .unwrap();
     }
     (segment_name(named), bytes)
 }
@@ -359,7 +437,11 @@ fn hundreds_of_files_empty_ones_and_strange_names_get_an_answer() {
     files.push((segment_name(501), Vec::new()));
     let mut view = LogView::from_segments(files.clone()).unwrap();
     assert_eq!(view.scan().events, 500);
-    assert!(view.verdict().starts_with("ok: 501 segments"), "{}", view.verdict());
+    assert!(
+        view.verdict().starts_with("ok: 501 segments"),
+        "{}",
+        view.verdict()
+    );
     assert_eq!(lsns(&view.rows_from(250, 3).unwrap()), [250, 251, 252]);
 
     // An empty older segment is a segment with nothing in it: the next is
@@ -376,7 +458,12 @@ fn hundreds_of_files_empty_ones_and_strange_names_get_an_answer() {
         segment(5, 5..=6),
     ])
     .unwrap();
-    assert!(view.verdict().contains("should be named 00000000000000000004.wal"), "{}", view.verdict());
+    assert!(
+        view.verdict()
+            .contains("should be named 00000000000000000004.wal"),
+        "{}",
+        view.verdict()
+    );
 
     // A segment named 0, then one named at the top of the LSN range.
     let view = LogView::from_segments(vec![
@@ -416,14 +503,19 @@ fn hundreds_of_files_empty_ones_and_strange_names_get_an_answer() {
         (segment_name(4), b"\x7fELF, not a log".to_vec()),
     ])
     .unwrap();
-    assert!(view.verdict().starts_with("00000000000000000004.wal: it is not a rewal log"));
+    assert!(view
+        .verdict()
+        .starts_with("00000000000000000004.wal: it is not a rewal log"));
     let view = LogView::from_segments(vec![(segment_name(1), b"junk".to_vec())]).unwrap();
     assert_eq!(view.scan().end, LogEnd::NotALog);
 
     // Refused with a message: names that are not segments, too many files.
     let refused = |files| LogView::from_segments(files).err().expect("refused");
     let error = refused(vec![("rewal.lock".into(), Vec::new())]);
-    assert!(error.to_string().contains("is not a segment file"), "{error}");
+    assert!(
+        error.to_string().contains("is not a segment file"),
+        "{error}"
+    );
     let many: Vec<_> = (1..=MAX_SEGMENTS as u64 + 1)
         .map(|lsn| (segment_name(lsn), Vec::new()))
         .collect();
@@ -443,7 +535,9 @@ fn a_damaged_older_segment_that_ends_torn_is_a_corruption() {
         "{verdict}"
     );
     assert!(
-        verdict.contains("; only the newest segment may end in a torn tail; the 3 events before it are valid"),
+        verdict.contains(
+            "; only the newest segment may end in a torn tail; the 3 events before it are valid"
+        ),
         "{verdict}"
     );
     assert!(matches!(view.scan().end, LogEnd::Corrupted { .. }));

@@ -112,9 +112,9 @@ impl WalLog {
         let mut files = Vec::with_capacity(segments.len());
         for (i, segment) in segments.iter().enumerate() {
             let name = name_of(segment.segment_name(), i)?;
-            let bytes = segment.segment_bytes().map_err(|_| {
-                JsError::new(&format!("{name}: its bytes are not a Uint8Array"))
-            })?;
+            let bytes = segment
+                .segment_bytes()
+                .map_err(|_| JsError::new(&format!("{name}: its bytes are not a Uint8Array")))?;
             files.push((name, bytes));
         }
         Ok(WalLog {
@@ -141,7 +141,10 @@ impl WalLog {
             .map(|&i| segments[i].clone().unchecked_into())
             .collect();
         let storage = SourceStorage::concat(sources).map_err(js_error)?;
-        let laid = order.iter().zip(storage.sizes()).map(|(&i, len)| (names[i].clone(), len));
+        let laid = order
+            .iter()
+            .zip(storage.sizes())
+            .map(|(&i, len)| (names[i].clone(), len));
         let files = segments::layout(laid.collect()).map_err(js_error)?;
         Ok(WalLog {
             view: LogView::open_segments(storage, files).map_err(js_error)?,

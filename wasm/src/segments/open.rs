@@ -210,13 +210,16 @@ impl Opening {
     }
 
     fn finish(mut self, files: Vec<SegmentFile>, total: u64) -> Parts {
-        let after = self.runs.first().map(|&(offset, first_lsn, _, _)| AfterCorruption {
-            offset,
-            end: self.runs.last().map_or(offset, |run| run.3),
-            first_lsn,
-            last_lsn: self.runs.iter().map(|run| run.2).max().unwrap_or(first_lsn),
-            index: std::mem::take(&mut self.after),
-        });
+        let after = self
+            .runs
+            .first()
+            .map(|&(offset, first_lsn, _, _)| AfterCorruption {
+                offset,
+                end: self.runs.last().map_or(offset, |run| run.3),
+                first_lsn,
+                last_lsn: self.runs.iter().map(|run| run.2).max().unwrap_or(first_lsn),
+                index: std::mem::take(&mut self.after),
+            });
         let held = self.stop.map_or(files.len(), |stop| match self.problem {
             Some(DirProblem::Misfit { .. }) => stop,
             _ => stop + 1,
@@ -312,9 +315,13 @@ fn totals(held: &[LogScan], total: u64) -> LogScan {
         frames: held.iter().map(|scan| scan.frames).sum(),
         events: held.iter().map(|scan| scan.events).sum(),
         compressed_frames: held.iter().map(|scan| scan.compressed_frames).sum(),
-        largest_frame: held.iter().map(|scan| scan.largest_frame).max().unwrap_or(0),
+        largest_frame: held
+            .iter()
+            .map(|scan| scan.largest_frame)
+            .max()
+            .unwrap_or(0),
         first_lsn: with_frames().next().map_or(0, |scan| scan.first_lsn),
-        last_lsn: with_frames().last().map_or(0, |scan| scan.last_lsn),
+        last_lsn: with_frames().next_back().map_or(0, |scan| scan.last_lsn),
         end: LogEnd::Clean,
         problem: None,
     }

@@ -25,7 +25,11 @@ impl Segments {
                 contents(log),
                 count(log.file_len, "byte", "bytes")
             ),
-            Stop::Newest(i) => format!("{}: {}", self.files[i].name, Verdict::of_scan(&self.scans[i])),
+            Stop::Newest(i) => format!(
+                "{}: {}",
+                self.files[i].name,
+                Verdict::of_scan(&self.scans[i])
+            ),
             Stop::Damaged(_) | Stop::Misfit(..) => format!("{}; {}", self.ending(), before(log)),
         }
     }
@@ -56,7 +60,9 @@ impl Segments {
                 Some(match (scan.end, what) {
                     (LogEnd::TornTail { .. }, Some(what)) => format!("{what}; {ONLY_THE_NEWEST}"),
                     (LogEnd::TornTail { .. }, None) => ONLY_THE_NEWEST.into(),
-                    (_, what) => what.unwrap_or_else(|| "the bytes there are not a valid frame".into()),
+                    (_, what) => {
+                        what.unwrap_or_else(|| "the bytes there are not a valid frame".into())
+                    }
                 })
             }
             Stop::Misfit(i, misfit) => Some(self.misfit(i, misfit)),
@@ -75,7 +81,10 @@ impl Segments {
                     last if last == expected => format!("event {expected} is missing"),
                     last => format!("events {expected} to {last} are missing"),
                 };
-                format!("{name} should be named {}: {missing}", segment_name(expected))
+                format!(
+                    "{name} should be named {}: {missing}",
+                    segment_name(expected)
+                )
             }
             Misfit::Overlap { expected, .. } => format!(
                 "{name} should be named {}: it overlaps {previous}, whose events go up to {}",
@@ -91,7 +100,9 @@ impl Segments {
 
     /// Segment `i` on its own, as `rewal verify` would say of the file.
     pub fn segment_verdict(&self, i: usize) -> Option<String> {
-        self.scans.get(i).map(|scan| Verdict::of_scan(scan).to_string())
+        self.scans
+            .get(i)
+            .map(|scan| Verdict::of_scan(scan).to_string())
     }
 }
 

@@ -146,14 +146,20 @@ impl SourceStorage {
     /// The size of each source, in order.
     pub fn sizes(&self) -> Vec<u64> {
         let ends = self.starts.iter().skip(1).chain([&self.size]);
-        self.starts.iter().zip(ends).map(|(start, end)| end - start).collect()
+        self.starts
+            .iter()
+            .zip(ends)
+            .map(|(start, end)| end - start)
+            .collect()
     }
 }
 
 /// The source that offset `at` falls in, given where each begins (the
 /// last one beginning at or before it: empty sources are passed over).
 fn locate(starts: &[u64], at: u64) -> usize {
-    starts.partition_point(|&start| start <= at).saturating_sub(1)
+    starts
+        .partition_point(|&start| start <= at)
+        .saturating_sub(1)
 }
 
 impl Drop for Key {
