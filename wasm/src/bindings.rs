@@ -8,7 +8,7 @@
 //! sizes, counts and ordinals are `number` (exact below 2^53 bytes, far
 //! beyond any file).
 //!
-//! A log of several segment files ([`segments`]: `WalLog.openSegments`)
+//! A log of several segment files (`WalLog.openSegments`, in `segments.rs`)
 //! has offsets that count from the first byte of its oldest segment; every
 //! record that holds an offset also says which segment it is in
 //! (`segment`) and where in it (`segmentOffset`).

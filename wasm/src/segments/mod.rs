@@ -5,7 +5,7 @@
 //! digits and `.wal`). The viewer reads the files one after the other,
 //! oldest first, as one run of bytes (offsets count from the first byte of
 //! the oldest; [`Segments::locate`] says which file an offset is in), and
-//! scans each as the log it is ([`open()`]). The rules are the engine's
+//! scans each as the log it is (`open`). The rules are the engine's
 //! (`rewal::inspect::segment_misfit`): each segment is named by the LSN
 //! after the last one of the segment before it, and only the newest may
 //! end in a torn tail. The first segment that breaks them ends the log's
