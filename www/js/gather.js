@@ -74,7 +74,8 @@ export async function folderFiles(folder) {
  * in it. Resolves to { name (the folder's), files, notes }.
  */
 export function pickedFolder(files) {
-  const name = files[0]?.webkitRelativePath.split("/")[0] ?? "";
+  // An empty folder hands over no file, and so no name.
+  const name = files[0]?.webkitRelativePath.split("/")[0] ?? "chosen";
   const direct = files.filter((file) => file.webkitRelativePath.split("/").length === 2);
   const nested = files.length - direct.length;
   const notes = nested > 0 ? [`${fmt(nested)} files in folders inside ${name} were not read.`] : [];

@@ -46,10 +46,11 @@ async function openFiles(files, folder = null, notes = []) {
   if (files.length === 1 && folder === null) return openFile(files[0]);
   const chosen = segmentFiles(files);
   notes = [...notes, ...chosen.notes];
-  const what = folder === null ? `the ${fmt(files.length)} files chosen` : `the folder ${folder}`;
+  const what = folder === null ? `None of the ${fmt(files.length)} files chosen is` : `None of the files in ${folder} is`;
   if (chosen.segments.length === 0) {
     showBanner("bad", "No segment files to open", [
-      `None of ${what} is a segment of a rewal log: segments are named by their first LSN, 20 digits and \`.wal\` (such as \`00000000000000000001.wal\`). To open a single log file, choose it alone.`,
+      files.length === 0 ? `The folder ${folder} holds no files.` : `${what} a segment of a rewal log.`,
+      "Segments are named by their first LSN, 20 digits and `.wal` (such as `00000000000000000001.wal`). To open a single log file, choose it alone.",
       ...notes,
     ]);
     $("status").textContent = `${folder ?? "the files chosen"}: no segment files`;

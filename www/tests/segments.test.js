@@ -10,7 +10,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, readFile, readdir, mkdir } from "node:fs/promises";
+import { mkdtemp, rm, readFile, readdir, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { start, nativeWriter, settled, ROOT } from "./harness.js";
@@ -128,6 +128,18 @@ test("a folder opens as one log: chosen with the folder picker, and dropped on t
   assert.equal(await field(page, "LSNs"), "1 to 300");
   assert.equal(await field(page, "segments"), `${names.length} files`);
   assert.match(await page.textContent("#status"), new RegExp(`^${label}: 300 events, opened in \\d+ ms$`));
+
+  // A folder without segments, dropped: said, with what was left out.
+  const junk = path.join(scratch, "junk");
+  await mkdir(junk);
+  await writeFile(path.join(junk, "rewal.lock"), "");
+  await writeFile(path.join(junk, "notes.txt"), "hello");
+  const data = { items: [], files: [junk], dragOperationsMask: 1 };
+  for (const type of ["dragEnter", "dragOver", "drop"]) await cdp.send("Input.dispatchDragEvent", { type, x: 400, y: 400, data });
+  await page.waitForFunction(() => document.getElementById("banner-title").textContent === "No segment files to open");
+  const text = await page.textContent("#banner-text");
+  assert.match(text, /^None of the files in junk is a segment of a rewal log\./);
+  assert.match(text, /Left out 2 files that are not a segment: (rewal\.lock \(the log's lock file\), notes\.txt|notes\.txt, rewal\.lock \(the log's lock file\))\./);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

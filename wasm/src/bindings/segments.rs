@@ -109,6 +109,11 @@ impl WalLog {
     /// not a segment's, two are the same, or there are none.
     #[wasm_bindgen(js_name = openSegments)]
     pub fn open_segments(segments: Vec<Segment>) -> Result<WalLog, JsError> {
+        // Refused before any bytes are copied in.
+        if segments.len() > segments::MAX_SEGMENTS {
+            let names = vec![""; segments.len()];
+            segments::order(&names).map_err(js_error)?;
+        }
         let mut files = Vec::with_capacity(segments.len());
         for (i, segment) in segments.iter().enumerate() {
             let name = name_of(segment.segment_name(), i)?;
