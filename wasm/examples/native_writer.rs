@@ -15,6 +15,12 @@
 //!                                `Wal` writes) and written in 8 MiB chunks,
 //!                                15 single events then a batch of 16, over
 //!                                and over; prints what it wrote as JSON
+//! native_writer segments DIR EVENTS SEGMENT_SIZE
+//!                                a log kept as a directory of segment files
+//!                                (`Wal::open_dir`, segments of SEGMENT_SIZE
+//!                                bytes): EVENTS events as `big` writes them,
+//!                                each write flushed so the writer rotates
+//!                                between them; prints the segment names
 //! ```
 
 use rewal::encoding::{encode_batch, encode_event};
@@ -28,8 +34,15 @@ fn main() -> Result<()> {
         ["compose", out] => compose(out),
         ["big", out, events] => big(out, events.parse().expect("EVENTS is a number")),
         ["huge", out, bytes] => huge(out, bytes.parse().expect("BYTES is a number")),
+        ["segments", dir, events, size] => segments(
+            dir,
+            events.parse().expect("EVENTS is a number"),
+            size.parse().expect("SEGMENT_SIZE is a number"),
+        ),
         _ => {
-            eprintln!("usage: native_writer compose OUT | big OUT EVENTS | huge OUT BYTES");
+            eprintln!(
+                "usage: native_writer compose OUT | big OUT EVENTS | huge OUT BYTES | segments DIR EVENTS SEGMENT_SIZE"
+            );
             std::process::exit(64);
         }
     }
@@ -67,19 +80,43 @@ fn compose(out: &str) -> Result<()> {
     wal.shutdown(Duration::from_secs(30))
 }
 
-fn big(out: &str, events: u64) -> Result<()> {
+/// Event `i` (from 0) of a `big` log: its payload and meta.
+fn big_event(i: u64) -> (String, &'static str) {
     const KINDS: [&str; 4] = ["type:order", "type:payment", "type:refund", "type:audit"];
+    let payload = format!(
+        "{{\"id\":{i},\"amount\":{},\"currency\":\"EUR\",\"note\":\"n{:06}\"}}",
+        (i * 37) % 100_000,
+        i % 1_000_000
+    );
+    (payload, KINDS[(i % 4) as usize])
+}
+
+fn big(out: &str, events: u64) -> Result<()> {
     let wal = fresh(out)?;
     for i in 0..events {
-        let kind = KINDS[(i % 4) as usize];
-        let payload = format!(
-            "{{\"id\":{i},\"amount\":{},\"currency\":\"EUR\",\"note\":\"n{:06}\"}}",
-            (i * 37) % 100_000,
-            i % 1_000_000
-        );
+        let (payload, kind) = big_event(i);
         wal.append_with_meta(payload, kind)?;
     }
     wal.shutdown(Duration::from_secs(60))
+}
+
+fn segments(dir: &str, events: u64, size: u64) -> Result<()> {
+    let _ = std::fs::remove_dir_all(dir);
+    let wal = Wal::open_dir(dir).segment_size(size).build()?;
+    for i in 0..events {
+        let (payload, kind) = big_event(i);
+        wal.append_with_meta(payload, kind)?;
+        wal.flush()?;
+    }
+    wal.shutdown(Duration::from_secs(60))?;
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
+        .map(|entry| Ok(entry?.file_name().to_string_lossy().into_owned()))
+        .collect::<std::io::Result<_>>()?;
+    names.sort();
+    for name in names.iter().filter(|name| name.ends_with(".wal")) {
+        println!("{name}");
+    }
+    Ok(())
 }
 
 /// The payload and meta of event `lsn` in a `huge` log.

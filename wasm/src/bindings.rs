@@ -7,13 +7,22 @@
 //! Numbers: LSNs are `bigint` (they are u64 and may pass 2^53); offsets,
 //! sizes, counts and ordinals are `number` (exact below 2^53 bytes, far
 //! beyond any file).
+//!
+//! A log of several segment files (`WalLog.openSegments`, in `segments.rs`)
+//! has offsets that count from the first byte of its oldest segment; every
+//! record that holds an offset also says which segment it is in
+//! (`segment`) and where in it (`segmentOffset`).
+
+mod segments;
 
 use crate::picture::MARKS;
 use crate::storage::{ByteSource, SourceStorage};
 use crate::view::{EventRow, FrameEntry, LogView, Part};
+
 use crate::writer::LogWriter;
 use rewal::inspect::LogEnd;
 use rewal::Batch;
+pub use segments::LogSegment;
 use wasm_bindgen::prelude::*;
 
 /// What a log holds and how it ends.
@@ -77,6 +86,19 @@ pub struct Summary {
     /// Their largest LSN (0n when none).
     #[wasm_bindgen(js_name = afterLastLsn)]
     pub after_last_lsn: u64,
+    /// The number of segment files, for a log opened from several (0 for
+    /// a single file); `segments()` lists them.
+    pub segments: f64,
+    /// For segment files: the segment where the log's events stop (a
+    /// torn tail, damage, or a segment that does not follow the one
+    /// before), or undefined when they all hold.
+    #[wasm_bindgen(js_name = problemSegment)]
+    pub problem_segment: Option<String>,
+    /// For segment files: how the segments fail to follow each other,
+    /// `gap`, `overlap` or `out-of-range`; `damaged` for damage in a
+    /// segment older than the newest; undefined otherwise.
+    #[wasm_bindgen(js_name = segmentProblem)]
+    pub segment_problem: Option<String>,
 }
 
 /// The verify report: what `rewal verify` says of the log, and its exit
@@ -125,6 +147,11 @@ pub struct LogEvent {
     pub payload_length: f64,
     /// The meta bytes, or undefined when the event has none.
     pub meta: Option<Vec<u8>>,
+    /// For segment files: the segment holding its frame.
+    pub segment: Option<String>,
+    /// For segment files: the frame's offset in that segment.
+    #[wasm_bindgen(js_name = segmentOffset)]
+    pub segment_offset: Option<f64>,
 }
 
 /// One entry of the frame list.
@@ -151,6 +178,11 @@ pub struct LogFrame {
     /// `after corruption` one (for `afterEventsAt`).
     #[wasm_bindgen(js_name = firstOrdinal)]
     pub first_ordinal: f64,
+    /// For segment files: the segment holding the frame.
+    pub segment: Option<String>,
+    /// For segment files: the frame's offset in that segment.
+    #[wasm_bindgen(js_name = segmentOffset)]
+    pub segment_offset: Option<f64>,
 }
 
 /// The log at a glance: a minimap of its frames and two breakdowns.
@@ -171,6 +203,10 @@ pub struct LogPicture {
     /// The number of events for each of `metaLabels`.
     #[wasm_bindgen(js_name = metaCounts)]
     pub meta_counts: Vec<f64>,
+    /// The byte ranges that are not valid frames, three numbers each:
+    /// from, to (excluded), and 0 for a torn tail or 1 for corrupted
+    /// bytes.
+    pub blemishes: Vec<f64>,
 }
 
 /// A log opened for looking at: summary, pages of events, frames, verify.
@@ -230,6 +266,9 @@ impl WalLog {
             after_events: after.map_or(0.0, |a| a.events() as f64),
             after_first_lsn: after.map_or(0, |a| a.first_lsn),
             after_last_lsn: after.map_or(0, |a| a.last_lsn),
+            segments: self.view.segments().map_or(0.0, |s| s.files().len() as f64),
+            problem_segment: self.problem_segment(),
+            segment_problem: self.segment_problem(),
         }
     }
 
@@ -315,7 +354,10 @@ impl WalLog {
             .view
             .frames(start.max(0.0) as u64, limit as usize)
             .map_err(js_error)?;
-        Ok(frames.into_iter().map(log_frame).collect())
+        Ok(frames
+            .into_iter()
+            .map(|frame| log_frame(frame, self.view.locate(frame.offset)))
+            .collect())
     }
 
     /// The frame-list position of the frame holding file offset `offset`,
@@ -341,6 +383,12 @@ impl WalLog {
             sizes: picture.sizes().iter().map(|&n| n as f64).collect(),
             meta_labels: metas.iter().map(|line| line.label.clone()).collect(),
             meta_counts: metas.iter().map(|line| line.count as f64).collect(),
+            blemishes: self
+                .view
+                .blemishes()
+                .iter()
+                .flat_map(|&(from, to, kind)| [from as f64, to as f64, kind as u8 as f64])
+                .collect(),
         }
     }
 }
@@ -358,7 +406,13 @@ impl WalLog {
             .view
             .rows_at(part, ordinal.max(0.0) as u64, limit as usize, max_payload)
             .map_err(js_error)?;
-        Ok(rows.into_iter().map(log_event).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let at = self.view.locate(row.frame_offset);
+                log_event(row, at)
+            })
+            .collect())
     }
 }
 
@@ -466,7 +520,16 @@ fn end_parts(end: LogEnd) -> (String, Option<f64>, Option<f64>) {
     }
 }
 
-fn log_frame(frame: FrameEntry) -> LogFrame {
+/// A segment's name and an offset in it, as a record's two fields.
+fn place(at: Option<(&str, u64)>) -> (Option<String>, Option<f64>) {
+    match at {
+        Some((name, offset)) => (Some(name.to_string()), Some(offset as f64)),
+        None => (None, None),
+    }
+}
+
+fn log_frame(frame: FrameEntry, at: Option<(&str, u64)>) -> LogFrame {
+    let (segment, segment_offset) = place(at);
     LogFrame {
         offset: frame.offset as f64,
         size: frame.size as f64,
@@ -476,10 +539,13 @@ fn log_frame(frame: FrameEntry) -> LogFrame {
         crc_ok: frame.crc_ok,
         status: frame.status.into(),
         first_ordinal: frame.first_ordinal as f64,
+        segment,
+        segment_offset,
     }
 }
 
-fn log_event(row: EventRow) -> LogEvent {
+fn log_event(row: EventRow, at: Option<(&str, u64)>) -> LogEvent {
+    let (segment, segment_offset) = place(at);
     LogEvent {
         lsn: row.lsn,
         ordinal: row.ordinal as f64,
@@ -488,5 +554,7 @@ fn log_event(row: EventRow) -> LogEvent {
         payload: row.payload,
         payload_length: row.payload_len as f64,
         meta: row.meta,
+        segment,
+        segment_offset,
     }
 }

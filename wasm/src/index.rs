@@ -9,6 +9,12 @@
 //! [`MARK_EVERY`] records, a mark every [`MARK_EVERY`] records. A 2 GiB log
 //! of 100-byte events (21 M frames) needs about 8 MB of checkpoints.
 //!
+//! Frames usually follow each other (the next one begins where the last
+//! ends), so only checkpoints store offsets. A log of several segment
+//! files is not one run of bytes: where a frame does not begin at the end
+//! of the one before (the next segment, after zeros written ahead or
+//! after a gap), it gets a checkpoint of its own, and walks jump there.
+//!
 //! Records are walked with the engine's cursor (`rewal::frame::RecordCursor`),
 //! which is handed each record header as it is read through the storage,
 //! from a frame's start or from a mark in the middle of it.
@@ -25,9 +31,12 @@ pub const CHECKPOINT_EVERY: u64 = 64;
 /// record headers.
 pub const MARK_EVERY: u64 = 1024;
 
-/// Where frame number `i * CHECKPOINT_EVERY` of the run is.
+/// Where frame number `number` of the run is: every
+/// [`CHECKPOINT_EVERY`]-th frame, and every frame that does not begin
+/// where the one before it ends.
 #[derive(Debug, Clone, Copy)]
 struct Checkpoint {
+    number: u64,
     offset: u64,
     first_lsn: Lsn,
     first_ordinal: u64,
@@ -47,6 +56,11 @@ struct Mark {
 pub struct Index {
     checkpoints: Vec<Checkpoint>,
     marks: Vec<Mark>,
+    /// The numbers of the frames that do not begin where the frame before
+    /// them ends (each has a checkpoint); empty for a single file.
+    jumps: Vec<u64>,
+    /// Where the last frame pushed ends.
+    end: u64,
     frames: u64,
     events: u64,
 }
@@ -94,7 +108,7 @@ pub struct Row<'a> {
 }
 
 impl Index {
-    /// Adds a frame the engine's scan found valid; frames come in file
+    /// Adds a frame the engine's scan found valid; frames come in offset
     /// order. The records of an uncompressed frame are walked once, which
     /// marks large frames and shows each record's meta to `each_meta`.
     pub fn push(
@@ -104,8 +118,14 @@ impl Index {
         header: &FrameHeader,
         mut each_meta: impl FnMut(Option<&[u8]>),
     ) -> Result<()> {
-        if self.frames.is_multiple_of(CHECKPOINT_EVERY) {
+        let jump = self.frames > 0 && offset != self.end;
+        if jump {
+            self.jumps.push(self.frames);
+        }
+        let since = self.checkpoints.last().map(|c| self.frames - c.number);
+        if jump || since.is_none_or(|since| since >= CHECKPOINT_EVERY) {
             self.checkpoints.push(Checkpoint {
+                number: self.frames,
                 offset,
                 first_lsn: header.first_lsn,
                 first_ordinal: self.events,
@@ -131,6 +151,7 @@ impl Index {
         }
         self.frames += 1;
         self.events += u64::from(header.record_count);
+        self.end = offset + header.len() as u64;
         Ok(())
     }
 
@@ -149,7 +170,8 @@ impl Index {
         if number >= self.frames {
             return Ok(None);
         }
-        let mut at = self.checkpoint(reader, (number / CHECKPOINT_EVERY) as usize)?;
+        let after = self.checkpoints.partition_point(|c| c.number <= number);
+        let mut at = self.checkpoint(reader, after - 1)?;
         while at.number < number {
             at = self.next(reader, &at)?;
         }
@@ -299,18 +321,24 @@ impl Index {
     fn checkpoint(&self, reader: &mut Reader, i: usize) -> Result<Located> {
         let checkpoint = self.checkpoints.get(i).ok_or(Error::InvalidRecord)?;
         Ok(Located {
-            number: i as u64 * CHECKPOINT_EVERY,
+            number: checkpoint.number,
             offset: checkpoint.offset,
             header: header_at(reader, checkpoint.offset)?,
             first_ordinal: checkpoint.first_ordinal,
         })
     }
 
-    /// The frame after `at` (which must not be the last).
+    /// The frame after `at` (which must not be the last): where `at` ends,
+    /// unless it is a jump, whose checkpoint says where it is.
     fn next(&self, reader: &mut Reader, at: &Located) -> Result<Located> {
-        let offset = at.offset + at.header.len() as u64;
+        let number = at.number + 1;
+        let mut offset = at.offset + at.header.len() as u64;
+        if !self.jumps.is_empty() && self.jumps.binary_search(&number).is_ok() {
+            let i = self.checkpoints.partition_point(|c| c.number < number);
+            offset = self.checkpoints.get(i).ok_or(Error::InvalidRecord)?.offset;
+        }
         Ok(Located {
-            number: at.number + 1,
+            number,
             offset,
             header: header_at(reader, offset)?,
             first_ordinal: at.end_ordinal(),

@@ -12,6 +12,10 @@
 //!   and breakdowns, and the events after a corruption. Opening runs the
 //!   engine's scan once and builds a sparse seek index ([`index`]), so a
 //!   page anywhere in a log costs the same as the first.
+//! - A log kept as a directory of segment files (`Wal::open_dir`) opens as
+//!   one (`WalLog.openSegments`, `WalLog.openSegmentSources`,
+//!   [`segments`]): the files one after the other, each checked as the
+//!   log it is, and a segment that does not follow the one before named.
 //! - [`WalWriter`] and [`WalBatch`] write a log in memory, byte for byte as
 //!   the native library writes it.
 //!
@@ -26,10 +30,11 @@ pub mod bindings;
 mod clock;
 pub mod index;
 pub mod picture;
+pub mod segments;
 pub mod storage;
 pub mod view;
 pub mod writer;
 
 pub use bindings::{
-    LogEvent, LogFrame, LogPicture, Summary, VerifyReport, WalBatch, WalLog, WalWriter,
+    LogEvent, LogFrame, LogPicture, LogSegment, Summary, VerifyReport, WalBatch, WalLog, WalWriter,
 };

@@ -30,6 +30,16 @@ pub enum Mark {
 /// The number of [`Mark`] kinds.
 pub const MARKS: usize = 3;
 
+/// What bytes that are not a valid frame are, as the minimap colours them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blemish {
+    /// An unfinished write at the end of the log (or of its newest
+    /// segment): opening the log cuts it.
+    Torn = 0,
+    /// Invalid bytes anywhere else: a corruption.
+    Corrupt = 1,
+}
+
 /// Counts for the minimap, the meta breakdown and the size breakdown.
 #[derive(Debug, Clone)]
 pub struct Picture {

@@ -11,11 +11,12 @@
 //! memory opens with memory in the order of its index.
 
 use crate::index::{header_at, Index, Row};
-use crate::picture::{Mark, Picture};
+use crate::picture::{Blemish, Mark, Picture};
+use crate::segments::{self, SegmentFile, Segments};
 use crate::storage::{BytesStorage, TailStorage};
 use rewal::encoding::FrameHeader;
 use rewal::inspect::StorageReader as Reader;
-use rewal::inspect::{self, LogEnd, LogScan, Problem};
+use rewal::inspect::{self, FrameInfo, LogEnd, LogScan, Problem};
 use rewal::{Lsn, Result, Storage};
 use rewal_report::{describe, Verdict};
 use std::sync::Arc;
@@ -85,7 +86,7 @@ pub struct AfterCorruption {
     pub first_lsn: Lsn,
     /// Their largest LSN.
     pub last_lsn: Lsn,
-    index: Index,
+    pub(crate) index: Index,
 }
 
 impl AfterCorruption {
@@ -114,6 +115,22 @@ pub struct LogView {
     invalid: Option<FrameEntry>,
     after: Option<AfterCorruption>,
     picture: Picture,
+    /// The byte ranges that are not valid frames: torn or corrupted.
+    blemishes: Vec<(u64, u64, Blemish)>,
+    /// The segment files, for a log of several.
+    segments: Option<Segments>,
+}
+
+/// What opening a log of segment files builds (see [`crate::segments`]).
+pub(crate) struct Parts {
+    pub reader: Reader,
+    pub scan: LogScan,
+    pub log: Index,
+    pub invalid: Option<FrameEntry>,
+    pub after: Option<AfterCorruption>,
+    pub picture: Picture,
+    pub blemishes: Vec<(u64, u64, Blemish)>,
+    pub segments: Segments,
 }
 
 impl LogView {
@@ -133,35 +150,45 @@ impl LogView {
         let mut log = Index::default();
         let mut failed = None;
         let scan = inspect::scan_storage(storage.clone(), |frame| {
-            if failed.is_some() {
-                return;
+            if failed.is_none() {
+                let pushed = index_log_frame(&mut log, &mut reader, &mut picture, frame);
+                failed = pushed.err();
             }
-            let header = &frame.header;
-            let mark = if header.is_compressed() {
-                picture.compressed_events(u64::from(header.record_count));
-                Mark::Compressed
-            } else {
-                Mark::Valid
-            };
-            picture.frame(frame.offset, header.len() as u64, mark);
-            let pushed = log.push(&mut reader, frame.offset, header, |meta| {
-                picture.meta(meta);
-            });
-            failed = pushed.err();
         })?;
         if let Some(error) = failed {
             return Err(error);
         }
         // The scan says what is wrong where it stopped: nothing to read again.
         let problem = scan.problem;
-        let invalid = invalid_entry(&mut reader, scan.end);
+        let invalid = scan
+            .end
+            .offset()
+            .filter(|_| scan.end != LogEnd::NotALog)
+            .map(|offset| invalid_entry(&mut reader, offset, len));
         let after = match scan.end {
             LogEnd::Corrupted {
                 next_valid: Some(offset),
                 ..
-            } => Some(scan_after(storage, offset, &mut reader, &mut picture)?),
+            } => {
+                let mut index = Index::default();
+                let found = scan_after(
+                    TailStorage::new(storage, offset),
+                    offset,
+                    &mut reader,
+                    &mut picture,
+                    &mut index,
+                )?;
+                Some(AfterCorruption {
+                    offset,
+                    end: offset + found.valid_len,
+                    first_lsn: found.first_lsn,
+                    last_lsn: found.last_lsn,
+                    index,
+                })
+            }
             _ => None,
         };
+        let blemishes = blemishes(&scan, after.as_ref());
         Ok(LogView {
             reader,
             scan,
@@ -170,7 +197,74 @@ impl LogView {
             invalid,
             after,
             picture,
+            blemishes,
+            segments: None,
         })
+    }
+
+    /// Opens segment files held in memory as one log: `files` are `(name,
+    /// bytes)`, in any order; each name must be a segment's (its first LSN
+    /// as 20 digits and `.wal`). The files are read in place, one after the
+    /// other, oldest first.
+    pub fn from_segments(files: Vec<(String, Vec<u8>)>) -> Result<LogView> {
+        let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+        let order = segments::order(&names)?;
+        let total = files.iter().map(|(_, bytes)| bytes.len()).sum();
+        let mut all = Vec::with_capacity(total);
+        let mut laid = Vec::with_capacity(files.len());
+        for &i in &order {
+            let (name, bytes) = &files[i];
+            laid.push((name.clone(), bytes.len() as u64));
+            all.extend_from_slice(bytes);
+        }
+        drop(files);
+        let layout = segments::layout(laid)?;
+        LogView::open_segments(BytesStorage(Arc::new(all)), layout)
+    }
+
+    /// Opens the segment files `files` as one log: `storage` holds their
+    /// bytes one after the other, as `files` (from [`segments::layout`])
+    /// say. Each segment is scanned as the complete log it is, and the
+    /// segments are checked to follow each other by the engine's rule
+    /// (`rewal::inspect::segment_misfit`); the log's events are those up to
+    /// the first problem, and the valid frames after it are the part
+    /// [`Part::AfterCorruption`]. Fails when the storage cannot be read or
+    /// does not hold what `files` say.
+    pub fn open_segments<S: Storage + Clone + 'static>(
+        storage: S,
+        files: Vec<SegmentFile>,
+    ) -> Result<LogView> {
+        let parts = segments::open(storage, files)?;
+        Ok(LogView {
+            reader: parts.reader,
+            problem: parts.scan.problem,
+            scan: parts.scan,
+            log: parts.log,
+            invalid: parts.invalid,
+            after: parts.after,
+            picture: parts.picture,
+            blemishes: parts.blemishes,
+            segments: Some(parts.segments),
+        })
+    }
+
+    /// The segment files, for a log opened from several.
+    pub fn segments(&self) -> Option<&Segments> {
+        self.segments.as_ref()
+    }
+
+    /// Where offset `offset` is, for a log of several segment files: the
+    /// segment's name and the offset in it (`None` for a single file).
+    pub fn locate(&self, offset: u64) -> Option<(&str, u64)> {
+        self.segments
+            .as_ref()
+            .map(|segments| segments.locate(offset))
+    }
+
+    /// The byte ranges that are not valid frames (`[from, to)`, and
+    /// whether they are a torn tail or corrupted), oldest first.
+    pub fn blemishes(&self) -> &[(u64, u64, Blemish)] {
+        &self.blemishes
     }
 
     /// What the scan found: sizes, counts, LSN range, how the log ends.
@@ -189,21 +283,32 @@ impl LogView {
     }
 
     /// The one-line verdict of `rewal verify` (without its `FILE: `
-    /// prefix): the engine words it for both.
+    /// prefix): the engine words it for both. For segment files, the
+    /// problem is named by its segment, and offsets are in it.
     pub fn verdict(&self) -> String {
-        Verdict::of_scan(&self.scan).to_string()
+        match &self.segments {
+            Some(segments) => segments.verdict(&self.scan),
+            None => Verdict::of_scan(&self.scan).to_string(),
+        }
     }
 
     /// How the log ends, in the native CLI's words (`clean`, `torn tail at
     /// offset N: ...`).
     pub fn ending(&self) -> String {
-        Verdict::of_scan(&self.scan).ending().to_string()
+        match &self.segments {
+            Some(segments) => segments.ending(),
+            None => Verdict::of_scan(&self.scan).ending().to_string(),
+        }
     }
 
     /// What is wrong where the valid frames end, in the engine's words (a
     /// clause such as "the frame there fails its CRC-32C check ..."), or
-    /// `None` for a clean log.
+    /// `None` for a clean log. For segment files that do not follow each
+    /// other, which ones and how.
     pub fn problem(&self) -> Option<String> {
+        if let Some(segments) = &self.segments {
+            return segments.problem();
+        }
         self.problem
             .as_ref()
             .map(|problem| describe(problem).to_string())
@@ -375,47 +480,90 @@ impl LogView {
     }
 }
 
-/// Scans the frames from `offset` (where the scan found the next valid
-/// frame after a corruption) as a log of their own, indexing them.
-fn scan_after<S: Storage + Clone + 'static>(
-    storage: S,
-    offset: u64,
+/// Indexes a valid frame of the log (its offset in the log being
+/// `frame.offset`): in the seek index, on the minimap, in the breakdowns.
+pub(crate) fn index_log_frame(
+    log: &mut Index,
     reader: &mut Reader,
     picture: &mut Picture,
-) -> Result<AfterCorruption> {
-    let mut index = Index::default();
-    let mut failed = None;
-    let scan = inspect::scan_storage(TailStorage::new(storage, offset), |frame| {
-        if failed.is_some() {
-            return;
-        }
-        let at = offset + frame.offset;
-        picture.frame(at, frame.header.len() as u64, Mark::AfterCorruption);
-        failed = index.push(reader, at, &frame.header, |_| {}).err();
-    })?;
-    if let Some(error) = failed {
-        return Err(error);
-    }
-    Ok(AfterCorruption {
-        offset,
-        end: offset + scan.valid_len,
-        first_lsn: scan.first_lsn,
-        last_lsn: scan.last_lsn,
-        index,
-    })
+    frame: &FrameInfo,
+) -> Result<()> {
+    let header = &frame.header;
+    let mark = if header.is_compressed() {
+        picture.compressed_events(u64::from(header.record_count));
+        Mark::Compressed
+    } else {
+        Mark::Valid
+    };
+    picture.frame(frame.offset, header.len() as u64, mark);
+    log.push(reader, frame.offset, header, |meta| picture.meta(meta))
 }
 
-/// The frame-list entry for the bytes where the valid frames end.
-fn invalid_entry(reader: &mut Reader, end: LogEnd) -> Option<FrameEntry> {
-    let offset = match end {
-        LogEnd::TornTail { offset } | LogEnd::Corrupted { offset, .. } => offset,
-        LogEnd::Clean | LogEnd::NotALog => return None,
-    };
+/// Indexes a valid frame after a corruption (its offset in the log being
+/// `frame.offset`): in `index`, and on the minimap.
+pub(crate) fn index_after_frame(
+    index: &mut Index,
+    reader: &mut Reader,
+    picture: &mut Picture,
+    frame: &FrameInfo,
+) -> Result<()> {
+    let size = frame.header.len() as u64;
+    picture.frame(frame.offset, size, Mark::AfterCorruption);
+    index.push(reader, frame.offset, &frame.header, |_| {})
+}
+
+/// Scans `storage` (bytes of the log from offset `base` on: where a scan
+/// found the next valid frame after a corruption, or a segment after the
+/// first problem) as a log of its own, indexing its valid frames into
+/// `index` as frames after the corruption.
+pub(crate) fn scan_after<S: Storage + 'static>(
+    storage: S,
+    base: u64,
+    reader: &mut Reader,
+    picture: &mut Picture,
+    index: &mut Index,
+) -> Result<LogScan> {
+    let mut failed = None;
+    let scan = inspect::scan_storage(storage, |frame| {
+        if failed.is_none() {
+            let at = FrameInfo {
+                offset: base + frame.offset,
+                header: frame.header,
+            };
+            failed = index_after_frame(index, reader, picture, &at).err();
+        }
+    })?;
+    match failed {
+        Some(error) => Err(error),
+        None => Ok(scan),
+    }
+}
+
+/// The byte ranges of a single file that are not valid frames.
+fn blemishes(scan: &LogScan, after: Option<&AfterCorruption>) -> Vec<(u64, u64, Blemish)> {
+    let len = scan.file_len;
+    match scan.end {
+        LogEnd::Clean => vec![],
+        LogEnd::TornTail { offset } => vec![(offset, len, Blemish::Torn)],
+        LogEnd::NotALog => vec![(0, len, Blemish::Corrupt)],
+        LogEnd::Corrupted { offset, .. } => {
+            let mut found = vec![(offset, after.map_or(len, |a| a.offset), Blemish::Corrupt)];
+            if let Some(after) = after.filter(|a| a.end < len) {
+                found.push((after.end, len, Blemish::Corrupt));
+            }
+            found
+        }
+    }
+}
+
+/// The frame-list entry for the invalid bytes at `offset`, which go on to
+/// `limit` at most.
+pub(crate) fn invalid_entry(reader: &mut Reader, offset: u64, limit: u64) -> FrameEntry {
     let mut invalid = match header_at(reader, offset) {
         Ok(header) => entry(offset, &header, "invalid", 0),
         Err(_) => FrameEntry {
             offset,
-            size: reader.len() - offset,
+            size: limit.saturating_sub(offset),
             first_lsn: 0,
             count: 0,
             flags: 0,
@@ -425,10 +573,10 @@ fn invalid_entry(reader: &mut Reader, end: LogEnd) -> Option<FrameEntry> {
         },
     };
     invalid.crc_ok = false;
-    Some(invalid)
+    invalid
 }
 
-fn entry(
+pub(crate) fn entry(
     offset: u64,
     header: &FrameHeader,
     status: &'static str,

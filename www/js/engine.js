@@ -80,10 +80,16 @@ export class LogWorker {
     this.pending.clear();
   }
 
-  /** Scans `file`; resolves to { summary, picture, frameCount }. */
+  /** Scans `file`; resolves to { summary, picture, segments, frameCount }. */
   async open(file) {
     await this.ready;
     return this.call("open", { file });
+  }
+
+  /** Scans segment files (`files`, an array of File) as one log; resolves as `open` does. */
+  async openSegments(files) {
+    await this.ready;
+    return this.call("openSegments", { files });
   }
 
   /** Events `first .. first + count` of `part` ("log", or "after" the corruption), payloads cut to `maxPayload` bytes. */

@@ -7,6 +7,7 @@ import { VirtualList } from "./vlist.js";
 import { fmt, hexDump, parseLsn, prettyJson, showBytes, toHex } from "./format.js";
 import { guard } from "./errors.js";
 import { richText } from "./text.js";
+import { cellPlace, place, remover, segmented } from "./place.js";
 
 /** Payload bytes a row of the table needs for its preview. */
 const PREVIEW_BYTES = 300;
@@ -93,11 +94,14 @@ export class EventsView {
     const after = part === "after";
     $("after-strip").hidden = !after;
     if (after) {
+      const where = segmented()
+        ? `from ${place(s.afterOffset)} to ${place(s.afterEnd)}`
+        : `offsets ${fmt(s.afterOffset)} to ${fmt(s.afterEnd)}`;
       $("after-text").replaceChildren(
         ...richText(
-          `After the corruption: \`rewal repair --cut-at-corruption\` would remove these ${fmt(s.afterEvents)} ` +
+          `After the corruption: ${remover()} would remove these ${fmt(s.afterEvents)} ` +
             `event${s.afterEvents === 1 ? "" : "s"} (${fmt(s.afterFrames)} valid frame${s.afterFrames === 1 ? "" : "s"}, ` +
-            `offsets ${fmt(s.afterOffset)} to ${fmt(s.afterEnd)}), shown read-only to decide before repairing.`,
+            `${where}), shown read-only to decide before repairing.`,
         ),
       );
     }
@@ -206,10 +210,10 @@ function renderDetail(event, after) {
   const parts = [title];
   if (after) {
     parts.push(
-      paragraph("after-note", ...richText("After the corruption: `rewal repair --cut-at-corruption` would remove this event.")),
+      paragraph("after-note", ...richText(`After the corruption: ${remover()} would remove this event.`)),
     );
   }
-  const where = `frame at offset ${fmt(event.frameOffset)} · event ${fmt(event.ordinal + 1)} ${after ? "after the corruption" : "of the log"}`;
+  const where = `frame at ${place(event.frameOffset)} · event ${fmt(event.ordinal + 1)} ${after ? "after the corruption" : "of the log"}`;
   parts.push(
     paragraph(
       "facts",
@@ -246,7 +250,7 @@ function renderRow(row, event, part) {
   row.className = "vrow events-grid" + (part === "after" ? " after" : "");
   row.replaceChildren(
     span(String(event.lsn), "lsn"),
-    span(String(event.frameOffset), "frame"),
+    cellPlace(event.frameOffset, "frame"),
     span(event.compressed ? "?" : String(event.payloadLength), "size"),
   );
   if (event.compressed) {

@@ -7,6 +7,7 @@
 import { VirtualList } from "./vlist.js";
 import { fmt } from "./format.js";
 import { richText, sentence } from "./text.js";
+import { cellPlace, place, remover } from "./place.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -55,17 +56,18 @@ export class FramesView {
     const s = this.summary;
     const note = $("frame-note");
     note.dataset.offset = String(frame.offset);
-    const where = `Frame at offset ${fmt(frame.offset)}, ${fmt(frame.size)} bytes`;
+    const where = `Frame at ${place(frame.offset)}, ${fmt(frame.size)} bytes`;
     if (frame.status === "invalid") {
+      const at = place(frame.offset);
       note.replaceChildren(
-        ...richText(`Offset ${fmt(frame.offset)}: where the valid frames end. ${sentence(s.problem ?? "")}`),
+        ...richText(`${at[0].toUpperCase()}${at.slice(1)}: where the valid frames end. ${sentence(s.problem ?? "")}`),
       );
       return;
     }
     const lsns = frame.count === 1 ? `LSN ${frame.firstLsn}` : `LSNs ${frame.firstLsn} to ${frame.firstLsn + BigInt(frame.count - 1)}`;
     const kind = frame.flags & 1 ? "compressed, " : "";
     const after =
-      frame.status === "after corruption" ? " After the corruption: `rewal repair --cut-at-corruption` would remove it." : "";
+      frame.status === "after corruption" ? ` After the corruption: ${remover()} would remove it.` : "";
     note.replaceChildren(
       ...richText(`${where}: ${fmt(frame.count)} event${frame.count === 1 ? "" : "s"}, ${lsns}, ${kind}checks out.${after} Enter shows its events.`),
     );
@@ -77,7 +79,7 @@ function renderRow(row, frame) {
   const flags = frame.flags === 0 ? "0" : `${frame.flags}${frame.flags & 1 ? " compressed" : ""}`;
   const valid = frame.status !== "invalid" || frame.count > 0;
   const cells = [
-    ["offset", String(frame.offset)],
+    ["offset", null],
     ["size", String(frame.size)],
     ["lsn", valid ? String(frame.firstLsn) : "—"],
     ["count", valid ? String(frame.count) : "—"],
@@ -87,6 +89,10 @@ function renderRow(row, frame) {
   ];
   row.replaceChildren();
   for (const [name, text] of cells) {
+    if (text === null) {
+      row.append(cellPlace(frame.offset, name));
+      continue;
+    }
     const cell = document.createElement("span");
     cell.className = name;
     cell.textContent = text;

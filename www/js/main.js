@@ -1,8 +1,9 @@
 // The viewer's entry point: loads the engine, opens logs (the open button,
 // or drag and drop) each in a worker of its own, with a progress bar while
 // it is read, and hands them to the summary, minimap, events, frames and
-// breakdown views. Tabs follow the ARIA tabs pattern (arrow keys move
-// between them).
+// breakdown views. Several files chosen at once, or a folder (its button,
+// or dropped), open as the segment files of one log. Tabs follow the ARIA
+// tabs pattern (arrow keys move between them).
 
 import * as wasm from "../pkg/rewal_wasm.js";
 import { loadEngine, LogWorker } from "./engine.js";
@@ -14,6 +15,9 @@ import { Minimap } from "./minimap.js";
 import { Composer } from "./composer.js";
 import { guard, report, showBanner } from "./errors.js";
 import { fmt, fmtBytes } from "./format.js";
+import { folderFiles, pickedFolder, segmentFiles } from "./gather.js";
+import { setSegments } from "./place.js";
+import { renderSegments } from "./segments.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,47 +32,87 @@ let frames;
 let minimap;
 
 /** Opens `file` (a File or Blob with a name): scanned in a new worker, then shown. */
-async function openFile(file) {
+function openFile(file) {
+  return openLog(file.name, file.size, [], (log) => log.open(file));
+}
+
+/**
+ * Opens what the user chose or dropped: one file as it is; several (or a
+ * folder's, `folder` being its name) as the segment files of one log,
+ * leaving out the files that are not segments with a note. `notes` says
+ * what was left out before (folders inside a folder).
+ */
+async function openFiles(files, folder = null, notes = []) {
+  if (files.length === 1 && folder === null) return openFile(files[0]);
+  const chosen = segmentFiles(files);
+  notes = [...notes, ...chosen.notes];
+  const what = folder === null ? `None of the ${fmt(files.length)} files chosen is` : `None of the files in ${folder} is`;
+  if (chosen.segments.length === 0) {
+    showBanner("bad", "No segment files to open", [
+      files.length === 0 ? `The folder ${folder} holds no files.` : `${what} a segment of a rewal log.`,
+      "Segments are named by their first LSN, 20 digits and `.wal` (such as `00000000000000000001.wal`). To open a single log file, choose it alone.",
+      ...notes,
+    ]);
+    $("status").textContent = `${folder ?? "the files chosen"}: no segment files`;
+    return;
+  }
+  const n = chosen.segments.length;
+  const label = folder === null ? `${fmt(n)} segment file${n === 1 ? "" : "s"}` : `${folder}/`;
+  const size = chosen.segments.reduce((sum, file) => sum + file.size, 0);
+  return openLog(label, size, notes, (log) => log.openSegments(chosen.segments));
+}
+
+/**
+ * Opens a log called `label` of `size` bytes in a new worker, with
+ * `open(worker)` (which scans it there), then shows it; `notes` are shown
+ * with its summary.
+ */
+async function openLog(label, size, notes, open) {
   const started = performance.now();
   delete document.body.dataset.opened;
   delete document.body.dataset.openMs;
   current?.close();
-  const log = new LogWorker(engine, (p) => showProgress(file.name, p));
+  const log = new LogWorker(engine, (p) => showProgress(label, p));
   openedStatus = "";
   current = log;
-  showProgress(file.name, { op: "open", done: 0, total: file.size });
+  showProgress(label, { op: "open", done: 0, total: size });
   let opened;
   try {
-    opened = await log.open(file);
+    opened = await open(log);
   } catch (error) {
     if (current !== log) return; // another file was chosen meanwhile
-    hideProgress(`${file.name}: could not be opened`);
-    report(error, `Could not open ${file.name}`);
+    hideProgress(`${label}: could not be opened`);
+    report(error, `Could not open ${label}`);
     return;
   }
   if (current !== log) return;
-  const { summary, picture, frameCount, timing } = opened;
+  const { summary, picture, segments, frameCount, timing } = opened;
+  setSegments(segments);
   const starts =
     frameCount > 0 && frameCount <= SEPARATE_FRAMES_UP_TO ? (await log.frames(0, frameCount)).map((f) => f.offset) : null;
   if (current !== log) return;
   $("empty-state").hidden = true;
   $("viewer").hidden = false;
   renderBanner(summary, () => showAfterCorruption(0));
-  minimap.show(summary, picture, starts);
+  minimap.show(summary, picture, starts, segments);
   events.show(log, summary);
   frames.show(log, summary, frameCount);
   renderBreakdown(summary, picture);
+  renderSegments(segments);
+  $("tab-segments-button").hidden = segments.length === 0;
+  // Offsets in segment files are longer: the lists make room for them.
+  $("viewer").classList.toggle("segmented", segments.length > 0);
   selectTab("events", false);
   const openMs = performance.now() - started;
-  renderSummary(file.name, summary, openMs);
-  openedStatus = `${file.name}: ${fmt(summary.events)} events, opened in ${openMs.toFixed(0)} ms`;
+  renderSummary(label, summary, openMs, segments, notes);
+  openedStatus = `${label}: ${fmt(summary.events)} events, opened in ${openMs.toFixed(0)} ms`;
   hideProgress(openedStatus);
   // For people and for the tests: how long from choosing the file to the
   // summary being on screen (measured at the next frame, once painted).
   document.body.dataset.scanMs = timing.scanMs.toFixed(1);
   document.body.dataset.readMs = timing.readMs.toFixed(1);
   document.body.dataset.reads = String(timing.reads);
-  document.body.dataset.opened = file.name;
+  document.body.dataset.opened = label;
   requestAnimationFrame(() => {
     document.body.dataset.openMs = (performance.now() - started).toFixed(1);
   });
@@ -119,13 +163,22 @@ async function pickOffset(offset) {
 
 function wireOpening() {
   $("open-button").addEventListener("click", () => $("file-input").click());
+  $("open-folder-button").addEventListener("click", () => $("folder-input").click());
   $("file-input").addEventListener(
     "change",
     guard(async (event) => {
-      const [file] = event.target.files;
+      const files = [...event.target.files];
       event.target.value = ""; // choosing the same file again reopens it
-      if (file) await openFile(file);
-    }, "Could not open the file"),
+      if (files.length > 0) await openFiles(files);
+    }, "Could not open the files"),
+  );
+  $("folder-input").addEventListener(
+    "change",
+    guard(async (event) => {
+      const { name, files, notes } = pickedFolder([...event.target.files]);
+      event.target.value = "";
+      await openFiles(files, name, notes);
+    }, "Could not open the folder"),
   );
   let depth = 0; // dragenter/dragleave fire for every child element
   const overlay = $("drop-overlay");
@@ -145,16 +198,39 @@ function wireOpening() {
       event.preventDefault();
       depth = 0;
       overlay.hidden = true;
-      const [file] = event.dataTransfer?.files ?? [];
-      if (file) await openFile(file);
-    }, "Could not open the dropped file"),
+      await openDropped(event.dataTransfer);
+    }, "Could not open what was dropped"),
   );
 }
 
-const tabs = () => [...document.querySelectorAll('[role="tab"]')];
+/**
+ * Opens what was dropped: a folder as a log's segment files, one file as
+ * it is, several as segment files. The entries must be taken before the
+ * drop handler first awaits (the browser empties the DataTransfer then).
+ */
+async function openDropped(transfer) {
+  if (!transfer) return;
+  const items = [...(transfer.items ?? [])].filter((item) => item.kind === "file");
+  const entries = items.map((item) => item.webkitGetAsEntry?.() ?? null);
+  const files = [...transfer.files];
+  const folders = entries.filter((entry) => entry?.isDirectory);
+  if (folders.length > 0) {
+    const [folder] = folders;
+    const read = await folderFiles(folder);
+    const notes = folders.length > 1 || files.length > folders.length ? [`Only the folder ${folder.name} was opened (one log at a time).`] : [];
+    await openFiles(read.files, folder.name, [...notes, ...read.notes]);
+  } else if (files.length > 0) {
+    await openFiles(files);
+  }
+}
+
+const allTabs = () => [...document.querySelectorAll('[role="tab"]')];
+
+/** The tabs shown (the segments tab only for a log of segment files). */
+const tabs = () => allTabs().filter((tab) => !tab.hidden);
 
 function wireTabs() {
-  for (const tab of tabs()) {
+  for (const tab of allTabs()) {
     tab.addEventListener("click", guard(() => selectTab(tab.dataset.tab, true)));
     tab.addEventListener("keydown", (event) => {
       const all = tabs();
@@ -169,7 +245,7 @@ function wireTabs() {
 
 /** Shows tab `name`; `focus` moves the keyboard focus to it too. */
 function selectTab(name, focus) {
-  for (const tab of tabs()) {
+  for (const tab of allTabs()) {
     const on = tab.dataset.tab === name;
     tab.setAttribute("aria-selected", String(on));
     tab.tabIndex = on ? 0 : -1;

@@ -2,9 +2,12 @@
 // each frame a mark coloured by what it is (valid, compressed, torn tail,
 // corruption, after the corruption). A click, or Enter on the focused map,
 // opens the frame at that offset. For keyboards it is a slider over the
-// file's offsets: the arrows, Page Up/Down, Home and End move a cursor.
+// file's offsets: the arrows, Page Up/Down, Home and End move a cursor. A
+// log of segment files is drawn as its files one after the other, with a
+// line where each begins, and offsets are said in their segment.
 
 import { fmt } from "./format.js";
+import { locate, place } from "./place.js";
 
 /** What each colour means, in the order a pixel shows them (first wins). */
 const KINDS = [
@@ -31,6 +34,8 @@ export class Minimap {
     this.summary = null;
     this.buckets = null;
     this.starts = null; // frame offsets, for small logs
+    this.blemishes = []; // [from, to, kind] of the bytes that are not valid frames
+    this.segmentStarts = []; // where each segment file but the first begins
     this.cursor = 0;
     this.canvas.addEventListener("click", (event) => this.onPick(this.offsetAt(event.offsetX)));
     this.canvas.addEventListener("mousemove", (event) => {
@@ -46,12 +51,18 @@ export class Minimap {
   /**
    * Shows a newly opened log: `picture.minimap` counts frames of each kind
    * per bucket; `starts`, for small logs, the frames' offsets (each start
-   * is drawn as a gap, where there are pixels enough).
+   * is drawn as a gap, where there are pixels enough); `segments`, the
+   * segment files (none for a single file).
    */
-  show(summary, picture, starts) {
+  show(summary, picture, starts, segments = []) {
     this.summary = summary;
     this.buckets = picture.minimap;
     this.starts = starts;
+    // The engine says which bytes are torn or corrupted: [from, to, 0 torn | 1 corrupt], flat.
+    const flat = picture.blemishes;
+    this.blemishes = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) this.blemishes.push([flat[i], flat[i + 1], flat[i + 2] === 0 ? "torn" : "corrupt"]);
+    this.segmentStarts = segments.slice(1).map((segment) => segment.start);
     this.cursor = 0;
     this.canvas.setAttribute("aria-valuemax", String(Math.max(0, summary.bytes - 1)));
     this.setCursor(0);
@@ -72,20 +83,12 @@ export class Minimap {
     if (!s || s.bytes === 0) return "empty";
     const kinds = this.kindsIn(offset, offset + 1);
     const what = KINDS.find((k) => kinds.has(k.kind))?.label ?? "no frame";
-    return `offset ${fmt(offset)} of ${fmt(s.bytes)}: ${what}`;
+    return locate(offset) ? `${place(offset)}: ${what}` : `offset ${fmt(offset)} of ${fmt(s.bytes)}: ${what}`;
   }
 
   /** The byte ranges that are not valid frames, as [from, to, kind]. */
   problems() {
-    const s = this.summary;
-    const ranges = [];
-    if (s.end === "torn-tail") ranges.push([s.endOffset, s.bytes, "torn"]);
-    if (s.end === "corrupted") {
-      ranges.push([s.endOffset, s.afterOffset ?? s.bytes, "corrupt"]);
-      if (s.afterEnd !== undefined && s.afterEnd < s.bytes) ranges.push([s.afterEnd, s.bytes, "corrupt"]);
-    }
-    if (s.end === "not-a-log" && s.bytes > 0) ranges.push([0, s.bytes, "corrupt"]);
-    return ranges;
+    return this.blemishes;
   }
 
   /** The kinds of bytes in [from, to). */
@@ -136,6 +139,14 @@ export class Minimap {
       const w = Math.max(Math.ceil(((to - from) * width) / s.bytes), PROBLEM_MIN_PX * devicePixelRatio);
       g.fillStyle = colours[kind];
       g.fillRect(Math.min(x, width - w), 0, w, height);
+    }
+    // Where each segment file begins: a line across the map.
+    if (this.segmentStarts.length * 3 <= width) {
+      g.fillStyle = colours.segment;
+      for (const offset of this.segmentStarts) {
+        const x = Math.floor((offset * width) / s.bytes);
+        g.fillRect(x, 0, Math.max(1, devicePixelRatio), height);
+      }
     }
     if (this.starts && this.starts.length * 3 <= width) {
       g.fillStyle = colours.empty;
@@ -214,5 +225,6 @@ function palette() {
     corrupt: get("--map-corrupt"),
     after: get("--map-after"),
     cursor: get("--ink"),
+    segment: get("--muted"),
   };
 }

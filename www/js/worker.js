@@ -3,8 +3,10 @@
 // what the engine's storage needs: the log is read through the engine's
 // read buffer and never held whole, so a log larger than memory opens.
 // The page asks for pages of events and frames by message (js/engine.js).
+// Several segment files of one log are read the same way, one after the
+// other, as one log (WalLog.openSegmentSources): never copied together.
 
-import init, { WalLog } from "../pkg/rewal_wasm.js";
+import init, { WalLog, segmentLsn } from "../pkg/rewal_wasm.js";
 
 let engine = null; // the wasm module's exports (for its memory size)
 let log = null; // the open WalLog
@@ -22,9 +24,14 @@ const PROGRESS_EVERY_MS = 50;
 const PROMPT_ELEMENT_PER_BYTES = 16;
 let prompt = null; // kept where the optimiser cannot see it is unused
 
-/** A File as the engine's ByteSource: `readAt` copies a slice of it into wasm memory. */
-function fileSource(file) {
+/**
+ * A File as the engine's ByteSource: `readAt` copies a slice of it into
+ * wasm memory. `base` is where the file begins among the log's bytes (for
+ * a segment file), so that progress counts through the whole log.
+ */
+function fileSource(file, base = 0) {
   return {
+    name: file.name,
     size: file.size,
     readAt(offset, target) {
       const started = performance.now();
@@ -36,7 +43,7 @@ function fileSource(file) {
         progress.readMs += performance.now() - started;
         progress.reads += 1;
       }
-      reportProgress(offset + bytes.length);
+      reportProgress(base + offset + bytes.length);
       return bytes.length;
     },
   };
@@ -90,10 +97,12 @@ const SUMMARY = [
   "bytes", "validBytes", "frames", "events", "compressedFrames", "largestFrame", "firstLsn", "lastLsn",
   "end", "endOffset", "nextValid", "ending", "verdict", "problem",
   "afterOffset", "afterEnd", "afterFrames", "afterEvents", "afterFirstLsn", "afterLastLsn",
+  "segments", "problemSegment", "segmentProblem",
 ];
-const EVENT = ["lsn", "ordinal", "frameOffset", "compressed", "payload", "payloadLength", "meta"];
-const FRAME = ["offset", "size", "firstLsn", "count", "flags", "crcOk", "status", "firstOrdinal"];
-const PICTURE = ["minimap", "sizes", "metaLabels", "metaCounts"];
+const EVENT = ["lsn", "ordinal", "frameOffset", "compressed", "payload", "payloadLength", "meta", "segment", "segmentOffset"];
+const FRAME = ["offset", "size", "firstLsn", "count", "flags", "crcOk", "status", "firstOrdinal", "segment", "segmentOffset"];
+const PICTURE = ["minimap", "sizes", "metaLabels", "metaCounts", "blemishes"];
+const SEGMENT = ["name", "start", "size", "named", "frames", "events", "firstLsn", "lastLsn", "end", "standing", "verdict"];
 
 /** The events of a page, and the buffers to transfer rather than copy. */
 function events(list, transfer) {
@@ -105,6 +114,25 @@ function events(list, transfer) {
   });
 }
 
+/**
+ * Opens a log with `openLog` (which returns a WalLog), in place of the one
+ * open before; resolves to what the page shows first.
+ */
+function opened(openLog) {
+  progress = newProgress("open");
+  const started = performance.now();
+  log?.free();
+  log = null;
+  log = openLog();
+  const summary = plain(log.summary(), SUMMARY);
+  const picture = plain(log.picture(), PICTURE);
+  const segments = log.segments().map((segment) => plain(segment, SEGMENT));
+  // How the time went: reading slices, and everything else (the engine's
+  // checks, the index, the picture).
+  const timing = { scanMs: performance.now() - started, readMs: progress.readMs, reads: progress.reads };
+  return { summary, picture, segments, frameCount: log.frameCount, wasmBytes: wasmBytes(), timing };
+}
+
 const requests = {
   async init({ module }) {
     engine = await init({ module_or_path: module });
@@ -112,16 +140,25 @@ const requests = {
 
   open({ file }) {
     size = file.size;
-    progress = newProgress("open");
-    const started = performance.now();
-    log?.free();
-    log = WalLog.openSource(fileSource(file));
-    const summary = plain(log.summary(), SUMMARY);
-    const picture = plain(log.picture(), PICTURE);
-    // How the time went: reading slices, and everything else (the engine's
-    // checks, the index, the picture).
-    const timing = { scanMs: performance.now() - started, readMs: progress.readMs, reads: progress.reads };
-    return { summary, picture, frameCount: log.frameCount, wasmBytes: wasmBytes(), timing };
+    return opened(() => WalLog.openSource(fileSource(file)));
+  },
+
+  /** Opens segment files (File objects named as segments) as one log. */
+  openSegments({ files }) {
+    // The engine orders them by name too; here only so that progress
+    // counts through the log from its first byte.
+    const sorted = [...files].sort((a, b) => {
+      const [x, y] = [segmentLsn(a.name), segmentLsn(b.name)];
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    let base = 0;
+    const sources = sorted.map((file) => {
+      const source = fileSource(file, base);
+      base += file.size;
+      return source;
+    });
+    size = base;
+    return opened(() => WalLog.openSegmentSources(sources));
   },
 
   /** Events `first .. first + count` of a part ("log", or "after" the corruption). */

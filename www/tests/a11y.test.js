@@ -2,21 +2,32 @@
 // state of the viewer, in the light and the dark theme: empty, a clean
 // log, a torn one, a corrupted one and its events after the corruption,
 // a file that is not a log, the frames tab, the breakdown tab, and the
-// composer with events in it. No serious or critical violation is allowed;
+// composer with events in it, and a log of segment files with a gap (its
+// banner, its lists, its segments tab). No serious or critical violation is allowed;
 // the counts of every impact are printed as `a11y:` lines. And the
 // contrasts axe cannot judge: the selected row against the others.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { start, openFile, axe, settled, VECTORS } from "./harness.js";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { start, openFile, axe, settled, nativeWriter, VECTORS } from "./harness.js";
 
 let browser;
+let scratch;
+let segments; // the paths of a segment directory's files, one missing
 before(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), "rewal-a11y-"));
+  const dir = path.join(scratch, "log");
+  nativeWriter(["segments", dir, "200", "4096"]);
+  const names = (await readdir(dir)).filter((name) => name.endsWith(".wal")).sort();
+  segments = names.filter((_, i) => i !== 2).map((name) => path.join(dir, name));
   browser = await start();
 });
 after(async () => {
   await browser.close();
+  await rm(scratch, { recursive: true, force: true });
 });
 
 /** Checks `state` with axe: prints the counts, fails on serious or critical violations. */
@@ -64,6 +75,19 @@ for (const scheme of ["light", "dark"]) {
 
     await openFile(page, file("random.bin", Buffer.from("\x7fELF and then some bytes that are not a log")));
     await check(page, "not a log", scheme);
+
+    await page.locator("#file-input").setInputFiles(segments);
+    await page.waitForFunction((n) => document.body.dataset.opened === `${n} segment files` && document.body.dataset.openMs, segments.length);
+    await settled(page);
+    await check(page, "segment files with a gap", scheme);
+    await page.click("#banner-action");
+    await page.waitForSelector("#detail[data-lsn]");
+    await check(page, "segment files, the events after the gap", scheme);
+    await page.click('[data-tab="frames"]');
+    await settled(page);
+    await check(page, "segment files, frames tab", scheme);
+    await page.click('[data-tab="segments"]');
+    await check(page, "segments tab", scheme);
 
     await page.fill("#compose-payload", '{"id": 1}');
     await page.fill("#compose-meta", "type:a");

@@ -77,8 +77,9 @@ test("Tab reaches the open button first; Enter opens the file chooser", async ()
 
 test("then the minimap, the tabs, the toolbar, the list and the detail, in that order", async () => {
   const order = [];
-  for (let i = 0; i < 8; i++) order.push((await tab()).name);
+  for (let i = 0; i < 9; i++) order.push((await tab()).name);
   assert.deepEqual(order, [
+    "open-folder-button",
     "minimap",
     "tab-events-button",
     "jump-lsn",

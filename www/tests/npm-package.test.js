@@ -55,7 +55,18 @@ test("the package: an ES module with TypeScript types, and nothing else to build
     "rewal_wasm_bg.wasm.d.ts",
   ]);
   const types = await readFile(path.join(installed, "rewal_wasm.d.ts"), "utf8");
-  for (const declared of ["export class WalLog", "static openSource(source: ByteSource): WalLog", "export class WalWriter", "export interface ByteSource", "afterEventsAt("]) {
+  for (const declared of [
+    "export class WalLog",
+    "static openSource(source: ByteSource): WalLog",
+    "static openSegments(segments: Segment[]): WalLog",
+    "static openSegmentSources(segments: SegmentSource[]): WalLog",
+    "export interface SegmentSource extends ByteSource",
+    "export function segmentLsn(name: string): bigint | undefined",
+    "segments(): LogSegment[]",
+    "export class WalWriter",
+    "export interface ByteSource",
+    "afterEventsAt(",
+  ]) {
     assert.ok(types.includes(declared), declared);
   }
 });
@@ -141,6 +152,59 @@ console.log(JSON.stringify({ fromBuffer, fromFile }));
     const native = path.join(dir, `native.${mode}`);
     nativeWriter(["compose", native], [mode, ...EVENTS.map((e) => `${hex(e.payload)} ${e.meta === "" ? "-" : hex(e.meta)}`)].join("\n") + "\n");
     assert.equal((await readFile(`${composed}.${mode}`)).toString("hex"), (await readFile(native)).toString("hex"), mode);
+  }
+});
+
+test("from Node: segment files as one log, from Buffers and from file descriptors", async () => {
+  const segments = path.join(dir, "orders.d");
+  const names = nativeWriter(["segments", segments, "300", "4096"]).trim().split("\n");
+  const script = path.join(dir, "segments.mjs");
+  await writeFile(
+    script,
+    `import { readdirSync, readFileSync, openSync, fstatSync, readSync } from "node:fs";
+import { WalLog, segmentLsn } from "rewal-wasm";
+
+const [folder, missing] = process.argv.slice(2);
+// The folder's segment files (not its lock file), in the order readdir gives.
+const names = readdirSync(folder).filter((name) => segmentLsn(name) !== undefined && name !== missing);
+const buffers = WalLog.openSegments(names.map((name) => ({ name, bytes: readFileSync(folder + "/" + name) })));
+const sources = WalLog.openSegmentSources(names.map((name) => {
+  const fd = openSync(folder + "/" + name, "r");
+  return { name, size: fstatSync(fd).size, readAt: (offset, target) => readSync(fd, target, 0, target.length, offset) };
+}));
+const seen = [buffers, sources].map((log) => {
+  const s = log.summary();
+  const [third] = log.eventsFrom(BigInt(Number(names.sort()[2].slice(0, 20))), 1);
+  return {
+    events: s.events, end: s.end, segments: s.segments, verdict: log.verify().verdict,
+    problemSegment: s.problemSegment ?? null, segmentProblem: s.segmentProblem ?? null,
+    listed: log.segments().map((segment) => segment.name + " " + segment.standing),
+    third: third ? [String(third.lsn), third.segment, third.segmentOffset] : null,
+  };
+});
+let refused = "";
+try { WalLog.openSegments([{ name: "rewal.lock", bytes: new Uint8Array() }]); } catch (error) { refused = error.message; }
+console.log(JSON.stringify({ seen, refused, lock: segmentLsn("rewal.lock") ?? null }));
+`,
+  );
+  const run = (missing = "") => JSON.parse(execFileSync("node", [script, segments, missing], { cwd: dir, encoding: "utf8" }));
+  const whole = run();
+  for (const seen of whole.seen) {
+    assert.equal(seen.events, 300);
+    assert.equal(seen.end, "clean");
+    assert.equal(seen.segments, names.length);
+    assert.match(seen.verdict, new RegExp(`^ok: ${names.length} segments, every frame checked: 300 frames, 300 events, LSNs 1 to 300, \\d+ bytes$`));
+    assert.deepEqual(seen.listed, names.map((name) => `${name} held`));
+    assert.deepEqual(seen.third, [String(Number(names[2].slice(0, 20))), names[2], 0]);
+  }
+  assert.match(whole.refused, /"rewal.lock" is not a segment file/);
+  assert.equal(whole.lock, null);
+  const gap = run(names[2]);
+  for (const seen of gap.seen) {
+    assert.equal(seen.end, "corrupted");
+    assert.equal(seen.segmentProblem, "gap");
+    assert.equal(seen.problemSegment, names[3]);
+    assert.match(seen.verdict, new RegExp(`^${names[3]} should be named ${names[2]}: events \\d+ to \\d+ are missing;`));
   }
 });
 

@@ -9,6 +9,11 @@
 //! ahead, and the viewer's index, built during that scan, reads the same
 //! frames again to walk their records; the cache serves the second read
 //! from memory instead of asking JavaScript for the same bytes twice.
+//!
+//! Several sources (the segment files of one log) can be read as one,
+//! one after the other ([`SourceStorage::concat`]), without copying any:
+//! a read is sent to the source its offset falls in. They share one cache,
+//! so memory stays at a few blocks however many files there are.
 
 use super::read_only;
 use rewal::{Error, Result, Storage};
@@ -70,13 +75,16 @@ extern "C" {
 pub struct SourceStorage {
     key: Arc<Key>,
     size: u64,
+    /// Where each source begins, in the concatenation.
+    starts: Arc<[u64]>,
 }
 
 /// A source's place in [`SOURCES`]; dropping it frees the place.
 struct Key(usize);
 
 struct Entry {
-    source: ByteSource,
+    /// The sources, read one after the other.
+    sources: Vec<ByteSource>,
     blocks: Blocks,
 }
 
@@ -87,14 +95,32 @@ thread_local! {
 impl SourceStorage {
     /// A storage reading `source`, whose size is read once, now.
     pub fn new(source: ByteSource) -> Result<SourceStorage> {
-        let size = source.size().map_err(js_error)?;
-        if !(size >= 0.0 && size <= 2f64.powi(53)) {
+        SourceStorage::concat(vec![source])
+    }
+
+    /// A storage reading `sources` one after the other, as one run of
+    /// bytes; their sizes are read once, now.
+    pub fn concat(sources: Vec<ByteSource>) -> Result<SourceStorage> {
+        let mut starts = Vec::with_capacity(sources.len());
+        let mut size = 0f64;
+        for source in &sources {
+            let n = source.size().map_err(js_error)?;
+            if !(n >= 0.0 && n <= 2f64.powi(53)) {
+                return Err(Error::Io(io::Error::other(format!(
+                    "the source's size is not a byte count: {n}"
+                ))));
+            }
+            starts.push(size as u64);
+            size += n;
+        }
+        // Offsets reach JavaScript as numbers: exact up to 2^53.
+        if size > 2f64.powi(53) {
             return Err(Error::Io(io::Error::other(format!(
-                "the source's size is not a byte count: {size}"
+                "the sources hold {size} bytes together, more than 2^53"
             ))));
         }
         let entry = Entry {
-            source,
+            sources,
             blocks: Blocks::default(),
         };
         let key = SOURCES.with(|sources| {
@@ -113,8 +139,27 @@ impl SourceStorage {
         Ok(SourceStorage {
             key: Arc::new(Key(key)),
             size: size as u64,
+            starts: starts.into(),
         })
     }
+
+    /// The size of each source, in order.
+    pub fn sizes(&self) -> Vec<u64> {
+        let ends = self.starts.iter().skip(1).chain([&self.size]);
+        self.starts
+            .iter()
+            .zip(ends)
+            .map(|(start, end)| end - start)
+            .collect()
+    }
+}
+
+/// The source that offset `at` falls in, given where each begins (the
+/// last one beginning at or before it: empty sources are passed over).
+fn locate(starts: &[u64], at: u64) -> usize {
+    starts
+        .partition_point(|&start| start <= at)
+        .saturating_sub(1)
 }
 
 impl Drop for Key {
@@ -155,9 +200,18 @@ impl Storage for SourceStorage {
                 .get_mut(self.key.0)
                 .and_then(Option::as_mut)
                 .ok_or(Error::Closed)?;
-            let source = &entry.source;
+            let (sources, starts, size) = (&entry.sources, &self.starts, self.size);
             entry.blocks.read(self.size, buf, offset, |at, target| {
-                let n = source.read_at(at as f64, target).map_err(js_error)?;
+                // A block may straddle two sources: this reads up to the
+                // end of the one `at` is in, and the block asks again.
+                let i = locate(starts, at);
+                let source_end = starts.get(i + 1).copied().unwrap_or(size);
+                let want = (source_end - at).min(target.len() as u64) as usize;
+                let target = &mut target[..want];
+                let source = sources.get(i).ok_or(Error::Closed)?;
+                let n = source
+                    .read_at((at - starts[i]) as f64, target)
+                    .map_err(js_error)?;
                 if n >= 0.0 && n <= target.len() as f64 {
                     Ok(n as usize)
                 } else {
@@ -348,6 +402,43 @@ mod tests {
         assert_eq!(blocks.blocks.len(), BLOCKS);
         // Every byte fetched once.
         assert_eq!(log.iter().map(|&(_, n)| n as u64).sum::<u64>(), size);
+    }
+
+    #[test]
+    fn an_offset_is_sent_to_the_source_it_falls_in() {
+        // Sources of 10, 0, 5 and 0 bytes, then 7.
+        let starts = [0, 10, 10, 15, 15];
+        let found: Vec<usize> = [0, 9, 10, 14, 15, 21].map(|at| locate(&starts, at)).into();
+        assert_eq!(found, [0, 0, 2, 2, 4, 4]);
+        assert_eq!(locate(&[0], 0), 0);
+        assert_eq!(locate(&[], 3), 0);
+    }
+
+    #[test]
+    fn a_block_that_straddles_two_sources_is_read_from_both() {
+        // Two sources of 100 and 50 bytes, byte `i` of the whole being
+        // `i % 251`, read through a fetch that stops at a source's end as
+        // `SourceStorage` does.
+        let starts = [0u64, 100];
+        let size = 150;
+        let mut blocks = Blocks::default();
+        let mut asked = Vec::new();
+        let mut buf = vec![0; 80];
+        let n = blocks
+            .read(size, &mut buf, 60, |at, target| {
+                let i = locate(&starts, at);
+                let end = starts.get(i + 1).copied().unwrap_or(size);
+                let n = (end - at).min(target.len() as u64) as usize;
+                for (k, byte) in target[..n].iter_mut().enumerate() {
+                    *byte = ((at + k as u64) % 251) as u8;
+                }
+                asked.push((i, at));
+                Ok(n)
+            })
+            .unwrap();
+        assert_eq!(n, 80);
+        assert_eq!(buf, expected(60, 80));
+        assert_eq!(asked, [(0, 0), (1, 100)]);
     }
 
     #[test]

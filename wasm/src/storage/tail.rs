@@ -8,17 +8,24 @@
 use super::read_only;
 use rewal::{Mapped, Result, Storage};
 
-/// `inner`'s bytes from `base` on; offset 0 here is `base` there.
+/// `inner`'s bytes from `base` on (at most `len` of them); offset 0 here
+/// is `base` there.
 #[derive(Clone)]
 pub struct TailStorage<S> {
     inner: S,
     base: u64,
+    len: u64,
 }
 
 impl<S: Storage> TailStorage<S> {
     /// The bytes of `inner` from `base` on.
     pub fn new(inner: S, base: u64) -> Self {
-        TailStorage { inner, base }
+        TailStorage::window(inner, base, u64::MAX)
+    }
+
+    /// At most `len` bytes of `inner` from `base` on.
+    pub fn window(inner: S, base: u64, len: u64) -> Self {
+        TailStorage { inner, base, len }
     }
 }
 
@@ -36,7 +43,7 @@ impl<S: Storage> Storage for TailStorage<S> {
     }
 
     fn size(&self) -> Result<u64> {
-        Ok(self.inner.size()?.saturating_sub(self.base))
+        Ok(self.inner.size()?.saturating_sub(self.base).min(self.len))
     }
 
     fn truncate(&mut self, _size: u64) -> Result<()> {
@@ -44,13 +51,18 @@ impl<S: Storage> Storage for TailStorage<S> {
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        let left = self.len.saturating_sub(offset);
+        let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
         match self.base.checked_add(offset) {
-            Some(at) => self.inner.read_at(buf, at),
-            None => Ok(0),
+            Some(at) if n > 0 => self.inner.read_at(&mut buf[..n], at),
+            _ => Ok(0),
         }
     }
 
     fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
+        if len > self.len {
+            return Ok(None);
+        }
         let Some(end) = self.base.checked_add(len) else {
             return Ok(None);
         };
