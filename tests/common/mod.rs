@@ -2,6 +2,8 @@
 //! PRNG, and a tiny deterministic compressor.
 #![allow(dead_code)]
 
+pub mod campaign;
+pub mod events;
 pub mod rng;
 pub mod sidecar;
 
