@@ -167,7 +167,9 @@ fn check_flip(
     }
 
     // Recovery, strict and cutting at the corruption.
-    let open = |policy: Recovery| -> Result<(Result<Vec<Event>, Error>, Vec<u8>), String> {
+    // What the open gave, and the bytes afterwards.
+    type Opened = (Result<Vec<Event>, Error>, Vec<u8>);
+    let open = |policy: Recovery| -> Result<Opened, String> {
         match file {
             Some(path) => {
                 std::fs::write(path, bytes).unwrap();
