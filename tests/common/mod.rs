@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod campaign;
+pub mod corpus;
 pub mod events;
 pub mod rng;
 pub mod sidecar;
