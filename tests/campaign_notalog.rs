@@ -149,7 +149,8 @@ fn other_peoples_files_are_refused_and_never_modified() {
     let mut rng = c.rng(0);
     let random: Vec<Sample> = (0..size(300, 100_000))
         .map(|i| {
-            let mut bytes = rng.bytes(1 + rng.below(5000) as usize);
+            let len = 1 + rng.below(5000) as usize;
+            let mut bytes = rng.bytes(len);
             while bytes[0] == 0 || bytes[0] == b'E' {
                 bytes[0] = rng.next_u64() as u8;
             }
