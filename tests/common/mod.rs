@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod corpus;
 pub mod events;
 pub mod rng;
+pub mod scripted;
 pub mod sidecar;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,384 @@
+//! Fault-injection campaign: a workload (open with recovery, appends of
+//! singles and batches, flushes, syncs, durability waits, replays, then a
+//! shutdown or a close) on a storage that injects one fault at one call:
+//! every call of every kind in turn (write, sync, size, truncate, read_at,
+//! close, map), each failing with EIO or ENOSPC, dying for good, taking a
+//! short or zero-length write or read, landing part of a write and then
+//! failing, or panicking (see tests/common/scripted.rs).
+//!
+//! After each run: no hang and no panic; a short write or read changes
+//! nothing at all; once a write or sync failed, every later append reports
+//! that error and the shutdown too; a replay gives exactly the log or an
+//! error; nothing reported durable is missing from the bytes as of the
+//! last sync (what a power cut leaves), nothing reported written is
+//! missing from the bytes (what a crash leaves); and reopening those
+//! bytes, or those of a power cut that lands part of the unsynced tail,
+//! recovers exactly a prefix of what was appended.
+
+mod common;
+
+use common::campaign::{size, within, Campaign};
+use common::events::{self, Writer};
+use common::rng::Rng;
+use common::scripted::{quiet_injected_panics, Fault, Plan, Scripted, CALLS};
+use rewal::{Error, Event, MemoryStorage, SyncMode, Wal};
+use std::time::Duration;
+
+/// One configuration of the workload.
+#[derive(Debug, Clone, Copy)]
+struct Config {
+    seed: u64,
+    mode: SyncMode,
+    /// Reads through a map, or through the read buffer.
+    maps: bool,
+    /// What the storage holds at open: nothing, a log, a log with a torn
+    /// tail (so recovery cuts and syncs).
+    start: Start,
+    buffer_capacity: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    Empty,
+    Log,
+    Torn,
+}
+
+/// The log the storage starts with, and its events.
+fn start_log(config: &Config) -> (Vec<u8>, Vec<Event>) {
+    if config.start == Start::Empty {
+        return (Vec::new(), Vec::new());
+    }
+    let memory = MemoryStorage::new();
+    let wal = Wal::open("start").storage(memory.clone()).build().unwrap();
+    let mut writer = Writer::new(config.seed, 1000, config.seed, 100);
+    for _ in 0..5 {
+        let append = writer.next();
+        append.to(&wal).unwrap();
+        writer.taken(&append);
+    }
+    let mut events = Vec::new();
+    wal.replay(0, |event| {
+        events.push(event);
+        Ok(())
+    })
+    .unwrap();
+    wal.shutdown(Duration::from_secs(5)).unwrap();
+    let mut bytes = memory.to_bytes();
+    if config.start == Start::Torn {
+        let mut torn = Vec::new();
+        rewal::encoding::encode_event(&mut torn, b"torn", b"", 10_000, None).unwrap();
+        bytes.extend_from_slice(&torn[..torn.len() - 3]);
+    }
+    (bytes, events)
+}
+
+/// What the workload saw.
+#[derive(Debug, Default)]
+struct Outcome {
+    opened: bool,
+    /// The events the log took (`append` returned Ok), in order.
+    appended: Vec<Event>,
+    /// Every LSN up to this one was reported durable, or written.
+    durable: u64,
+    written: u64,
+    /// The first error of a write-side call, and whether anything broke
+    /// the rules on the spot.
+    failure: Option<Error>,
+    errors: u64,
+    broken: Vec<String>,
+    /// Ended with `close` (which discards what is not written yet, so the
+    /// bytes left depend on timing), not `shutdown`.
+    closed: bool,
+}
+
+impl Outcome {
+    fn last(&self, pre: &[Event]) -> u64 {
+        self.appended
+            .last()
+            .or(pre.last())
+            .map_or(0, |event| event.lsn)
+    }
+
+    /// Notes the result of a write-side call. Once one failed, appends
+    /// must report that same failure (`must_fail`).
+    fn note<T>(&mut self, what: &str, result: &rewal::Result<T>, must_fail: bool) {
+        match result {
+            Err(error) => {
+                self.errors += 1;
+                match &self.failure {
+                    None => self.failure = Some(error.clone()),
+                    Some(first) if must_fail && error != first => self
+                        .broken
+                        .push(format!("{what} reported {error}, not the failure {first}")),
+                    Some(_) => {}
+                }
+            }
+            Ok(_) if must_fail && self.failure.is_some() => self
+                .broken
+                .push(format!("{what} succeeded after the log failed")),
+            Ok(_) => {}
+        }
+    }
+}
+
+fn event_of(lsn: u64, payload: Vec<u8>, meta: Option<Vec<u8>>) -> Event {
+    Event { lsn, payload, meta }
+}
+
+/// Runs the workload of `config` on `storage`.
+fn workload(config: Config, storage: Scripted, pre: &[Event]) -> Outcome {
+    let mut out = Outcome::default();
+    let opened = Wal::open("faults")
+        .storage(storage)
+        .sync_mode(config.mode)
+        .buffer_capacity(config.buffer_capacity)
+        .build();
+    let wal = match opened {
+        Ok(wal) => wal,
+        Err(_) => return out,
+    };
+    out.opened = true;
+    let mut rng = Rng::new(config.seed ^ 0xa11);
+    let mut writer = Writer::new(config.seed, 0, config.seed ^ 0xb22, 300);
+    for _ in 0..size(24, 40) {
+        match rng.below(10) {
+            0..=4 => {
+                let append = writer.next();
+                let result = append.to(&wal);
+                out.note("append", &result, true);
+                if let Ok(last) = result {
+                    let first = last + 1 - append.len();
+                    if first != out.last(pre) + 1 {
+                        out.broken.push(format!(
+                            "append got LSNs from {first} after {}",
+                            out.last(pre)
+                        ));
+                    }
+                    match &append {
+                        events::Append::Single { payload, meta } => {
+                            out.appended
+                                .push(event_of(last, payload.clone(), meta.clone()))
+                        }
+                        events::Append::Batch(batch) => {
+                            for (i, (payload, meta)) in batch.iter().enumerate() {
+                                out.appended.push(event_of(
+                                    first + i as u64,
+                                    payload.to_vec(),
+                                    meta.map(<[u8]>::to_vec),
+                                ));
+                            }
+                        }
+                    }
+                    writer.taken(&append);
+                }
+            }
+            5 => {
+                let result = wal.flush();
+                out.note("flush", &result, false);
+                if result.is_ok() {
+                    out.written = out.last(pre);
+                    if config.mode == SyncMode::Batch {
+                        out.durable = out.last(pre);
+                    }
+                }
+            }
+            6 => {
+                let lsn = out.last(pre);
+                let result = wal.wait_durable(lsn);
+                out.note("wait_durable", &result, false);
+                if result.is_ok() {
+                    out.durable = out.durable.max(lsn);
+                }
+            }
+            7 => {
+                let result = wal.sync();
+                out.note("sync", &result, false);
+                if result.is_ok() {
+                    out.durable = out.last(pre);
+                }
+            }
+            8 => {
+                let mut seen = Vec::new();
+                let result = wal.replay(0, |event| {
+                    seen.push(event);
+                    Ok(())
+                });
+                let want: Vec<Event> = pre.iter().chain(&out.appended).cloned().collect();
+                if result.is_ok() && seen != want {
+                    out.broken.push(format!(
+                        "replay gave {} events, want {}",
+                        seen.len(),
+                        want.len()
+                    ));
+                }
+            }
+            _ => std::thread::sleep(Duration::from_micros(300)),
+        }
+    }
+    if rng.below(4) == 0 {
+        out.closed = true;
+        let _ = wal.close();
+    } else {
+        let result = wal.shutdown(Duration::from_secs(10));
+        out.note("shutdown", &result, true);
+        if result.is_ok() {
+            out.durable = out.last(pre);
+            out.written = out.last(pre);
+        }
+    }
+    out
+}
+
+/// Opens `bytes` as a log and replays it.
+fn recover(bytes: &[u8]) -> Result<Vec<Event>, String> {
+    let wal = Wal::open("recover")
+        .storage(MemoryStorage::from_bytes(bytes))
+        .build()
+        .map_err(|e| format!("reopen: {e}"))?;
+    let mut events = Vec::new();
+    wal.replay(0, |event| {
+        events.push(event);
+        Ok(())
+    })
+    .map_err(|e| format!("replay after reopen: {e}"))?;
+    Ok(events)
+}
+
+/// Checks that `bytes` recover a prefix of `all` that holds every event up
+/// to LSN `at_least`.
+fn recovers_prefix(what: &str, bytes: &[u8], all: &[Event], at_least: u64) -> Result<(), String> {
+    let got = recover(bytes).map_err(|e| format!("{what}: {e}"))?;
+    if got.len() > all.len() || got[..] != all[..got.len()] {
+        return Err(format!(
+            "{what}: {} events recovered, not a prefix of the {} appended",
+            got.len(),
+            all.len()
+        ));
+    }
+    let last = got.last().map_or(0, |event| event.lsn);
+    if last < at_least {
+        return Err(format!(
+            "{what}: recovered up to LSN {last}, but LSN {at_least} was acknowledged"
+        ));
+    }
+    Ok(())
+}
+
+/// One run with `plan`; returns whether the fault was injected.
+fn run(c: &mut Campaign, config: Config, plan: Plan, clean_bytes: &[u8]) -> Result<bool, String> {
+    let (start, pre) = start_log(&config);
+    let storage = Scripted::new(start, Some(plan), config.maps);
+    let handle = storage.clone();
+    let pre_for_run = pre.clone();
+    let out = within(
+        "a workload with an injected fault",
+        Duration::from_secs(30),
+        move || workload(config, storage, &pre_for_run),
+    );
+    let disk = handle.lock();
+    if !out.broken.is_empty() {
+        return Err(out.broken.join("; "));
+    }
+    // A short write or read is legal: the run must be the clean run.
+    let same_bytes = out.closed || disk.bytes == clean_bytes;
+    if matches!(plan.fault, Fault::Short(_)) && (out.errors > 0 || !same_bytes) {
+        return Err(format!(
+            "a short {:?} changed the run: {} errors ({:?})",
+            plan.call, out.errors, out.failure
+        ));
+    }
+    let all: Vec<Event> = pre.iter().chain(&out.appended).cloned().collect();
+    events::check_log(config.seed, &all).map_err(|e| format!("the appended events: {e}"))?;
+    recovers_prefix(
+        "the bytes left",
+        &disk.bytes,
+        &all,
+        out.written.max(out.durable),
+    )?;
+    recovers_prefix(
+        "the bytes as of the last sync",
+        &disk.synced,
+        &all,
+        out.durable,
+    )?;
+    // A power cut that lands part of what was written after the last sync.
+    if disk.bytes.len() > disk.synced.len() && disk.bytes.starts_with(&disk.synced) {
+        let mut rng = Rng::new(config.seed ^ plan.nth);
+        for _ in 0..3 {
+            let extra = rng.below((disk.bytes.len() - disk.synced.len()) as u64 + 1) as usize;
+            let image = &disk.bytes[..disk.synced.len() + extra];
+            recovers_prefix("a power cut's image", image, &all, out.durable)?;
+            c.add("power_cut_images", 1);
+        }
+    }
+    c.add("durable_events_checked", out.durable);
+    c.add("runs_failing_the_log", u64::from(out.failure.is_some()));
+    Ok(disk.injected)
+}
+
+fn configs(c: &Campaign) -> Vec<Config> {
+    let mut rng = c.rng(0);
+    let modes = [
+        SyncMode::Never,
+        SyncMode::Batch,
+        SyncMode::Interval(Duration::from_millis(1)),
+    ];
+    let starts = [Start::Empty, Start::Log, Start::Torn];
+    let mut out = Vec::new();
+    for round in 0..size(1, 4) {
+        for (i, &mode) in modes.iter().enumerate() {
+            for (j, &start) in starts.iter().enumerate() {
+                // The short form: every mode and start once, reads through
+                // a map or the buffer in turn.
+                let maps = (i + j + round) % 2 == 0;
+                for maps in [maps, !maps].into_iter().take(size(1, 2)) {
+                    out.push(Config {
+                        seed: rng.next_u64(),
+                        mode,
+                        maps,
+                        start,
+                        buffer_capacity: 64 + rng.below(4000) as usize,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_storage_call_failing_short_or_panicking_keeps_the_rules() {
+    quiet_injected_panics();
+    let mut c = Campaign::start("faults");
+    for config in configs(&c) {
+        // A clean run: how many calls of each kind the workload makes.
+        let (start, pre) = start_log(&config);
+        let clean = Scripted::new(start, None, config.maps);
+        let out = workload(config, clean.clone(), &pre);
+        assert!(
+            out.broken.is_empty() && out.failure.is_none(),
+            "{config:?}: the clean run: {:?} {:?}",
+            out.broken,
+            out.failure
+        );
+        let (counts, clean_bytes) = {
+            let disk = clean.lock();
+            (disk.counts.clone(), disk.bytes.clone())
+        };
+        for call in CALLS {
+            // One more than the clean run made: timing varies.
+            for nth in 0..counts.get(&call).map_or(0, |n| n + 1) {
+                for fault in Fault::for_call(call) {
+                    let plan = Plan { call, nth, fault };
+                    let injected = run(&mut c, config, plan, &clean_bytes)
+                        .map_err(|e| format!("{config:?}, {plan:?}: {e}"))
+                        .unwrap();
+                    c.add("runs", 1);
+                    c.add("faults_injected", u64::from(injected));
+                }
+            }
+        }
+    }
+    c.finish();
+}
