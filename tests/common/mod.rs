@@ -4,6 +4,8 @@
 
 pub mod campaign;
 pub mod corpus;
+#[cfg(not(target_family = "wasm"))]
+pub mod crash;
 pub mod events;
 pub mod rng;
 pub mod scripted;
