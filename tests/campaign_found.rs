@@ -139,3 +139,44 @@ fn f3_a_waiter_is_not_told_closed_for_an_event_that_a_close_lets_become_durable(
     assert_eq!(durable.last_lsn(), lsn);
     assert_eq!(heard, Ok(()), "LSN {lsn} is durable, but its waiter heard");
 }
+
+// F4 (campaign_faults, inline pipeline): on the inline pipeline (wasm32,
+// and natively with --cfg rewal_inline) an append that fills the buffer
+// writes it at once, and under SyncMode::Batch syncs it; when that sync
+// fails, `append` returns the error, although its event was assigned an
+// LSN and written: a reopen replays it. A caller told "not appended"
+// appends it again. (The threaded pipeline returns Ok from the append and
+// reports the failed sync to the flush or wait that follows, as the
+// design's one contract for both pipelines says.)
+#[test]
+#[cfg_attr(
+    any(rewal_inline, target_family = "wasm"),
+    ignore = "bug: on the inline pipeline an append that returns an error can be in the log"
+)]
+fn f4_an_append_that_returns_an_error_is_not_in_the_log() {
+    use common::fault::{FaultStorage, Faults};
+    use std::sync::atomic::Ordering::SeqCst;
+    let faults = Faults::new();
+    faults.fail_syncs.store(true, SeqCst);
+    let memory = MemoryStorage::new();
+    let wal = Wal::open("f4")
+        .storage(FaultStorage::new(memory.clone(), &faults))
+        .sync_mode(rewal::SyncMode::Batch)
+        .buffer_capacity(1)
+        .build()
+        .unwrap();
+    let appended = wal.append("an event");
+    let _ = wal.flush();
+    let _ = wal.close();
+    let reopened = Wal::open("f4 after")
+        .storage(MemoryStorage::from_bytes(memory.to_bytes()))
+        .build()
+        .unwrap();
+    if appended.is_err() {
+        assert_eq!(
+            reopened.last_lsn(),
+            0,
+            "append returned {appended:?}, but its event is in the log"
+        );
+    }
+}
