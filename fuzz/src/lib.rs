@@ -32,7 +32,7 @@ impl Compressor for Rle {
     }
 
     fn decompress(&self, src: &[u8], dst: &mut Vec<u8>) -> rewal::Result<()> {
-        if src.len() % 2 != 0 {
+        if !src.len().is_multiple_of(2) {
             return Err(Error::InvalidRecord);
         }
         for pair in src.chunks_exact(2) {

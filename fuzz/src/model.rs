@@ -158,8 +158,7 @@ pub fn model(input: &[u8]) {
                 model = all(&model, &session);
                 let mut bytes = session.memory.to_bytes();
                 let mut last_frame = None;
-                inspect::scan_bytes(&bytes, |frame| last_frame = Some(frame.clone()))
-                    .expect("scan");
+                inspect::scan_bytes(&bytes, |frame| last_frame = Some(*frame)).expect("scan");
                 if let Some(frame) = last_frame {
                     // Cut anywhere in the last frame, its start included.
                     let start = frame.offset as usize;
