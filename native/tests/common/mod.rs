@@ -13,6 +13,7 @@ pub mod follow;
 #[path = "../../../tests/common/rng.rs"]
 pub mod rng;
 pub mod scripts;
+pub mod wasi_build;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
