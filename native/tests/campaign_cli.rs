@@ -25,7 +25,9 @@ use std::time::SystemTime;
 
 /// The commands each file goes through: arguments after the file, and the
 /// standard input.
-const COMMANDS: &[(&str, &[&str], &str)] = &[
+type Command = (&'static str, &'static [&'static str], &'static str);
+
+const COMMANDS: &[Command] = &[
     ("verify", &[], ""),
     ("info", &[], ""),
     ("dump", &[], ""),
@@ -51,8 +53,8 @@ fn modified(path: &Path) -> Option<SystemTime> {
 /// Puts the sample's bytes at `path`, runs the command, and sees what is
 /// left. The modification time is set back to a fixed past first, so
 /// that any write shows.
-fn run(runner: &Runner, dir: &Scratch, path: &Path, sample: &Sample, command: usize) -> Outcome {
-    let (name, extra, stdin) = COMMANDS[command];
+fn run(runner: &Runner, dir: &Scratch, path: &Path, sample: &Sample, command: &Command) -> Outcome {
+    let &(name, extra, stdin) = command;
     std::fs::write(path, &sample.bytes).expect("write the sample");
     let past = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
     std::fs::File::options()
@@ -80,8 +82,8 @@ fn run(runner: &Runner, dir: &Scratch, path: &Path, sample: &Sample, command: us
 }
 
 /// The native rules for one sample and command.
-fn check_native(sample: &Sample, command: usize, out: &Outcome) -> Result<(), String> {
-    let (name, extra, _) = COMMANDS[command];
+fn check_native(sample: &Sample, command: &Command, out: &Outcome) -> Result<(), String> {
+    let &(name, extra, _) = command;
     let run = &out.run;
     if run.stderr().contains("panicked") || !(0..=4).contains(&run.code) {
         return Err(format!("{run:?}"));
@@ -148,10 +150,10 @@ fn every_hostile_file_through_every_command_natively() {
     let mut runs = 0;
     for (i, sample) in samples.iter().enumerate() {
         let path = dir.path(&format!("{i}-{}", sample.name));
-        for command in 0..COMMANDS.len() {
+        for command in COMMANDS {
             let out = run(&Runner::Native, &dir, &path, sample, command);
             check_native(sample, command, &out)
-                .map_err(|e| format!("{} {}: {e}", COMMANDS[command].0, sample.name))
+                .map_err(|e| format!("{} {}: {e}", command.0, sample.name))
                 .unwrap();
             runs += 1;
         }
@@ -181,8 +183,8 @@ fn the_wasi_build_says_and_does_what_the_native_one_does() {
     let mut runs = 0;
     for (i, sample) in samples.iter().enumerate() {
         let path = dir.path(&format!("{i}-{}", sample.name));
-        for command in 0..COMMANDS.len() {
-            if !long() && command != 0 && !firsts.contains(&i) {
+        for (c, command) in COMMANDS.iter().enumerate() {
+            if !long() && c != 0 && !firsts.contains(&i) {
                 continue;
             }
             let native = run(&Runner::Native, &dir, &path, sample, command);
@@ -190,7 +192,7 @@ fn the_wasi_build_says_and_does_what_the_native_one_does() {
             if native.run != under_wasi.run || native.after != under_wasi.after {
                 panic!(
                     "{} {}: the WASI build differs:\n--- native\n{:?}\n--- wasi\n{:?}\n(bytes left equal: {})",
-                    COMMANDS[command].0,
+                    command.0,
                     sample.name,
                     native.run,
                     under_wasi.run,
