@@ -173,9 +173,12 @@ fn the_wasi_build_says_and_does_what_the_native_one_does() {
         wasm,
         grant: dir.dir().to_path_buf(),
     };
-    // The short form (wasmtime takes a while to start): `verify` on every
+    // wasmtime takes a while to start. The short form: `verify` on every
     // file of the corpus, every command on the first file of each kind.
-    let samples = if long() { samples(1) } else { corpus::all() };
+    // The long form: every command on every file of the corpus, and
+    // `verify` on one altered head in eight.
+    let corpus = corpus::all().len();
+    let samples = samples(8);
     let firsts: Vec<usize> = [Kind::Stranger, Kind::EmptyLog, Kind::Log]
         .iter()
         .filter_map(|kind| samples.iter().position(|s| s.kind == *kind))
@@ -184,7 +187,13 @@ fn the_wasi_build_says_and_does_what_the_native_one_does() {
     for (i, sample) in samples.iter().enumerate() {
         let path = dir.path(&format!("{i}-{}", sample.name));
         for (c, command) in COMMANDS.iter().enumerate() {
-            if !long() && c != 0 && !firsts.contains(&i) {
+            let every_command = if long() {
+                i < corpus
+            } else {
+                firsts.contains(&i)
+            };
+            let verify = c == 0 && (long() || i < corpus);
+            if !every_command && !verify {
                 continue;
             }
             let native = run(&Runner::Native, &dir, &path, sample, command);
@@ -204,7 +213,7 @@ fn the_wasi_build_says_and_does_what_the_native_one_does() {
     }
     campaign_figures(&format!(
         "campaign cli-wasi: files={} runs={runs} [{}]",
-        samples.len(),
+        if long() { samples.len() } else { corpus },
         if long() { "long" } else { "short" }
     ));
 }
