@@ -165,6 +165,15 @@ fn check_flip(
             read.len()
         ));
     }
+    // Reading from the last event's LSN passes the damaged frame: an
+    // error, never a silent skip onto later frames (issue 10, defect 3).
+    let from = log.events.last().map_or(1, |event| event.lsn);
+    if let Ok(mut reader) = inspect::read_storage(MemoryStorage::from_bytes(bytes), from, None) {
+        let first = reader.next();
+        if first.is_ok() {
+            return Err(format!("read_storage from LSN {from} gave {first:?}"));
+        }
+    }
 
     // Recovery, strict and cutting at the corruption.
     // What the open gave, and the bytes afterwards.

@@ -20,7 +20,7 @@ use common::events::{self, Writer};
 use common::rng::Rng;
 use common::scripted::Scripted;
 use common::Scratch;
-use rewal::{Error, Event, MemoryStorage, SyncMode, Wal};
+use rewal::{Backpressure, Error, Event, MemoryStorage, SyncMode, Wal};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,14 +34,17 @@ enum Ending {
     TwoShutdowns,
     /// `shutdown(0)` (which may time out), then `shutdown` again.
     ShutdownAtOnceThenAgain,
+    /// `shutdown(Duration::MAX)`: no deadline (issue 10, defect 6).
+    ShutdownForever,
 }
 
-const ENDINGS: [Ending; 5] = [
+const ENDINGS: [Ending; 6] = [
     Ending::Shutdown,
     Ending::Close,
     Ending::ShutdownRacingClose,
     Ending::TwoShutdowns,
     Ending::ShutdownAtOnceThenAgain,
+    Ending::ShutdownForever,
 ];
 
 /// What one appender thread saw.
@@ -51,6 +54,8 @@ struct Seen {
     appended: Vec<(u64, u64)>,
     durable: Vec<u64>,
     closed_waits: Vec<u64>,
+    /// Waits that heard the event was dropped (Backpressure::Drop).
+    dropped: Vec<u64>,
     flushed: Vec<u64>,
     wrong: Vec<String>,
 }
@@ -79,6 +84,7 @@ fn appender(wal: &Wal, seed: u64, writer: u32, rng_seed: u64) -> Seen {
             0 | 1 => match wal.wait_durable(last) {
                 Ok(()) => seen.durable.push(last),
                 Err(Error::Closed) => seen.closed_waits.push(last),
+                Err(Error::Dropped) => seen.dropped.push(last),
                 Err(other) => seen.wrong.push(format!("wait_durable({last}): {other}")),
             },
             2 => match wal.flush() {
@@ -94,6 +100,7 @@ fn appender(wal: &Wal, seed: u64, writer: u32, rng_seed: u64) -> Seen {
         match wal.wait_durable(last) {
             Ok(()) => seen.durable.push(last),
             Err(Error::Closed) => seen.closed_waits.push(last),
+            Err(Error::Dropped) => seen.dropped.push(last),
             Err(other) => seen
                 .wrong
                 .push(format!("late wait_durable({last}): {other}")),
@@ -104,7 +111,7 @@ fn appender(wal: &Wal, seed: u64, writer: u32, rng_seed: u64) -> Seen {
 
 /// Replays until the log is closed; every replay must be a consistent
 /// prefix of the log. Returns how many replays ran, or what was wrong.
-fn reader(wal: &Wal, seed: u64) -> Result<u64, String> {
+fn reader(wal: &Wal, seed: u64, drops: bool) -> Result<u64, String> {
     let mut replays = 0;
     loop {
         let mut events = Vec::new();
@@ -116,7 +123,7 @@ fn reader(wal: &Wal, seed: u64) -> Result<u64, String> {
             Err(Error::Closed) => return Ok(replays),
             Err(other) => return Err(format!("replay: {other}")),
         }
-        events::check_log(seed, &events).map_err(|e| format!("a replay during the race: {e}"))?;
+        check_log(seed, &events, drops).map_err(|e| format!("a replay during the race: {e}"))?;
         replays += 1;
     }
 }
@@ -141,6 +148,7 @@ fn end(wal: &Wal, ending: Ending) -> Result<(), String> {
             other.join().unwrap().and(mine)
         }),
         Ending::ShutdownAtOnceThenAgain => shutdown(Duration::ZERO).and(shutdown(ten)),
+        Ending::ShutdownForever => shutdown(Duration::MAX),
     }
 }
 
@@ -158,10 +166,18 @@ fn checked_round(
 ) -> Result<(), String> {
     let mut rng = c.rng(n);
     let seed = rng.next_u64();
-    let mode = match rng.below(3) {
+    let mode = match rng.below(4) {
         0 => SyncMode::Never,
         1 => SyncMode::Batch,
-        _ => SyncMode::Interval(Duration::from_millis(1)),
+        2 => SyncMode::Interval(Duration::from_millis(1)),
+        _ => SyncMode::Interval(Duration::MAX),
+    };
+    // One round in four drops appends when the queue is full.
+    let drops = cfg!(not(rewal_inline)) && rng.below(4) == 0;
+    let backpressure = if drops {
+        Backpressure::Drop
+    } else {
+        Backpressure::Block
     };
     let ending = ENDINGS[rng.below(ENDINGS.len() as u64) as usize];
     // A memory disk that knows what was synced, or (one round in four) a
@@ -171,6 +187,7 @@ fn checked_round(
     let disk = Scripted::new(Vec::new(), None, rng.below(2) == 0);
     let builder = Wal::open(&path)
         .sync_mode(mode)
+        .backpressure(backpressure)
         .queue_capacity(1 + rng.below(64) as usize);
     let builder = if real_file {
         builder
@@ -191,7 +208,7 @@ fn checked_round(
                         scope.spawn(move || appender(wal, seed, w, rng_seed ^ u64::from(w)))
                     })
                     .collect();
-                let reading = scope.spawn(|| reader(&wal, seed));
+                let reading = scope.spawn(|| reader(&wal, seed, drops));
                 std::thread::sleep(delay);
                 let ended = end(&wal, ending);
                 let seen: Vec<Seen> = threads.into_iter().map(|t| t.join().unwrap()).collect();
@@ -199,7 +216,7 @@ fn checked_round(
             })
         })
     };
-    *context = format!("{mode:?}, {ending:?}, real file: {real_file}");
+    *context = format!("{mode:?}, {backpressure:?}, {ending:?}, real file: {real_file}");
     ended?;
     let replays = replays?;
     if wal.state() != rewal::State::Closed {
@@ -218,7 +235,7 @@ fn checked_round(
     };
     let lsns = |bytes: Vec<u8>| -> Result<BTreeSet<u64>, String> {
         let events = replay(bytes)?;
-        events::check_log(seed, &events)?;
+        check_log(seed, &events, drops)?;
         Ok(events.iter().map(|e| e.lsn).collect())
     };
     let on_disk = lsns(bytes)?;
@@ -234,7 +251,7 @@ fn checked_round(
                 if !all.insert(lsn) {
                     return Err(format!("LSN {lsn} given twice"));
                 }
-                if shutdown_ok && !durable.contains(&lsn) {
+                if shutdown_ok && !drops && !durable.contains(&lsn) {
                     return Err(format!("LSN {lsn} was taken, then lost by a shutdown"));
                 }
             }
@@ -244,7 +261,12 @@ fn checked_round(
                 return Err(format!("LSN {lsn} was reported durable and is not"));
             }
         }
-        for &lsn in &seen.flushed {
+        for &lsn in &seen.dropped {
+            if on_disk.contains(&lsn) {
+                return Err(format!("LSN {lsn} was reported dropped and is in the log"));
+            }
+        }
+        for &lsn in seen.flushed.iter().filter(|_| !drops) {
             if !on_disk.contains(&lsn) {
                 return Err(format!("LSN {lsn} was reported written and is not"));
             }
@@ -267,6 +289,7 @@ fn checked_round(
         c.add("appends", seen.appended.len() as u64);
         c.add("durable_acks_checked", seen.durable.len() as u64);
         c.add("closed_waits_checked", seen.closed_waits.len() as u64);
+        c.add("dropped_waits_checked", seen.dropped.len() as u64);
     }
     if real_file {
         // The lock was released: the log reopens at once, whole.
@@ -279,6 +302,13 @@ fn checked_round(
     c.add("threads", u64::from(appenders) + 1);
     c.add("replays_during_the_race", replays);
     Ok(())
+}
+
+fn check_log(seed: u64, events: &[Event], drops: bool) -> Result<(), String> {
+    match drops {
+        true => events::check_log_with_drops(seed, events).map(drop),
+        false => events::check_log(seed, events).map(drop),
+    }
 }
 
 fn replay(bytes: Vec<u8>) -> Result<Vec<Event>, String> {
