@@ -2,9 +2,10 @@
 //! singles and batches, flushes, syncs, durability waits, replays, then a
 //! shutdown or a close) on a storage that injects one fault at one call:
 //! every call of every kind in turn (write, sync, size, truncate, read_at,
-//! close, map), each failing with EIO or ENOSPC, dying for good, taking a
-//! short or zero-length write or read, landing part of a write and then
-//! failing, or panicking (see tests/common/scripted.rs).
+//! close, map; and the compressor's compress and decompress), each failing
+//! with EIO or ENOSPC, dying for good, taking a short or zero-length write
+//! or read, landing part of a write and then failing, or panicking (see
+//! tests/common/scripted.rs).
 //!
 //! After each run: no hang and no panic; a short write or read changes
 //! nothing at all; once a write or sync failed, every later append reports
@@ -20,7 +21,9 @@ mod common;
 use common::campaign::{size, within, Campaign};
 use common::events::{self, Writer};
 use common::rng::Rng;
-use common::scripted::{quiet_injected_panics, Fault, Plan, Scripted, CALLS};
+use common::scripted::{
+    quiet_injected_panics, Call, Fault, Plan, Scripted, ScriptedCompressor, CALLS,
+};
 use rewal::{Error, Event, MemoryStorage, SyncMode, Wal};
 use std::time::Duration;
 
@@ -35,6 +38,8 @@ struct Config {
     /// tail (so recovery cuts and syncs).
     start: Start,
     buffer_capacity: usize,
+    /// Every frame compressed (by a compressor that takes faults too).
+    compress: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +55,12 @@ fn start_log(config: &Config) -> (Vec<u8>, Vec<Event>) {
         return (Vec::new(), Vec::new());
     }
     let memory = MemoryStorage::new();
-    let wal = Wal::open("start").storage(memory.clone()).build().unwrap();
+    let builder = Wal::open("start").storage(memory.clone());
+    let builder = match config.compress {
+        true => builder.compressor(common::Rle),
+        false => builder,
+    };
+    let wal = builder.build().unwrap();
     let mut writer = Writer::new(config.seed, 1000, config.seed, 100);
     for _ in 0..5 {
         let append = writer.next();
@@ -89,6 +99,9 @@ struct Outcome {
     /// The first error of a write-side call, and whether anything broke
     /// the rules on the spot.
     failure: Option<Error>,
+    /// Whether that failure fails the log (a failed write or sync does; a
+    /// failed read or compression fails only its call).
+    sticky: bool,
     errors: u64,
     broken: Vec<String>,
     /// Ended with `close` (which discards what is not written yet, so the
@@ -112,13 +125,13 @@ impl Outcome {
                 self.errors += 1;
                 match &self.failure {
                     None => self.failure = Some(error.clone()),
-                    Some(first) if must_fail && error != first => self
+                    Some(first) if must_fail && self.sticky && error != first => self
                         .broken
                         .push(format!("{what} reported {error}, not the failure {first}")),
                     Some(_) => {}
                 }
             }
-            Ok(_) if must_fail && self.failure.is_some() => self
+            Ok(_) if must_fail && self.sticky && self.failure.is_some() => self
                 .broken
                 .push(format!("{what} succeeded after the log failed")),
             Ok(_) => {}
@@ -147,13 +160,20 @@ fn events_of(append: &events::Append, first: u64) -> Vec<Event> {
 }
 
 /// Runs the workload of `config` on `storage`.
-fn workload(config: Config, storage: Scripted, pre: &[Event]) -> Outcome {
-    let mut out = Outcome::default();
-    let opened = Wal::open("faults")
-        .storage(storage)
+fn workload(config: Config, storage: Scripted, sticky: bool, pre: &[Event]) -> Outcome {
+    let mut out = Outcome {
+        sticky,
+        ..Outcome::default()
+    };
+    let builder = Wal::open("faults")
+        .storage(storage.clone())
         .sync_mode(config.mode)
-        .buffer_capacity(config.buffer_capacity)
-        .build();
+        .buffer_capacity(config.buffer_capacity);
+    let builder = match config.compress {
+        true => builder.compressor(ScriptedCompressor(storage)),
+        false => builder,
+    };
+    let opened = builder.build();
     let wal = match opened {
         Ok(wal) => wal,
         Err(_) => return out,
@@ -240,11 +260,13 @@ fn workload(config: Config, storage: Scripted, pre: &[Event]) -> Outcome {
 }
 
 /// Opens `bytes` as a log and replays it.
-fn recover(bytes: &[u8]) -> Result<Vec<Event>, String> {
-    let wal = Wal::open("recover")
-        .storage(MemoryStorage::from_bytes(bytes))
-        .build()
-        .map_err(|e| format!("reopen: {e}"))?;
+fn recover(bytes: &[u8], compress: bool) -> Result<Vec<Event>, String> {
+    let builder = Wal::open("recover").storage(MemoryStorage::from_bytes(bytes));
+    let builder = match compress {
+        true => builder.compressor(common::Rle),
+        false => builder,
+    };
+    let wal = builder.build().map_err(|e| format!("reopen: {e}"))?;
     let mut events = Vec::new();
     wal.replay(0, |event| {
         events.push(event);
@@ -259,12 +281,13 @@ fn recover(bytes: &[u8]) -> Result<Vec<Event>, String> {
 /// `refused` (F4); returns whether it does.
 fn recovers_prefix(
     what: &str,
+    config: &Config,
     bytes: &[u8],
     all: &[Event],
     refused: &[Event],
     at_least: u64,
 ) -> Result<bool, String> {
-    let got = recover(bytes).map_err(|e| format!("{what}: {e}"))?;
+    let got = recover(bytes, config.compress).map_err(|e| format!("{what}: {e}"))?;
     let inline = cfg!(any(rewal_inline, target_family = "wasm"));
     let allowed: Vec<&Event> = all
         .iter()
@@ -292,10 +315,12 @@ fn run(c: &mut Campaign, config: Config, plan: Plan, clean_bytes: &[u8]) -> Resu
     let storage = Scripted::new(start, Some(plan), config.maps);
     let handle = storage.clone();
     let pre_for_run = pre.clone();
+    // A failed write or sync fails the log for good; so does a dead disk.
+    let sticky = matches!(plan.call, Call::Write | Call::Sync) || plan.fault == Fault::Dead;
     let out = within(
         "a workload with an injected fault",
         Duration::from_secs(30),
-        move || workload(config, storage, &pre_for_run),
+        move || workload(config, storage, sticky, &pre_for_run),
     );
     let disk = handle.lock();
     if !out.broken.is_empty() {
@@ -313,11 +338,19 @@ fn run(c: &mut Campaign, config: Config, plan: Plan, clean_bytes: &[u8]) -> Resu
     events::check_log(config.seed, &all).map_err(|e| format!("the appended events: {e}"))?;
     let refused = &out.refused;
     let at_least = out.written.max(out.durable);
-    let f4 = recovers_prefix("the bytes left", &disk.bytes, &all, refused, at_least)?;
+    let f4 = recovers_prefix(
+        "the bytes left",
+        &config,
+        &disk.bytes,
+        &all,
+        refused,
+        at_least,
+    )?;
     c.add("refused_appends_in_the_log_f4", u64::from(f4));
     let synced = &disk.synced;
     recovers_prefix(
         "the bytes as of the last sync",
+        &config,
         synced,
         &all,
         refused,
@@ -329,7 +362,14 @@ fn run(c: &mut Campaign, config: Config, plan: Plan, clean_bytes: &[u8]) -> Resu
         for _ in 0..3 {
             let extra = rng.below((disk.bytes.len() - disk.synced.len()) as u64 + 1) as usize;
             let image = &disk.bytes[..disk.synced.len() + extra];
-            recovers_prefix("a power cut's image", image, &all, refused, out.durable)?;
+            recovers_prefix(
+                "a power cut's image",
+                &config,
+                image,
+                &all,
+                refused,
+                out.durable,
+            )?;
             c.add("power_cut_images", 1);
         }
     }
@@ -360,6 +400,7 @@ fn configs(c: &Campaign) -> Vec<Config> {
                         maps,
                         start,
                         buffer_capacity: 64 + rng.below(4000) as usize,
+                        compress: rng.below(3) == 0,
                     });
                 }
             }
@@ -376,7 +417,7 @@ fn every_storage_call_failing_short_or_panicking_keeps_the_rules() {
         // A clean run: how many calls of each kind the workload makes.
         let (start, pre) = start_log(&config);
         let clean = Scripted::new(start, None, config.maps);
-        let out = workload(config, clean.clone(), &pre);
+        let out = workload(config, clean.clone(), true, &pre);
         assert!(
             out.broken.is_empty() && out.failure.is_none(),
             "{config:?}: the clean run: {:?} {:?}",

@@ -1,5 +1,5 @@
-//! A `Storage` over memory that counts every call, by kind, and injects
-//! one planned fault at one call: an error (EIO, ENOSPC, or a dead disk
+//! A `Storage` over memory (and a `Compressor`) that counts every call, by
+//! kind, and injects one planned fault at one call: an error (EIO, ENOSPC, or a dead disk
 //! that fails every call from then on), a short or zero-length write or
 //! read, a write that lands in part and then fails, or a panic. It also
 //! keeps what a power cut would leave: the bytes as of the last successful
@@ -19,9 +19,12 @@ pub enum Call {
     ReadAt,
     Close,
     Map,
+    /// The compressor's calls (see [`ScriptedCompressor`]).
+    Compress,
+    Decompress,
 }
 
-pub const CALLS: [Call; 7] = [
+pub const CALLS: [Call; 9] = [
     Call::Write,
     Call::Sync,
     Call::Size,
@@ -29,6 +32,8 @@ pub const CALLS: [Call; 7] = [
     Call::ReadAt,
     Call::Close,
     Call::Map,
+    Call::Compress,
+    Call::Decompress,
 ];
 
 /// What goes wrong at the planned call.
@@ -248,6 +253,22 @@ impl Storage for Scripted {
             Some(bytes) => Ok(Some(Box::new(Copied(bytes.to_vec())))),
             None => Err(Error::Io(io::Error::from(io::ErrorKind::UnexpectedEof))),
         }
+    }
+}
+
+/// A compressor (the tests' run-length one) that counts its calls in the
+/// storage's `Disk` and fails or panics when the plan says.
+pub struct ScriptedCompressor(pub Scripted);
+
+impl rewal::Compressor for ScriptedCompressor {
+    fn compress(&self, src: &[u8], dst: &mut Vec<u8>) -> Result<()> {
+        self.0.enter(Call::Compress)?;
+        rewal::Compressor::compress(&super::Rle, src, dst)
+    }
+
+    fn decompress(&self, src: &[u8], dst: &mut Vec<u8>) -> Result<()> {
+        self.0.enter(Call::Decompress)?;
+        rewal::Compressor::decompress(&super::Rle, src, dst)
     }
 }
 
