@@ -11,7 +11,8 @@
 # runs the same tests with REWAL_CAMPAIGN=long (optimised, with debug
 # assertions and overflow checks), natively on the threaded pipeline and
 # again on the inline one, then each fuzz target for REWAL_FUZZ_RUNS
-# executions (10,000,000 by default). Every campaign appends its figures
+# executions (10,000,000 by default; REWAL_FUZZ_ONLY="model-inline …"
+# picks runs). Every campaign appends its figures
 # to target/campaigns/figures-FORM-PART.txt; the script prints them at
 # the end. A failure stops the script with the campaign's message (and its
 # seed, to replay it with REWAL_SEED).
@@ -53,6 +54,11 @@ cli() {
 fuzz_one() {
     local target=$1 flags=$2 dir=$3 label=$4
     shift 4
+    # REWAL_FUZZ_ONLY="model-inline …" runs only the runs it names.
+    case " ${REWAL_FUZZ_ONLY:-$target-$label} " in
+        *" $target-$label "*) ;;
+        *) return 0 ;;
+    esac
     local log=target/campaigns/fuzz-$target-$label.log
     echo "    $target ($label): $*"
     mkdir -p "fuzz/corpus/$target"

@@ -200,9 +200,12 @@ fn check_file_cut(log: &Log, path: &Path, cut: usize) -> Result<(), String> {
 /// The same cut in memory (read buffer, no map), possibly followed by
 /// zeros or stale bytes: the same events, whatever follows the cut.
 fn check_memory_cut(log: &Log, cut: usize, after: &[u8]) -> Result<(), String> {
-    let (valid, count) = log.kept(cut);
     let mut bytes = log.bytes[..cut].to_vec();
     bytes.extend_from_slice(after);
+    // What follows the cut may put back what was cut (zeros where a CRC
+    // ended in zeros): the log is cut where the bytes first differ.
+    let same = bytes.iter().zip(&log.bytes).take_while(|(a, b)| a == b);
+    let (valid, count) = log.kept(same.count());
     // Holds whether a zero tail is a torn tail (today) or the clean end of
     // a preallocated log (issue 9): the valid part ends where it ends.
     let scan = inspect::scan_bytes(&bytes, |_| {}).map_err(|e| format!("scan: {e}"))?;
