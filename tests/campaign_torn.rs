@@ -204,8 +204,8 @@ fn check_memory_cut(log: &Log, cut: usize, after: &[u8]) -> Result<(), String> {
     bytes.extend_from_slice(after);
     // What follows the cut may put back what was cut (zeros where a CRC
     // ended in zeros): the log is cut where the bytes first differ.
-    let same = bytes.iter().zip(&log.bytes).take_while(|(a, b)| a == b);
-    let (valid, count) = log.kept(same.count());
+    let matching = bytes.iter().zip(&log.bytes).take_while(|(a, b)| a == b);
+    let (valid, count) = log.kept(matching.count());
     // Holds whether a zero tail is a torn tail (today) or the clean end of
     // a preallocated log (issue 9): the valid part ends where it ends.
     let scan = inspect::scan_bytes(&bytes, |_| {}).map_err(|e| format!("scan: {e}"))?;
