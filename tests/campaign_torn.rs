@@ -255,22 +255,28 @@ fn every_cut_of_the_last_frames_recovers_exactly_the_frames_before_it() {
             check_memory_cut(&log, cut, &[]).map_err(context).unwrap();
             c.add("cuts", 1);
             c.add("events_checked", log.kept(cut).1 as u64);
-            if rng.below(4) == 0 {
-                // Zeros to the old length or beyond, or stale random bytes.
-                let len = log.bytes.len() - cut + rng.below(5000) as usize;
-                // F1 (tests/campaign_found.rs): zeros after a first frame
-                // torn inside its header are refused as not a log; not
-                // tried until that is fixed.
-                let f1 = log.kept(cut).0 == 0 && (1..rewal::encoding::HEADER_LEN).contains(&cut);
-                let tail = if rng.below(2) == 0 && !f1 {
+            // Zeros to the old length or beyond, or stale random bytes.
+            // Stale bytes only after a whole frame: a new file's unwritten
+            // space reads as zeros, and a file that begins with part of a
+            // frame and then holds other bytes is not taken for a log.
+            // Zeros not after a first frame torn inside its header: that
+            // is F1 (tests/campaign_found.rs), not tried until it is fixed.
+            let first_frame = log.kept(cut).0 == 0;
+            let f1 = first_frame && (1..rewal::encoding::HEADER_LEN).contains(&cut);
+            let len = log.bytes.len() - cut + rng.below(5000) as usize;
+            match rng.below(8) {
+                0 if !f1 => {
                     c.add("zero_tails", 1);
-                    vec![0; len]
-                } else {
+                    check_memory_cut(&log, cut, &vec![0; len])
+                }
+                1 if !first_frame => {
                     c.add("stale_tails", 1);
-                    rng.bytes(len)
-                };
-                check_memory_cut(&log, cut, &tail).map_err(context).unwrap();
+                    check_memory_cut(&log, cut, &rng.bytes(len))
+                }
+                _ => Ok(()),
             }
+            .map_err(context)
+            .unwrap();
         }
         c.add("logs", 1);
         c.add("compressed_logs", u64::from(compressed));
