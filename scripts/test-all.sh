@@ -3,7 +3,7 @@
 # (it adds the rustup targets and the wasmtime it needs): formatting, lints on
 # every target, the native suite (threaded pipeline), the same suite on the
 # inline pipeline natively and on wasm32-wasip1 under wasmtime, the sandboxed
-# plugin test, and smoke runs of the benchmarks.
+# plugin test, the fuzzers' short run, and smoke runs of the benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,6 +50,11 @@ cargo test --features wasm-host-tests --test wasi_plugin --test wasm_unknown
 
 step "the browser viewer: wasm build, then www/tests/ in headless Chromium (playwright-core)"
 www/test.sh
+
+# The other campaigns' short forms ran above, in the suites
+# (tests/campaign_*.rs, native/tests/campaign_cli.rs, www/tests/hostile.test.js).
+step "reliability campaigns: the fuzzers, short form (cargo-fuzz on nightly, 20 s per target; RELIABILITY.md)"
+scripts/campaigns.sh --short fuzz
 
 step "benchmark smoke runs (small sizes; figures are not meaningful here)"
 REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench compare

@@ -547,3 +547,25 @@ fn verdicts_in_a_front_end_s_own_words() {
         "it is not a rewal log"
     );
 }
+
+// F5 (the viewer's hostile-file test, www/tests/hostile.test.js): for
+// somebody else's file that begins with zeros or with "EWAL" (the scan
+// says "not a log"), the engine's verdict, which the viewer and the wasm
+// API's `verify` show as what `rewal verify` says, describes the bytes
+// there as a damaged first frame ("zero bytes where a frame should
+// begin", "an incomplete frame header") where the CLI says "it is not a
+// rewal log". Exit codes agree (3); the words do not.
+#[test]
+fn f5_the_verdict_of_somebody_elses_file_says_it_is_not_a_log() {
+    let mut zeros_then_text = vec![0u8; 512];
+    zeros_then_text.extend_from_slice(b"precious data\n");
+    for bytes in [zeros_then_text, b"EWALD wrote this\n".to_vec()] {
+        let scan = inspect::scan_bytes(&bytes, |_| {}).unwrap();
+        assert_eq!(scan.end, LogEnd::NotALog);
+        let verdict = rewal_report::Verdict::of_scan(&scan).to_string();
+        assert!(
+            verdict.contains("not a rewal log"),
+            "the verdict says {verdict:?}"
+        );
+    }
+}

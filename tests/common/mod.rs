@@ -2,7 +2,13 @@
 //! PRNG, and a tiny deterministic compressor.
 #![allow(dead_code)]
 
+pub mod campaign;
+pub mod corpus;
+#[cfg(not(target_family = "wasm"))]
+pub mod crash;
+pub mod events;
 pub mod rng;
+pub mod scripted;
 pub mod sidecar;
 
 use std::path::{Path, PathBuf};

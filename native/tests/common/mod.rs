@@ -14,6 +14,7 @@ pub mod follow;
 pub mod rng;
 pub mod scripts;
 pub mod segments;
+pub mod wasi_build;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

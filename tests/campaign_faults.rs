@@ -1,0 +1,446 @@
+//! Fault-injection campaign: a workload (open with recovery, appends of
+//! singles and batches, flushes, syncs, durability waits, replays, then a
+//! shutdown or a close) on a storage that injects one fault at one call:
+//! every call of every kind in turn (write, sync, size, truncate, read_at,
+//! close, map; and the compressor's compress and decompress), each failing
+//! with EIO or ENOSPC, dying for good, taking a short or zero-length write
+//! or read, landing part of a write and then failing, or panicking (see
+//! tests/common/scripted.rs).
+//!
+//! After each run: no hang and no panic; a short write or read changes
+//! nothing at all; once a write or sync failed, every later append reports
+//! that error and the shutdown too; a replay gives exactly the log or an
+//! error; nothing reported durable is missing from the bytes as of the
+//! last sync (what a power cut leaves), nothing reported written is
+//! missing from the bytes (what a crash leaves); and reopening those
+//! bytes, or those of a power cut that lands part of the unsynced tail,
+//! recovers exactly a prefix of what was appended.
+
+mod common;
+
+use common::campaign::{size, within, Campaign};
+use common::events::{self, Writer};
+use common::rng::Rng;
+use common::scripted::{
+    quiet_injected_panics, Call, Fault, Plan, Scripted, ScriptedCompressor, CALLS,
+};
+use rewal::{Error, Event, MemoryStorage, SyncMode, Wal};
+use std::time::Duration;
+
+/// One configuration of the workload.
+#[derive(Debug, Clone, Copy)]
+struct Config {
+    seed: u64,
+    mode: SyncMode,
+    /// Reads through a map, or through the read buffer.
+    maps: bool,
+    /// What the storage holds at open: nothing, a log, a log with a torn
+    /// tail (so recovery cuts and syncs).
+    start: Start,
+    buffer_capacity: usize,
+    /// Every frame compressed (by a compressor that takes faults too).
+    compress: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    Empty,
+    Log,
+    Torn,
+}
+
+/// The log the storage starts with, and its events.
+fn start_log(config: &Config) -> (Vec<u8>, Vec<Event>) {
+    if config.start == Start::Empty {
+        return (Vec::new(), Vec::new());
+    }
+    let memory = MemoryStorage::new();
+    let builder = Wal::open("start").storage(memory.clone());
+    let builder = match config.compress {
+        true => builder.compressor(common::Rle),
+        false => builder,
+    };
+    let wal = builder.build().unwrap();
+    let mut writer = Writer::new(config.seed, 1000, config.seed, 100);
+    for _ in 0..5 {
+        let append = writer.next();
+        append.to(&wal).unwrap();
+        writer.taken(&append);
+    }
+    let mut events = Vec::new();
+    wal.replay(0, |event| {
+        events.push(event);
+        Ok(())
+    })
+    .unwrap();
+    wal.shutdown(Duration::from_secs(5)).unwrap();
+    let mut bytes = memory.to_bytes();
+    if config.start == Start::Torn {
+        let mut torn = Vec::new();
+        rewal::encoding::encode_event(&mut torn, b"torn", b"", 10_000, None).unwrap();
+        bytes.extend_from_slice(&torn[..torn.len() - 3]);
+    }
+    (bytes, events)
+}
+
+/// What the workload saw.
+#[derive(Debug, Default)]
+struct Outcome {
+    opened: bool,
+    /// The events the log took (`append` returned Ok), in order.
+    appended: Vec<Event>,
+    /// The events of the first append that returned an error. On the
+    /// inline pipeline they may be in the log all the same (F4 in
+    /// tests/campaign_found.rs).
+    refused: Vec<Event>,
+    /// Every LSN up to this one was reported durable, or written.
+    durable: u64,
+    written: u64,
+    /// The first error of a write-side call, and whether anything broke
+    /// the rules on the spot.
+    failure: Option<Error>,
+    /// Whether that failure fails the log (a failed write or sync does; a
+    /// failed read or compression fails only its call).
+    sticky: bool,
+    errors: u64,
+    broken: Vec<String>,
+    /// Ended with `close` (which discards what is not written yet, so the
+    /// bytes left depend on timing), not `shutdown`.
+    closed: bool,
+}
+
+impl Outcome {
+    fn last(&self, pre: &[Event]) -> u64 {
+        self.appended
+            .last()
+            .or(pre.last())
+            .map_or(0, |event| event.lsn)
+    }
+
+    /// Notes the result of a write-side call. Once one failed, appends
+    /// must report that same failure (`must_fail`).
+    fn note<T>(&mut self, what: &str, result: &rewal::Result<T>, must_fail: bool) {
+        match result {
+            Err(error) => {
+                self.errors += 1;
+                match &self.failure {
+                    None => self.failure = Some(error.clone()),
+                    Some(first) if must_fail && self.sticky && error != first => self
+                        .broken
+                        .push(format!("{what} reported {error}, not the failure {first}")),
+                    Some(_) => {}
+                }
+            }
+            Ok(_) if must_fail && self.sticky && self.failure.is_some() => self
+                .broken
+                .push(format!("{what} succeeded after the log failed")),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// The events of `append`, numbered from LSN `first`.
+fn events_of(append: &events::Append, first: u64) -> Vec<Event> {
+    match append {
+        events::Append::Single { payload, meta } => vec![Event {
+            lsn: first,
+            payload: payload.clone(),
+            meta: meta.clone(),
+        }],
+        events::Append::Batch(batch) => batch
+            .iter()
+            .enumerate()
+            .map(|(i, (payload, meta))| Event {
+                lsn: first + i as u64,
+                payload: payload.to_vec(),
+                meta: meta.map(<[u8]>::to_vec),
+            })
+            .collect(),
+    }
+}
+
+/// Runs the workload of `config` on `storage`.
+fn workload(config: Config, storage: Scripted, sticky: bool, pre: &[Event]) -> Outcome {
+    let mut out = Outcome {
+        sticky,
+        ..Outcome::default()
+    };
+    let builder = Wal::open("faults")
+        .storage(storage.clone())
+        .sync_mode(config.mode)
+        .buffer_capacity(config.buffer_capacity);
+    let builder = match config.compress {
+        true => builder.compressor(ScriptedCompressor(storage)),
+        false => builder,
+    };
+    let opened = builder.build();
+    let wal = match opened {
+        Ok(wal) => wal,
+        Err(_) => return out,
+    };
+    out.opened = true;
+    let mut rng = Rng::new(config.seed ^ 0xa11);
+    let mut writer = Writer::new(config.seed, 0, config.seed ^ 0xb22, 300);
+    for _ in 0..size(24, 40) {
+        match rng.below(10) {
+            0..=4 => {
+                let append = writer.next();
+                let result = append.to(&wal);
+                out.note("append", &result, true);
+                let first = out.last(pre) + 1;
+                match result {
+                    Ok(last) if last + 1 - append.len() != first => out.broken.push(format!(
+                        "append got LSNs from {} after {}",
+                        last + 1 - append.len(),
+                        first - 1
+                    )),
+                    Ok(_) => {
+                        out.appended.extend(events_of(&append, first));
+                        writer.taken(&append);
+                    }
+                    Err(_) if out.refused.is_empty() => out.refused = events_of(&append, first),
+                    Err(_) => {}
+                }
+            }
+            5 => {
+                let result = wal.flush();
+                out.note("flush", &result, false);
+                if result.is_ok() {
+                    out.written = out.last(pre);
+                    if config.mode == SyncMode::Batch {
+                        out.durable = out.last(pre);
+                    }
+                }
+            }
+            6 => {
+                let lsn = out.last(pre);
+                let result = wal.wait_durable(lsn);
+                out.note("wait_durable", &result, false);
+                if result.is_ok() {
+                    out.durable = out.durable.max(lsn);
+                }
+            }
+            7 => {
+                let result = wal.sync();
+                out.note("sync", &result, false);
+                if result.is_ok() {
+                    out.durable = out.last(pre);
+                }
+            }
+            8 => {
+                let mut seen = Vec::new();
+                let result = wal.replay(0, |event| {
+                    seen.push(event);
+                    Ok(())
+                });
+                let want: Vec<Event> = pre.iter().chain(&out.appended).cloned().collect();
+                if result.is_ok() && seen != want {
+                    out.broken.push(format!(
+                        "replay gave {} events, want {}",
+                        seen.len(),
+                        want.len()
+                    ));
+                }
+            }
+            _ => std::thread::sleep(Duration::from_micros(300)),
+        }
+    }
+    if rng.below(4) == 0 {
+        out.closed = true;
+        let _ = wal.close();
+    } else {
+        let result = wal.shutdown(Duration::from_secs(10));
+        out.note("shutdown", &result, true);
+        if result.is_ok() {
+            out.durable = out.last(pre);
+            out.written = out.last(pre);
+        }
+    }
+    out
+}
+
+/// Opens `bytes` as a log and replays it.
+fn recover(bytes: &[u8], compress: bool) -> Result<Vec<Event>, String> {
+    let builder = Wal::open("recover").storage(MemoryStorage::from_bytes(bytes));
+    let builder = match compress {
+        true => builder.compressor(common::Rle),
+        false => builder,
+    };
+    let wal = builder.build().map_err(|e| format!("reopen: {e}"))?;
+    let mut events = Vec::new();
+    wal.replay(0, |event| {
+        events.push(event);
+        Ok(())
+    })
+    .map_err(|e| format!("replay after reopen: {e}"))?;
+    Ok(events)
+}
+
+/// Checks that `bytes` recover a prefix of `all` that holds every event up
+/// to LSN `at_least`. On the inline pipeline the prefix may go on into
+/// `refused` (F4); returns whether it does.
+fn recovers_prefix(
+    what: &str,
+    config: &Config,
+    bytes: &[u8],
+    all: &[Event],
+    refused: &[Event],
+    at_least: u64,
+) -> Result<bool, String> {
+    let got = recover(bytes, config.compress).map_err(|e| format!("{what}: {e}"))?;
+    let inline = cfg!(any(rewal_inline, target_family = "wasm"));
+    let allowed: Vec<&Event> = all
+        .iter()
+        .chain(refused.iter().filter(|_| inline))
+        .collect();
+    if got.len() > allowed.len() || got.iter().zip(&allowed).any(|(a, b)| a != *b) {
+        return Err(format!(
+            "{what}: {} events recovered, not a prefix of the {} appended",
+            got.len(),
+            all.len()
+        ));
+    }
+    let last = got.last().map_or(0, |event| event.lsn);
+    if last < at_least {
+        return Err(format!(
+            "{what}: recovered up to LSN {last}, but LSN {at_least} was acknowledged"
+        ));
+    }
+    Ok(got.len() > all.len())
+}
+
+/// One run with `plan`; returns whether the fault was injected.
+fn run(c: &mut Campaign, config: Config, plan: Plan, clean_bytes: &[u8]) -> Result<bool, String> {
+    let (start, pre) = start_log(&config);
+    let storage = Scripted::new(start, Some(plan), config.maps);
+    let handle = storage.clone();
+    let pre_for_run = pre.clone();
+    // A failed write or sync fails the log for good; so does a dead disk.
+    let sticky = matches!(plan.call, Call::Write | Call::Sync) || plan.fault == Fault::Dead;
+    let out = within(
+        "a workload with an injected fault",
+        Duration::from_secs(30),
+        move || workload(config, storage, sticky, &pre_for_run),
+    );
+    let disk = handle.lock();
+    if !out.broken.is_empty() {
+        return Err(out.broken.join("; "));
+    }
+    // A short write or read is legal: the run must be the clean run.
+    let same_bytes = out.closed || disk.bytes == clean_bytes;
+    if matches!(plan.fault, Fault::Short(_)) && (out.errors > 0 || !same_bytes) {
+        return Err(format!(
+            "a short {:?} changed the run: {} errors ({:?})",
+            plan.call, out.errors, out.failure
+        ));
+    }
+    let all: Vec<Event> = pre.iter().chain(&out.appended).cloned().collect();
+    events::check_log(config.seed, &all).map_err(|e| format!("the appended events: {e}"))?;
+    let refused = &out.refused;
+    let at_least = out.written.max(out.durable);
+    let f4 = recovers_prefix(
+        "the bytes left",
+        &config,
+        &disk.bytes,
+        &all,
+        refused,
+        at_least,
+    )?;
+    c.add("refused_appends_in_the_log_f4", u64::from(f4));
+    let synced = &disk.synced;
+    recovers_prefix(
+        "the bytes as of the last sync",
+        &config,
+        synced,
+        &all,
+        refused,
+        out.durable,
+    )?;
+    // A power cut that lands part of what was written after the last sync.
+    if disk.bytes.len() > disk.synced.len() && disk.bytes.starts_with(&disk.synced) {
+        let mut rng = Rng::new(config.seed ^ plan.nth);
+        for _ in 0..3 {
+            let extra = rng.below((disk.bytes.len() - disk.synced.len()) as u64 + 1) as usize;
+            let image = &disk.bytes[..disk.synced.len() + extra];
+            recovers_prefix(
+                "a power cut's image",
+                &config,
+                image,
+                &all,
+                refused,
+                out.durable,
+            )?;
+            c.add("power_cut_images", 1);
+        }
+    }
+    c.add("durable_events_checked", out.durable);
+    c.add("runs_failing_the_log", u64::from(out.failure.is_some()));
+    Ok(disk.injected)
+}
+
+fn configs(c: &Campaign) -> Vec<Config> {
+    let mut rng = c.rng(0);
+    let modes = [
+        SyncMode::Never,
+        SyncMode::Batch,
+        SyncMode::Interval(Duration::from_millis(1)),
+    ];
+    let starts = [Start::Empty, Start::Log, Start::Torn];
+    let mut out = Vec::new();
+    for round in 0..size(1, 4) {
+        for (i, &mode) in modes.iter().enumerate() {
+            for (j, &start) in starts.iter().enumerate() {
+                // The short form: every mode and start once, reads through
+                // a map or the buffer in turn.
+                let maps = (i + j + round) % 2 == 0;
+                for maps in [maps, !maps].into_iter().take(size(1, 2)) {
+                    out.push(Config {
+                        seed: rng.next_u64(),
+                        mode,
+                        maps,
+                        start,
+                        buffer_capacity: 64 + rng.below(4000) as usize,
+                        compress: rng.below(3) == 0,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_storage_call_failing_short_or_panicking_keeps_the_rules() {
+    quiet_injected_panics();
+    let mut c = Campaign::start("faults");
+    for config in configs(&c) {
+        // A clean run: how many calls of each kind the workload makes.
+        let (start, pre) = start_log(&config);
+        let clean = Scripted::new(start, None, config.maps);
+        let out = workload(config, clean.clone(), true, &pre);
+        assert!(
+            out.broken.is_empty() && out.failure.is_none(),
+            "{config:?}: the clean run: {:?} {:?}",
+            out.broken,
+            out.failure
+        );
+        let (counts, clean_bytes) = {
+            let disk = clean.lock();
+            (disk.counts.clone(), disk.bytes.clone())
+        };
+        for call in CALLS {
+            // One more than the clean run made: timing varies.
+            for nth in 0..counts.get(&call).map_or(0, |n| n + 1) {
+                for fault in Fault::for_call(call) {
+                    let plan = Plan { call, nth, fault };
+                    let injected = run(&mut c, config, plan, &clean_bytes)
+                        .map_err(|e| format!("{config:?}, {plan:?}: {e}"))
+                        .unwrap();
+                    c.add("runs", 1);
+                    c.add("faults_injected", u64::from(injected));
+                }
+            }
+        }
+    }
+    c.finish();
+}
