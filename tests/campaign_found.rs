@@ -180,3 +180,48 @@ fn f4_an_append_that_returns_an_error_is_not_in_the_log() {
 
 // F5 (the verdict of somebody else's file) lives with the verdicts it is
 // about: report/tests/verdicts.rs.
+
+// F6 (campaign_faults, threaded pipeline): the writer thread, lingering
+// while a caller's turn failed the log, then took a turn of its own with
+// nothing to write, and settled it as "written through the last LSN": a
+// later flush said an event the failure had discarded was written, and a
+// replay returned fewer events than were appended. Guarded where it
+// happened, in src/pipeline/queue.rs's unit test (the race is a matter
+// of microseconds), and by campaign_faults.
+
+// F7 (campaign_faults, SyncMode::Batch): a turn told flush waiters
+// "written" before its sync (so that readers never wait behind a sync),
+// but under SyncMode::Batch a flush that returns reports its events
+// durable: when that sync then failed, flush had already said Ok.
+#[test]
+fn f7_under_batch_mode_a_flush_never_returns_before_its_sync() {
+    struct SyncFails(MemoryStorage);
+    impl rewal::Storage for SyncFails {
+        fn write(&mut self, buf: &[u8]) -> rewal::Result<usize> {
+            self.0.write(buf)
+        }
+        fn sync(&self) -> rewal::Result<()> {
+            Err(rewal::Error::Io(std::io::Error::other("the sync failed")))
+        }
+        fn close(&mut self) -> rewal::Result<()> {
+            self.0.close()
+        }
+        fn size(&self) -> rewal::Result<u64> {
+            self.0.size()
+        }
+        fn truncate(&mut self, size: u64) -> rewal::Result<()> {
+            self.0.truncate(size)
+        }
+        fn read_at(&self, buf: &mut [u8], offset: u64) -> rewal::Result<usize> {
+            self.0.read_at(buf, offset)
+        }
+    }
+    let wal = Wal::open("batch-sync-fails")
+        .storage(SyncFails(MemoryStorage::new()))
+        .sync_mode(rewal::SyncMode::Batch)
+        .build()
+        .unwrap();
+    wal.append("reported durable only if synced").unwrap();
+    assert!(wal.flush().is_err(), "flush said Ok though the sync failed");
+    assert!(wal.wait_durable(1).is_err());
+}

@@ -282,6 +282,12 @@ impl Committer {
         Ok(self.unsynced == 0)
     }
 
+    /// Whether a write counts as written only once synced: in
+    /// `SyncMode::Batch`, `flush` returning reports the events durable.
+    pub(crate) fn written_means_synced(&self) -> bool {
+        self.sync_mode == SyncMode::Batch
+    }
+
     /// Whether `sync_if(sync)` would sync.
     pub(crate) fn sync_wanted(&self, sync: bool) -> bool {
         self.unsynced > 0 && (sync || self.sync_due())

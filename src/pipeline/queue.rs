@@ -200,6 +200,10 @@ impl Queue {
     /// the error that fails the log.
     pub(crate) fn settle(&mut self, mark: Lsn, outcome: &Result<bool>) {
         match outcome {
+            // A failed log discarded what was queued: a later turn that
+            // wrote nothing (a sync asked after the failure) must not
+            // count the discarded LSNs as written.
+            Ok(_) if self.failed.is_some() => {}
             Ok(synced) => {
                 self.written = self.written.max(mark);
                 if *synced {
@@ -255,5 +259,37 @@ impl Queue {
         });
         self.next_lsn = lsn + count;
         Ok(lsn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_turn_after_the_failure_does_not_count_discarded_events_as_written() {
+        // Found by tests/campaign_faults.rs: the writer thread, lingering
+        // while a caller's turn failed the log, took a turn of its own
+        // (with nothing to write) and settled it as written through the
+        // last LSN assigned: a flush then said the discarded event was
+        // written, and a replay gave fewer events than were appended.
+        let mut queue = Queue::new(0, 64);
+        let one = Item::Single {
+            payload: b"one",
+            meta: b"",
+        };
+        queue.push(&one).unwrap();
+        let mut taken = Frames::with_capacity(64);
+        let mark = queue.take(&mut taken);
+        queue.settle(mark, &Ok(true));
+        queue.push(&one).unwrap();
+        let mark = queue.take(&mut Frames::with_capacity(64));
+        let boom = Error::Io(std::io::Error::other("boom"));
+        queue.settle(mark, &Err(boom.clone()));
+        // The next turn has nothing to write and "succeeds".
+        let mark = queue.take(&mut Frames::with_capacity(64));
+        queue.settle(mark, &Ok(true));
+        assert_eq!(queue.written_through(2), Some(Err(boom)));
+        assert_eq!(queue.synced(), 1);
     }
 }

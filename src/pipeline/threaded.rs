@@ -187,9 +187,11 @@ impl Core {
         let written = catch_unwind(AssertUnwindSafe(|| committer.write_taken()))
             .unwrap_or_else(|payload| Err(Error::from_panic("a write", payload.as_ref())));
         let outcome = match written {
-            Ok(()) if committer.sync_wanted(sync) => {
+            Ok(()) if committer.sync_wanted(sync) && !committer.written_means_synced() => {
                 // Written: tell those who waited for that (a flush, a new
                 // iterator) before the sync, so that none waits behind it.
+                // (Not in `SyncMode::Batch`, where a flush that returns
+                // says the events are durable.)
                 let mut guard = self.lock();
                 guard.queue.settle(mark, &Ok(false));
                 self.wake_waiters(&guard);
@@ -613,8 +615,9 @@ fn write_until_stopped(core: &Core) {
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
             guard.writer_lingering = false;
-            // A caller may be taking the turn: then wait for it.
-            if guard.committing {
+            // A caller may be taking the turn: then wait for it. Its turn
+            // may have failed the log: then there is nothing to write.
+            if guard.committing || guard.queue.failed().is_some() {
                 continue;
             }
         }
