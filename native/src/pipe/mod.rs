@@ -37,9 +37,13 @@ pub struct StreamScan {
     /// bytes read, which is all of them when `read_to_end`).
     pub scan: LogScan,
     /// Whether the stream was read to its end. It is not when what follows
-    /// the valid frames goes on past what can be held (the scan then calls
-    /// it too costly to search, as the engine does).
+    /// the valid frames goes on past what can be held (then not searched,
+    /// see `searched`): the rest is not read.
     pub read_to_end: bool,
+    /// Whether what follows the valid frames was searched for a valid
+    /// frame. It is not when it goes on past what can be held: the scan
+    /// then calls it too costly to search, as the engine does.
+    pub searched: bool,
 }
 
 /// Scans the stream: every frame checked, `visit` called for each valid
@@ -80,6 +84,7 @@ pub fn scan(stream: &Stream, mut visit: impl FnMut(&FrameInfo)) -> Result<Stream
                 return Ok(StreamScan {
                     scan: found,
                     read_to_end: true,
+                    searched: true,
                 });
             }
             Next::Bad { offset, problem } => {
@@ -94,15 +99,18 @@ pub fn scan(stream: &Stream, mut visit: impl FnMut(&FrameInfo)) -> Result<Stream
                         crate::scan::not_a_log(&found),
                     ));
                 }
-                let read_to_end = !ending.cut_short;
-                found.file_len = if read_to_end {
-                    walker.window.drain().map_err(unreadable)?
+                // Read on to the end for the size, unless the rest was not
+                // worth searching: endless garbage must not keep it reading.
+                let window = &mut walker.window;
+                found.file_len = if ending.cut_short {
+                    window.read_so_far()
                 } else {
-                    walker.window.read_so_far()
+                    window.drain().map_err(unreadable)?
                 };
                 return Ok(StreamScan {
                     scan: found,
-                    read_to_end,
+                    read_to_end: window.at_eof(),
+                    searched: !ending.cut_short,
                 });
             }
         }
@@ -111,12 +119,19 @@ pub fn scan(stream: &Stream, mut visit: impl FnMut(&FrameInfo)) -> Result<Stream
 
 /// A note on a stream cut short: what the verdict on it rests on.
 pub fn cut_short_note(found: &StreamScan) -> Option<String> {
-    (!found.read_to_end).then(|| {
-        format!(
-            "what follows offset {} goes on past the {} MiB that rewal holds of a stream, so it was not searched for valid frames, and the stream was read only to byte {}",
-            found.scan.valid_len,
-            HOLD >> 20,
+    if found.searched {
+        return None;
+    }
+    let mut note = format!(
+        "what follows offset {} goes on past the {} MiB that rewal holds of a stream, so it was not searched for valid frames",
+        found.scan.valid_len,
+        HOLD >> 20
+    );
+    if !found.read_to_end {
+        note.push_str(&format!(
+            "; the stream was read to byte {} only",
             found.scan.file_len
-        )
-    })
+        ));
+    }
+    Some(note)
 }

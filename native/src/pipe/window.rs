@@ -3,6 +3,7 @@
 //! whatever a reader may look at again has to be held here; everything
 //! else is read into a scratch chunk and forgotten.
 
+use super::HOLD;
 use std::io::{self, Read};
 
 /// How much is read from the stream at once.
@@ -13,10 +14,12 @@ pub const CHUNK: usize = 256 << 10;
 /// without being held: see [`Window::pass`]).
 pub struct Window<R> {
     input: R,
-    /// `bytes[head..]` are held; the bytes before `head` were dropped and
-    /// are reused when the buffer is compacted.
+    /// `bytes[head..end]` are held; the bytes before `head` were dropped
+    /// and are reused when the buffer is compacted, those after `end` are
+    /// room to read into (zeroed once, when the buffer grew).
     bytes: Vec<u8>,
     head: usize,
+    end: usize,
     start: u64,
     /// Bytes read from the stream so far.
     read: u64,
@@ -30,6 +33,7 @@ impl<R: Read> Window<R> {
             input,
             bytes: Vec::new(),
             head: 0,
+            end: 0,
             start: 0,
             read: 0,
             eof: false,
@@ -43,7 +47,7 @@ impl<R: Read> Window<R> {
 
     /// The bytes held, from [`start`](Self::start) on.
     pub fn held(&self) -> &[u8] {
-        &self.bytes[self.head..]
+        &self.bytes[self.head..self.end]
     }
 
     /// The offset just past the bytes held.
@@ -75,10 +79,10 @@ impl<R: Read> Window<R> {
         debug_assert!(self.contiguous(), "fill after bytes were passed");
         while self.held_end() < end && !self.eof {
             self.compact();
-            let len = self.bytes.len();
-            self.bytes.resize(len + CHUNK, 0);
-            let n = read_some(&mut self.input, &mut self.bytes[len..])?;
-            self.bytes.truncate(len + n);
+            self.make_room();
+            let room = &mut self.bytes[self.end..self.end + CHUNK];
+            let n = read_some(&mut self.input, room)?;
+            self.end += n;
             self.note_read(n);
         }
         Ok(())
@@ -89,14 +93,8 @@ impl<R: Read> Window<R> {
         let skip = (to.saturating_sub(self.start) as usize).min(self.held().len());
         self.head += skip;
         self.start += skip as u64;
-        if self.head == self.bytes.len() {
-            // Nothing held: start over at the front, and give back what a
-            // large frame made the buffer grow to.
-            self.bytes.clear();
-            self.head = 0;
-            if self.bytes.capacity() > 4 * CHUNK {
-                self.bytes.shrink_to(2 * CHUNK);
-            }
+        if self.head == self.end {
+            self.empty();
         }
     }
 
@@ -118,19 +116,29 @@ impl<R: Read> Window<R> {
     /// which must be where the stream is (after [`pass`](Self::pass)).
     pub fn restart_at(&mut self, at: u64) {
         debug_assert_eq!(at, self.read);
-        self.bytes.clear();
-        self.head = 0;
+        self.empty();
         self.start = at;
-        if self.bytes.capacity() > 4 * CHUNK {
-            self.bytes.shrink_to(2 * CHUNK);
+    }
+
+    /// Holds nothing: reads start over at the front of the buffer, which
+    /// gives back what a large frame made it grow to.
+    fn empty(&mut self) {
+        self.head = 0;
+        self.end = 0;
+        if self.bytes.len() > 4 * CHUNK {
+            self.bytes.truncate(2 * CHUNK);
+            self.bytes.shrink_to_fit();
         }
     }
 
     /// Hands over the bytes held (a buffer, and where in it they begin),
     /// leaving the window empty at the stream's position.
     pub fn take_held(&mut self) -> (Vec<u8>, usize) {
-        let taken = (std::mem::take(&mut self.bytes), self.head);
+        let mut bytes = std::mem::take(&mut self.bytes);
+        bytes.truncate(self.end);
+        let taken = (bytes, self.head);
         self.head = 0;
+        self.end = 0;
         self.start = self.read;
         taken
     }
@@ -139,6 +147,21 @@ impl<R: Read> Window<R> {
     pub fn drain(&mut self) -> io::Result<u64> {
         self.pass(u64::MAX, |_| {})?;
         Ok(self.read)
+    }
+
+    /// Makes the buffer hold room for a chunk after what is held. It grows
+    /// by doubling, as a `Vec` does, but never past what the window is
+    /// ever asked to hold (a Vec's own doubling past [`HOLD`] would reserve
+    /// twice that).
+    fn make_room(&mut self) {
+        let want = self.end + CHUNK;
+        if self.bytes.len() >= want {
+            return;
+        }
+        let most = (HOLD + 4 * CHUNK).max(want);
+        let grown = (2 * self.bytes.len()).clamp(want, most);
+        self.bytes.reserve_exact(grown - self.bytes.len());
+        self.bytes.resize(grown, 0);
     }
 
     fn note_read(&mut self, n: usize) {
@@ -151,9 +174,9 @@ impl<R: Read> Window<R> {
     /// Moves what is held to the front of the buffer once the dropped part
     /// is the larger one, so that the buffer does not grow with the stream.
     fn compact(&mut self) {
-        if self.head > 0 && self.head >= self.bytes.len() - self.head {
-            self.bytes.copy_within(self.head.., 0);
-            self.bytes.truncate(self.bytes.len() - self.head);
+        if self.head > 0 && self.head >= self.end - self.head {
+            self.bytes.copy_within(self.head..self.end, 0);
+            self.end -= self.head;
             self.head = 0;
         }
     }
