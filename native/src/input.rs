@@ -84,10 +84,15 @@ pub fn resolve(path: &Path) -> Input {
 /// write (tail, repair, append).
 pub fn not_stdin(path: &Path, command: &str) -> Result<(), Failure> {
     if path.as_os_str() == STDIN_ARG {
+        let needs = if command == "append" {
+            "a log file"
+        } else {
+            "a log file or directory"
+        };
         return Err(Failure {
             code: exit::USAGE,
             message: format!(
-                "`rewal {command}` needs a log file or directory; standard input (`-`) can be read by `info`, `verify` and `dump`"
+                "`rewal {command}` needs {needs}; standard input (`-`) can be read by `info`, `verify` and `dump`"
             ),
         });
     }
