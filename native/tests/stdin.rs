@@ -84,11 +84,11 @@ fn damaged(rng: &mut Rng, log: &[u8], kind: u64) -> Vec<u8> {
 /// What a run said, with the name of its input replaced by `name` (and,
 /// in JSON, what kind of input it was by a file's).
 fn said(run: &Run, label: &str, name: &str) -> (i32, String, String) {
-    let stream = format!("\"kind\": \"stream\",\n  \"path\": \"-\"");
+    let stream = "\"kind\": \"stream\",\n  \"path\": \"-\"";
     let file = format!("\"kind\": \"file\",\n  \"path\": \"{name}\"");
     (
         run.code,
-        run.stdout().replace(&stream, &file).replace(label, name),
+        run.stdout().replace(stream, &file).replace(label, name),
         run.stderr().replace(label, name),
     )
 }
