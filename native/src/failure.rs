@@ -115,5 +115,8 @@ pub fn existing_file(path: &Path) -> Result<(), Failure> {
 /// nobody to tell.
 pub fn say(text: impl Display) {
     use std::io::Write;
+    if crate::output::quiet() {
+        return;
+    }
     let _ = writeln!(io::stderr().lock(), "rewal: {text}");
 }

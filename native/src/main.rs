@@ -10,15 +10,18 @@ mod commands;
 mod dir;
 mod dir_stream;
 mod failure;
+mod input;
+mod manual;
 mod output;
 mod payload;
+mod pipe;
 mod progress;
 mod scan;
 mod stream;
 
 use clap::{Args, Parser, Subcommand};
 use failure::{exit, Failure};
-use output::Format;
+use output::{Format, InfoFormat};
 use payload::Encoding;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,7 +29,10 @@ use std::process::ExitCode;
 /// Look inside, check, dump, append to and repair rewal write-ahead logs.
 ///
 /// info, verify, dump, tail and repair take a log file, or a directory of
-/// segment files (a log kept by `Wal::open_dir`), read as one log.
+/// segment files (a log kept by `Wal::open_dir`), read as one log. info,
+/// verify and dump also read a log from standard input (`-`) or a pipe
+/// (`/dev/stdin`, a FIFO), once, front to back, in bounded memory:
+/// `curl -s URL | rewal verify -`.
 #[derive(Debug, Parser)]
 #[command(name = "rewal", bin_name = "rewal", version, about, after_help = EXIT_CODES)]
 struct Cli {
@@ -64,10 +70,17 @@ enum Command {
     ///
     /// For a segment directory: the totals, how it ends, then one line per
     /// segment file (name, size, LSN range, how it ends).
+    ///
+    /// --format json prints the same as one JSON object, whose fields are
+    /// listed in native/README.md ("info --format json").
     Info {
-        /// The log file, or a directory of segment files.
-        #[arg(value_name = "FILE|DIR")]
+        /// The log file, a directory of segment files, or `-` for standard
+        /// input.
+        #[arg(value_name = "FILE|DIR|-")]
         file: PathBuf,
+        /// text: aligned lines for people; json: one JSON object.
+        #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+        format: InfoFormat,
     },
     /// Check every frame, and say whether and where the log is damaged.
     ///
@@ -79,10 +92,17 @@ enum Command {
     /// begins where the one before it ends; a problem is named by its
     /// segment file and the offset within it. Only the newest segment may
     /// end in a torn tail.
+    ///
+    /// With -q, nothing is printed (errors included): the exit code alone
+    /// says how the log ends.
     Verify {
-        /// The log file, or a directory of segment files.
-        #[arg(value_name = "FILE|DIR")]
+        /// The log file, a directory of segment files, or `-` for standard
+        /// input.
+        #[arg(value_name = "FILE|DIR|-")]
         file: PathBuf,
+        /// Print nothing; only the exit code tells.
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Print the events in LSN order.
     ///
@@ -94,9 +114,14 @@ enum Command {
     /// after a scan has checked them all (it stops where a segment is
     /// damaged or does not follow the one before it); JSON lines also name
     /// the segment file that frame_offset is in ("segment").
+    ///
+    /// From standard input (`-`) or a pipe, each frame is held while its
+    /// events are printed; a frame larger than 32 MiB is checked but not
+    /// printed (exit 3): dump the file instead.
     Dump {
-        /// The log file, or a directory of segment files.
-        #[arg(value_name = "FILE|DIR")]
+        /// The log file, a directory of segment files, or `-` for standard
+        /// input.
+        #[arg(value_name = "FILE|DIR|-")]
         file: PathBuf,
         /// Start at the first event with this LSN or a larger one.
         #[arg(long, value_name = "LSN", default_value_t = 0)]
@@ -174,6 +199,33 @@ enum Command {
         #[command(flatten)]
         shape: Shape,
     },
+    /// Print a shell completion script to standard output.
+    ///
+    /// bash: `rewal completions bash > ~/.local/share/bash-completion/completions/rewal`;
+    /// zsh: into a directory of $fpath, as `_rewal`; fish:
+    /// `rewal completions fish > ~/.config/fish/completions/rewal.fish`;
+    /// PowerShell: `rewal completions powershell | Out-String | Invoke-Expression`;
+    /// elvish: `eval (rewal completions elvish | slurp)`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output, or write every page
+    /// into a directory.
+    ///
+    /// `rewal man | man -l -` reads rewal(1); `rewal man dump` prints
+    /// rewal-dump(1); `rewal man --dir DIR` writes rewal.1 and a
+    /// rewal-COMMAND.1 for every subcommand into DIR (for
+    /// /usr/local/share/man/man1, say).
+    Man {
+        /// The subcommand whose page to print (default: rewal(1) itself).
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+        /// Write every page into this directory instead of printing one.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// How events are printed (`dump` and `tail`).
@@ -219,8 +271,13 @@ fn run(command: Command) -> Result<u8, Failure> {
     use commands::*;
     match command {
         Command::Demo { dir } => demo::run(&dir),
-        Command::Info { file } => info::run(&file),
-        Command::Verify { file } => verify::run(&file),
+        Command::Info { file, format } => info::run(&file, format),
+        Command::Verify { file, quiet } => {
+            if quiet {
+                output::silence();
+            }
+            verify::run(&file)
+        }
         Command::Dump {
             file,
             from,
@@ -232,24 +289,42 @@ fn run(command: Command) -> Result<u8, Failure> {
             meta,
             batch,
             payload,
-        } => append::run(&file, meta.as_deref(), batch, payload),
+        } => {
+            input::not_stdin(&file, "append")?;
+            append::run(&file, meta.as_deref(), batch, payload)
+        }
         Command::Repair {
             file,
             dry_run,
             cut_at_corruption,
-        } => repair::run(&file, dry_run, cut_at_corruption),
+        } => {
+            input::not_stdin(&file, "repair")?;
+            repair::run(&file, dry_run, cut_at_corruption)
+        }
         Command::Tail {
             file,
             lines,
             follow,
             interval_ms,
             shape,
-        } => tail::run(
-            &file,
-            lines,
-            follow.then_some(std::time::Duration::from_millis(interval_ms)),
-            shape.format,
-            shape.payload,
-        ),
+        } => {
+            input::not_stdin(&file, "tail")?;
+            tail::run(
+                &file,
+                lines,
+                follow.then_some(std::time::Duration::from_millis(interval_ms)),
+                shape.format,
+                shape.payload,
+            )
+        }
+        Command::Completions { shell } => manual::completions(shell, &mut cli_command()),
+        Command::Man { command, dir } => {
+            manual::man(cli_command(), command.as_deref(), dir.as_deref())
+        }
     }
+}
+
+/// The command line's definition, for completions and manual pages.
+fn cli_command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }

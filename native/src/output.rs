@@ -4,6 +4,30 @@ use crate::failure::Failure;
 use crate::payload::Encoding;
 use rewal::BorrowedEvent;
 use std::io::{self, BufWriter, StdoutLock, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by `verify --quiet`: nothing goes to stdout or stderr.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// From now on, print nothing: results, notes, errors and progress alike
+/// (only the exit code tells).
+pub fn silence() {
+    QUIET.store(true, Ordering::Relaxed);
+}
+
+/// Whether [`silence`] was called.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// The `info --format` choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InfoFormat {
+    /// Aligned `key: value` lines.
+    Text,
+    /// One JSON object (fields: see native/README.md).
+    Json,
+}
 
 /// The `--format` choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -126,6 +150,9 @@ impl EventWriter {
 /// Prints `text` on standard output (a `print!` that reports failures
 /// instead of panicking).
 pub fn print(text: &str) -> Result<(), Failure> {
+    if quiet() {
+        return Ok(());
+    }
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())

@@ -33,7 +33,9 @@ impl Progress {
             label,
             total,
             base: 0,
-            enabled: total >= WORTH_SHOWING && std::io::stderr().is_terminal(),
+            enabled: total >= WORTH_SHOWING
+                && std::io::stderr().is_terminal()
+                && !crate::output::quiet(),
             steps: 0,
             last: Instant::now(),
             drawn: false,

@@ -4,7 +4,8 @@
 use crate::failure::{exit, Failure};
 use crate::output::EventWriter;
 use crate::progress::Progress;
-use rewal::inspect::segment_name;
+use rewal::frame::Problem;
+use rewal::inspect::{segment_name, LogEnd};
 use rewal::{Lsn, WalIterator};
 use rewal_report::{describe, Place};
 use std::path::Path;
@@ -47,6 +48,20 @@ pub fn pump(
     }
 }
 
+/// Why reading stopped before the end of the log.
+pub enum Stop {
+    /// At bytes that are not a valid frame; the log ends as `end` there.
+    Bad { end: LogEnd, problem: Problem },
+    /// At a compressed frame (at `offset`, when known): this tool has no
+    /// decompressor.
+    Compressed { offset: Option<u64> },
+    /// At a frame of a stream too large to hold, whose events therefore
+    /// cannot be printed.
+    TooLarge { offset: u64, len: u32 },
+    /// Reading failed.
+    Error(rewal::Error),
+}
+
 /// Why reading `path` stopped with `error` after `printed`, in the words
 /// of the iterator that stopped: it says where the bad frame is, what is
 /// wrong with it, and how the log ends there; nothing is read again. For a
@@ -60,10 +75,25 @@ pub fn explain(
     error: &rewal::Error,
     printed: Printed,
 ) -> Failure {
+    let stop = match (error, iter.problem()) {
+        (rewal::Error::Corrupted, Some(bad)) => Stop::Bad {
+            end: bad.end,
+            problem: bad.problem,
+        },
+        (rewal::Error::CompressorRequired, _) => Stop::Compressed {
+            offset: iter.stopped_at(),
+        },
+        (other, _) => Stop::Error(other.clone()),
+    };
+    explain_stop(path, segment, stop, printed)
+}
+
+/// [`explain`], for any reader that says why it stopped.
+pub fn explain_stop(path: &Path, segment: Option<Place>, stop: Stop, printed: Printed) -> Failure {
     let done = done(printed);
-    match (error, iter.problem()) {
-        (rewal::Error::Corrupted, Some(bad)) => {
-            let mut ending = rewal_report::Ending::new(bad.end, Some(describe(&bad.problem)));
+    match stop {
+        Stop::Bad { end, problem } => {
+            let mut ending = rewal_report::Ending::new(end, Some(describe(&problem)));
             if let Some(place) = segment {
                 ending = ending.in_segment(place);
             }
@@ -78,7 +108,7 @@ pub fn explain(
                     path,
                     format_args!("{ending} (left untouched)"),
                 ),
-                // An iterator stops early only at something wrong: never
+                // A reader stops early only at something wrong: never
                 // exit 0 for it.
                 code => Failure::at(
                     code.max(exit::TORN),
@@ -87,8 +117,8 @@ pub fn explain(
                 ),
             }
         }
-        (rewal::Error::CompressorRequired, _) => {
-            let which = iter.stopped_at().map_or("a frame".to_string(), |offset| {
+        Stop::Compressed { offset } => {
+            let which = offset.map_or("a frame".to_string(), |offset| {
                 format!("the frame at offset {offset}")
             });
             let of = match segment.and_then(|place| place.named) {
@@ -103,7 +133,15 @@ pub fn explain(
                 ),
             )
         }
-        (other, _) => Failure::unreadable(path, other),
+        Stop::TooLarge { offset, len } => Failure::at(
+            exit::UNREADABLE,
+            path,
+            format_args!(
+                "the frame at offset {offset} holds {len} bytes, more than the {} MiB that rewal holds of a stream, so its events cannot be shown; {done} (dump the log from a file instead; `rewal verify` checks it from a stream too)",
+                crate::pipe::HOLD >> 20
+            ),
+        ),
+        Stop::Error(other) => Failure::unreadable(path, &other),
     }
 }
 

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{expect, rewal, Scratch};
+use common::{expect, rewal, Scratch, BIN};
+use std::path::Path;
+use std::process::Command;
 
 #[test]
 fn demo_leaves_a_log_for_the_other_subcommands() {
@@ -63,4 +65,61 @@ fn demo_leaves_a_log_for_the_other_subcommands() {
         .stdout()
         .starts_with("opened ./demo.wal (holds 5004 events)\n"));
     assert!(run.stdout().contains("durable up to LSN 10008"));
+}
+
+/// The demo's last line, run as printed by a shell in the same directory:
+/// every command in it works.
+fn run_the_hint(dir: &Path, path_var: &std::ffi::OsStr) -> String {
+    let run = Command::new(BIN)
+        .args(["demo", "."])
+        .current_dir(dir)
+        .env("PATH", path_var)
+        .output()
+        .expect("run the demo");
+    assert!(run.status.success(), "{run:?}");
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    let hint = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("look inside: "))
+        .unwrap_or_else(|| panic!("no hint in {stdout}"))
+        .to_string();
+    let shell = Command::new("sh")
+        .args(["-c", &format!("set -e; {hint}")])
+        .current_dir(dir)
+        .env("PATH", path_var)
+        .output()
+        .expect("run the hint");
+    let said = String::from_utf8_lossy(&shell.stdout);
+    assert!(shell.status.success(), "`{hint}` failed: {shell:?}");
+    assert!(said.contains("file:       ./demo.wal"), "{said}");
+    assert!(
+        said.contains("./demo.wal: ok: every frame checked"),
+        "{said}"
+    );
+    assert!(said.contains("1\t\"type:order.created\""), "{said}");
+    hint
+}
+
+#[test]
+fn the_demo_hint_works_as_printed() {
+    let dir = Scratch::new("demo-hint");
+    let system_path = std::env::var_os("PATH").unwrap_or_default();
+    // Not on the PATH (as after `cargo run`): the hint names the binary
+    // by the path it was run from.
+    let hint = run_the_hint(dir.dir(), &system_path);
+    let me = std::fs::canonicalize(BIN).expect("the binary");
+    assert!(
+        hint.starts_with(&format!("{} info ./demo.wal", me.display())),
+        "{hint}"
+    );
+    // Installed (its directory first on the PATH): the hint says `rewal`.
+    let bin_dir = me.parent().expect("the binary's directory").to_path_buf();
+    let path_var =
+        std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(&system_path)))
+            .expect("a PATH");
+    let hint = run_the_hint(dir.dir(), &path_var);
+    assert!(
+        hint.starts_with("rewal info ./demo.wal; rewal verify ./demo.wal"),
+        "{hint}"
+    );
 }

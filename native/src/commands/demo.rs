@@ -118,11 +118,44 @@ pub fn run(dir: &Path) -> Result<u8, Failure> {
         stats.file_size,
         stats.last_lsn
     );
+    let me = how_to_run_me();
+    let log = shell_word(&path.display().to_string());
     let _ = writeln!(
         text,
-        "look inside: rewal info {0}; rewal dump {0}",
-        path.display()
+        "look inside: {me} info {log}; {me} verify {log}; {me} dump {log} --limit 5"
     );
     output::print(&text)?;
     Ok(exit::OK)
+}
+
+/// The command that runs this binary when pasted into a shell: `rewal`
+/// when that is what the PATH finds, otherwise the path it was run from
+/// (after `cargo run`, `target/debug/rewal`, which no PATH has).
+fn how_to_run_me() -> String {
+    let Ok(me) = std::env::current_exe().and_then(std::fs::canonicalize) else {
+        return "rewal".into();
+    };
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(format!("rewal{}", std::env::consts::EXE_SUFFIX)))
+            .find(|candidate| candidate.is_file())
+    });
+    match on_path.and_then(|found| std::fs::canonicalize(found).ok()) {
+        Some(found) if found == me => "rewal".into(),
+        _ => shell_word(&me.display().to_string()),
+    }
+}
+
+/// `word` as one word for a POSIX shell: as it is when it holds nothing
+/// the shell would split or expand, otherwise in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }

@@ -1,12 +1,17 @@
-//! `rewal dump FILE|DIR`: the events in LSN order, streamed.
+//! `rewal dump FILE|DIR|-`: the events in LSN order, streamed.
 
 use crate::dir;
 use crate::failure::{existing_file, exit, say, Failure};
+use crate::input::{self, Input, Stream};
 use crate::output::{EventWriter, Format};
 use crate::payload::Encoding;
+use crate::pipe::{self, Next, Walker};
 use crate::progress::Progress;
-use crate::stream::{self, Printed};
+use crate::stream::{self, Printed, Stop};
+use rewal::frame::{FrameEvents, HEADER_LEN, TRAILER_LEN};
+use rewal::inspect::LogEnd;
 use rewal::Lsn;
+use std::io::Read;
 use std::path::Path;
 
 /// Prints the events from `from` on, at most `limit` of them. Reads without
@@ -19,8 +24,10 @@ pub fn run(
     format: Format,
     encoding: Encoding,
 ) -> Result<u8, Failure> {
-    if dir::is_dir(path) {
-        return run_dir(path, from, limit, format, encoding);
+    match input::resolve(path) {
+        Input::Dir => return run_dir(path, from, limit, format, encoding),
+        Input::Stream(stream) => return run_stream(&stream, from, limit, format, encoding),
+        Input::File => {}
     }
     existing_file(path)?;
     let len = std::fs::metadata(path).map_or(0, |meta| meta.len());
@@ -77,6 +84,124 @@ fn run_dir(
     progress.finish();
     note_lossy(path, &out);
     stopped.map_or(Ok(exit::OK), Err)
+}
+
+/// [`run`] for a stream: each frame checked as it comes, and its events
+/// printed while it is held. Stops at the first invalid frame, once what
+/// follows it has been judged (a torn tail, or a corruption).
+fn run_stream(
+    stream: &Stream,
+    from: Lsn,
+    limit: Option<u64>,
+    format: Format,
+    encoding: Encoding,
+) -> Result<u8, Failure> {
+    let mut walker = Walker::new(stream.open()?);
+    let mut out = EventWriter::new(format, encoding);
+    let mut printed = Printed::default();
+    let stopped = print_stream(&mut walker, from, limit, &mut out, &mut printed)
+        .map_err(|error| error.into_failure(stream))?;
+    out.flush()?;
+    note_lossy(&stream.label, &out);
+    match stopped {
+        None => Ok(exit::OK),
+        Some(stop) => Err(stream::explain_stop(&stream.label, None, stop, printed)),
+    }
+}
+
+/// What ended [`print_stream`] in failure: reading the stream, or writing
+/// the events.
+enum StreamError {
+    Read(std::io::Error),
+    Write(Failure),
+}
+
+impl StreamError {
+    fn into_failure(self, stream: &Stream) -> Failure {
+        match self {
+            StreamError::Read(error) => stream.unreadable(&error),
+            StreamError::Write(failure) => failure,
+        }
+    }
+}
+
+impl From<Failure> for StreamError {
+    fn from(failure: Failure) -> Self {
+        StreamError::Write(failure)
+    }
+}
+
+impl From<std::io::Error> for StreamError {
+    fn from(error: std::io::Error) -> Self {
+        StreamError::Read(error)
+    }
+}
+
+/// Prints the events of the frames `walker` meets from `from` on, at most
+/// `limit` in all, as `WalIterator` would hand them out: every frame
+/// checked before its events are printed, those before `from` too.
+/// Returns why it stopped before the end, if it did.
+fn print_stream<R: Read>(
+    walker: &mut Walker<R>,
+    from: Lsn,
+    limit: Option<u64>,
+    out: &mut EventWriter,
+    printed: &mut Printed,
+) -> Result<Option<Stop>, StreamError> {
+    let full = |printed: &Printed| limit.is_some_and(|limit| printed.events >= limit);
+    loop {
+        if full(printed) {
+            return Ok(None);
+        }
+        let (offset, header) = match walker.next()? {
+            Next::End => return Ok(None),
+            Next::Bad { offset, problem } => {
+                let ending =
+                    pipe::tail::classify(&mut walker.window, offset, walker.last_lsn, problem)?;
+                return Ok(match ending.end {
+                    // Zeros to the end: the clean end of the log.
+                    LogEnd::Clean => None,
+                    end => Some(Stop::Bad {
+                        end,
+                        problem: ending.problem.unwrap_or(problem),
+                    }),
+                });
+            }
+            Next::Frame { header, .. } if header.last_lsn() < from => continue,
+            Next::Frame {
+                offset,
+                header,
+                held,
+            } => {
+                if !held {
+                    let len = header.batch_size;
+                    return Ok(Some(Stop::TooLarge { offset, len }));
+                }
+                if header.is_compressed() {
+                    let offset = Some(offset);
+                    return Ok(Some(Stop::Compressed { offset }));
+                }
+                (offset, header)
+            }
+        };
+        // Checked whole by the walk: its records fill the region exactly.
+        let frame = walker.frame().unwrap_or_default();
+        let region = frame
+            .get(HEADER_LEN..frame.len().saturating_sub(TRAILER_LEN))
+            .unwrap_or_default();
+        for event in FrameEvents::new(region, &header) {
+            if event.lsn < from {
+                continue;
+            }
+            if full(printed) {
+                return Ok(None);
+            }
+            printed.last_lsn = event.lsn;
+            out.stage(&event)?;
+            out.commit(offset)?;
+            printed.events += 1;
+        }
+    }
 }
 
 /// A note on stderr when `--payload utf8` could not show some events

@@ -1,36 +1,48 @@
-//! `rewal info FILE|DIR`: what a log holds and how it ends; for a segment
-//! directory, its totals and a line per segment.
+//! `rewal info FILE|DIR|-`: what a log holds and how it ends; for a
+//! segment directory, its totals and a line per segment. As aligned text,
+//! or (`--format json`) one JSON object with the same facts
+//! (`info_json.rs`).
 
+use super::info_json::{self, FileInfo};
 use crate::dir;
 use crate::failure::{exit, Failure};
-use crate::output;
+use crate::input::{self, Input};
+use crate::output::{self, InfoFormat};
+use crate::pipe;
 use crate::scan::{self, count};
-use rewal::inspect::{segment_name, DirProblem, DirScan, LogEnd};
+use rewal::inspect::{segment_name, DirProblem, DirScan, LogEnd, LogScan};
 use rewal_report::{segment_ending, DirVerdict};
 use std::path::Path;
 
 /// Prints the description; exits 0 whenever the file is a log it could
 /// read, damaged or not (`verify` is the command whose code says which).
-pub fn run(path: &Path) -> Result<u8, Failure> {
-    if dir::is_dir(path) {
-        return run_dir(path);
+pub fn run(path: &Path, format: InfoFormat) -> Result<u8, Failure> {
+    let (kind, label, found, read_to_end, stream_note) = match input::resolve(path) {
+        Input::Dir => return run_dir(path, format),
+        Input::File => {
+            let found = scan::scan(path, "reading")?;
+            ("file", path.display().to_string(), found, true, None)
+        }
+        Input::Stream(stream) => {
+            let found = pipe::scan(&stream, |_| {})?;
+            let note = pipe::cut_short_note(&found);
+            let label = stream.label.display().to_string();
+            ("stream", label, found.scan, found.read_to_end, note)
+        }
+    };
+    let notes: Vec<String> = counted_up_to_file(&found)
+        .into_iter()
+        .chain(stream_note)
+        .collect();
+    if format == InfoFormat::Json {
+        let info = FileInfo::new(kind, path, &found, read_to_end, &notes);
+        output::print(&info_json::to_text(&info)?)?;
+        return Ok(exit::OK);
     }
-    let found = scan::scan(path, "reading")?;
     let mut text = String::new();
     let mut line = |key: &str, value: String| text.push_str(&format!("{key:<11} {value}\n"));
-    line("file:", path.display().to_string());
-    line(
-        "size:",
-        if found.valid_len == found.file_len {
-            count(found.file_len, "byte", "bytes")
-        } else {
-            format!(
-                "{}, {} in valid frames",
-                count(found.file_len, "byte", "bytes"),
-                found.valid_len
-            )
-        },
-    );
+    line("file:", label);
+    line("size:", size(&found, read_to_end));
     line(
         "frames:",
         if found.frames == 0 {
@@ -54,20 +66,53 @@ pub fn run(path: &Path) -> Result<u8, Failure> {
         },
     );
     line("ends:", scan::ending(&found));
-    if let LogEnd::Corrupted { offset, .. } = found.end {
-        line(
-            "note:",
-            format!("the counts above stop at offset {offset}; frames after the corruption are not counted"),
-        );
+    for note in notes {
+        line("note:", note);
     }
     output::print(&text)?;
     Ok(exit::OK)
 }
 
+/// The size line: `233 bytes`, `260 bytes, 233 in valid frames`, or for
+/// a stream not read to its end, how far it was read.
+fn size(found: &LogScan, read_to_end: bool) -> String {
+    if !read_to_end {
+        return format!(
+            "{} read (not to the end), {} in valid frames",
+            count(found.file_len, "byte", "bytes"),
+            found.valid_len
+        );
+    }
+    if found.valid_len == found.file_len {
+        count(found.file_len, "byte", "bytes")
+    } else {
+        format!(
+            "{}, {} in valid frames",
+            count(found.file_len, "byte", "bytes"),
+            found.valid_len
+        )
+    }
+}
+
+/// Where the counts of a single log stop, when a corruption stops them.
+pub fn counted_up_to_file(found: &LogScan) -> Option<String> {
+    let LogEnd::Corrupted { offset, .. } = found.end else {
+        return None;
+    };
+    Some(format!(
+        "the counts above stop at offset {offset}; frames after the corruption are not counted"
+    ))
+}
+
 /// [`run`] for a segment directory: the totals of the segments scanned,
 /// how the directory ends, then one line per segment.
-fn run_dir(path: &Path) -> Result<u8, Failure> {
+fn run_dir(path: &Path, format: InfoFormat) -> Result<u8, Failure> {
     let found = dir::scan(path)?;
+    if format == InfoFormat::Json {
+        let info = info_json::DirInfo::new(path, &found, counted_up_to(&found));
+        output::print(&info_json::to_text(&info)?)?;
+        return Ok(exit::OK);
+    }
     let mut text = String::new();
     let mut line = |key: &str, value: String| text.push_str(&format!("{key:<11} {value}\n"));
     line("directory:", path.display().to_string());
@@ -79,18 +124,14 @@ fn run_dir(path: &Path) -> Result<u8, Failure> {
             count(found.bytes(), "byte", "bytes")
         ),
     );
-    let frames: u64 = found.segments.iter().map(|s| s.scan.frames).sum();
-    let compressed: u64 = found
-        .segments
-        .iter()
-        .map(|s| s.scan.compressed_frames)
-        .sum();
-    let largest = found.segments.iter().map(|s| s.scan.largest_frame).max();
+    let totals = info_json::Totals::of(&found);
     line(
         "frames:",
-        match largest {
-            Some(largest) if frames > 0 => format!(
-                "{frames}, {compressed} compressed, the largest {}",
+        match totals.largest {
+            Some(largest) if totals.frames > 0 => format!(
+                "{}, {} compressed, the largest {}",
+                totals.frames,
+                totals.compressed,
                 count(u64::from(largest), "byte", "bytes")
             ),
             _ => "0".into(),

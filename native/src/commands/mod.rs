@@ -5,6 +5,7 @@ pub mod append;
 pub mod demo;
 pub mod dump;
 pub mod info;
+mod info_json;
 pub mod repair;
 pub mod repair_dir;
 pub mod tail;

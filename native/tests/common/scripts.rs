@@ -39,6 +39,8 @@ pub fn all() -> Vec<Script> {
     scripts.push(append());
     scripts.push(hostile());
     scripts.push(segments());
+    scripts.push(stdin());
+    scripts.push(shapes());
     scripts
 }
 
@@ -216,6 +218,64 @@ fn segments() -> Script {
             step("tail @foreign"),
             step("repair @foreign"),
             fed("append @segs", b"x\n"),
+        ],
+    }
+}
+
+/// The golden vectors' bytes, fed on standard input.
+const PLAIN: &[u8] = include_bytes!("../../../tests/vectors/plain.wal");
+const TORN: &[u8] = include_bytes!("../../../tests/vectors/torn.wal");
+const CORRUPT: &[u8] = include_bytes!("../../../tests/vectors/corrupt.wal");
+const COMPRESSED: &[u8] = include_bytes!("../../../tests/vectors/compressed.wal");
+
+/// `-` for standard input: the reading commands on a clean, a torn, a
+/// corrupted and a compressed log, and on something that is not a log;
+/// the commands that need a file refuse it.
+fn stdin() -> Script {
+    Script {
+        name: "stdin",
+        steps: vec![
+            fed("verify -", PLAIN),
+            fed("verify -", TORN),
+            fed("verify -", CORRUPT),
+            fed("verify -", COMPRESSED),
+            fed("verify -", b"GIF89a, not a log"),
+            fed("verify -", b""),
+            fed("verify -q -", TORN),
+            fed("info -", PLAIN),
+            fed("info -", CORRUPT),
+            fed("info - --format json", TORN),
+            fed("dump -", PLAIN),
+            fed("dump - --format jsonl --from 2 --limit 2", PLAIN),
+            fed("dump -", TORN),
+            fed("dump -", CORRUPT),
+            fed("dump -", COMPRESSED),
+            fed("dump - --from 5", COMPRESSED),
+            fed("tail -", PLAIN),
+            fed("repair -", TORN),
+            fed("append -", b"x\n"),
+        ],
+    }
+}
+
+/// The other output shapes: `info --format json` of files and
+/// directories, `verify --quiet` of every kind of ending.
+fn shapes() -> Script {
+    Script {
+        name: "shapes",
+        steps: vec![
+            step("info @plain.wal --format json"),
+            step("info @corrupt.wal --format json"),
+            step("info @zeros.wal --format json"),
+            step("info @random.bin --format json"),
+            step("info @segs-torn --format json"),
+            step("info @segs-gap --format json"),
+            step("verify -q @plain.wal"),
+            step("verify --quiet @torn.wal"),
+            step("verify -q @corrupt.wal"),
+            step("verify -q @random.bin"),
+            step("verify -q @missing.wal"),
+            step("verify -q @segs-flip"),
         ],
     }
 }

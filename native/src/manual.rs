@@ -1,0 +1,115 @@
+//! `rewal completions SHELL` and `rewal man`: generated from the command
+//! line's own definition (clap_complete, clap_mangen), so that they never
+//! fall behind it.
+
+use crate::failure::{describe_io, exit, Failure};
+use crate::output;
+use clap::Command;
+use clap_mangen::roff::{roman, Roff};
+use clap_mangen::Man;
+use std::path::Path;
+
+/// The name users type.
+const BIN: &str = "rewal";
+
+/// Prints the completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell, cli: &mut Command) -> Result<u8, Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, cli, BIN, &mut script);
+    output::print(&String::from_utf8_lossy(&script))?;
+    Ok(exit::OK)
+}
+
+/// Prints rewal(1), or the page of `command`, or writes every page into
+/// `dir`.
+pub fn man(cli: Command, command: Option<&str>, dir: Option<&Path>) -> Result<u8, Failure> {
+    // Built, so that subcommands know their full names (rewal-dump).
+    let mut cli = cli.disable_help_subcommand(true);
+    cli.build();
+    if let Some(dir) = dir {
+        return write_all(&cli, dir);
+    }
+    let page = match command {
+        None => cli.clone(),
+        Some(name) => cli.find_subcommand(name).cloned().ok_or_else(|| Failure {
+            code: exit::USAGE,
+            message: format!(
+                "no subcommand {name:?}; the pages are: {}",
+                pages(&cli)
+                    .map(|page| page.get_name().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?,
+    };
+    output::print(&String::from_utf8_lossy(&render(&page)))?;
+    Ok(exit::OK)
+}
+
+/// The subcommands that get a page.
+fn pages(cli: &Command) -> impl Iterator<Item = &Command> {
+    cli.get_subcommands().filter(|page| !page.is_hide_set())
+}
+
+/// Writes rewal.1 and rewal-COMMAND.1 for every subcommand into `dir`,
+/// and lists them.
+fn write_all(cli: &Command, dir: &Path) -> Result<u8, Failure> {
+    let failed = |error: std::io::Error| {
+        Failure::at(
+            exit::FAILED,
+            dir,
+            format_args!("cannot write the manual pages: {}", describe_io(&error)),
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    let mut written = String::new();
+    for page in std::iter::once(cli).chain(pages(cli)) {
+        let path = dir.join(Man::new(page.clone()).get_filename());
+        std::fs::write(&path, render(page)).map_err(failed)?;
+        written.push_str(&format!("{}\n", path.display()));
+    }
+    output::print(&written)?;
+    Ok(exit::OK)
+}
+
+/// The page of `command`: clap_mangen's, then the exit codes (the same
+/// for every subcommand) under EXIT STATUS, where man pages keep them,
+/// rather than in the help's epilogue, and SEE ALSO.
+fn render(command: &Command) -> Vec<u8> {
+    let top = command.get_name() == BIN;
+    let man = Man::new(command.clone().after_help(None::<&str>))
+        .source(format!("rewal {}", env!("CARGO_PKG_VERSION")))
+        .manual("rewal manual");
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = man.render(&mut out);
+    let mut extra = Roff::new();
+    extra.control("SH", ["EXIT STATUS"]);
+    for line in crate::EXIT_CODES.lines().skip(1) {
+        let line = line.trim();
+        match line.split_once(' ') {
+            // "3   the file cannot be read ...": a tagged paragraph.
+            Some((code, what)) if code.chars().all(|c| c.is_ascii_digit()) => {
+                extra.control("TP", []);
+                extra.text([roman(code)]);
+                extra.text([roman(what.trim())]);
+            }
+            // The rest of the sentence above.
+            _ => {
+                extra.text([roman(line)]);
+            }
+        }
+    }
+    extra.control("SH", ["SEE ALSO"]);
+    let others: Vec<String> = if top {
+        pages(command)
+            .map(|page| format!("{}(1)", page.get_display_name().unwrap_or(page.get_name())))
+            .collect()
+    } else {
+        vec![format!("{BIN}(1)")]
+    };
+    extra.text([roman(others.join(", "))]);
+    // Without a second preamble: `render` above wrote it.
+    out.extend_from_slice(extra.to_roff().as_bytes());
+    out
+}
