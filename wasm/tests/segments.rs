@@ -7,11 +7,14 @@
 //! damaged older one and a torn newest one are named, and agree with the
 //! engine's own `rewal::inspect::scan_dir`.
 
+mod common;
+
+use common::{load_segments as load, segments_both_ways as both_ways};
 use rewal::encoding::{decode_all_batches, encode_event};
 use rewal::inspect::{self, segment_name, DirProblem, LogEnd, Misfit};
-use rewal::{Batch, Event, MemoryStorage, Wal};
+use rewal::{Batch, Event, Wal};
 use rewal_wasm::picture::Blemish;
-use rewal_wasm::segments::{layout, order, Standing, MAX_SEGMENTS};
+use rewal_wasm::segments::{Standing, MAX_SEGMENTS};
 use rewal_wasm::view::{LogView, Part};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -55,42 +58,6 @@ fn write_segments(dir: &Path) {
         wal.flush().unwrap();
     }
     wal.shutdown(Duration::from_secs(10)).unwrap();
-}
-
-/// The files of `dir` as a browser hands them over: `(name, bytes)`, the
-/// lock file left out, in no particular order.
-fn load(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "wal"))
-        .map(|path| {
-            let name = path.file_name().unwrap().to_str().unwrap().to_string();
-            (name, std::fs::read(&path).unwrap())
-        })
-        .collect();
-    // Reversed: the viewer must put them in order itself.
-    files.sort_by(|a, b| b.0.cmp(&a.0));
-    files
-}
-
-/// The files opened both ways: in place, and through a storage that does
-/// not map (every read a slice).
-fn both_ways(files: &[(String, Vec<u8>)]) -> [(&'static str, LogView); 2] {
-    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-    let order = order(&names).unwrap();
-    let mut all = Vec::new();
-    let mut laid = Vec::new();
-    for &i in &order {
-        all.extend_from_slice(&files[i].1);
-        laid.push((files[i].0.clone(), files[i].1.len() as u64));
-    }
-    let sliced =
-        LogView::open_segments(MemoryStorage::from_bytes(all), layout(laid).unwrap()).unwrap();
-    [
-        ("in place", LogView::from_segments(files.to_vec()).unwrap()),
-        ("read in slices", sliced),
-    ]
 }
 
 /// The events of the files, oldest first, decoded by the engine one file
@@ -142,7 +109,7 @@ fn one_log_across_boundaries(files: &[(String, Vec<u8>)]) {
         assert_eq!(
             view.verdict(),
             format!(
-                "ok: {} segments, every frame checked: {} frames, {} events, LSNs 1 to {}, {total} bytes",
+                "ok: every frame checked: {} segments, {} frames, {} events, LSNs 1 to {}, {total} bytes",
                 files.len(),
                 scan.frames,
                 events.len(),
@@ -248,18 +215,21 @@ fn a_missing_middle_segment_is_a_gap_named_by_the_segment_after_it() {
         assert_eq!(
             view.verdict(),
             format!(
-                "{} should be named {}: events {expected} to {} are missing; \
-                 the {} events before it are valid ({} frames, LSNs 1 to {})",
+                "corrupted: segment {} should be named {}: the events {expected} to {} are missing; \
+                 the 2 segments before it are clean ({} frames, {} events, LSNs 1 to {})",
                 files[2].0,
                 gone.0,
                 named - 1,
-                before.len(),
                 view.scan().frames,
+                before.len(),
                 expected - 1
             ),
             "{how}"
         );
-        assert_eq!(view.problem().unwrap(), view.ending());
+        assert_eq!(
+            format!("corrupted: {}", view.problem().unwrap()),
+            view.ending()
+        );
         assert_eq!(
             view.scan().end,
             LogEnd::Corrupted {
@@ -309,7 +279,7 @@ fn a_flipped_byte_in_an_older_segment_is_a_corruption_named_with_its_offset() {
     for (how, mut view) in both_ways(&files) {
         let verdict = view.verdict();
         let prefix = format!(
-            "{}: corrupted at offset {hit}: the frame there ({} bytes) fails its CRC-32C check",
+            "corrupted in {} at offset {hit}: the frame there ({} bytes) fails its CRC-32C check",
             files[1].0,
             next - hit
         );
@@ -378,7 +348,7 @@ fn a_torn_tail_in_the_newest_segment_is_a_torn_tail() {
         );
         let verdict = view.verdict();
         let prefix = format!(
-            "{}: torn tail at offset {torn}: the frame there claims",
+            "torn tail in {} at offset {torn}: the frame there claims",
             files[last].0
         );
         assert!(verdict.starts_with(&prefix), "{how}: {verdict}");
@@ -438,7 +408,8 @@ fn hundreds_of_files_empty_ones_and_strange_names_get_an_answer() {
     let mut view = LogView::from_segments(files.clone()).unwrap();
     assert_eq!(view.scan().events, 500);
     assert!(
-        view.verdict().starts_with("ok: 501 segments"),
+        view.verdict()
+            .starts_with("ok: every frame checked: 501 segments"),
         "{}",
         view.verdict()
     );
@@ -473,8 +444,8 @@ fn hundreds_of_files_empty_ones_and_strange_names_get_an_answer() {
     .unwrap();
     assert_eq!(
         view.verdict(),
-        "18446744073709551615.wal should be named 00000000000000000001.wal: \
-         events 1 to 18446744073709551614 are missing; nothing before it is valid"
+        "corrupted: segment 18446744073709551615.wal should be named 00000000000000000001.wal: \
+         the events 1 to 18446744073709551614 are missing; the segment before it is clean (no frames)"
     );
     // Alone, a segment named 0 holding LSNs from 1 is what the engine
     // accepts too.
@@ -485,14 +456,14 @@ fn hundreds_of_files_empty_ones_and_strange_names_get_an_answer() {
     let view = LogView::from_segments(vec![segment(1, 1..=5), segment(4, 4..=6)]).unwrap();
     assert_eq!(
         view.problem().unwrap(),
-        "00000000000000000004.wal should be named 00000000000000000006.wal: \
-         it overlaps 00000000000000000001.wal, whose events go up to 5"
+        "segment 00000000000000000004.wal should be named 00000000000000000006.wal: \
+         it overlaps the segment before it, which holds the events up to 5"
     );
     let view = LogView::from_segments(vec![segment(70, 50..=60)]).unwrap();
     assert_eq!(
         view.problem().unwrap(),
-        "00000000000000000070.wal is named after LSN 70, but its events begin at LSN 50: \
-         it is not the segment its name says"
+        "segment 00000000000000000070.wal holds events from LSN 50, below the LSN it is named by: \
+         it is not the file its name says"
     );
     assert_eq!(view.events(Part::Log), 0);
     assert_eq!(view.events(Part::AfterCorruption), 11);
@@ -505,7 +476,7 @@ fn hundreds_of_files_empty_ones_and_strange_names_get_an_answer() {
     .unwrap();
     assert!(view
         .verdict()
-        .starts_with("00000000000000000004.wal: it is not a rewal log"));
+        .starts_with("corrupted in 00000000000000000004.wal at offset 0: it is not a rewal log"));
     let view = LogView::from_segments(vec![(segment_name(1), b"junk".to_vec())]).unwrap();
     assert_eq!(view.scan().end, LogEnd::NotALog);
 
@@ -531,13 +502,13 @@ fn a_damaged_older_segment_that_ends_torn_is_a_corruption() {
     let view = LogView::from_segments(vec![older, segment(5, 5..=6)]).unwrap();
     let verdict = view.verdict();
     assert!(
-        verdict.starts_with("00000000000000000001.wal: corrupted at offset "),
+        verdict.starts_with("corrupted in 00000000000000000001.wal at offset "),
         "{verdict}"
     );
     assert!(
         verdict.contains(
-            "; only the newest segment may end in a torn tail; the 3 events before it are valid"
-        ),
+            "; newer segments follow it, and only the newest segment may end in a torn tail; the "
+        ) && verdict.ends_with("are valid (3 frames, 3 events, LSNs 1 to 3)"),
         "{verdict}"
     );
     assert!(matches!(view.scan().end, LogEnd::Corrupted { .. }));
