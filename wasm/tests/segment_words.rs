@@ -7,9 +7,6 @@
 //! shows. Each directory is loaded as `(name, bytes)`, as a browser hands
 //! files over, and opened both ways the viewer opens segments.
 
-#[path = "../../tests/common/mod.rs"]
-mod scratch;
-
 // The CLI tests' own segment directories, made the same way here.
 #[allow(dead_code)] // the CLI's helpers: a few are used here
 #[path = "../../native/tests/common/segments.rs"]
@@ -17,11 +14,10 @@ mod cli_dirs;
 
 mod common;
 
-use common::{load_segments, segments_both_ways};
+use common::{load_segments, segments_both_ways, Scratch};
 use rewal::inspect::{self, segment_name, DirScan};
 use rewal_report::{segment_ending, DirVerdict};
 use rewal_wasm::view::LogView;
-use scratch::Scratch;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -9,33 +9,15 @@
 
 mod common;
 
-use common::{load_segments as load, segments_both_ways as both_ways};
+use common::{load_segments as load, segments_both_ways as both_ways, Scratch};
 use rewal::encoding::{decode_all_batches, encode_event};
 use rewal::inspect::{self, segment_name, DirProblem, LogEnd, Misfit};
 use rewal::{Batch, Event, Wal};
 use rewal_wasm::picture::Blemish;
 use rewal_wasm::segments::{Standing, MAX_SEGMENTS};
 use rewal_wasm::view::{LogView, Part};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
-
-/// A directory of its own under the temporary directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let base = std::env::var_os("TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
-        let dir = base.join(format!("rewal-wasm-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Writes a log of 4 KiB segments into `dir`: 300 events (with meta every
 /// third), a batch of 10 every 50, each write flushed so that the writer
@@ -78,8 +60,8 @@ fn lsns(rows: &[rewal_wasm::view::EventRow]) -> Vec<u64> {
 #[test]
 fn the_segments_read_as_one_log_across_their_boundaries() {
     let scratch = Scratch::new("seg-one-log");
-    write_segments(&scratch.0);
-    let files = load(&scratch.0);
+    write_segments(scratch.dir());
+    let files = load(scratch.dir());
     assert!(files.len() >= 5, "{} segments", files.len());
     one_log_across_boundaries(&files);
     // Older segments may end in zeros written ahead (a crash before the
@@ -195,8 +177,8 @@ fn one_log_across_boundaries(files: &[(String, Vec<u8>)]) {
 /// directory (to ask the engine's `scan_dir` too).
 fn written(name: &str) -> (Scratch, Vec<(String, Vec<u8>)>) {
     let scratch = Scratch::new(name);
-    write_segments(&scratch.0);
-    let mut files = load(&scratch.0);
+    write_segments(scratch.dir());
+    let mut files = load(scratch.dir());
     files.sort();
     (scratch, files)
 }
@@ -205,7 +187,7 @@ fn written(name: &str) -> (Scratch, Vec<(String, Vec<u8>)>) {
 fn a_missing_middle_segment_is_a_gap_named_by_the_segment_after_it() {
     let (scratch, mut files) = written("seg-gap");
     let gone = files.remove(2);
-    std::fs::remove_file(scratch.0.join(&gone.0)).unwrap();
+    std::fs::remove_file(scratch.dir().join(&gone.0)).unwrap();
     let before = decoded(&files[..2]);
     let after = decoded(&files[2..]);
     let expected = before.last().unwrap().lsn + 1;
@@ -260,7 +242,7 @@ fn a_missing_middle_segment_is_a_gap_named_by_the_segment_after_it() {
         assert_eq!(segments.standing(3), Standing::After);
         // The engine's own scan of the directory says the same.
         assert_eq!(
-            inspect::scan_dir(&scratch.0).unwrap().problem,
+            inspect::scan_dir(scratch.dir()).unwrap().problem,
             Some(problem)
         );
     }
@@ -273,7 +255,7 @@ fn a_flipped_byte_in_an_older_segment_is_a_corruption_named_with_its_offset() {
     let frames = frame_offsets(&files[1].1);
     let hit = frames[frames.len() / 2];
     files[1].1[hit as usize + 30] ^= 0x55;
-    std::fs::write(scratch.0.join(&files[1].0), &files[1].1).unwrap();
+    std::fs::write(scratch.dir().join(&files[1].0), &files[1].1).unwrap();
     let start: u64 = files[0].1.len() as u64;
     let next = frames[frames.len() / 2 + 1];
     for (how, mut view) in both_ways(&files) {
@@ -322,7 +304,7 @@ fn a_flipped_byte_in_an_older_segment_is_a_corruption_named_with_its_offset() {
         let problem = DirProblem::Damaged { segment: 1 };
         assert_eq!(view.segments().unwrap().dir_problem(), Some(&problem));
         assert_eq!(
-            inspect::scan_dir(&scratch.0).unwrap().problem,
+            inspect::scan_dir(scratch.dir()).unwrap().problem,
             Some(problem)
         );
     }
@@ -364,8 +346,8 @@ fn a_torn_tail_in_the_newest_segment_is_a_torn_tail() {
         assert_eq!(view.segments().unwrap().dir_problem(), None);
         assert_eq!(view.segments().unwrap().standing(last), Standing::Problem);
     }
-    std::fs::write(scratch.0.join(&files[last].0), &files[last].1).unwrap();
-    let found = inspect::scan_dir(&scratch.0).unwrap();
+    std::fs::write(scratch.dir().join(&files[last].0), &files[last].1).unwrap();
+    let found = inspect::scan_dir(scratch.dir()).unwrap();
     assert_eq!(found.problem, None);
     assert_eq!(
         found.segments[last].scan.end,

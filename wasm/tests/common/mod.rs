@@ -59,6 +59,36 @@ pub fn both_ways(bytes: &[u8]) -> [(&'static str, LogView); 2] {
     ]
 }
 
+/// A directory of its own under the temporary directory, removed on drop.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    /// A new, empty one, its name made of `name` and the process id.
+    pub fn new(name: &str) -> Scratch {
+        let base = std::env::var_os("TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
+        let dir = base.join(format!("rewal-wasm-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.0
+    }
+
+    /// `file` in it.
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// The segment files of `dir` as a browser hands them over: `(name,
 /// bytes)` of the files named as segments (the lock file left out),
 /// newest first: the viewer must put them in order itself.
