@@ -9,7 +9,7 @@
 //! frames outside a segment's range are corruptions.
 
 use crate::{contents, count, exit, valid, Described, Ending, Place};
-use rewal::inspect::{segment_name, DirProblem, DirScan, LogEnd, Misfit, SegmentScan};
+use rewal::inspect::{segment_name, DirProblem, DirScan, LogEnd, Misfit, Problem, SegmentScan};
 use std::fmt;
 
 /// What is wrong with a segment that ends in a torn tail while newer
@@ -190,6 +190,53 @@ impl<'a> DirVerdict<'a> {
     /// The exit code that goes with it ([`dir_exit_code`]).
     pub fn exit_code(&self) -> u8 {
         dir_exit_code(self.scan)
+    }
+
+    /// What is wrong where the directory's events stop, as a clause that
+    /// says what but not where, for a front end that shows where apart (the
+    /// viewer's banner): the problem there ([`Described`]), followed by
+    /// [`OLDER_SEGMENT_TORN`] for a torn tail in an older segment, or why
+    /// a segment does not follow the one before it ([`MisfitWords`]).
+    /// `None` for a clean directory.
+    pub fn what(&self) -> Option<DirWhat> {
+        let at = problem_segment(self.scan)?;
+        if let Some(DirProblem::Misfit { misfit, .. }) = self.scan.problem {
+            return Some(DirWhat::Misfit(misfit));
+        }
+        let found = &self.scan.segments[at].scan;
+        let older_torn = matches!(found.end, LogEnd::TornTail { .. }) && place(self.scan, at).newer;
+        match (found.problem, older_torn) {
+            (problem, true) => Some(DirWhat::OlderTorn(problem)),
+            (Some(problem), false) => Some(DirWhat::Found(problem)),
+            (None, false) => None,
+        }
+    }
+}
+
+/// What is wrong where a segment directory's events stop, in words
+/// ([`DirVerdict::what`]): `the frame there fails its CRC-32C check ...`,
+/// `segment 00000000000000000100.wal should be named ...: ...`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirWhat {
+    /// The problem the segment's scan found.
+    Found(Problem),
+    /// A torn tail (what its scan found, if anything) in a segment that
+    /// newer ones follow: a corruption.
+    OlderTorn(Option<Problem>),
+    /// A segment that does not follow the one before it.
+    Misfit(Misfit),
+}
+
+impl fmt::Display for DirWhat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            DirWhat::Found(problem) => write!(f, "{}", Described(problem)),
+            DirWhat::OlderTorn(Some(problem)) => {
+                write!(f, "{}; {OLDER_SEGMENT_TORN}", Described(problem))
+            }
+            DirWhat::OlderTorn(None) => f.write_str(OLDER_SEGMENT_TORN),
+            DirWhat::Misfit(how) => write!(f, "{}", misfit(how)),
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use std::fmt;
 
 mod dir;
 pub use dir::{
-    dir_exit_code, misfit, place, segment_ending, DirEnding, DirVerdict, MisfitWords,
+    dir_exit_code, misfit, place, segment_ending, DirEnding, DirVerdict, DirWhat, MisfitWords,
     SegmentEnding, NO_SEGMENTS, OLDER_SEGMENT_TORN,
 };
 

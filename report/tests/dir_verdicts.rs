@@ -7,7 +7,10 @@ mod common;
 
 use common::Scratch;
 use rewal::inspect::{self, segment_name, DirScan, LogEnd, Misfit};
-use rewal_report::{dir_exit_code, exit, misfit, place, segment_ending, DirVerdict, Ending, Place};
+use rewal_report::{
+    dir_exit_code, exit, misfit, place, segment_ending, DirVerdict, Ending, Place,
+    OLDER_SEGMENT_TORN,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -52,6 +55,7 @@ fn a_clean_directory_and_an_empty_one() {
         )
     );
     assert_eq!(DirVerdict::new(&scan).ending().to_string(), "clean");
+    assert_eq!(DirVerdict::new(&scan).what(), None);
     let empty = scratch.path("empty");
     std::fs::create_dir(&empty).unwrap();
     let scan = inspect::scan_dir(&empty).unwrap();
@@ -82,6 +86,11 @@ fn a_torn_newest_segment_is_a_torn_tail_and_an_older_one_a_corruption() {
             segment_name(37)
         )
     );
+    // What is wrong, without where: the problem alone.
+    let unfinished =
+        "the frame there claims 234 bytes, but only 231 remain in the file (an unfinished write)";
+    let what = |scan: &DirScan| DirVerdict::new(scan).what().map(|what| what.to_string());
+    assert_eq!(what(&scan).as_deref(), Some(unfinished));
     cut(&files[0]);
     let scan = inspect::scan_dir(&dir).unwrap();
     let (text, code) = verdict(&scan);
@@ -92,6 +101,11 @@ fn a_torn_newest_segment_is_a_torn_tail_and_an_older_one_a_corruption() {
             "corrupted in {} at offset 3978: the frame there claims 234 bytes, but only 231 remain in the file (an unfinished write); newer segments follow it, and only the newest segment may end in a torn tail; the 3978 bytes before it are valid (17 frames, 17 events, LSNs 1 to 17)",
             segment_name(1)
         )
+    );
+    // Torn, but newer segments follow: why that is a corruption.
+    assert_eq!(
+        what(&scan),
+        Some(format!("{unfinished}; {OLDER_SEGMENT_TORN}"))
     );
     // Its line in a listing does not name it again.
     assert!(segment_ending(&scan, 0)
@@ -124,6 +138,16 @@ fn a_missing_segment_and_an_overlap_are_named_with_the_name_expected() {
                 segment_name(19)
             ),
             exit::CORRUPTED
+        )
+    );
+    assert_eq!(
+        DirVerdict::new(&scan).what().map(|what| what.to_string()),
+        Some(
+            misfit(Misfit::Overlap {
+                expected: 19,
+                named: 15
+            })
+            .to_string()
         )
     );
     std::fs::remove_file(dir.join(segment_name(15))).unwrap();

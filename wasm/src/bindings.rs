@@ -60,7 +60,8 @@ pub struct Summary {
     pub next_valid: Option<f64>,
     /// How the log ends, in the native CLI's words (`rewal info`'s "ends:").
     pub ending: String,
-    /// The one-line verdict `rewal verify` prints (without the file name).
+    /// The one-line verdict `rewal verify` prints (without the file name);
+    /// for segment files, what `rewal verify DIR` prints of their directory.
     pub verdict: String,
     /// What is wrong where the valid frames end, in the engine's words (the
     /// clause of the verdict after "torn tail at offset N: "), or undefined
@@ -108,7 +109,7 @@ pub struct VerifyReport {
     /// True for a clean log.
     pub ok: bool,
     /// `rewal verify`'s exit code: 0 clean, 1 torn tail, 2 corrupted, 3 not
-    /// a log.
+    /// a log (for segment files, `rewal verify DIR`'s).
     #[wasm_bindgen(js_name = exitCode)]
     pub exit_code: u8,
     /// How the log ends: `clean`, `torn-tail`, `corrupted` or `not-a-log`.
@@ -122,7 +123,8 @@ pub struct VerifyReport {
     /// Bytes from the start covered by valid frames.
     #[wasm_bindgen(js_name = validBytes)]
     pub valid_bytes: f64,
-    /// The one-line verdict `rewal verify` prints (without the file name).
+    /// The one-line verdict `rewal verify` prints (without the file name);
+    /// for segment files, what `rewal verify DIR` prints of their directory.
     pub verdict: String,
 }
 
@@ -278,7 +280,7 @@ impl WalLog {
         let (end, end_offset, next_valid) = end_parts(scan.end);
         VerifyReport {
             ok: scan.end == LogEnd::Clean,
-            exit_code: rewal_report::exit_code(scan.end),
+            exit_code: self.view.exit_code(),
             end,
             end_offset,
             next_valid,

@@ -283,17 +283,27 @@ impl LogView {
     }
 
     /// The one-line verdict of `rewal verify` (without its `FILE: `
-    /// prefix): the engine words it for both. For segment files, the
-    /// problem is named by its segment, and offsets are in it.
+    /// prefix): `rewal-report` words it for both. For segment files, what
+    /// `rewal verify DIR` says of them: the problem named by its segment,
+    /// with offsets in it.
     pub fn verdict(&self) -> String {
         match &self.segments {
-            Some(segments) => segments.verdict(&self.scan),
+            Some(segments) => segments.verdict(),
             None => Verdict::of_scan(&self.scan).to_string(),
         }
     }
 
-    /// How the log ends, in the native CLI's words (`clean`, `torn tail at
-    /// offset N: ...`).
+    /// `rewal verify`'s exit code: 0 clean, 1 torn tail, 2 corrupted, 3
+    /// not a log (for segment files, as for their directory).
+    pub fn exit_code(&self) -> u8 {
+        match &self.segments {
+            Some(segments) => segments.exit_code(),
+            None => rewal_report::exit_code(self.scan.end),
+        }
+    }
+
+    /// How the log ends, in the native CLI's words (`rewal info`'s `ends:`:
+    /// `clean`, `torn tail at offset N: ...`).
     pub fn ending(&self) -> String {
         match &self.segments {
             Some(segments) => segments.ending(),
@@ -304,7 +314,8 @@ impl LogView {
     /// What is wrong where the valid frames end, in the engine's words (a
     /// clause such as "the frame there fails its CRC-32C check ..."), or
     /// `None` for a clean log. For segment files that do not follow each
-    /// other, which ones and how.
+    /// other, which ones and how; for a torn tail in an older segment, why
+    /// that is a corruption.
     pub fn problem(&self) -> Option<String> {
         if let Some(segments) = &self.segments {
             return segments.problem();

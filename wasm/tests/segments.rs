@@ -7,32 +7,17 @@
 //! damaged older one and a torn newest one are named, and agree with the
 //! engine's own `rewal::inspect::scan_dir`.
 
+mod common;
+
+use common::{load_segments as load, segments_both_ways as both_ways, Scratch};
 use rewal::encoding::{decode_all_batches, encode_event};
 use rewal::inspect::{self, segment_name, DirProblem, LogEnd, Misfit};
-use rewal::{Batch, Event, MemoryStorage, Wal};
+use rewal::{Batch, Event, Wal};
 use rewal_wasm::picture::Blemish;
-use rewal_wasm::segments::{layout, order, Standing, MAX_SEGMENTS};
+use rewal_wasm::segments::{Standing, MAX_SEGMENTS};
 use rewal_wasm::view::{LogView, Part};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
-
-/// A directory of its own under the temporary directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let base = std::env::var_os("TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
-        let dir = base.join(format!("rewal-wasm-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Writes a log of 4 KiB segments into `dir`: 300 events (with meta every
 /// third), a batch of 10 every 50, each write flushed so that the writer
@@ -57,42 +42,6 @@ fn write_segments(dir: &Path) {
     wal.shutdown(Duration::from_secs(10)).unwrap();
 }
 
-/// The files of `dir` as a browser hands them over: `(name, bytes)`, the
-/// lock file left out, in no particular order.
-fn load(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "wal"))
-        .map(|path| {
-            let name = path.file_name().unwrap().to_str().unwrap().to_string();
-            (name, std::fs::read(&path).unwrap())
-        })
-        .collect();
-    // Reversed: the viewer must put them in order itself.
-    files.sort_by(|a, b| b.0.cmp(&a.0));
-    files
-}
-
-/// The files opened both ways: in place, and through a storage that does
-/// not map (every read a slice).
-fn both_ways(files: &[(String, Vec<u8>)]) -> [(&'static str, LogView); 2] {
-    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-    let order = order(&names).unwrap();
-    let mut all = Vec::new();
-    let mut laid = Vec::new();
-    for &i in &order {
-        all.extend_from_slice(&files[i].1);
-        laid.push((files[i].0.clone(), files[i].1.len() as u64));
-    }
-    let sliced =
-        LogView::open_segments(MemoryStorage::from_bytes(all), layout(laid).unwrap()).unwrap();
-    [
-        ("in place", LogView::from_segments(files.to_vec()).unwrap()),
-        ("read in slices", sliced),
-    ]
-}
-
 /// The events of the files, oldest first, decoded by the engine one file
 /// at a time (up to where each stops being valid).
 fn decoded(files: &[(String, Vec<u8>)]) -> Vec<Event> {
@@ -111,8 +60,8 @@ fn lsns(rows: &[rewal_wasm::view::EventRow]) -> Vec<u64> {
 #[test]
 fn the_segments_read_as_one_log_across_their_boundaries() {
     let scratch = Scratch::new("seg-one-log");
-    write_segments(&scratch.0);
-    let files = load(&scratch.0);
+    write_segments(scratch.dir());
+    let files = load(scratch.dir());
     assert!(files.len() >= 5, "{} segments", files.len());
     one_log_across_boundaries(&files);
     // Older segments may end in zeros written ahead (a crash before the
@@ -142,7 +91,7 @@ fn one_log_across_boundaries(files: &[(String, Vec<u8>)]) {
         assert_eq!(
             view.verdict(),
             format!(
-                "ok: {} segments, every frame checked: {} frames, {} events, LSNs 1 to {}, {total} bytes",
+                "ok: every frame checked: {} segments, {} frames, {} events, LSNs 1 to {}, {total} bytes",
                 files.len(),
                 scan.frames,
                 events.len(),
@@ -228,8 +177,8 @@ fn one_log_across_boundaries(files: &[(String, Vec<u8>)]) {
 /// directory (to ask the engine's `scan_dir` too).
 fn written(name: &str) -> (Scratch, Vec<(String, Vec<u8>)>) {
     let scratch = Scratch::new(name);
-    write_segments(&scratch.0);
-    let mut files = load(&scratch.0);
+    write_segments(scratch.dir());
+    let mut files = load(scratch.dir());
     files.sort();
     (scratch, files)
 }
@@ -238,7 +187,7 @@ fn written(name: &str) -> (Scratch, Vec<(String, Vec<u8>)>) {
 fn a_missing_middle_segment_is_a_gap_named_by_the_segment_after_it() {
     let (scratch, mut files) = written("seg-gap");
     let gone = files.remove(2);
-    std::fs::remove_file(scratch.0.join(&gone.0)).unwrap();
+    std::fs::remove_file(scratch.dir().join(&gone.0)).unwrap();
     let before = decoded(&files[..2]);
     let after = decoded(&files[2..]);
     let expected = before.last().unwrap().lsn + 1;
@@ -248,18 +197,21 @@ fn a_missing_middle_segment_is_a_gap_named_by_the_segment_after_it() {
         assert_eq!(
             view.verdict(),
             format!(
-                "{} should be named {}: events {expected} to {} are missing; \
-                 the {} events before it are valid ({} frames, LSNs 1 to {})",
+                "corrupted: segment {} should be named {}: the events {expected} to {} are missing; \
+                 the 2 segments before it are clean ({} frames, {} events, LSNs 1 to {})",
                 files[2].0,
                 gone.0,
                 named - 1,
-                before.len(),
                 view.scan().frames,
+                before.len(),
                 expected - 1
             ),
             "{how}"
         );
-        assert_eq!(view.problem().unwrap(), view.ending());
+        assert_eq!(
+            format!("corrupted: {}", view.problem().unwrap()),
+            view.ending()
+        );
         assert_eq!(
             view.scan().end,
             LogEnd::Corrupted {
@@ -290,7 +242,7 @@ fn a_missing_middle_segment_is_a_gap_named_by_the_segment_after_it() {
         assert_eq!(segments.standing(3), Standing::After);
         // The engine's own scan of the directory says the same.
         assert_eq!(
-            inspect::scan_dir(&scratch.0).unwrap().problem,
+            inspect::scan_dir(scratch.dir()).unwrap().problem,
             Some(problem)
         );
     }
@@ -303,13 +255,13 @@ fn a_flipped_byte_in_an_older_segment_is_a_corruption_named_with_its_offset() {
     let frames = frame_offsets(&files[1].1);
     let hit = frames[frames.len() / 2];
     files[1].1[hit as usize + 30] ^= 0x55;
-    std::fs::write(scratch.0.join(&files[1].0), &files[1].1).unwrap();
+    std::fs::write(scratch.dir().join(&files[1].0), &files[1].1).unwrap();
     let start: u64 = files[0].1.len() as u64;
     let next = frames[frames.len() / 2 + 1];
     for (how, mut view) in both_ways(&files) {
         let verdict = view.verdict();
         let prefix = format!(
-            "{}: corrupted at offset {hit}: the frame there ({} bytes) fails its CRC-32C check",
+            "corrupted in {} at offset {hit}: the frame there ({} bytes) fails its CRC-32C check",
             files[1].0,
             next - hit
         );
@@ -352,7 +304,7 @@ fn a_flipped_byte_in_an_older_segment_is_a_corruption_named_with_its_offset() {
         let problem = DirProblem::Damaged { segment: 1 };
         assert_eq!(view.segments().unwrap().dir_problem(), Some(&problem));
         assert_eq!(
-            inspect::scan_dir(&scratch.0).unwrap().problem,
+            inspect::scan_dir(scratch.dir()).unwrap().problem,
             Some(problem)
         );
     }
@@ -378,7 +330,7 @@ fn a_torn_tail_in_the_newest_segment_is_a_torn_tail() {
         );
         let verdict = view.verdict();
         let prefix = format!(
-            "{}: torn tail at offset {torn}: the frame there claims",
+            "torn tail in {} at offset {torn}: the frame there claims",
             files[last].0
         );
         assert!(verdict.starts_with(&prefix), "{how}: {verdict}");
@@ -394,8 +346,8 @@ fn a_torn_tail_in_the_newest_segment_is_a_torn_tail() {
         assert_eq!(view.segments().unwrap().dir_problem(), None);
         assert_eq!(view.segments().unwrap().standing(last), Standing::Problem);
     }
-    std::fs::write(scratch.0.join(&files[last].0), &files[last].1).unwrap();
-    let found = inspect::scan_dir(&scratch.0).unwrap();
+    std::fs::write(scratch.dir().join(&files[last].0), &files[last].1).unwrap();
+    let found = inspect::scan_dir(scratch.dir()).unwrap();
     assert_eq!(found.problem, None);
     assert_eq!(
         found.segments[last].scan.end,
@@ -438,7 +390,8 @@ fn hundreds_of_files_empty_ones_and_strange_names_get_an_answer() {
     let mut view = LogView::from_segments(files.clone()).unwrap();
     assert_eq!(view.scan().events, 500);
     assert!(
-        view.verdict().starts_with("ok: 501 segments"),
+        view.verdict()
+            .starts_with("ok: every frame checked: 501 segments"),
         "{}",
         view.verdict()
     );
@@ -473,8 +426,8 @@ fn hundreds_of_files_empty_ones_and_strange_names_get_an_answer() {
     .unwrap();
     assert_eq!(
         view.verdict(),
-        "18446744073709551615.wal should be named 00000000000000000001.wal: \
-         events 1 to 18446744073709551614 are missing; nothing before it is valid"
+        "corrupted: segment 18446744073709551615.wal should be named 00000000000000000001.wal: \
+         the events 1 to 18446744073709551614 are missing; the segment before it is clean (no frames)"
     );
     // Alone, a segment named 0 holding LSNs from 1 is what the engine
     // accepts too.
@@ -485,14 +438,14 @@ fn hundreds_of_files_empty_ones_and_strange_names_get_an_answer() {
     let view = LogView::from_segments(vec![segment(1, 1..=5), segment(4, 4..=6)]).unwrap();
     assert_eq!(
         view.problem().unwrap(),
-        "00000000000000000004.wal should be named 00000000000000000006.wal: \
-         it overlaps 00000000000000000001.wal, whose events go up to 5"
+        "segment 00000000000000000004.wal should be named 00000000000000000006.wal: \
+         it overlaps the segment before it, which holds the events up to 5"
     );
     let view = LogView::from_segments(vec![segment(70, 50..=60)]).unwrap();
     assert_eq!(
         view.problem().unwrap(),
-        "00000000000000000070.wal is named after LSN 70, but its events begin at LSN 50: \
-         it is not the segment its name says"
+        "segment 00000000000000000070.wal holds events from LSN 50, below the LSN it is named by: \
+         it is not the file its name says"
     );
     assert_eq!(view.events(Part::Log), 0);
     assert_eq!(view.events(Part::AfterCorruption), 11);
@@ -505,7 +458,7 @@ fn hundreds_of_files_empty_ones_and_strange_names_get_an_answer() {
     .unwrap();
     assert!(view
         .verdict()
-        .starts_with("00000000000000000004.wal: it is not a rewal log"));
+        .starts_with("corrupted in 00000000000000000004.wal at offset 0: it is not a rewal log"));
     let view = LogView::from_segments(vec![(segment_name(1), b"junk".to_vec())]).unwrap();
     assert_eq!(view.scan().end, LogEnd::NotALog);
 
@@ -531,13 +484,13 @@ fn a_damaged_older_segment_that_ends_torn_is_a_corruption() {
     let view = LogView::from_segments(vec![older, segment(5, 5..=6)]).unwrap();
     let verdict = view.verdict();
     assert!(
-        verdict.starts_with("00000000000000000001.wal: corrupted at offset "),
+        verdict.starts_with("corrupted in 00000000000000000001.wal at offset "),
         "{verdict}"
     );
     assert!(
         verdict.contains(
-            "; only the newest segment may end in a torn tail; the 3 events before it are valid"
-        ),
+            "; newer segments follow it, and only the newest segment may end in a torn tail; the "
+        ) && verdict.ends_with("are valid (3 frames, 3 events, LSNs 1 to 3)"),
         "{verdict}"
     );
     assert!(matches!(view.scan().end, LogEnd::Corrupted { .. }));

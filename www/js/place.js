@@ -63,8 +63,9 @@ export function cellPlace(offset, className) {
 
 /**
  * What would remove the frames after a corruption, as the start of a
- * sentence: for one file the repair command, for segments the open that
- * cuts the log there (the damaged segment cut, every newer one removed).
+ * sentence: for one file the repair command; for segments the engine's
+ * open that cuts the log there (the damaged segment cut, every newer one
+ * removed), since `rewal repair DIR` refuses to cut at a corruption.
  */
 export function remover() {
   return segments

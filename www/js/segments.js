@@ -1,7 +1,8 @@
 // The segments tab, for a log opened from several segment files: each
-// file with its size, events, LSNs, how it ends on its own, and how it
-// stands in the log (its events held, where the log's events stop, or
-// after that and not replayed).
+// file with its size, events, LSNs, how it ends (as `rewal info DIR` lists
+// it; rewal scans no further than the problem, so a file after it says
+// how it ends on its own), and how it stands in the log (its events held,
+// where the log's events stop, or after that and not replayed).
 
 import { fmt, fmtBytes } from "./format.js";
 
@@ -31,7 +32,8 @@ export function renderSegments(segments) {
     name.title = segment.verdict; // what `rewal verify` says of the file alone
     row.append(name);
     const lsns = segment.frames > 0 ? `${segment.firstLsn} to ${segment.lastLsn}` : "none";
-    for (const text of [fmtBytes(segment.size), fmt(segment.events), lsns, ENDS[segment.end], STANDING[segment.standing]]) {
+    const ends = segment.ending ?? ENDS[segment.end];
+    for (const text of [fmtBytes(segment.size), fmt(segment.events), lsns, ends, STANDING[segment.standing]]) {
       row.insertCell().textContent = text;
     }
   }

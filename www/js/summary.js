@@ -1,5 +1,6 @@
 // The summary panel and the banner that says how a log ends: each fact
-// once, in the engine's words (the same as the native `rewal verify`).
+// once, the sentences in the CLI's words (rewal-report's, which the
+// native `rewal verify` prints; for segment files, `rewal verify DIR`'s).
 // For a log of segment files, offsets are said as a segment and the offset
 // in it, and segments that do not follow each other are named.
 
@@ -70,9 +71,9 @@ export function renderSummary(name, s, openMs, segments = [], notes = []) {
   const verdict = document.createElement("div");
   verdict.className = "verdict";
   const label = document.createElement("h3");
-  // For segment files the sentence is the viewer's own (rewal verify of a
-  // single file words it exactly so).
-  label.textContent = files > 0 ? "verdict" : "rewal verify";
+  // What `rewal verify FILE` (or, for segment files, `rewal verify DIR`)
+  // prints after the path, word for word.
+  label.textContent = "rewal verify";
   // The line exactly as the command prints it, backticks included.
   const line = document.createElement("p");
   line.id = "verdict";
@@ -116,15 +117,17 @@ export function renderBanner(s, showAfter) {
       showBanner("warn", `Torn tail at ${at(s.endOffset)}: the last ${fmt(s.bytes - s.endOffset)} bytes are an unfinished write`, [
         sentence(s.problem),
         `The ${fmt(s.events)} events before it are shown.`,
-        segmented() ? "Opening the log with rewal cuts the tail." : "`rewal repair` cuts the tail, and so does opening the log with rewal.",
+        "`rewal repair` cuts the tail, and so does opening the log with rewal.",
       ]);
       return;
     case "corrupted": {
       const next = s.nextValid === undefined ? "" : `, next valid frame at ${at(s.nextValid)}`;
-      const lines = [
-        sentence(s.problem),
-        `The ${fmt(s.events)} events before it are shown; rewal refuses to open this log until it is repaired.`,
-      ];
+      // `rewal repair DIR` cuts only a torn newest segment: a corruption
+      // in a segment directory it refuses (native/src/commands/repair_dir.rs).
+      const refusal = segmented()
+        ? "rewal refuses to open this log, and `rewal repair` leaves a corruption in a segment directory as it is."
+        : "rewal refuses to open this log until it is repaired.";
+      const lines = [sentence(s.problem), `The ${fmt(s.events)} events before it are shown; ${refusal}`];
       if (s.afterEvents > 0) {
         lines.push(
           `After it, ${fmt(s.afterFrames)} valid frame${s.afterFrames === 1 ? "" : "s"} hold ${fmt(s.afterEvents)} event${s.afterEvents === 1 ? "" : "s"} ` +

@@ -102,7 +102,7 @@ const SUMMARY = [
 const EVENT = ["lsn", "ordinal", "frameOffset", "compressed", "payload", "payloadLength", "meta", "segment", "segmentOffset"];
 const FRAME = ["offset", "size", "firstLsn", "count", "flags", "crcOk", "status", "firstOrdinal", "segment", "segmentOffset"];
 const PICTURE = ["minimap", "sizes", "metaLabels", "metaCounts", "blemishes"];
-const SEGMENT = ["name", "start", "size", "named", "frames", "events", "firstLsn", "lastLsn", "end", "standing", "verdict"];
+const SEGMENT = ["name", "start", "size", "named", "frames", "events", "firstLsn", "lastLsn", "end", "standing", "verdict", "ending"];
 
 /** The events of a page, and the buffers to transfer rather than copy. */
 function events(list, transfer) {

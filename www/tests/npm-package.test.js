@@ -193,7 +193,7 @@ console.log(JSON.stringify({ seen, refused, lock: segmentLsn("rewal.lock") ?? nu
     assert.equal(seen.events, 300);
     assert.equal(seen.end, "clean");
     assert.equal(seen.segments, names.length);
-    assert.match(seen.verdict, new RegExp(`^ok: ${names.length} segments, every frame checked: 300 frames, 300 events, LSNs 1 to 300, \\d+ bytes$`));
+    assert.match(seen.verdict, new RegExp(`^ok: every frame checked: ${names.length} segments, 300 frames, 300 events, LSNs 1 to 300, \\d+ bytes$`));
     assert.deepEqual(seen.listed, names.map((name) => `${name} held`));
     assert.deepEqual(seen.third, [String(Number(names[2].slice(0, 20))), names[2], 0]);
   }
@@ -204,7 +204,7 @@ console.log(JSON.stringify({ seen, refused, lock: segmentLsn("rewal.lock") ?? nu
     assert.equal(seen.end, "corrupted");
     assert.equal(seen.segmentProblem, "gap");
     assert.equal(seen.problemSegment, names[3]);
-    assert.match(seen.verdict, new RegExp(`^${names[3]} should be named ${names[2]}: events \\d+ to \\d+ are missing;`));
+    assert.match(seen.verdict, new RegExp(`^corrupted: segment ${names[3]} should be named ${names[2]}: the events \\d+ to \\d+ are missing;`));
   }
 });
 

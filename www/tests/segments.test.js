@@ -67,7 +67,9 @@ test("several segment files chosen at once open as one log", async () => {
   assert.equal(await field(page, "oldest"), names[0]);
   assert.equal(await field(page, "newest"), names.at(-1));
   assert.equal(await field(page, "note"), "Left out 1 file that is not a segment: rewal.lock (the log's lock file).");
-  assert.match(await page.textContent("#verdict"), new RegExp(`^ok: ${names.length} segments, every frame checked: 300 frames, 300 events, LSNs 1 to 300, \\d+ bytes$`));
+  // What `rewal verify DIR` prints after the path, word for word.
+  assert.equal(await page.textContent("#summary .verdict h3"), "rewal verify");
+  assert.match(await page.textContent("#verdict"), new RegExp(`^ok: every frame checked: ${names.length} segments, 300 frames, 300 events, LSNs 1 to 300, \\d+ bytes$`));
   assert.equal(await page.isVisible("#banner"), false);
 
   // The first event of the third segment: found by LSN, and said to be at
@@ -153,21 +155,32 @@ test("a missing segment is a gap, named in the banner, the verdict and the segme
   const [first, last] = [lsnOf(gone), lsnOf(next) - 1];
   assert.equal(await page.getAttribute("#banner", "data-kind"), "bad");
   assert.equal(await page.textContent("#banner-title"), `Events missing between segments, before ${next}`);
-  const sentence = `${next} should be named ${gone}: events ${first} to ${last} are missing`;
-  assert.match(await page.textContent("#banner-text"), new RegExp(`^${sentence}\\.The ${first - 1} events before it are shown`));
+  // rewal verify DIR's words: the segment, the name it should have, the
+  // events missing; then the segments before it.
+  const misfit = `segment ${next} should be named ${gone}: the events ${first} to ${last} are missing`;
+  const banner = await page.textContent("#banner-text");
+  assert.match(banner, new RegExp(`^S${misfit.slice(1)}\\.The ${first - 1} events before it are shown`));
+  assert.match(banner, /rewal repair leaves a corruption in a segment directory as it is/);
   assert.equal(
     await page.textContent("#verdict"),
-    `${sentence}; the ${first - 1} events before it are valid (${first - 1} frames, LSNs 1 to ${first - 1})`,
+    `corrupted: ${misfit}; the 2 segments before it are clean (${first - 1} frames, ${first - 1} events, LSNs 1 to ${first - 1})`,
   );
   assert.equal(await field(page, "ends"), `a gap: events missing before ${next}`);
   assert.equal(await field(page, "events"), String(first - 1));
   // The events after the gap are shown apart, read-only.
   await page.click("#banner-action");
   await page.waitForSelector(`#detail[data-lsn="${lsnOf(next)}"]`);
-  assert.match(await page.textContent("#after-text"), new RegExp(`would remove these ${300 - last} events .*from offset 0 of ${next} to`));
+  // rewal repair refuses a directory's corruption: the engine's open is the remedy named.
+  assert.match(
+    await page.textContent("#after-text"),
+    new RegExp(`^After the corruption: opening the log with Recovery::TruncateAtCorruption would remove these ${300 - last} events .*from offset 0 of ${next} to`),
+  );
   await page.click('[data-tab="segments"]');
-  const standing = await page.$$eval("#segment-table tbody tr", (trs) => trs.map((tr) => tr.cells[5].textContent));
-  assert.deepEqual(standing, kept.map((name, i) => (i < 2 ? "held" : i === 2 ? "the log's events stop here" : "after the problem: not replayed")));
+  const rows = await page.$$eval("#segment-table tbody tr", (trs) => trs.map((tr) => [tr.cells[4].textContent, tr.cells[5].textContent]));
+  assert.deepEqual(rows.map((r) => r[1]), kept.map((name, i) => (i < 2 ? "held" : i === 2 ? "the log's events stop here" : "after the problem: not replayed")));
+  // How each ends, as `rewal info DIR` lists it; rewal scans no further, so
+  // the files after the gap say how they end on their own.
+  assert.deepEqual(rows.map((r) => r[0]), kept.map((name, i) => (i < 2 ? "clean" : i === 2 ? `corrupted: ${misfit}` : "clean")));
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -181,7 +194,10 @@ test("a flipped byte in an older segment is a corruption there; a torn newest se
   const older = names[1];
   const title = await page.textContent("#banner-title");
   assert.match(title, new RegExp(`^Corrupted at offset (\\d+) of ${older}, next valid frame at offset (\\d+) of ${older}$`));
-  assert.match(await page.textContent("#verdict"), new RegExp(`^${older}: corrupted at offset \\d+: the frame there \\(\\d+ bytes\\) fails its CRC-32C check`));
+  assert.match(
+    await page.textContent("#verdict"),
+    new RegExp(`^corrupted in ${older} at offset \\d+: the frame there \\(\\d+ bytes\\) fails its CRC-32C check .*; the segment before it is clean \\(${lsnOf(older) - 1} frames, ${lsnOf(older) - 1} events, LSNs 1 to ${lsnOf(older) - 1}\\)$`),
+  );
   const events = Number(await field(page, "events"));
   const after = await page.textContent('#summary [data-field="after it"]');
   assert.equal(events + Number(after.match(/^(\d+) events/)[1]), 299, "one event lost in the broken frame");
@@ -199,7 +215,9 @@ test("a flipped byte in an older segment is a corruption there; a torn newest se
   assert.equal(await page.getAttribute("#banner", "data-kind"), "warn");
   assert.match(await page.textContent("#banner-title"), new RegExp(`^Torn tail at offset \\d+ of ${names.at(-1)}: the last \\d+ bytes are an unfinished write$`));
   assert.equal(await field(page, "events"), "299");
-  assert.match(await page.textContent("#verdict"), new RegExp(`^${names.at(-1)}: torn tail at offset \\d+: .*\`rewal repair\` cuts the tail$`));
+  assert.match(await page.textContent("#verdict"), new RegExp(`^torn tail in ${names.at(-1)} at offset \\d+: .*\`rewal repair\` cuts the tail$`));
+  // `rewal repair DIR` cuts a torn newest segment: the banner says so.
+  assert.match(await page.textContent("#banner-text"), /rewal repair cuts the tail, and so does opening the log with rewal\.$/);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -210,7 +228,7 @@ test("hundreds of segments; files that are not segments; empty and strange names
   assert.ok(list.length >= 250, `${list.length} segments`);
   await opening(page, `${list.length} segment files`, async () => page.locator("#file-input").setInputFiles(await load(list, many)));
   assert.equal(await field(page, "events"), "12,000");
-  assert.match(await page.textContent("#verdict"), new RegExp(`^ok: ${list.length} segments`));
+  assert.match(await page.textContent("#verdict"), new RegExp(`^ok: every frame checked: ${list.length} segments, `));
   await page.fill("#jump-lsn", "11999");
   await page.press("#jump-lsn", "Enter");
   await page.waitForSelector('#detail[data-lsn="11999"]');
@@ -232,7 +250,10 @@ test("hundreds of segments; files that are not segments; empty and strange names
   }));
   await opening(page, "3 segment files", () => page.locator("#file-input").setInputFiles(empties));
   assert.equal(await page.textContent("#banner-title"), "Events missing between segments, before 00000000000000000002.wal");
-  assert.match(await page.textContent("#verdict"), /^00000000000000000002\.wal should be named 00000000000000000001\.wal: event 1 is missing/);
+  assert.equal(
+    await page.textContent("#verdict"),
+    "corrupted: segment 00000000000000000002.wal should be named 00000000000000000001.wal: the event 1 is missing; the 2 segments before it are clean (no frames)",
+  );
   assert.match(await page.textContent("#summary"), /rewal never names a segment after LSN 0/);
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -246,7 +267,7 @@ test("a 200 MB log in 4 MiB segments is read in slices, never copied whole", asy
   await opening(page, "big/", () => page.locator("#folder-input").setInputFiles(big));
   const openMs = Date.now() - started;
   const bytes = Number((await field(page, "size")).match(/\(([\d,]+) bytes\)/)[1].replaceAll(",", ""));
-  assert.match(await page.textContent("#verdict"), new RegExp(`^ok: ${list.length} segments, every frame checked: 2000000 frames, 2000000 events`));
+  assert.match(await page.textContent("#verdict"), new RegExp(`^ok: every frame checked: ${list.length} segments, 2000000 frames, 2000000 events`));
   // The files are read through the engine's small cache: the worker's
   // wasm memory stays far below the log's size (a copy would exceed it).
   const wasm = await page.evaluate(() => rewalViewer.peakWasmBytes());

@@ -82,6 +82,11 @@ pub struct LogSegment {
     pub standing: String,
     /// What `rewal verify` says of the file alone.
     pub verdict: String,
+    /// How it ends in the log, as `rewal info DIR` lists it (torn while
+    /// newer segments follow is a corruption; a segment that does not
+    /// follow the one before says why); undefined after the problem,
+    /// where rewal scans no further.
+    pub ending: Option<String>,
 }
 
 /// The LSN a segment file's name says, or undefined when `name` is not a
@@ -182,6 +187,7 @@ impl WalLog {
                     }
                     .into(),
                     verdict: segments.segment_verdict(i).unwrap_or_default(),
+                    ending: segments.segment_ending(i),
                 }
             })
             .collect()

@@ -10,15 +10,21 @@
 //! after the last one of the segment before it, and only the newest may
 //! end in a torn tail. The first segment that breaks them ends the log's
 //! events; what follows is shown apart, as after a corruption.
+//!
+//! What the viewer says of the segments is what `rewal verify DIR` says of
+//! the same files, word for word: the scans up to the first problem are
+//! kept as the engine's own `DirScan` ([`Segments::dir_scan`]), and
+//! `rewal-report` words it ([`Segments::verdict`]).
 
 mod open;
-mod words;
 
 pub(crate) use open::open;
 
-use rewal::inspect::{segment_lsn, DirProblem, LogEnd, LogScan, Misfit};
+use rewal::inspect::{segment_lsn, DirProblem, DirScan, LogEnd, LogScan, SegmentScan};
 use rewal::{Error, Lsn, Result};
+use rewal_report::{segment_ending, DirVerdict, Verdict};
 use std::io;
+use std::path::PathBuf;
 
 /// The most segment files opened as one log. A log of 64 MiB segments
 /// this long holds 4 TiB; the bound keeps a folder of junk from costing
@@ -112,24 +118,14 @@ pub fn layout(files: Vec<(String, u64)>) -> Result<Vec<SegmentFile>> {
 #[derive(Debug)]
 pub struct Segments {
     files: Vec<SegmentFile>,
-    /// One scan a file, each as the log it is (offsets in it).
-    scans: Vec<LogScan>,
-    /// The first segment that breaks the rules, as `rewal::inspect::scan_dir`
-    /// would say (the newest one's own ending is in its scan).
-    problem: Option<DirProblem>,
-}
-
-/// Where a log of segments stops being what rewal replays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stop {
-    /// Nowhere: every segment follows, and all end cleanly.
-    Clean,
-    /// The newest segment does not end cleanly (a torn tail, most often).
-    Newest(usize),
-    /// An older segment does not end cleanly.
-    Damaged(usize),
-    /// A segment does not follow the one before it.
-    Misfit(usize, Misfit),
+    /// What `rewal::inspect::scan_dir` finds in the same files: a scan a
+    /// segment (offsets in it), oldest first, up to and including the first
+    /// that breaks the rules, and which one that is. Kept in the engine's
+    /// own shape so that `rewal-report` words it as it does for the CLI.
+    dir: DirScan,
+    /// The scans of the segments after that one, which `scan_dir` does not
+    /// make: the viewer scans them to show their frames apart.
+    after: Vec<LogScan>,
 }
 
 /// How a segment stands in its log.
@@ -145,6 +141,37 @@ pub enum Standing {
 }
 
 impl Segments {
+    /// The segments `files` (oldest first), scanned as `scans` (one a
+    /// file), of which `problem` is the first that breaks the rules.
+    pub(crate) fn new(
+        files: Vec<SegmentFile>,
+        mut scans: Vec<LogScan>,
+        problem: Option<DirProblem>,
+    ) -> Segments {
+        // `scan_dir` stops at the segment with the problem.
+        let upto = match problem {
+            Some(DirProblem::Damaged { segment } | DirProblem::Misfit { segment, .. }) => {
+                segment + 1
+            }
+            None => scans.len(),
+        };
+        let after = scans.split_off(upto.min(scans.len()));
+        let segments = files
+            .iter()
+            .zip(scans)
+            .map(|(file, scan)| SegmentScan {
+                named: file.named,
+                path: PathBuf::from(&file.name),
+                scan,
+            })
+            .collect();
+        Segments {
+            files,
+            dir: DirScan { segments, problem },
+            after,
+        }
+    }
+
     /// The files, oldest first.
     pub fn files(&self) -> &[SegmentFile] {
         &self.files
@@ -152,13 +179,60 @@ impl Segments {
 
     /// What the scan of file `i` found (offsets in that file).
     pub fn scan(&self, i: usize) -> Option<&LogScan> {
-        self.scans.get(i)
+        let held = self.dir.segments.len();
+        match i.checked_sub(held) {
+            None => self.dir.segments.get(i).map(|found| &found.scan),
+            Some(after) => self.after.get(after),
+        }
+    }
+
+    /// What `rewal::inspect::scan_dir` would find in these files (each
+    /// segment's path being its file name).
+    pub fn dir_scan(&self) -> &DirScan {
+        &self.dir
     }
 
     /// The first segment that breaks the rules, as
     /// `rewal::inspect::scan_dir` says it.
     pub fn dir_problem(&self) -> Option<&DirProblem> {
-        self.problem.as_ref()
+        self.dir.problem.as_ref()
+    }
+
+    /// The verdict, as `rewal verify DIR` prints it after `DIR: `.
+    pub fn verdict(&self) -> String {
+        DirVerdict::new(&self.dir).to_string()
+    }
+
+    /// How the log ends, as `rewal info DIR` says it (`ends:`).
+    pub fn ending(&self) -> String {
+        DirVerdict::new(&self.dir).ending().to_string()
+    }
+
+    /// What is wrong where the log's events stop, without where (`None`
+    /// when nothing is).
+    pub fn problem(&self) -> Option<String> {
+        DirVerdict::new(&self.dir)
+            .what()
+            .map(|what| what.to_string())
+    }
+
+    /// `rewal verify DIR`'s exit code.
+    pub fn exit_code(&self) -> u8 {
+        DirVerdict::new(&self.dir).exit_code()
+    }
+
+    /// How segment `i` ends in the log, as `rewal info DIR` lists it (a
+    /// corruption if it is torn and newer ones follow, or why it does not
+    /// follow the one before); `None` for a segment after the problem,
+    /// which rewal does not scan.
+    pub fn segment_ending(&self, i: usize) -> Option<String> {
+        (i < self.dir.segments.len())
+            .then(|| segment_ending(&self.dir, i).without_name().to_string())
+    }
+
+    /// Segment `i` on its own, as `rewal verify` would say of the file.
+    pub fn segment_verdict(&self, i: usize) -> Option<String> {
+        self.scan(i).map(|scan| Verdict::of_scan(scan).to_string())
     }
 
     /// Which file offset `offset` of the log is in, and where in it: the
@@ -175,9 +249,8 @@ impl Segments {
 
     /// How segment `i` stands in the log.
     pub fn standing(&self, i: usize) -> Standing {
-        let at = match self.stop() {
-            Stop::Clean => return Standing::Held,
-            Stop::Newest(at) | Stop::Damaged(at) | Stop::Misfit(at, _) => at,
+        let Some(at) = self.stop() else {
+            return Standing::Held;
         };
         match i.cmp(&at) {
             std::cmp::Ordering::Less => Standing::Held,
@@ -186,13 +259,18 @@ impl Segments {
         }
     }
 
-    fn stop(&self) -> Stop {
-        match &self.problem {
-            Some(DirProblem::Misfit { segment, misfit }) => Stop::Misfit(*segment, *misfit),
-            Some(DirProblem::Damaged { segment }) => Stop::Damaged(*segment),
-            None => match self.scans.last() {
-                Some(scan) if scan.end != LogEnd::Clean => Stop::Newest(self.scans.len() - 1),
-                _ => Stop::Clean,
+    /// The segment where the log's events stop, if any: the one with the
+    /// problem, or a newest one that does not end cleanly.
+    fn stop(&self) -> Option<usize> {
+        match self.dir.problem {
+            Some(DirProblem::Misfit { segment, .. } | DirProblem::Damaged { segment }) => {
+                Some(segment)
+            }
+            None => match self.dir.segments.last() {
+                Some(newest) if newest.scan.end != LogEnd::Clean => {
+                    Some(self.dir.segments.len() - 1)
+                }
+                _ => None,
             },
         }
     }
@@ -241,11 +319,7 @@ mod tests {
             laid.iter().map(|f| (f.named, f.start)).collect::<Vec<_>>(),
             [(1, 0), (4, 10), (5, 10)]
         );
-        let segments = Segments {
-            files: laid,
-            scans: Vec::new(),
-            problem: None,
-        };
+        let segments = Segments::new(laid, Vec::new(), None);
         assert_eq!(segments.locate(9), (segment_name(1).as_str(), 9));
         // The empty file is passed over: offset 10 is the next file's first.
         assert_eq!(segments.locate(10), (segment_name(5).as_str(), 0));

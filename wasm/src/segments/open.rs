@@ -276,11 +276,7 @@ impl Opening {
             after,
             picture: self.picture,
             blemishes: self.blemishes,
-            segments: Segments {
-                files,
-                scans: self.scans,
-                problem: self.problem,
-            },
+            segments: Segments::new(files, self.scans, self.problem),
         }
     }
 }

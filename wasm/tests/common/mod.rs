@@ -40,7 +40,9 @@ pub fn cli_verify_line(name: &str) -> String {
 }
 
 use rewal::{MemoryStorage, Result, Storage};
+use rewal_wasm::segments::{layout, order};
 use rewal_wasm::view::LogView;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -54,6 +56,74 @@ pub fn both_ways(bytes: &[u8]) -> [(&'static str, LogView); 2] {
             "read in slices",
             LogView::open(MemoryStorage::from_bytes(bytes.to_vec())).unwrap(),
         ),
+    ]
+}
+
+/// A directory of its own under the temporary directory, removed on drop.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    /// A new, empty one, its name made of `name` and the process id.
+    pub fn new(name: &str) -> Scratch {
+        let base = std::env::var_os("TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
+        let dir = base.join(format!("rewal-wasm-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.0
+    }
+
+    /// `file` in it.
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The segment files of `dir` as a browser hands them over: `(name,
+/// bytes)` of the files named as segments (the lock file left out),
+/// newest first: the viewer must put them in order itself.
+pub fn load_segments(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?.to_string();
+            rewal::inspect::segment_lsn(&name)?;
+            let bytes = std::fs::read(&path).unwrap();
+            Some((name, bytes))
+        })
+        .collect();
+    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files
+}
+
+/// Segment files opened both ways the viewer opens them: in place
+/// (`WalLog.openSegments`), and through a storage that does not map
+/// (`WalLog.openSegmentSources`: `File`s read in slices).
+pub fn segments_both_ways(files: &[(String, Vec<u8>)]) -> [(&'static str, LogView); 2] {
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    let order = order(&names).unwrap();
+    let mut all = Vec::new();
+    let mut laid = Vec::new();
+    for &i in &order {
+        all.extend_from_slice(&files[i].1);
+        laid.push((files[i].0.clone(), files[i].1.len() as u64));
+    }
+    let sliced =
+        LogView::open_segments(MemoryStorage::from_bytes(all), layout(laid).unwrap()).unwrap();
+    [
+        ("in place", LogView::from_segments(files.to_vec()).unwrap()),
+        ("read in slices", sliced),
     ]
 }
 
