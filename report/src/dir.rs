@@ -17,8 +17,8 @@ use std::fmt;
 pub const OLDER_SEGMENT_TORN: &str =
     "newer segments follow it, and only the newest segment may end in a torn tail";
 
-/// What a directory that holds files but no segment file is: somebody
-/// else's (a lock file alone does not make it a log).
+/// What a directory that holds no segment file but files other than
+/// `rewal.lock` is: somebody else's.
 pub const NO_SEGMENTS: &str = "it is not a rewal log directory: it holds no segment file (named by its first LSN in 20 digits, such as 00000000000000000001.wal)";
 
 /// The exit code that says how a segment directory ends, as `rewal verify`
