@@ -26,11 +26,22 @@ use common::Scratch;
 use rewal::inspect::{self, LogEnd};
 use rewal::{SyncMode, Wal};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// One log file, appended to by a few threads.
-struct SingleFile;
+/// One log appended to by a few threads: a single file, or a directory of
+/// small segments that a checkpointer thread gives back as it goes (so
+/// that kills land in rotations and checkpoints).
+struct Crash {
+    segments: bool,
+}
+
+const SINGLE_FILE: Crash = Crash { segments: false };
+const SEGMENTS: Crash = Crash { segments: true };
+
+/// The segments' size: a rotation every few dozen appends.
+const SEGMENT_SIZE: u64 = 16 << 10;
 
 /// What the parent remembers between kills on one log.
 #[derive(Default)]
@@ -38,7 +49,12 @@ struct Remembered {
     /// Every acknowledgement so far: (LSN, its stamp).
     acked: Vec<(u64, Stamp)>,
     max_acked: u64,
-    /// The stamps recovered after the previous kill, by LSN from 1.
+    /// The highest LSN a child said it would checkpoint: events up to it
+    /// may be gone.
+    checkpointed: u64,
+    /// The stamps recovered after the previous kill, from LSN
+    /// `recovered_from` on.
+    recovered_from: u64,
     recovered: Vec<Stamp>,
 }
 
@@ -46,20 +62,56 @@ struct Remembered {
 /// to copy and check after every kill.
 const BYTES_PER_CHILD: u64 = 4 << 20;
 
-impl Workload for SingleFile {
+impl Crash {
+    fn builder(&self, dir: &Path) -> rewal::WalBuilder {
+        match self.segments {
+            // The workload's directory is the segment directory.
+            true => Wal::open_dir(dir).segment_size(SEGMENT_SIZE),
+            false => Wal::open(dir.join("log.wal")),
+        }
+    }
+
+    /// In the child: every few milliseconds, checkpoint up to an LSN some
+    /// appender acknowledged (said before the call: a kill in the middle
+    /// of one may have removed segments already).
+    fn checkpointer(wal: &Wal, acked: &AtomicU64, done: &AtomicBool, seed: u64) {
+        let mut rng = Rng::new(seed);
+        while !done.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_micros(500 + rng.below(4000)));
+            let lsn = acked.load(Ordering::Acquire);
+            if lsn > 0 {
+                say(&format!("checkpoint {lsn}"));
+                wal.checkpoint(lsn).expect("checkpoint");
+            }
+        }
+    }
+}
+
+impl Workload for Crash {
     type State = Remembered;
 
     fn name(&self) -> &'static str {
-        "single-file"
+        match self.segments {
+            true => "segments",
+            false => "single-file",
+        }
     }
 
     fn child(&self, env: &ChildEnv) {
-        let wal = Wal::open(env.dir.join("log.wal"))
+        let wal = self
+            .builder(&env.dir)
             .sync_mode(env.mode)
             .build()
             .expect("open the log");
-        say(&format!("open {}", wal.last_lsn()));
+        say(&format!("open {} {}", wal.first_lsn(), wal.last_lsn()));
         let wal = Arc::new(wal);
+        let acked = Arc::new(AtomicU64::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let checkpointer = self.segments.then(|| {
+            let (wal, acked, done) = (Arc::clone(&wal), Arc::clone(&acked), Arc::clone(&done));
+            let seed = env.seed ^ u64::from(env.run);
+            std::thread::spawn(move || Crash::checkpointer(&wal, &acked, &done, seed))
+        });
         let mut rng = Rng::new(env.seed ^ u64::from(env.run).wrapping_mul(0x9e37_79b9));
         let threads = 1 + rng.below(3) as u32;
         let handles: Vec<_> = (0..threads)
@@ -70,11 +122,18 @@ impl Workload for SingleFile {
                 // are told apart.
                 let writer = env.run * 16 + t;
                 let rng_seed = rng.next_u64();
-                std::thread::spawn(move || append_and_ack(&wal, seed, mode, writer, rng_seed))
+                let acked = Arc::clone(&acked);
+                std::thread::spawn(move || {
+                    append_and_ack(&wal, seed, mode, writer, rng_seed, &acked)
+                })
             })
             .collect();
         for handle in handles {
             handle.join().expect("an appender");
+        }
+        done.store(true, Ordering::Release);
+        if let Some(checkpointer) = checkpointer {
+            checkpointer.join().expect("the checkpointer");
         }
     }
 
@@ -97,7 +156,11 @@ impl Workload for SingleFile {
                     .ok_or_else(|| format!("bad line {line:?}"))
             };
             match words[0] {
-                "open" => opened_at = Some(number(1)?),
+                "open" => opened_at = Some((number(1)?, number(2)?)),
+                "checkpoint" => {
+                    state.checkpointed = state.checkpointed.max(number(1)?);
+                    c.add("checkpoints", 1);
+                }
                 "ack" => {
                     let lsn = number(1)?;
                     let stamp = (number(2)? as u32, number(3)?);
@@ -116,30 +179,134 @@ impl Workload for SingleFile {
                 _ => return Err(format!("unknown line {line:?}")),
             }
         }
-        if let Some(at) = opened_at {
+        let recovered_to = state.recovered_from + state.recovered.len() as u64;
+        if let Some((first, last)) = opened_at {
             c.add("kills_after_open", 1);
-            let before = state.recovered.len() as u64;
-            if at < before {
+            if last + 1 < recovered_to {
                 return Err(format!(
-                    "the child opened the log at LSN {at}, but {before} events had been recovered"
+                    "the child opened the log at LSN {last}, but events up to {} had been recovered",
+                    recovered_to - 1
                 ));
+            }
+            if first > state.checkpointed + 1 && last > 0 {
+                return Err(format!("the child found the log from LSN {first} on"));
             }
         }
 
-        let path = copy.join("log.wal");
-        if !path.exists() {
-            return match state.acked.is_empty() {
-                true => Ok(()),
-                false => Err("the log is gone".into()),
+        let (ending, recovered) = match self.open_copy(copy)? {
+            Some(found) => found,
+            None if state.acked.is_empty() => return Ok(()),
+            None => return Err("the log is gone".into()),
+        };
+        if self.segments {
+            let files = std::fs::read_dir(copy).map_or(0, |entries| entries.count());
+            c.add("segment_files_seen", files as u64 - 1);
+        }
+        match ending {
+            Ending::Clean => {}
+            Ending::Torn => c.add("torn_tails_found", 1),
+        }
+        let checked = match self.segments {
+            true => events::check_log_after_checkpoints(seed, &recovered)?,
+            false => events::check_log(seed, &recovered)?,
+        };
+        // The events run without a gap from the first one held, which is
+        // at most one past what a checkpoint may have removed.
+        let first = recovered.first().map_or(state.checkpointed + 1, |e| e.lsn);
+        if first > state.checkpointed + 1 {
+            return Err(format!(
+                "the log begins at LSN {first}; only events up to {} were checkpointed",
+                state.checkpointed
+            ));
+        }
+        let stamps: Vec<Stamp> = recovered
+            .iter()
+            .enumerate()
+            .map(|(i, event)| match event.lsn == first + i as u64 {
+                true => Ok(checked.by_lsn[&event.lsn]),
+                false => Err(format!("LSN {} at place {}: LSNs skip", event.lsn, i + 1)),
+            })
+            .collect::<Result<_, _>>()?;
+        let last = first + stamps.len() as u64 - 1;
+        if state.max_acked > last {
+            return Err(format!(
+                "LSN {} was acknowledged durable, the log ends at LSN {last}",
+                state.max_acked
+            ));
+        }
+        let held = |lsn: u64| {
+            let at = usize::try_from(lsn.checked_sub(first)?).ok()?;
+            stamps.get(at).copied()
+        };
+        for (lsn, said) in &state.acked {
+            let got = match held(*lsn) {
+                Some(got) => got,
+                None if *lsn <= state.checkpointed => continue,
+                None => return Err(format!("acknowledged LSN {lsn} is gone")),
             };
+            if (got.writer, got.seq) != (said.writer, said.seq) {
+                return Err(format!(
+                    "acknowledged LSN {lsn} holds {got:?}, not {said:?}"
+                ));
+            }
         }
-        let scan = inspect::scan_file(&path, |_| {}).map_err(|e| format!("scan: {e}"))?;
-        match scan.end {
-            LogEnd::Clean => {}
-            LogEnd::TornTail { .. } => c.add("torn_tails_found", 1),
+        // What was recovered after the previous kill is still there (what
+        // a checkpoint has not taken), unchanged.
+        for (i, before) in state.recovered.iter().enumerate() {
+            let lsn = state.recovered_from + i as u64;
+            match held(lsn) {
+                Some(now) if now == *before => {}
+                None if lsn < first => {}
+                now => {
+                    return Err(format!(
+                        "LSN {lsn} held {before:?} after the previous kill, now {now:?}"
+                    ))
+                }
+            }
+        }
+        c.add("acked_events_checked", state.max_acked);
+        c.add("events_recovered", stamps.len() as u64);
+        state.recovered_from = first;
+        state.recovered = stamps;
+        Ok(())
+    }
+}
+
+/// How a copy ended before it was opened.
+enum Ending {
+    Clean,
+    Torn,
+}
+
+impl Crash {
+    /// Scans the copy (a torn tail in the newest file is all it may show)
+    /// and opens it: the events it holds, or `None` if there is no log.
+    fn open_copy(&self, copy: &Path) -> Result<Option<(Ending, Vec<rewal::Event>)>, String> {
+        let end = if self.segments {
+            let scan = inspect::scan_dir(copy).map_err(|e| format!("scan: {e}"))?;
+            if let Some(problem) = scan.problem {
+                return Err(format!("the directory has a problem: {problem:?}"));
+            }
+            match scan.segments.last() {
+                Some(newest) => newest.scan.end,
+                None => return Ok(None),
+            }
+        } else {
+            let path = copy.join("log.wal");
+            if !path.exists() {
+                return Ok(None);
+            }
+            inspect::scan_file(&path, |_| {})
+                .map_err(|e| format!("scan: {e}"))?
+                .end
+        };
+        let ending = match end {
+            LogEnd::Clean => Ending::Clean,
+            LogEnd::TornTail { .. } => Ending::Torn,
             other => return Err(format!("the log ends {other:?}")),
-        }
-        let wal = Wal::open(&path)
+        };
+        let wal = self
+            .builder(copy)
             .build()
             .map_err(|e| format!("open after the kill: {e}"))?;
         let mut recovered = Vec::new();
@@ -149,50 +316,20 @@ impl Workload for SingleFile {
         })
         .map_err(|e| format!("replay: {e}"))?;
         wal.close().map_err(|e| format!("close: {e}"))?;
-
-        let checked = events::check_log(seed, &recovered)?;
-        let stamps: Vec<Stamp> = recovered
-            .iter()
-            .enumerate()
-            .map(|(i, event)| match event.lsn == i as u64 + 1 {
-                true => Ok(checked.by_lsn[&event.lsn]),
-                false => Err(format!("LSN {} at place {}: LSNs skip", event.lsn, i + 1)),
-            })
-            .collect::<Result<_, _>>()?;
-        if state.max_acked > stamps.len() as u64 {
-            return Err(format!(
-                "LSN {} was acknowledged durable, the log ends at LSN {}",
-                state.max_acked,
-                stamps.len()
-            ));
-        }
-        for (lsn, said) in &state.acked {
-            let got = stamps[*lsn as usize - 1];
-            if (got.writer, got.seq) != (said.writer, said.seq) {
-                return Err(format!(
-                    "acknowledged LSN {lsn} holds {got:?}, not {said:?}"
-                ));
-            }
-        }
-        if stamps.len() < state.recovered.len()
-            || stamps[..state.recovered.len()] != state.recovered[..]
-        {
-            return Err(format!(
-                "after the previous kill {} events were recovered; now {}, or different",
-                state.recovered.len(),
-                stamps.len()
-            ));
-        }
-        c.add("acked_events_checked", state.max_acked);
-        c.add("events_recovered", stamps.len() as u64);
-        state.recovered = stamps;
-        Ok(())
+        Ok(Some((ending, recovered)))
     }
 }
 
 /// One appender of the child: appends, sometimes waits for durability
 /// (or, under SyncMode::Batch, flushes) and says so.
-fn append_and_ack(wal: &Wal, seed: u64, mode: SyncMode, writer: u32, rng_seed: u64) {
+fn append_and_ack(
+    wal: &Wal,
+    seed: u64,
+    mode: SyncMode,
+    writer: u32,
+    rng_seed: u64,
+    acked_lsn: &AtomicU64,
+) {
     let mut rng = Rng::new(rng_seed);
     let max_filler = if rng.below(4) == 0 { 20_000 } else { 800 };
     let mut events = Writer::new(seed, writer, rng_seed, max_filler);
@@ -213,6 +350,7 @@ fn append_and_ack(wal: &Wal, seed: u64, mode: SyncMode, writer: u32, rng_seed: u
         };
         if acked.expect("an acknowledgement") {
             say(&format!("ack {last} {writer} {}", events.seq - 1));
+            acked_lsn.fetch_max(last, Ordering::AcqRel);
         }
     }
 }
@@ -220,18 +358,22 @@ fn append_and_ack(wal: &Wal, seed: u64, mode: SyncMode, writer: u32, rng_seed: u
 #[test]
 fn crash_child() {
     crash::child_main(|env| match env.workload.as_str() {
-        "single-file" => SingleFile.child(env),
+        "single-file" => SINGLE_FILE.child(env),
+        "segments" => SEGMENTS.child(env),
         other => panic!("no crash workload named {other:?}"),
     });
 }
 
 fn crash_in(name: &'static str, mode: SyncMode) {
+    crash_workload(name, &SINGLE_FILE, mode, size(100, 2000));
+}
+
+fn crash_workload(name: &'static str, workload: &Crash, mode: SyncMode, kills: usize) {
     let mut c = Campaign::start(name);
     let dir = Scratch::new(name);
-    let kills = size(100, 2000);
     crash::campaign(
         &mut c,
-        &SingleFile,
+        workload,
         mode,
         kills,
         10,
@@ -256,5 +398,25 @@ fn crash_sync_mode_interval() {
     crash_in(
         "crash-interval",
         SyncMode::Interval(Duration::from_millis(2)),
+    );
+}
+
+#[test]
+fn crash_segments_with_checkpoints_sync_mode_batch() {
+    crash_workload(
+        "crash-segments-batch",
+        &SEGMENTS,
+        SyncMode::Batch,
+        size(60, 1000),
+    );
+}
+
+#[test]
+fn crash_segments_with_checkpoints_sync_mode_never() {
+    crash_workload(
+        "crash-segments-never",
+        &SEGMENTS,
+        SyncMode::Never,
+        size(60, 1000),
     );
 }

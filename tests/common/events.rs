@@ -271,16 +271,23 @@ pub struct Checked {
 /// writer's events are its first ones, in order, without a gap (the log
 /// is a prefix of what was appended: nothing half-visible).
 pub fn check_log(seed: u64, events: &[Event]) -> Result<Checked, String> {
-    check(seed, events, false)
+    check(seed, events, false, false)
+}
+
+/// [`check_log`] for a log whose oldest events a checkpoint may have
+/// removed: a writer's first event there may be any of its events; from
+/// it on, its events follow without a gap.
+pub fn check_log_after_checkpoints(seed: u64, events: &[Event]) -> Result<Checked, String> {
+    check(seed, events, false, true)
 }
 
 /// [`check_log`] for a log under `Backpressure::Drop`: a writer's events
 /// may skip the appends that were dropped (never repeat or go back).
 pub fn check_log_with_drops(seed: u64, events: &[Event]) -> Result<Checked, String> {
-    check(seed, events, true)
+    check(seed, events, true, false)
 }
 
-fn check(seed: u64, events: &[Event], drops: bool) -> Result<Checked, String> {
+fn check(seed: u64, events: &[Event], drops: bool, suffix: bool) -> Result<Checked, String> {
     let mut checked = Checked::default();
     let mut open_batch: Option<(u64, Stamp)> = None;
     for event in events {
@@ -314,7 +321,11 @@ fn check(seed: u64, events: &[Event], drops: bool) -> Result<Checked, String> {
             None => {}
         }
         open_batch = (stamp.index + 1 < stamp.batch_len).then_some((event.lsn, stamp));
-        let count = checked.per_writer.entry(stamp.writer).or_default();
+        let count =
+            checked
+                .per_writer
+                .entry(stamp.writer)
+                .or_insert(if suffix { stamp.seq } else { 0 });
         let skipped_drops = drops && stamp.index == 0 && stamp.seq > *count;
         if skipped_drops {
             *count = stamp.seq;
