@@ -32,6 +32,28 @@ for target in $targets; do
     cargo clippy --target "$target" -- -D warnings
 done
 
+step "MSRV: rewal and rewal-platform build with Rust 1.81, natively and for wasm32-wasip1"
+rustup toolchain list | grep -q '^1\.81' || rustup toolchain install 1.81 --profile minimal
+rustup target add wasm32-wasip1 --toolchain 1.81 >/dev/null
+cargo +1.81 check -p rewal -p rewal-platform
+cargo +1.81 check -p rewal -p rewal-platform --target wasm32-wasip1
+
+step "the library's docs (warnings are errors) and its packages (only what users need)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p rewal -p rewal-platform
+# (Quiet: it warns about every test it leaves out, which is the point.)
+cargo package -p rewal -p rewal-platform --allow-dirty >target/package.log 2>&1 || {
+    cat target/package.log
+    exit 1
+}
+for crate in rewal-0.2.0 rewal-platform-0.2.0; do
+    # What a package holds: sources, manifest, README, license; never the
+    # tools, tests, viewer or scripts.
+    if tar tzf "target/package/$crate.crate" | grep -E '/(www|scripts|tests|native|wasm|peers|fuzz|\.ci)/'; then
+        echo "$crate ships files its users do not need" >&2
+        exit 1
+    fi
+done
+
 step "native test suites: the engine (threaded pipeline, mmap, hardware CRC), the platform, and the CLI (natively and its WASI build under wasmtime)"
 cargo test --workspace
 
