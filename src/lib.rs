@@ -36,17 +36,35 @@
 //!     // Durable: written and synced (one sync serves every waiter).
 //!     wal.wait_durable(last)?;
 //!
+//!     // Read back: a callback, or an iterator.
 //!     let mut seen = Vec::new();
 //!     wal.replay(first, |event| {
 //!         seen.push((event.lsn, event.payload));
 //!         Ok(())
 //!     })?;
-//!     assert_eq!(seen.len(), 5);
 //!     assert_eq!(seen[4], (last, b"event-3".to_vec()));
+//!     for event in wal.iterator(first)? {
+//!         let event = event?;
+//!         assert!(event.lsn >= first);
+//!     }
+//!     let all = wal.iterator(0)?.collect::<Result<Vec<_>>>()?;
+//!     assert_eq!(all.len(), 5);
 //!
 //!     wal.shutdown(Duration::from_secs(5))?;
 //!     # std::fs::remove_dir_all(&dir)?;
 //!     Ok(())
+//! }
+//! ```
+//!
+//! In async code, wait for durability without blocking a thread: the
+//! writer's group commit wakes the task (any executor; no runtime
+//! dependency).
+//!
+//! ```
+//! async fn record(wal: &rewal::Wal, order: &[u8]) -> rewal::Result<u64> {
+//!     let lsn = wal.append(order)?;
+//!     wal.wait_durable_async(lsn).await?;
+//!     Ok(lsn)
 //! }
 //! ```
 //!
