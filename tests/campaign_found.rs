@@ -225,3 +225,51 @@ fn f7_under_batch_mode_a_flush_never_returns_before_its_sync() {
     assert!(wal.flush().is_err(), "flush said Ok though the sync failed");
     assert!(wal.wait_durable(1).is_err());
 }
+
+// F6b (campaign_concurrency): `close` racing appenders that wait for
+// durability. A waiter could hear Ok for an event the close discarded:
+// the writer thread, lingering when the close came, then took a turn with
+// nothing to write and settled it through the last LSN assigned. Now a
+// discard bounds what any later turn may count, and the writer takes no
+// turn once the log is closed.
+#[cfg(not(any(target_family = "wasm", rewal_inline)))]
+#[test]
+fn f6b_a_waiter_racing_close_hears_ok_only_for_durable_events() {
+    use common::scripted::Scripted;
+    use rewal::inspect;
+    use std::time::Duration;
+    for round in 0..200u64 {
+        let storage = Scripted::new(Vec::new(), None, false);
+        let wal = Wal::open("f6b").storage(storage.clone()).build().unwrap();
+        let acked: Vec<u64> = std::thread::scope(|scope| {
+            let waiters: Vec<_> = (0..3)
+                .map(|_| {
+                    let wal = &wal;
+                    scope.spawn(move || {
+                        let mut acked = Vec::new();
+                        while let Ok(lsn) = wal.append("an event") {
+                            if wal.wait_durable(lsn).is_ok() {
+                                acked.push(lsn);
+                            }
+                        }
+                        acked
+                    })
+                })
+                .collect();
+            std::thread::sleep(Duration::from_micros(200 + round * 10));
+            wal.close().unwrap();
+            waiters
+                .into_iter()
+                .flat_map(|w| w.join().unwrap())
+                .collect()
+        });
+        let synced = storage.lock().synced.clone();
+        let last = inspect::scan_bytes(&synced, |_| {}).unwrap().last_lsn;
+        for lsn in acked {
+            assert!(
+                lsn <= last,
+                "round {round}: LSN {lsn} was reported durable; the synced log ends at {last}"
+            );
+        }
+    }
+}

@@ -93,6 +93,10 @@ pub(crate) struct Queue {
     failed: Option<Error>,
     /// LSNs given to events that `Backpressure::Drop` threw away.
     dropped: DroppedLsns,
+    /// The first LSN of the frames `discard` threw away (a close, or the
+    /// failure): no LSN from it on is ever written, so no turn may count
+    /// it written or durable.
+    discarded_from: Option<Lsn>,
 }
 
 impl Queue {
@@ -106,6 +110,7 @@ impl Queue {
             next_lsn: last_lsn.saturating_add(1),
             written: last_lsn,
             synced: last_lsn,
+            discarded_from: None,
             failed: None,
             dropped: DroppedLsns::default(),
         }
@@ -191,6 +196,12 @@ impl Queue {
 
     /// Throws the pending frames away; returns how many events they held.
     pub(crate) fn discard(&mut self) -> u64 {
+        if let Some(first) = self.pending.headers.first() {
+            let from = self
+                .discarded_from
+                .map_or(first.first_lsn, |from| from.min(first.first_lsn));
+            self.discarded_from = Some(from);
+        }
         let events = self.pending.events();
         self.pending.clear();
         events
@@ -205,6 +216,10 @@ impl Queue {
             // count the discarded LSNs as written.
             Ok(_) if self.failed.is_some() => {}
             Ok(synced) => {
+                let mark = match self.discarded_from {
+                    Some(from) => mark.min(from - 1),
+                    None => mark,
+                };
                 self.written = self.written.max(mark);
                 if *synced {
                     self.synced = self.synced.max(mark);
@@ -291,5 +306,27 @@ mod tests {
         queue.settle(mark, &Ok(true));
         assert_eq!(queue.written_through(2), Some(Err(boom)));
         assert_eq!(queue.synced(), 1);
+    }
+
+    #[test]
+    fn a_turn_after_a_close_discarded_events_does_not_count_them() {
+        let mut queue = Queue::new(0, 64);
+        let one = Item::Single {
+            payload: b"one",
+            meta: b"",
+        };
+        queue.push(&one).unwrap();
+        let mark = queue.take(&mut Frames::with_capacity(64));
+        queue.settle(mark, &Ok(true));
+        queue.push(&one).unwrap();
+        assert_eq!(queue.discard(), 1);
+        // A turn that took nothing: every LSN up to its mark would count.
+        let mark = queue.take(&mut Frames::with_capacity(64));
+        queue.settle(mark, &Ok(true));
+        assert_eq!(
+            (queue.written_through(1), queue.synced()),
+            (Some(Ok(())), 1)
+        );
+        assert_eq!(queue.durability(2).map(|known| known.is_ok()), None);
     }
 }

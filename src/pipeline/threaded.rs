@@ -616,8 +616,9 @@ fn write_until_stopped(core: &Core) {
                 .0;
             guard.writer_lingering = false;
             // A caller may be taking the turn: then wait for it. Its turn
-            // may have failed the log: then there is nothing to write.
-            if guard.committing || guard.queue.failed().is_some() {
+            // may have failed the log, or a close come meanwhile: then
+            // there is nothing to write.
+            if guard.committing || guard.queue.failed().is_some() || core.state() == State::Closed {
                 continue;
             }
         }
