@@ -81,6 +81,35 @@ fn f2_valid_frames_after_a_frame_damaged_twice_are_not_cut() {
     }
 }
 
+// F2b (campaign_bitflip, pairs of flips, after F2's fix): the size field
+// and the first-LSN field of one frame damaged together. The frames after
+// it no longer begin with the LSN its header says comes next, so they were
+// taken for its payload and cut. They begin with the LSN that would come
+// next had the damaged frame followed the log's last: that is a
+// corruption too.
+#[test]
+fn f2b_valid_frames_after_a_frame_with_a_damaged_size_and_lsn_are_not_cut() {
+    let first = frame(1, b"one");
+    let second = frame(2, b"two, damaged in its size and its LSN");
+    let third = frame(3, b"three, intact and acknowledged");
+    for lsn_bit in [0x01u8, 0x04, 0x40] {
+        let mut bad = second.clone();
+        bad[23] ^= 0x01; // batch_size + 16 MiB: past the end of the file
+        bad[12] ^= lsn_bit; // first_lsn: a later LSN
+        let bytes = [first.clone(), bad, third.clone()].concat();
+        let scan = inspect::scan_bytes(&bytes, |_| {}).unwrap();
+        assert!(
+            matches!(scan.end, LogEnd::Corrupted { offset, .. } if offset == first.len() as u64),
+            "LSN bit {lsn_bit:#x}: {:?}",
+            scan.end
+        );
+        let memory = MemoryStorage::from_bytes(bytes.clone());
+        let opened = Wal::open("f2b").storage(memory.clone()).build();
+        assert_eq!(opened.map(|_| ()), Err(rewal::Error::Corrupted));
+        assert_eq!(memory.to_bytes(), bytes, "left untouched");
+    }
+}
+
 // F3 (campaign_concurrency): `close` lets a write in progress complete,
 // and under SyncMode::Batch (or with a sync already asked for) that write
 // is synced; but a durability waiter that asks while it is in flight hears

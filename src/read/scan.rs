@@ -368,6 +368,9 @@ fn begins_like_a_log(source: &mut Source) -> Result<bool> {
 struct Claim {
     end: u64,
     next_lsn: Lsn,
+    /// The LSN the frame after it would begin with had its own first LSN
+    /// followed the log's last (its LSN field may be damaged too).
+    next_lsn_if_it_followed: Lsn,
 }
 
 /// The claim of the header at `off`, if the header is believable as the
@@ -384,6 +387,9 @@ fn claimed_extent(source: &mut Source, off: u64, last_lsn: Lsn) -> Result<Option
     Ok(believable.then(|| Claim {
         end: off + u64::from(header.batch_size),
         next_lsn: header.last_lsn().saturating_add(1),
+        next_lsn_if_it_followed: last_lsn
+            .saturating_add(1)
+            .saturating_add(u64::from(header.record_count)),
     }))
 }
 
@@ -434,7 +440,8 @@ enum Search {
 /// follows: the header's size field is what was damaged (with it set to
 /// reach that frame, the CRC matches), or the frame begins with the very
 /// LSN the damaged header says comes next (damage to the size field and
-/// elsewhere too).
+/// elsewhere too), or with the LSN that would come next had the damaged
+/// frame followed the log's last (its size and LSN fields both damaged).
 ///
 /// Each candidate (an occurrence of the magic) costs a CRC over its claimed
 /// length, so a hostile file of many headers could make this quadratic; a
@@ -477,7 +484,10 @@ fn find_valid_frame(
             budget -= cost;
             match frame::check_frame(source, candidate)? {
                 Ok(header) if header.first_lsn > last_lsn => {
-                    let follows = claim.is_some_and(|claim| header.first_lsn == claim.next_lsn);
+                    let follows = claim.is_some_and(|claim| {
+                        header.first_lsn == claim.next_lsn
+                            || header.first_lsn == claim.next_lsn_if_it_followed
+                    });
                     if !inside_claim
                         || follows
                         || size_field_was_damaged(source, invalid, candidate)?
