@@ -14,8 +14,11 @@ targets="wasm32-wasip1 wasm32-unknown-unknown x86_64-pc-windows-gnu aarch64-unkn
 # shellcheck disable=SC2086
 rustup target add $targets >/dev/null
 python3 -c "import wasmtime" 2>/dev/null || python3 -m pip install --quiet wasmtime
-# Tests that need wasmtime or a wasm target fail, rather than skip, without them.
-export REWAL_REQUIRE_WASI=1
+# strace shows which syscalls really happen (native/tests/syscalls.rs).
+command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
+# Tests that need wasmtime, a wasm target or strace fail, rather than skip,
+# without them.
+export REWAL_REQUIRE_WASI=1 REWAL_REQUIRE_STRACE=1
 
 step "rustfmt"
 cargo fmt --all -- --check
@@ -31,6 +34,9 @@ done
 
 step "native test suites: the engine (threaded pipeline, mmap, hardware CRC), the platform, and the CLI (natively and its WASI build under wasmtime)"
 cargo test --workspace
+
+step "power cuts on a simulated disk: every event reported durable survives (tests/power_loss.rs)"
+RUSTFLAGS="--cfg rewal_simdisk" cargo test --target-dir target/simdisk --test power_loss
 
 step "the same suite on the inline pipeline that wasm32 uses"
 RUSTFLAGS="--cfg rewal_inline" cargo test --target-dir target/inline
@@ -51,7 +57,9 @@ step "reliability campaigns: the fuzzers, short form (cargo-fuzz on nightly, 20 
 scripts/campaigns.sh --short fuzz
 
 step "benchmark smoke runs (small sizes; figures are not meaningful here)"
-REWAL_BENCH_QUICK=1 cargo bench --bench compare
+REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench compare
+REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench durable
+REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench segments
 scripts/bench-wasi.sh --quick
 
 step "all tests passed"

@@ -36,8 +36,10 @@ pub enum Error {
     InvalidRecord,
     /// A frame whose CRC-32C does not match its bytes.
     CrcMismatch,
-    /// A lifecycle transition that is not allowed from the current state
-    /// (for example a second `shutdown` while one is in progress).
+    /// A lifecycle transition or storage call that is not allowed in the
+    /// current state. Not returned by this version's public API (a second
+    /// `shutdown` waits for the first, as in rewal 0.1.0); kept for
+    /// compatibility.
     InvalidState,
     /// An append of zero events.
     EmptyBatch,
@@ -60,8 +62,17 @@ pub enum Error {
     /// panicked; the text says which call and what the panic said. A panic
     /// in the storage fails the log, like any other failed write.
     Panicked(String),
+    /// A read from an LSN that a checkpoint gave back: the events before
+    /// the log's first LSN ([`crate::Wal::first_lsn`]) are gone. Read from
+    /// there, or from 0 (the oldest held), knowing what was skipped.
+    Checkpointed,
 }
 
+/// Lowercase, without a crate prefix, and never repeating its source (the
+/// Rust API guidelines' C-GOOD-ERR): an I/O error displays the I/O error's
+/// own message (for rewal's files, "writing /var/log/app.wal"), and its
+/// [`source`](std::error::Error::source) is that error's cause (the OS
+/// error), so `{:#}` in anyhow prints each once.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = match self {
@@ -78,26 +89,65 @@ impl fmt::Display for Error {
             Error::InvalidState => "not allowed in the log's current state",
             Error::EmptyBatch => "an append needs at least one event",
             Error::CompressorRequired => "a compressed frame needs a compressor to read it",
-            Error::Io(error) => return write!(f, "rewal: I/O error: {error}"),
+            Error::Io(error) => return fmt::Display::fmt(error, f),
             Error::NotALog => "the file is not a rewal log (left untouched)",
             Error::TooLarge => {
                 "too large for the format: meta is at most 65535 bytes, payloads and frames at most 4 GiB"
             }
             Error::Timeout => "shutdown timed out; the writer finishes in the background",
             Error::Dropped => "the event was dropped (Backpressure::Drop) and is not in the log",
-            Error::Panicked(what) => return write!(f, "rewal: {what}"),
+            Error::Panicked(what) => what,
+            Error::Checkpointed => {
+                "the events asked for were given back by a checkpoint (read from first_lsn)"
+            }
         };
-        write!(f, "rewal: {text}")
+        f.write_str(text)
     }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io(error) => Some(error),
+            // The I/O error's message is this error's: its cause comes next.
+            Error::Io(error) => error.source(),
             _ => None,
         }
     }
+}
+
+/// What an I/O error on one of rewal's files was doing, and to which file;
+/// the OS error is its source. It travels inside an `io::Error` of the same
+/// kind, so `Error::Io(e).kind()` still says what failed.
+#[derive(Debug)]
+pub(crate) struct OnFile {
+    doing: &'static str,
+    path: std::path::PathBuf,
+    source: io::Error,
+}
+
+impl fmt::Display for OnFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.doing, self.path.display())
+    }
+}
+
+impl std::error::Error for OnFile {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// `error`, saying it happened `doing` something (`"writing"`) to `path`.
+pub(crate) fn on_file(doing: &'static str, path: &std::path::Path, error: io::Error) -> Error {
+    let kind = error.kind();
+    Error::Io(io::Error::new(
+        kind,
+        OnFile {
+            doing,
+            path: path.to_path_buf(),
+            source: error,
+        },
+    ))
 }
 
 impl From<io::Error> for Error {
@@ -120,8 +170,9 @@ impl Eq for Error {}
 impl Clone for Error {
     fn clone(&self) -> Self {
         match self {
-            // io::Error is not Clone: keep its kind and its message.
-            Error::Io(error) => Error::Io(io::Error::new(error.kind(), error.to_string())),
+            // io::Error is not Clone: keep its kind, and its message with
+            // its causes (the clone has no source of its own).
+            Error::Io(error) => Error::Io(io::Error::new(error.kind(), chain(error))),
             Error::Closed => Error::Closed,
             Error::Draining => Error::Draining,
             Error::NotRunning => Error::NotRunning,
@@ -139,6 +190,7 @@ impl Clone for Error {
             Error::TooLarge => Error::TooLarge,
             Error::Timeout => Error::Timeout,
             Error::Dropped => Error::Dropped,
+            Error::Checkpointed => Error::Checkpointed,
             Error::Panicked(what) => Error::Panicked(what.clone()),
         }
     }
@@ -165,6 +217,18 @@ pub(crate) fn catch_panic<T>(call: &str, f: impl FnOnce() -> Result<T>) -> Resul
         Ok(outcome) => outcome,
         Err(payload) => Err(Error::from_panic(call, payload.as_ref())),
     }
+}
+
+/// An error's message followed by its causes', `: `-separated.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(": ");
+        text.push_str(&error.to_string());
+        cause = error.source();
+    }
+    text
 }
 
 /// The result type of rewal calls.

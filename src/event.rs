@@ -1,13 +1,14 @@
 //! Events, batches and LSNs: what the caller appends and what replay returns.
 
-use crate::encoding::{self, RecordIter};
+use crate::encoding;
+use crate::frame::Records;
 
 /// Log sequence number: 1 for the first event ever, then one more per event.
 /// 0 means "none yet".
 pub type Lsn = u64;
 
 /// An event read back from the log, owning its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Event {
     /// The event's LSN.
     pub lsn: Lsn,
@@ -43,7 +44,7 @@ impl Event {
 ///
 /// A batch stores its events already in the record format of the frame, so
 /// appending it is one copy; `clear` keeps the memory for the next batch.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Batch {
     records: Vec<u8>,
     count: usize,
@@ -101,8 +102,8 @@ impl Batch {
     }
 
     /// The events, as `(payload, meta)` pairs.
-    pub fn iter(&self) -> RecordIter<'_> {
-        RecordIter::new(&self.records, self.count_u32())
+    pub fn iter(&self) -> Records<'_> {
+        Records::new(&self.records, self.count_u32())
     }
 
     /// A view of the events for hooks.

@@ -31,6 +31,10 @@ pub trait Hooks: Send + Sync {
     /// Invalid data was found at file offset `offset` (a torn tail cut at
     /// open, a corruption, or a frame that failed its check during replay).
     fn on_corruption(&self, _offset: u64) {}
+    /// What is wrong at `offset`, where `on_corruption` was just reported
+    /// (called right after it, when the bad bytes were examined): the
+    /// structured [`crate::frame::Problem`] a tool can explain.
+    fn on_bad_frame(&self, _offset: u64, _problem: &crate::frame::Problem) {}
     /// `count` events were dropped ([`crate::Backpressure::Drop`], or pending
     /// events discarded by `close`).
     fn on_drop(&self, _count: usize) {}

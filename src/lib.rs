@@ -77,12 +77,21 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Every fallible public function says how it fails (`# Errors`), kept true
+// by `cargo clippy -- -D warnings`.
+#![warn(clippy::missing_errors_doc)]
+// `ok_or_else(|| Error::X)` on purpose: `Error` has drop glue (it can hold
+// an `io::Error` or a message), so an eagerly built `Error::X` that is not
+// used is dropped by an out-of-line call, on every successful read of the
+// hot loops (measured: 18 instructions per call, six calls per event).
+#![allow(clippy::unnecessary_lazy_evaluations)]
 
 mod builder;
 pub mod crc;
 pub mod encoding;
 mod error;
 mod event;
+pub mod frame;
 mod hooks;
 mod options;
 mod pipeline;
@@ -97,12 +106,17 @@ mod wal;
 /// Looking into a log without opening it for writing: every frame, how the
 /// log ends, and what is wrong where it stops being valid.
 pub mod inspect {
-    pub use crate::read::diagnose::{
-        diagnose_bytes, diagnose_file, diagnose_storage, Problem, Verdict,
-    };
+    pub use crate::frame::Problem;
+    pub use crate::read::diagnose::{diagnose_bytes, diagnose_file, diagnose_storage};
+    pub use crate::read::iter::BadFrame;
     pub use crate::read::scan::{
         read_file, read_storage, scan_bytes, scan_file, scan_storage, FrameInfo, LogEnd, LogScan,
     };
+    pub use crate::read::scan_dir::{
+        scan_dir, segment_last_lsn, segment_misfit, DirProblem, DirScan, Misfit, SegmentScan,
+    };
+    pub use crate::read::source::StorageReader;
+    pub use crate::storage::segments::{segment_lsn, segment_name};
 }
 
 pub use builder::WalBuilder;
@@ -118,4 +132,4 @@ pub use read::iter::WalIterator;
 pub use state::State;
 pub use stats::Stats;
 pub use storage::{FileStorage, Mapped, MemoryStorage, Storage};
-pub use wal::Wal;
+pub use wal::{DurableFuture, Wal};

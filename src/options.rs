@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// When the writer makes written data durable (fsync / fdatasync).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SyncMode {
     /// Never on its own: data reaches the disk when the OS decides, or when
     /// you call `sync`, `wait_durable` or `shutdown`. Fastest.
@@ -22,7 +22,7 @@ pub enum SyncMode {
 ///
 /// On wasm32 there is no queue (appends are encoded at once), so these have
 /// nothing to act on there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Backpressure {
     /// Wait for room.
     #[default]
@@ -36,7 +36,7 @@ pub enum Backpressure {
 
 /// What opening a log does when it finds invalid data followed by valid
 /// frames (a corruption, as opposed to a torn tail, which is always cut).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Recovery {
     /// Refuse to open with `Error::Corrupted`, leaving the file untouched.
     #[default]

@@ -1,11 +1,15 @@
 //! What the `Wal` handle, its writer and its iterators share.
 
+use crate::frame::Problem;
 use crate::hooks::HookRunner;
 use crate::plugins::Compressor;
 use crate::state::AtomicState;
 use crate::stats::Counters;
 use crate::storage::SharedStorage;
-use std::sync::atomic::Ordering;
+use crate::{Lsn, State};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 pub(crate) struct Shared {
     pub(crate) storage: SharedStorage,
@@ -13,22 +17,106 @@ pub(crate) struct Shared {
     pub(crate) hooks: HookRunner,
     pub(crate) counters: Counters,
     pub(crate) state: AtomicState,
+    /// The first LSN of a single-file log (0 while it holds none).
+    first_lsn: AtomicU64,
+    /// Readers waiting for the log to grow (see `wait_for_growth`).
+    growth: Mutex<()>,
+    grown: Condvar,
+    waiting: AtomicUsize,
 }
 
 impl Shared {
+    pub(crate) fn new(
+        storage: SharedStorage,
+        compressor: Option<Box<dyn Compressor>>,
+        hooks: HookRunner,
+        state: State,
+    ) -> Shared {
+        Shared {
+            storage,
+            compressor,
+            hooks,
+            counters: Counters::default(),
+            state: AtomicState::new(state),
+            first_lsn: AtomicU64::new(0),
+            growth: Mutex::new(()),
+            grown: Condvar::new(),
+            waiting: AtomicUsize::new(0),
+        }
+    }
+
+    /// The oldest LSN the log holds: for segments, the first LSN the
+    /// oldest one may hold; for a single file, its first event's (0 while
+    /// it holds none).
+    pub(crate) fn first_lsn(&self) -> Lsn {
+        match self.storage.segments() {
+            Some(segments) => segments.first_lsn(),
+            None => self.first_lsn.load(Ordering::Acquire),
+        }
+    }
+
+    /// Records the first LSN of a single-file log, once known.
+    pub(crate) fn note_first_lsn(&self, lsn: Lsn) {
+        let _ = self
+            .first_lsn
+            .compare_exchange(0, lsn, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// Waits until the log grows past `end`, it closes, or `timeout`
+    /// passes; returns whether it grew. Woken by the writer (see
+    /// `set_file_end`), not by polling.
+    pub(crate) fn wait_for_growth(&self, end: u64, timeout: Duration) -> bool {
+        let deadline = rewal_platform::now().checked_add(timeout);
+        let mut guard = self.growth.lock().unwrap_or_else(|p| p.into_inner());
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let grew = loop {
+            if self.file_end() > end {
+                break true;
+            }
+            if self.state.load() == State::Closed || !rewal_platform::HAS_THREADS {
+                break false;
+            }
+            let left = match deadline {
+                Some(deadline) => deadline.saturating_sub(rewal_platform::now()),
+                None => Duration::MAX,
+            };
+            if left.is_zero() {
+                break false;
+            }
+            guard = self
+                .grown
+                .wait_timeout(guard, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        };
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        grew
+    }
+
+    /// Wakes the readers waiting for growth (after a write, or as the log
+    /// closes).
+    pub(crate) fn wake_readers(&self) {
+        if self.waiting.load(Ordering::Acquire) > 0 {
+            let _guard = self.growth.lock().unwrap_or_else(|p| p.into_inner());
+            self.grown.notify_all();
+        }
+    }
     /// The end of the complete frames written so far: what readers may read.
     pub(crate) fn file_end(&self) -> u64 {
         self.counters.file_size.load(Ordering::Acquire)
     }
 
-    /// Publishes a new end after a write completed.
+    /// Publishes a new end after a write completed, and wakes the readers
+    /// waiting for it.
     pub(crate) fn set_file_end(&self, end: u64) {
         self.counters.file_size.store(end, Ordering::Release);
+        self.wake_readers();
     }
 
-    /// Counts and reports invalid data found at `offset`.
-    pub(crate) fn report_corruption(&self, offset: u64) {
+    /// Counts and reports invalid data found at `offset`, and what it is.
+    pub(crate) fn report_corruption(&self, offset: u64, problem: &Problem) {
         Counters::add(&self.counters.corruptions, 1);
         self.hooks.run(|hooks| hooks.on_corruption(offset));
+        self.hooks.run(|hooks| hooks.on_bad_frame(offset, problem));
     }
 }

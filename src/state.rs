@@ -1,5 +1,6 @@
 //! The lifecycle: Init → Running → Draining → Closed.
 
+use crate::{Error, Result};
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -12,7 +13,11 @@ pub enum State {
     Running,
     /// `shutdown` is draining pending events; no new appends.
     Draining,
-    /// Closed: every call returns `Error::Closed`.
+    /// Closed: appends, and reads through [`Wal::iterator`](crate::Wal::iterator)
+    /// or [`Wal::replay`](crate::Wal::replay), return `Error::Closed`;
+    /// `flush`, `sync` and `wait_durable` say whether what they wait for
+    /// was done before the log closed; `shutdown` and `close` say how the
+    /// log ended (see each).
     Closed,
 }
 
@@ -27,7 +32,12 @@ impl fmt::Display for State {
     }
 }
 
-/// The state, readable from any thread without a lock.
+/// The one lifecycle of a log, readable from any thread without a lock.
+///
+/// It moves only forwards (`Init → Running → Draining → Closed`, or to
+/// `Closed` from anywhere), and the pipeline moves it while holding its own
+/// lock, so that what an append checks under that lock cannot change under
+/// it.
 #[derive(Debug)]
 pub(crate) struct AtomicState(AtomicU8);
 
@@ -45,12 +55,32 @@ impl AtomicState {
         }
     }
 
-    pub(crate) fn store(&self, state: State) {
-        self.0.store(state as u8, Ordering::Release);
+    /// `Init → Running`.
+    pub(crate) fn start(&self) {
+        self.transition(State::Init, State::Running);
     }
 
-    /// Moves `from` → `to`; false (and no change) when not in `from`.
-    pub(crate) fn transition(&self, from: State, to: State) -> bool {
+    /// `Running → Draining`; false (and no change) when not running.
+    pub(crate) fn drain(&self) -> bool {
+        self.transition(State::Running, State::Draining)
+    }
+
+    /// To `Closed`, from anywhere.
+    pub(crate) fn close(&self) {
+        self.0.store(State::Closed as u8, Ordering::Release);
+    }
+
+    /// Whether the log takes appends, and if not, why.
+    pub(crate) fn check_appends(&self) -> Result<()> {
+        match self.load() {
+            State::Running => Ok(()),
+            State::Draining => Err(Error::Draining),
+            State::Closed => Err(Error::Closed),
+            State::Init => Err(Error::NotRunning),
+        }
+    }
+
+    fn transition(&self, from: State, to: State) -> bool {
         self.0
             .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()

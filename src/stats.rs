@@ -4,7 +4,7 @@ use crate::{Lsn, State};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// A point-in-time snapshot of a log's counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Stats {
     /// Events written to storage since open.
     pub events_written: u64,

@@ -136,7 +136,7 @@ fn check_flip(
     };
     if matches!(
         inspect::diagnose_bytes(bytes, start as u64),
-        inspect::Problem::LsnsOutOfOrder
+        inspect::Problem::LsnsOutOfOrder { .. }
     ) {
         return Err("diagnose finds nothing wrong with the flipped frame".into());
     }

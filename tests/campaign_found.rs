@@ -15,7 +15,6 @@ use rewal::{encoding, MemoryStorage, Wal};
 // field's low byte is there, no header parses, and "a prefix of a header
 // followed by zeros" is not among the shapes of a torn first write.
 #[test]
-#[ignore = "bug: a torn first frame header followed by zeros is called not a log"]
 fn f1_a_torn_first_header_followed_by_zeros_is_a_torn_tail() {
     let mut frame = Vec::new();
     encoding::encode_event(&mut frame, b"the first event", b"", 1, None).unwrap();
@@ -58,7 +57,6 @@ fn frame(lsn: u64, payload: &[u8]) -> Vec<u8> {
 // damage in the first frame, the whole log is cut to nothing (or, when the
 // damaged size stays within the file, it is called "not a log").
 #[test]
-#[ignore = "bug: two flips in one frame (one in its size field) make recovery cut the valid frames after it"]
 fn f2_valid_frames_after_a_frame_damaged_twice_are_not_cut() {
     let first = frame(1, b"one");
     let second = frame(2, b"two, damaged twice");
@@ -92,7 +90,6 @@ fn f2_valid_frames_after_a_frame_damaged_twice_are_not_cut() {
 // pipeline only: the inline one has no write in flight.
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
 #[test]
-#[ignore = "bug: a waiter hears Closed for an event the write in flight at close() makes durable"]
 fn f3_a_waiter_is_not_told_closed_for_an_event_that_a_close_lets_become_durable() {
     use common::fault::{FaultStorage, Faults};
     use rewal::{Error, SyncMode};
@@ -181,25 +178,5 @@ fn f4_an_append_that_returns_an_error_is_not_in_the_log() {
     }
 }
 
-// F5 (the viewer's hostile-file test, www/tests/hostile.test.js): for
-// somebody else's file that begins with zeros or with "EWAL" (the scan
-// says "not a log"), the engine's verdict, which the viewer and the wasm
-// API's `verify` show as what `rewal verify` says, describes the bytes
-// there as a damaged first frame ("zero bytes where a frame should
-// begin", "an incomplete frame header") where the CLI says "it is not a
-// rewal log". Exit codes agree (3); the words do not.
-#[test]
-#[ignore = "bug: the verdict of a not-a-log file that begins with zeros or EWAL describes a damaged frame"]
-fn f5_the_verdict_of_somebody_elses_file_says_it_is_not_a_log() {
-    let mut zeros_then_text = vec![0u8; 512];
-    zeros_then_text.extend_from_slice(b"precious data\n");
-    for bytes in [zeros_then_text, b"EWALD wrote this\n".to_vec()] {
-        let scan = inspect::scan_bytes(&bytes, |_| {}).unwrap();
-        assert_eq!(scan.end, LogEnd::NotALog);
-        let verdict = inspect::Verdict::of_bytes(&bytes, &scan).to_string();
-        assert!(
-            verdict.contains("not a rewal log"),
-            "the verdict says {verdict:?}"
-        );
-    }
-}
+// F5 (the verdict of somebody else's file) lives with the verdicts it is
+// about: report/tests/verdicts.rs.

@@ -35,8 +35,8 @@ fn check_stranger_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     // or "EWAL" first) it names what is wrong with the frame there.
     let stranger_from_the_first_byte = bytes[0] != 0 && bytes[0] != b'E';
     match problem {
-        Problem::NotALog { head: shown } if shown == head => {}
-        Problem::LsnsOutOfOrder => return Err("diagnose finds a valid frame".into()),
+        Problem::NotALog { head: shown } if shown.as_bytes() == head => {}
+        Problem::LsnsOutOfOrder { .. } => return Err("diagnose finds a valid frame".into()),
         other if stranger_from_the_first_byte => return Err(format!("diagnose says {other:?}")),
         _ => {}
     }

@@ -246,3 +246,14 @@ fn a_file_full_of_frame_headers_is_scanned_in_bounded_time() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
+
+#[test]
+fn the_frame_checker_asked_past_the_end_of_a_slice_says_nothing_is_there() {
+    let bytes = frame(1);
+    let at_the_end = rewal::frame::check_frame(&mut &bytes[..], bytes.len() as u64).unwrap();
+    assert!(at_the_end.is_err(), "no frame at the end: {at_the_end:?}");
+    for off in [bytes.len() as u64 + 1, u64::MAX] {
+        let found = rewal::frame::check_frame(&mut &bytes[..], off).unwrap();
+        assert_eq!(found, at_the_end, "at {off}");
+    }
+}

@@ -167,3 +167,90 @@ fn compressed_logs_replay_through_the_compressor() {
     assert_eq!(events[1].meta.as_deref(), Some(&b"meta"[..]));
     assert_eq!(events[2].payload, vec![9u8; 1000]);
 }
+
+/// A storage whose `sync` waits at a gate until the test opens it.
+#[cfg(not(any(target_family = "wasm", rewal_inline)))]
+struct SlowSync {
+    inner: rewal::MemoryStorage,
+    gate: std::sync::Arc<(std::sync::Mutex<(bool, bool)>, std::sync::Condvar)>,
+}
+
+#[cfg(not(any(target_family = "wasm", rewal_inline)))]
+impl rewal::Storage for SlowSync {
+    fn write(&mut self, buf: &[u8]) -> rewal::Result<usize> {
+        self.inner.write(buf)
+    }
+    fn sync(&self) -> rewal::Result<()> {
+        let (lock, cond) = &*self.gate;
+        let mut state = lock.lock().unwrap();
+        state.0 = true; // a sync is in progress
+        cond.notify_all();
+        while !state.1 {
+            state = cond.wait(state).unwrap();
+        }
+        self.inner.sync()
+    }
+    fn close(&mut self) -> rewal::Result<()> {
+        self.inner.close()
+    }
+    fn size(&self) -> rewal::Result<u64> {
+        self.inner.size()
+    }
+    fn truncate(&mut self, size: u64) -> rewal::Result<()> {
+        self.inner.truncate(size)
+    }
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> rewal::Result<usize> {
+        self.inner.read_at(buf, offset)
+    }
+}
+
+#[cfg(not(any(target_family = "wasm", rewal_inline)))]
+#[test]
+fn readers_do_not_wait_behind_a_sync() {
+    use std::sync::{Arc, Condvar, Mutex};
+    use std::time::Duration;
+    let gate = Arc::new((Mutex::new((false, false)), Condvar::new()));
+    let wal = Arc::new(
+        Wal::open("slow")
+            .storage(SlowSync {
+                inner: rewal::MemoryStorage::new(),
+                gate: Arc::clone(&gate),
+            })
+            .build()
+            .unwrap(),
+    );
+    for i in 0..3 {
+        wal.append(format!("event {i}")).unwrap();
+    }
+    let syncing = {
+        let wal = Arc::clone(&wal);
+        std::thread::spawn(move || wal.sync())
+    };
+    {
+        let (lock, cond) = &*gate;
+        let mut state = lock.lock().unwrap();
+        while !state.0 {
+            state = cond.wait(state).unwrap();
+        }
+    }
+    // The sync is stuck at the gate: a reader still opens and reads.
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let wal = Arc::clone(&wal);
+        std::thread::spawn(move || {
+            let lsns: Vec<u64> = wal.iterator(0).unwrap().map(|e| e.unwrap().lsn).collect();
+            let _ = tx.send(lsns);
+        });
+    }
+    let read = rx.recv_timeout(Duration::from_secs(10));
+    {
+        let (lock, cond) = &*gate;
+        lock.lock().unwrap().1 = true;
+        cond.notify_all();
+    }
+    syncing.join().unwrap().unwrap();
+    assert_eq!(
+        read.expect("the reader waited behind the sync"),
+        vec![1, 2, 3]
+    );
+}

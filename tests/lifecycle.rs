@@ -299,3 +299,51 @@ fn close_discards_buffered_events_and_counts_them_as_drops() {
     assert!(error.is_none());
     assert_eq!(events.len(), 1);
 }
+
+/// Memory storage whose `close` fails.
+struct FailingClose(rewal::MemoryStorage);
+
+impl rewal::Storage for FailingClose {
+    fn write(&mut self, buf: &[u8]) -> rewal::Result<usize> {
+        self.0.write(buf)
+    }
+    fn sync(&self) -> rewal::Result<()> {
+        self.0.sync()
+    }
+    fn close(&mut self) -> rewal::Result<()> {
+        Err(rewal::Error::Io(std::io::Error::other(
+            "the disk went away",
+        )))
+    }
+    fn size(&self) -> rewal::Result<u64> {
+        self.0.size()
+    }
+    fn truncate(&mut self, size: u64) -> rewal::Result<()> {
+        self.0.truncate(size)
+    }
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> rewal::Result<usize> {
+        self.0.read_at(buf, offset)
+    }
+}
+
+#[test]
+fn only_the_call_that_stopped_the_log_reports_how_closing_went() {
+    // rewal 0.1.0 answers a second shutdown or close with `Ok`: code that
+    // shuts down explicitly and again in `Drop` must not see an error.
+    for first_close in [true, false] {
+        let wal = Wal::open("failing-close")
+            .storage(FailingClose(rewal::MemoryStorage::new()))
+            .build()
+            .unwrap();
+        wal.append("one").unwrap();
+        let first = if first_close {
+            wal.close()
+        } else {
+            wal.shutdown(Duration::from_secs(5))
+        };
+        assert!(first.is_err(), "the first stop reports the failed close");
+        assert_eq!(wal.close(), Ok(()));
+        assert_eq!(wal.shutdown(Duration::from_secs(5)), Ok(()));
+        assert_eq!(wal.close(), Ok(()));
+    }
+}

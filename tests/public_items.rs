@@ -80,7 +80,7 @@ fn the_codec_round_trips_and_agrees_with_itself() {
     assert_eq!(next, len);
     assert_eq!(decoded[0].meta, Some(&b"m1"[..]));
     assert_eq!(
-        decoded[1].to_owned(),
+        decoded[1].to_event(),
         Event {
             lsn: 11,
             payload: b"second".to_vec(),

@@ -71,20 +71,49 @@ fn a_torn_tail_is_cut_at_every_possible_length() {
 }
 
 #[test]
-fn zeros_after_the_last_frame_are_a_torn_tail() {
+fn zeros_after_the_last_frame_are_the_clean_end_and_a_clean_close_cuts_them() {
     let dir = Scratch::new("zeros");
     let path = dir.path("a.wal");
     write_log(&path, 2);
     let mut bytes = std::fs::read(&path).unwrap();
     let len = bytes.len() as u64;
+    let frames = bytes.clone();
     bytes.extend_from_slice(&[0; 4096]);
     std::fs::write(&path, &bytes).unwrap();
+    let scan = inspect::scan_file(&path, |_| {}).unwrap();
+    assert_eq!((scan.end, scan.valid_len), (LogEnd::Clean, len));
+    let events: Vec<u64> = inspect::read_file(&path, 0, None)
+        .unwrap()
+        .map(|event| event.unwrap().lsn)
+        .collect();
+    assert_eq!(events, vec![1, 2]);
+    // Opening keeps the zeros (space for the next writes) and counts no
+    // corruption; the next event goes right after the frames.
+    let wal = Wal::open(&path).build().unwrap();
+    assert_eq!(wal.stats().corruptions, 0);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), len + 4096);
+    wal.append("third").unwrap();
+    wal.flush().unwrap();
+    assert_eq!(lsns_while_open(&wal), vec![1, 2, 3]);
+    wal.shutdown(Duration::from_secs(1)).unwrap();
+    // A clean shutdown cuts the zeros off: frames only.
+    let after = std::fs::read(&path).unwrap();
+    assert_eq!(&after[..frames.len()], &frames[..]);
     assert_eq!(
-        inspect::scan_file(&path, |_| {}).unwrap().end,
-        LogEnd::TornTail { offset: len }
+        inspect::scan_bytes(&after, |_| {}).unwrap().valid_len,
+        after.len() as u64
     );
-    assert_eq!(lsns(&path), vec![1, 2]);
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), len);
+    assert_eq!(lsns(&path), vec![1, 2, 3]);
+}
+
+fn lsns_while_open(wal: &Wal) -> Vec<u64> {
+    let mut lsns = Vec::new();
+    wal.replay(0, |event| {
+        lsns.push(event.lsn);
+        Ok(())
+    })
+    .unwrap();
+    lsns
 }
 
 #[test]

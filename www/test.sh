@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The browser suite, from nothing: lints rewal-wasm for wasm32, builds the
-# wasm into www/pkg/ (build.sh), installs playwright-core at the version
-# package-lock.json pins (npm ci), installs Debian's Chromium if it is
-# missing, and runs www/tests/ with node's test runner (one file at a time:
-# the speed figures are measured with the machine otherwise idle).
+# wasm into www/pkg/ (build.sh), installs playwright-core and axe-core at
+# the versions package-lock.json pins (npm ci), installs Debian's Chromium
+# if it is missing, and runs www/tests/ with node's test runner (one file
+# at a time: the speed figures are measured with the machine otherwise
+# idle). tests/npm-package.test.js packs the npm package itself
+# (wasm/npm/pack.sh); tests/bigfile.test.js writes a 2 GiB log to the
+# temporary directory for half a minute and removes it.
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -6,21 +6,7 @@ use std::io;
 use std::path::Path;
 
 /// The exit codes, the same for every subcommand (listed in `--help`).
-pub mod exit {
-    /// Success; for `verify`, a clean log.
-    pub const OK: u8 = 0;
-    /// The log ends with a torn tail.
-    pub const TORN: u8 = 1;
-    /// The log is corrupted: invalid bytes followed by valid frames.
-    pub const CORRUPTED: u8 = 2;
-    /// The file cannot be read, or is not a rewal log.
-    pub const UNREADABLE: u8 = 3;
-    /// The operation failed or was refused.
-    pub const FAILED: u8 = 4;
-    /// The command line is wrong (clap's own default, 2, would collide
-    /// with "corrupted").
-    pub const USAGE: u8 = 64;
-}
+pub use rewal_report::exit;
 
 /// A failure to report: the message (without the `rewal: ` prefix) and the
 /// exit code.
@@ -75,10 +61,7 @@ pub fn describe(error: &rewal::Error) -> String {
         rewal::Error::FileLocked => {
             "the log is locked: another process (or this one) has it open for writing".into()
         }
-        other => {
-            let text = other.to_string();
-            text.strip_prefix("rewal: ").unwrap_or(&text).to_string()
-        }
+        other => other.to_string(),
     }
 }
 
@@ -92,7 +75,14 @@ pub fn describe_io(error: &io::Error) -> String {
         io::ErrorKind::AlreadyExists => "it already exists".into(),
         io::ErrorKind::StorageFull => "no space left on the device".into(),
         io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
-        _ => error.to_string(),
+        // The deepest cause: the file is named by the caller already.
+        _ => {
+            let mut cause: &dyn std::error::Error = error;
+            while let Some(deeper) = cause.source() {
+                cause = deeper;
+            }
+            cause.to_string()
+        }
     }
 }
 

@@ -7,6 +7,8 @@
 //! (`rewal::inspect::Problem`), so the browser viewer says the same.
 
 mod commands;
+mod dir;
+mod dir_stream;
 mod failure;
 mod output;
 mod payload;
@@ -22,6 +24,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Look inside, check, dump, append to and repair rewal write-ahead logs.
+///
+/// info, verify, dump, tail and repair take a log file, or a directory of
+/// segment files (a log kept by `Wal::open_dir`), read as one log.
 #[derive(Debug, Parser)]
 #[command(name = "rewal", bin_name = "rewal", version, about, after_help = EXIT_CODES)]
 struct Cli {
@@ -32,9 +37,13 @@ struct Cli {
 const EXIT_CODES: &str = "\
 Exit codes:
   0   success (verify: the log is clean)
-  1   the log ends with a torn tail (what a crash mid-write leaves)
-  2   the log is corrupted: invalid bytes followed by valid frames
-  3   the file cannot be read, or is not a rewal log
+  1   the log ends with a torn tail (what a crash mid-write leaves; in a
+      segment directory, only in the newest segment)
+  2   the log is corrupted: invalid bytes followed by valid frames; in a
+      segment directory also a missing segment (a gap), two that overlap,
+      or damage in a segment other than the newest
+  3   the file cannot be read, or is not a rewal log (a directory: holds
+      files but no segment file)
   4   the operation failed or was refused (a locked log, bad input, a write error)
   64  the command line is wrong";
 
@@ -52,8 +61,12 @@ enum Command {
     },
     /// Describe a log: size, frames, events, LSN range, compressed frames,
     /// largest frame, and how it ends.
+    ///
+    /// For a segment directory: the totals, how it ends, then one line per
+    /// segment file (name, size, LSN range, how it ends).
     Info {
-        /// The log file.
+        /// The log file, or a directory of segment files.
+        #[arg(value_name = "FILE|DIR")]
         file: PathBuf,
     },
     /// Check every frame, and say whether and where the log is damaged.
@@ -61,8 +74,14 @@ enum Command {
     /// Reads only and takes no lock, so it works on a log that another
     /// process has open. Exit code: 0 clean, 1 torn tail, 2 corrupted,
     /// 3 unreadable or not a rewal log.
+    ///
+    /// For a segment directory, every segment is checked, and that each
+    /// begins where the one before it ends; a problem is named by its
+    /// segment file and the offset within it. Only the newest segment may
+    /// end in a torn tail.
     Verify {
-        /// The log file.
+        /// The log file, or a directory of segment files.
+        #[arg(value_name = "FILE|DIR")]
         file: PathBuf,
     },
     /// Print the events in LSN order.
@@ -70,8 +89,14 @@ enum Command {
     /// Streams: memory stays constant whatever the size of the log. Stops at
     /// the first invalid frame, says so on standard error, and exits with
     /// 1 (torn tail) or 2 (corruption).
+    ///
+    /// For a segment directory: the events of every segment, oldest first,
+    /// after a scan has checked them all (it stops where a segment is
+    /// damaged or does not follow the one before it); JSON lines also name
+    /// the segment file that frame_offset is in ("segment").
     Dump {
-        /// The log file.
+        /// The log file, or a directory of segment files.
+        #[arg(value_name = "FILE|DIR")]
         file: PathBuf,
         /// Start at the first event with this LSN or a larger one.
         #[arg(long, value_name = "LSN", default_value_t = 0)]
@@ -88,6 +113,7 @@ enum Command {
     /// A line ends at "\n" (a "\r" before it is dropped too); for payloads
     /// holding those bytes, use --payload hex or base64. The file is created
     /// if missing; a torn tail is cut first; a corrupted log is refused.
+    /// Single-file logs only: a segment directory is refused.
     Append {
         /// The log file.
         file: PathBuf,
@@ -107,8 +133,14 @@ enum Command {
     /// corruption, keeping the removed bytes in FILE.removed-OFFSET.
     ///
     /// Holds the log's exclusive lock while cutting, and syncs after.
+    ///
+    /// For a segment directory: cuts a torn tail in the newest segment (as
+    /// opening the log would), holding the directory's lock; a corrupted
+    /// directory is refused, --cut-at-corruption or not (cutting there
+    /// would remove every newer segment).
     Repair {
-        /// The log file.
+        /// The log file, or a directory of segment files.
+        #[arg(value_name = "FILE|DIR")]
         file: PathBuf,
         /// Say what would be done, change nothing.
         #[arg(long)]
@@ -120,8 +152,14 @@ enum Command {
     },
     /// Print the last events; with -f, keep printing events as they are
     /// appended.
+    ///
+    /// For a segment directory: the last events across segments; -f
+    /// follows the newest segment, moves on to the next one when the
+    /// writer starts it, and is not disturbed by a checkpoint removing
+    /// older segments.
     Tail {
-        /// The log file.
+        /// The log file, or a directory of segment files.
+        #[arg(value_name = "FILE|DIR")]
         file: PathBuf,
         /// How many events to print.
         #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]

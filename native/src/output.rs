@@ -11,7 +11,8 @@ pub enum Format {
     /// `LSN <TAB> META <TAB> PAYLOAD`, META `-` when there is none.
     Text,
     /// One JSON object per line: lsn, meta (null when none), payload,
-    /// frame_offset.
+    /// frame_offset (and, for a segment directory, segment: the file
+    /// frame_offset is in).
     Jsonl,
 }
 
@@ -21,6 +22,9 @@ pub struct EventWriter {
     format: Format,
     encoding: Encoding,
     line: Vec<u8>,
+    /// The segment file the events come from, in a segment directory:
+    /// JSON lines name it, since `frame_offset` is an offset within it.
+    segment: Option<String>,
     /// Events whose payload or meta was not valid UTF-8 (utf8 in JSON).
     pub lossy: u64,
     lossy_now: bool,
@@ -33,9 +37,16 @@ impl EventWriter {
             format,
             encoding,
             line: Vec::with_capacity(256),
+            segment: None,
             lossy: 0,
             lossy_now: false,
         }
+    }
+
+    /// Says which segment file the next events come from (`None`: a
+    /// single-file log).
+    pub fn set_segment(&mut self, segment: Option<String>) {
+        self.segment = segment;
     }
 
     /// Writes one event, in two steps: `stage` formats what comes from the
@@ -81,6 +92,12 @@ impl EventWriter {
             self.line.extend_from_slice(b",\"frame_offset\":");
             self.line
                 .extend_from_slice(frame_offset.to_string().as_bytes());
+            if let Some(segment) = &self.segment {
+                // A segment name is 20 digits and ".wal": nothing to escape.
+                self.line.extend_from_slice(b",\"segment\":\"");
+                self.line.extend_from_slice(segment.as_bytes());
+                self.line.push(b'"');
+            }
             if self.lossy_now {
                 self.lossy += 1;
                 self.line.extend_from_slice(b",\"utf8_lossy\":true");

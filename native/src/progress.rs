@@ -16,6 +16,9 @@ const WORTH_SHOWING: u64 = 16 << 20;
 pub struct Progress {
     label: &'static str,
     total: u64,
+    /// Added to the positions reported: where the current file begins in
+    /// the work (a segment directory is read file after file).
+    base: u64,
     enabled: bool,
     steps: u32,
     last: Instant,
@@ -29,6 +32,7 @@ impl Progress {
         Progress {
             label,
             total,
+            base: 0,
             enabled: total >= WORTH_SHOWING && std::io::stderr().is_terminal(),
             steps: 0,
             last: Instant::now(),
@@ -36,7 +40,12 @@ impl Progress {
         }
     }
 
-    /// Reports that the work has reached byte `done`.
+    /// Counts the positions reported from now on from `base`.
+    pub fn set_base(&mut self, base: u64) {
+        self.base = base;
+    }
+
+    /// Reports that the work has reached byte `done` (past the base).
     #[inline]
     pub fn at(&mut self, done: u64) {
         if !self.enabled {
@@ -51,6 +60,7 @@ impl Progress {
             return;
         }
         self.last = Instant::now();
+        let done = self.base.saturating_add(done);
         let percent = done.saturating_mul(100) / self.total.max(1);
         let mut stderr = std::io::stderr().lock();
         // Progress is a courtesy: a failed write to the terminal is ignored.

@@ -4,9 +4,9 @@
 use crate::failure::{exit, Failure};
 use crate::output::EventWriter;
 use crate::progress::Progress;
-use crate::scan;
-use rewal::inspect::LogEnd;
+use rewal::inspect::segment_name;
 use rewal::{Lsn, WalIterator};
+use rewal_report::{describe, Place};
 use std::path::Path;
 
 /// What has been printed so far.
@@ -47,71 +47,71 @@ pub fn pump(
     }
 }
 
-/// Why reading `path` stopped with `error` after `printed`: a second,
-/// full look at the file says where and what. `from` is where reading
-/// began.
-pub fn explain(path: &Path, error: &rewal::Error, from: Lsn, printed: Printed) -> Failure {
-    match error {
-        rewal::Error::Corrupted => {
-            let found = match scan::scan(path, "checking") {
-                Ok(found) => found,
-                Err(failure) => return failure,
-            };
-            let done = if printed.events == 0 {
-                "no event was printed".to_string()
-            } else {
-                format!("the events up to LSN {} were printed", printed.last_lsn)
-            };
-            match found.end {
-                LogEnd::TornTail { .. } => Failure::at(
-                    exit::TORN,
-                    path,
-                    format_args!("stopped: {}; {done}", scan::ending(path, &found)),
-                ),
-                LogEnd::Corrupted { .. } => Failure::at(
+/// Why reading `path` stopped with `error` after `printed`, in the words
+/// of the iterator that stopped: it says where the bad frame is, what is
+/// wrong with it, and how the log ends there; nothing is read again. For a
+/// segment of a directory (`path` is then the directory), `segment` says
+/// which and where it stands: the words name it, and a torn tail with newer
+/// segments after it is a corruption.
+pub fn explain(
+    path: &Path,
+    segment: Option<Place>,
+    iter: &WalIterator,
+    error: &rewal::Error,
+    printed: Printed,
+) -> Failure {
+    let done = done(printed);
+    match (error, iter.problem()) {
+        (rewal::Error::Corrupted, Some(bad)) => {
+            let mut ending = rewal_report::Ending::new(bad.end, Some(describe(&bad.problem)));
+            if let Some(place) = segment {
+                ending = ending.in_segment(place);
+            }
+            match ending.exit_code() {
+                exit::CORRUPTED => Failure::at(
                     exit::CORRUPTED,
                     path,
-                    format_args!(
-                        "stopped: {}; {done}, the valid frames after it were not",
-                        scan::ending(path, &found)
-                    ),
+                    format_args!("stopped: {ending}; {done}, the valid frames after it were not"),
                 ),
-                LogEnd::NotALog => {
-                    Failure::at(exit::UNREADABLE, path, scan::not_a_log(path))
-                }
-                LogEnd::Clean => Failure::at(
-                    exit::FAILED,
+                exit::UNREADABLE => Failure::at(
+                    exit::UNREADABLE,
                     path,
-                    format_args!(
-                        "stopped at an invalid frame that a second look found valid: the file changed while it was read; {done}"
-                    ),
+                    format_args!("{ending} (left untouched)"),
+                ),
+                // An iterator stops early only at something wrong: never
+                // exit 0 for it.
+                code => Failure::at(
+                    code.max(exit::TORN),
+                    path,
+                    format_args!("stopped: {ending}; {done}"),
                 ),
             }
         }
-        rewal::Error::CompressorRequired => {
-            // The first compressed frame that holds events still to print.
-            let wanted = from.max(printed.last_lsn + 1);
-            let mut at = None;
-            let located = scan::scan_visiting(path, "checking", |frame| {
-                if at.is_none() && frame.header.is_compressed() && frame.header.last_lsn() >= wanted
-                {
-                    at = Some(frame.offset);
-                }
-            });
-            if let Err(failure) = located {
-                return failure;
-            }
-            let which = at.map_or("a frame".to_string(), |offset| {
+        (rewal::Error::CompressorRequired, _) => {
+            let which = iter.stopped_at().map_or("a frame".to_string(), |offset| {
                 format!("the frame at offset {offset}")
             });
+            let of = match segment.and_then(|place| place.named) {
+                Some(named) => format!(" of {}", segment_name(named)),
+                None => String::new(),
+            };
             Failure::at(
                 exit::UNREADABLE,
                 path,
                 format_args!(
-                    "{which} is compressed, and this tool has no decompressor for it, so its events cannot be shown (`rewal verify` still checks it)"
+                    "{which}{of} is compressed, and this tool has no decompressor for it, so its events cannot be shown (`rewal verify` still checks it)"
                 ),
             )
         }
-        other => Failure::unreadable(path, other),
+        (other, _) => Failure::unreadable(path, other),
+    }
+}
+
+/// `no event was printed`, or `the events up to LSN 7 were printed`.
+pub fn done(printed: Printed) -> String {
+    if printed.events == 0 {
+        "no event was printed".to_string()
+    } else {
+        format!("the events up to LSN {} were printed", printed.last_lsn)
     }
 }

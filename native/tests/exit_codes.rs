@@ -15,11 +15,12 @@ const VERDICTS: &[(&str, i32, &str)] = &[
     ("compressed.wal", 0, "compressed.wal: ok"),
     ("empty.wal", 0, "empty.wal: ok: an empty log"),
     ("torn.wal", 1, "torn.wal: torn tail at offset 233"),
-    ("zeros.wal", 1, "zeros.wal: torn tail at offset 0: zero bytes"),
+    ("zeros.wal", 0, "zeros.wal: ok: an empty log (100 bytes of zeros"),
     ("huge.wal", 1, "huge.wal: torn tail at offset 0: the frame there claims 4294967295 bytes, but only 64 remain"),
     ("corrupt.wal", 2, "corrupt.wal: corrupted at offset 79: the frame there (48 bytes) fails its CRC-32C check"),
     ("random.bin", 3, "rewal: random.bin: it is not a rewal log"),
-    ("dir.wal", 3, "rewal: dir.wal: cannot read it: it is a directory"),
+    // An empty directory: a segment directory without segments yet.
+    ("dir.wal", 0, "dir.wal: ok: an empty log (no segment files)"),
     ("missing.wal", 3, "rewal: missing.wal: cannot read it: no such file or directory"),
 ];
 

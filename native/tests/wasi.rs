@@ -100,3 +100,14 @@ fn tail_follow_works_under_wasmtime() {
     };
     common::follow::follows_another_writer(&runner, &dir);
 }
+
+#[test]
+fn tail_follow_of_a_segment_directory_works_under_wasmtime() {
+    let Some(wasm) = wasm() else { return };
+    let dir = Scratch::new("wasi-follow-segments");
+    let runner = Runner::Wasi {
+        wasm,
+        grant: dir.dir().to_path_buf(),
+    };
+    common::follow::follows_a_segment_directory(&runner, &dir);
+}

@@ -16,6 +16,10 @@ pub enum File {}
 
 impl File {
     /// Always fails: there is no file system here.
+    ///
+    /// # Errors
+    ///
+    /// Always [`io::ErrorKind::Unsupported`].
     pub fn open(_path: &Path, _access: Access) -> io::Result<File> {
         Err(io::Error::new(
             io::ErrorKind::Unsupported,
@@ -24,42 +28,106 @@ impl File {
     }
 
     /// Unreachable: no `File` exists on this target.
+    ///
+    /// # Errors
+    ///
+    /// None: it cannot be called.
     pub fn read_at(&self, _buf: &mut [u8], _offset: u64) -> io::Result<usize> {
         match *self {}
     }
 
     /// Unreachable: no `File` exists on this target.
+    ///
+    /// # Errors
+    ///
+    /// None: it cannot be called.
     pub fn write_at(&self, _buf: &[u8], _offset: u64) -> io::Result<usize> {
         match *self {}
     }
 
     /// Unreachable: no `File` exists on this target.
+    ///
+    /// # Errors
+    ///
+    /// None: it cannot be called.
     pub fn size(&self) -> io::Result<u64> {
         match *self {}
     }
 
     /// Unreachable: no `File` exists on this target.
+    ///
+    /// # Errors
+    ///
+    /// None: it cannot be called.
     pub fn set_len(&self, _len: u64) -> io::Result<()> {
         match *self {}
     }
 
     /// Unreachable: no `File` exists on this target.
+    ///
+    /// # Errors
+    ///
+    /// None: it cannot be called.
     pub fn sync_data(&self) -> io::Result<()> {
         match *self {}
     }
 
     /// Unreachable: no `File` exists on this target.
+    ///
+    /// # Errors
+    ///
+    /// None: it cannot be called.
     pub fn map(&self, _len: u64) -> io::Result<Option<Map>> {
         match *self {}
     }
 }
 
-/// Always fails: there is no file system here.
-pub fn sync_dir(_dir: &Path) -> io::Result<()> {
-    Err(io::Error::new(
+fn no_file_system() -> io::Error {
+    io::Error::new(
         io::ErrorKind::Unsupported,
         "no file system on wasm32-unknown-unknown",
-    ))
+    )
+}
+
+/// Always fails: there is no file system here.
+///
+/// # Errors
+///
+/// Always [`io::ErrorKind::Unsupported`].
+pub fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Err(no_file_system())
+}
+
+/// Always fails: there is no file system here.
+///
+/// # Errors
+///
+/// Always [`io::ErrorKind::Unsupported`].
+pub fn create_dir(_dir: &Path) -> io::Result<bool> {
+    Err(no_file_system())
+}
+
+/// Never: there is no file system here.
+pub fn is_dir(_path: &Path) -> bool {
+    false
+}
+
+/// Always fails: there is no file system here.
+///
+/// # Errors
+///
+/// Always [`io::ErrorKind::Unsupported`].
+pub fn list_dir(_dir: &Path) -> io::Result<Vec<String>> {
+    Err(no_file_system())
+}
+
+/// Always fails: there is no file system here.
+///
+/// # Errors
+///
+/// Always [`io::ErrorKind::Unsupported`].
+pub fn remove_file(_path: &Path) -> io::Result<()> {
+    Err(no_file_system())
 }
 
 /// Never constructed: this target has no memory maps.

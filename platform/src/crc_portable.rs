@@ -70,8 +70,8 @@ pub fn update(crc: u32, data: &[u8]) -> u32 {
     // The finished CRC is the inverted register; undo that to resume.
     let mut state = !crc;
 
-    let (blocks, tail) = data.as_chunks::<16>();
-    for block in blocks {
+    let mut blocks = data.chunks_exact(16);
+    for block in &mut blocks {
         // The register overlaps the first four bytes of the block: XOR it in,
         // then all 16 bytes are independent lookups. Byte i is followed by
         // 15 - i more bytes of the block, so it indexes table 15 - i.
@@ -96,7 +96,7 @@ pub fn update(crc: u32, data: &[u8]) -> u32 {
     }
 
     // Fewer than 16 bytes left: one byte at a time.
-    for &byte in tail {
+    for &byte in blocks.remainder() {
         state = (state >> 8) ^ t[0][usize::from(state.to_le_bytes()[0] ^ byte)];
     }
 

@@ -96,7 +96,7 @@ fn superblocks<'a, const STREAM: usize>(
 /// starts from `register`, the others from zero. Returns each stream's raw
 /// register.
 fn lane_registers<const STREAM: usize>(register: u32, superblock: &[u8]) -> [u32; 16] {
-    assert!(STREAM.is_multiple_of(16) && superblock.len() == 16 * STREAM);
+    assert!(STREAM & 15 == 0 && superblock.len() == 16 * STREAM);
     let load = |table: &[u8; 16]| {
         // SAFETY: `table` is 16 readable bytes; v128_load allows any
         // alignment.
@@ -183,7 +183,10 @@ fn step(state: [v128; 4], input: v128, low: &[v128; 4], high: &[v128; 4]) -> [v1
 /// to zero the lanes of out-of-range indices, which never occur here.
 #[inline(always)]
 fn swizzle(table: v128, index: v128) -> v128 {
+    // Relaxed SIMD intrinsics need Rust 1.82: a build that enables the
+    // feature needs that Rust too (the crate's 1.81 is without it).
     #[cfg(target_feature = "relaxed-simd")]
+    #[allow(clippy::incompatible_msrv)]
     {
         core::arch::wasm32::i8x16_relaxed_swizzle(table, index)
     }

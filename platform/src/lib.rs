@@ -22,11 +22,18 @@
 //!   returns how much was written (possibly less than asked).
 //! - `size`, `set_len` (cut or extend with zeros), `sync_data` (data and
 //!   size reach the disk).
-//! - `unsafe map(&self, len) -> io::Result<Option<Map>>`: a read-only view
-//!   of the first `len` bytes ([`Map::bytes`]), or `None` on targets without
-//!   maps. Unsafe because another process may shrink the file under the
-//!   map (see its `# Safety`).
+//! - `map(&self, len) -> io::Result<Option<Map>>`: a read-only view of the
+//!   first `len` bytes ([`Map::bytes`]), or `None` on targets without maps
+//!   and for a read-only open. Safe to call: the file is held under its
+//!   lock, and `set_len` refuses to cut it below a live map; only a process
+//!   that ignores the lock and shrinks the file can make a read of the map
+//!   fault (see `File::map`).
 //! - Dropping the `File` releases its lock.
+//!
+//! Directories, for logs kept as a directory of segment files:
+//! [`create_dir`] (making a new directory's entry durable), [`is_dir`],
+//! [`list_dir`] (file names), [`remove_file`] (durable after a
+//! [`sync_dir`]).
 //!
 //! [`sync_dir`] makes a directory's entries durable: `fsync` of the
 //! directory on unix, `fd_sync` on WASI (wasmtime passes it to the host's
@@ -51,6 +58,10 @@
 //! them give identical results; the tests check that.
 
 #![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+// Every fallible public function says how it fails (`# Errors`), kept true
+// by `cargo clippy -- -D warnings`.
+#![warn(clippy::missing_errors_doc)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 use std::io;
@@ -60,27 +71,32 @@ use std::time::Duration;
 #[cfg(target_arch = "aarch64")]
 mod crc_aarch64;
 mod crc_portable;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod crc_three_way;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod crc_wasm_simd;
 #[cfg(target_arch = "x86_64")]
 mod crc_x86_64;
-// The browser has no files to claim.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+// The browser has no files to claim; the simulated disk claims its own.
+#[cfg(not(any(all(target_arch = "wasm32", target_os = "unknown"), rewal_simdisk)))]
 mod registry;
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(not(any(all(target_arch = "wasm32", target_os = "unknown"), rewal_simdisk)))]
 mod std_file;
 
 // The table: one backend per target, and where its `File` and clock come
 // from (the browser has no files; every other target shares one std
-// `File` and std's clock).
+// `File` and std's clock). `--cfg rewal_simdisk` swaps the files for a
+// simulated disk, for power-loss tests.
 cfg_if::cfg_if! {
-    if #[cfg(all(target_arch = "wasm32", target_os = "wasi"))] {
+    if #[cfg(rewal_simdisk)] {
+        pub mod simdisk;
+        use simdisk as files;
+    } else if #[cfg(all(target_arch = "wasm32", target_os = "wasi"))] {
         mod wasi;
         use wasi as backend;
         use std_file as files;
     } else if #[cfg(all(target_arch = "wasm32", target_os = "unknown"))] {
         mod browser;
-        use browser as backend;
         use browser as files;
     } else if #[cfg(unix)] {
         mod unix;
@@ -95,10 +111,19 @@ cfg_if::cfg_if! {
     }
 }
 
-pub use files::{sync_dir, File, Map};
+pub use files::{create_dir, is_dir, list_dir, remove_file, sync_dir, File, Map};
+
+/// Whether this target runs threads: the one decision that picks the
+/// engine's write pipeline (a writer thread with group commit, or the
+/// inline pipeline of wasm32 without threads). `--cfg rewal_inline` makes
+/// it false natively, to test the inline pipeline there.
+pub const HAS_THREADS: bool = cfg!(not(any(
+    rewal_inline,
+    all(target_family = "wasm", not(target_feature = "atomics"))
+)));
 
 /// How a [`File`] is opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Access {
     /// Read and append, create if missing, hold the exclusive lock.
     Exclusive,
@@ -107,6 +132,13 @@ pub enum Access {
 }
 
 /// Opens `path` with the given access (see the crate docs for the contract).
+///
+/// # Errors
+///
+/// [`io::ErrorKind::WouldBlock`] for an exclusive open of a file that is
+/// already open exclusively; the OS's error when the file cannot be opened
+/// or created (`NotFound` for a read-only open of a missing file;
+/// `Unsupported` on `wasm32-unknown-unknown`, which has no files).
 pub fn open(path: &Path, access: Access) -> io::Result<File> {
     File::open(path, access)
 }

@@ -30,6 +30,15 @@ pub struct File {
 
 impl File {
     /// Opens `path`; see [`crate::Access`].
+    ///
+    /// # Errors
+    ///
+    /// For [`Access::Exclusive`]: [`io::ErrorKind::WouldBlock`] when the
+    /// file is already open exclusively (in this process, or where the OS
+    /// has advisory locks another one); the OS's error when it cannot be
+    /// created or opened, or its directory synced after creating it. For
+    /// [`Access::ReadOnly`]: the OS's error opening it (`NotFound` for a
+    /// missing file).
     pub fn open(path: &Path, access: Access) -> io::Result<File> {
         if access == Access::ReadOnly {
             let file = std::fs::OpenOptions::new().read(true).open(path)?;
@@ -57,22 +66,39 @@ impl File {
     }
 
     /// Reads at `offset`; short only at the end of the file.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error for the read.
     pub fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         backend::read_at(&self.file, buf, offset)
     }
 
     /// Writes at `offset`; returns how much was written (possibly less).
+    ///
+    /// # Errors
+    ///
+    /// The OS's error for the write (a read-only open cannot write).
     pub fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
         backend::write_at(&self.file, buf, offset)
     }
 
     /// The file's current size.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error reading the file's metadata.
     pub fn size(&self) -> io::Result<u64> {
         Ok(self.file.metadata()?.len())
     }
 
     /// Cuts (or extends with zeros) the file to `len` bytes. Refuses to cut
     /// it below a live map of it (whose pages would then fault).
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::InvalidInput`] below a live map; the OS's error
+    /// otherwise.
     pub fn set_len(&self, len: u64) -> io::Result<()> {
         let maps = self.maps.lock();
         if maps.iter().any(|&mapped| mapped > len) {
@@ -86,6 +112,11 @@ impl File {
 
     /// Makes the file's data and size durable (`fdatasync`,
     /// `FlushFileBuffers`, `fd_datasync`).
+    ///
+    /// # Errors
+    ///
+    /// The OS's error for the sync: what was written since the last good
+    /// sync may not be on disk.
     pub fn sync_data(&self) -> io::Result<()> {
         self.file.sync_data()
     }
@@ -101,6 +132,10 @@ impl File {
     /// ([`set_len`](Self::set_len)). A process that ignores the lock and
     /// cuts the file (`truncate` from a shell) makes readers of the lost
     /// pages fault with `SIGBUS` on unix; the README says so.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error creating the map.
     pub fn map(&self, len: u64) -> io::Result<Option<Map>> {
         if self.access == Access::ReadOnly {
             return Ok(None);
@@ -206,8 +241,62 @@ pub(crate) fn parent_of(path: &Path) -> &Path {
 }
 
 /// Makes the entries of directory `dir` durable (see the crate docs).
+///
+/// # Errors
+///
+/// The OS's error opening or syncing the directory.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     backend::sync_dir(dir)
+}
+
+/// Creates directory `dir` (and its missing parents) if it does not exist,
+/// making the new entry durable; returns whether it created it.
+///
+/// # Errors
+///
+/// The OS's error creating it (`AlreadyExists` if a file has the name) or
+/// syncing its parent.
+pub fn create_dir(dir: &Path) -> io::Result<bool> {
+    if dir.is_dir() {
+        return Ok(false);
+    }
+    std::fs::create_dir_all(dir)?;
+    sync_dir(parent_of(dir))?;
+    Ok(true)
+}
+
+/// Whether `path` names a directory.
+pub fn is_dir(path: &Path) -> bool {
+    path.is_dir()
+}
+
+/// The names of the files (not directories) in directory `dir`, in no
+/// particular order.
+///
+/// # Errors
+///
+/// The OS's error reading the directory (`NotFound` for a missing one).
+pub fn list_dir(dir: &Path) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            if let Some(name) = entry.file_name().to_str() {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Removes the file at `path`. Its directory entry is gone for good only
+/// after a [`sync_dir`] of its directory.
+///
+/// # Errors
+///
+/// The OS's error (`NotFound` for a missing file).
+pub fn remove_file(path: &Path) -> io::Result<()> {
+    std::fs::remove_file(path)
 }
 
 /// Monotonic time since the first call in this process.

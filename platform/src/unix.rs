@@ -6,23 +6,34 @@ use std::os::unix::fs::{FileExt, MetadataExt};
 use std::os::unix::io::AsRawFd;
 use std::path::Path;
 
-/// Takes the file's `flock` without waiting: `WouldBlock` if another open
+/// Takes the file's `flock` without blocking: `WouldBlock` if another open
 /// file description (in any process) holds it. Released when the file is
 /// closed.
+///
+/// A busy lock is tried again for a few milliseconds before giving up: a
+/// child process this process is spawning holds a copy of every descriptor
+/// between its fork and its exec (close-on-exec acts only at the exec), so
+/// a lock this process has just released can look held for that long.
 pub(crate) fn lock_exclusive(file: &std::fs::File) -> io::Result<()> {
-    // SAFETY: a plain call on a descriptor the caller owns.
-    let status = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if status == 0 {
-        return Ok(());
+    const TRIES: u32 = 20;
+    for attempt in 1..=TRIES {
+        // SAFETY: a plain call on a descriptor the caller owns.
+        let status = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if status == 0 {
+            return Ok(());
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::WouldBlock {
+            return Err(error);
+        }
+        if attempt < TRIES {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
     }
-    let error = io::Error::last_os_error();
-    if error.kind() == io::ErrorKind::WouldBlock {
-        return Err(io::Error::new(
-            io::ErrorKind::WouldBlock,
-            "the file is locked by another process",
-        ));
-    }
-    Err(error)
+    Err(io::Error::new(
+        io::ErrorKind::WouldBlock,
+        "the file is locked by another process",
+    ))
 }
 
 /// The file's device and inode numbers.

@@ -1,26 +1,50 @@
 //! The write side, shared by both pipelines: seal frames, write them in one
 //! call, count them, tell the indexer, and sync when the mode says so.
+//!
+//! Preallocation: once the log is used for durability (a sync mode that
+//! syncs, or a first sync of data), the committer keeps zero-filled space
+//! ahead of the data, a chunk at a time (`Storage::preallocate`), so that a
+//! sync after a write carries no change of the file's size: on ext4 that
+//! is the difference between journalling metadata on every durable write
+//! and not. A log only ever written without syncs never pays for the zeros.
 
-use crate::encoding::{self, FrameEvents, HEADER_LEN, TRAILER_LEN};
+use super::queue::{Frames, Queue};
+use crate::builder::SegmentOptions;
+use crate::frame::{self, FrameEvents, FrameHeader, HEADER_LEN, TRAILER_LEN};
 use crate::plugins::Indexer;
 use crate::shared::Shared;
 use crate::stats::Counters;
-use crate::{Result, SyncMode};
+use crate::storage::segments::Segments;
+use crate::{Lsn, Result, SyncMode};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) struct Committer {
     shared: Arc<Shared>,
+    /// The frames taken from the queue, to write next; reused.
+    taken: Frames,
     indexer: Option<Box<dyn Indexer>>,
     sync_mode: SyncMode,
-    /// End of the file: where the next write lands.
+    /// End of the data: where the next write lands.
     file_end: u64,
+    /// How far the storage holds space (data or zeros written ahead).
+    allocated: u64,
+    /// Whether to keep zeros ahead of the data (see the module docs).
+    preallocating: bool,
     /// Bytes written since the last sync.
     unsynced: u64,
     last_sync: Duration,
     /// Reused by the indexer for compressed frames.
     scratch: Vec<u8>,
+    /// For a log kept as segments: when to rotate, what to keep.
+    segments: Option<SegmentOptions>,
+    /// When each segment this process saw completed was completed, by its
+    /// first LSN (for `retain_age`).
+    completed: Vec<(Lsn, Duration)>,
+    /// When the log was opened: the completion time of segments completed
+    /// before.
+    opened_at: Duration,
 }
 
 impl Committer {
@@ -28,85 +52,239 @@ impl Committer {
         shared: Arc<Shared>,
         indexer: Option<Box<dyn Indexer>>,
         sync_mode: SyncMode,
-        file_end: u64,
+        (file_end, allocated): (u64, u64),
+        buffer_capacity: usize,
+        segments: Option<SegmentOptions>,
     ) -> Committer {
         Committer {
+            segments,
+            completed: Vec::new(),
+            opened_at: rewal_platform::now(),
             shared,
+            taken: Frames::with_capacity(buffer_capacity),
             indexer,
             sync_mode,
             file_end,
+            allocated: allocated.max(file_end),
+            preallocating: sync_mode != SyncMode::Never,
             unsynced: 0,
             last_sync: rewal_platform::now(),
             scratch: Vec::new(),
         }
     }
 
-    /// Seals and writes `frames` (whole unsealed frames) in one write.
-    pub(crate) fn write(&mut self, frames: &mut [u8]) -> Result<()> {
+    /// Seals and writes `frames`: in one write, or for a log kept as
+    /// segments in one write per segment they fill (a frame never spans
+    /// two). Then counts them and tells the indexer, from the headers the
+    /// queue kept (nothing is parsed).
+    fn write(&mut self, frames: &mut Frames) -> Result<()> {
         if frames.is_empty() {
             return Ok(());
         }
-        encoding::seal_frames(frames);
+        let mut at = 0;
+        for header in &frames.headers {
+            frame::seal(&mut frames.bytes[at..at + header.len()]);
+            at += header.len();
+        }
+        let (mut from, mut at) = (0, 0);
+        while from < frames.headers.len() {
+            self.rotate_if_due()?;
+            let room = self.segment_room()?;
+            // At least one frame, then as many as fit.
+            let (mut to, mut end) = (from + 1, at + frames.headers[from].len());
+            while let Some(next) = frames.headers.get(to) {
+                if (end - at + next.len()) as u64 > room {
+                    break;
+                }
+                end += next.len();
+                to += 1;
+            }
+            self.write_run(&frames.bytes[at..end], &frames.headers[from..to])?;
+            (from, at) = (to, end);
+        }
+        Ok(())
+    }
+
+    /// How many more bytes the newest segment takes before it is due to
+    /// rotate (no limit for a single file).
+    fn segment_room(&self) -> Result<u64> {
+        match (self.segments, self.shared.storage.segments()) {
+            (Some(options), Some(segments)) => Ok(options
+                .segment_size
+                .saturating_sub(segments.newest()?.len())),
+            _ => Ok(u64::MAX),
+        }
+    }
+
+    /// Writes sealed frames in one write, counts them and tells the indexer.
+    fn write_run(&mut self, bytes: &[u8], headers: &[FrameHeader]) -> Result<()> {
+        let len = bytes.len();
+        self.make_room(len as u64)?;
         let hooks = &self.shared.hooks;
-        hooks.run(|hooks| hooks.before_write(frames.len()));
-        self.shared.storage.write_all(frames)?;
-        hooks.run(|hooks| hooks.after_write(frames.len()));
+        hooks.run(|hooks| hooks.before_write(len));
+        self.shared.storage.write_all(bytes)?;
+        hooks.run(|hooks| hooks.after_write(len));
 
         let counters = &self.shared.counters;
-        let mut tally = Tally::default();
-        let mut at = 0;
-        while at < frames.len() {
-            // Our own frames: the header is trusted.
-            let Ok(header) = encoding::scan_batch_header(frames, at) else {
-                break;
-            };
-            tally.frames += 1;
-            tally.events += u64::from(header.record_count);
-            tally.last_lsn = header.last_lsn();
+        let (mut events, mut compressed) = (0, 0);
+        for header in headers {
+            events += u64::from(header.record_count);
             if header.is_compressed() {
-                tally.compressed += (header.len() - HEADER_LEN - TRAILER_LEN) as u64;
+                compressed += header.region_len() as u64;
             }
-            if let Some(indexer) = &self.indexer {
-                let frame = &frames[at..at + header.len()];
-                let offset = self.file_end + at as u64;
+        }
+        if let Some(indexer) = &self.indexer {
+            let mut offset = self.file_end;
+            for header in headers {
+                let frame = &bytes[(offset - self.file_end) as usize..][..header.len()];
                 // A panicking indexer must not take the writer down with it.
                 let _ = catch_unwind(AssertUnwindSafe(|| {
                     notify_indexer(
                         indexer.as_ref(),
                         &self.shared,
+                        header,
                         frame,
                         offset,
                         &mut self.scratch,
                     )
                 }));
+                offset += header.len() as u64;
             }
-            at += header.len();
         }
         Counters::add(&counters.write_count, 1);
-        Counters::add(&counters.bytes_written, frames.len() as u64);
-        Counters::add(&counters.batches_written, tally.frames);
-        Counters::add(&counters.events_written, tally.events);
-        Counters::add(&counters.compressed_bytes, tally.compressed);
-        counters
-            .last_lsn
-            .store(tally.last_lsn, std::sync::atomic::Ordering::Relaxed);
-        self.file_end += frames.len() as u64;
-        self.unsynced += frames.len() as u64;
+        Counters::add(&counters.bytes_written, len as u64);
+        Counters::add(&counters.batches_written, headers.len() as u64);
+        Counters::add(&counters.events_written, events);
+        Counters::add(&counters.compressed_bytes, compressed);
+        if let Some(first) = headers.first() {
+            self.shared.note_first_lsn(first.first_lsn);
+        }
+        if let Some(last) = headers.last() {
+            counters
+                .last_lsn
+                .store(last.last_lsn(), std::sync::atomic::Ordering::Relaxed);
+        }
+        self.file_end += len as u64;
+        self.unsynced += len as u64;
         self.shared.set_file_end(self.file_end);
         Ok(())
     }
 
-    /// Writes `frames` (then empties it) and syncs if `sync` asks or the
-    /// mode says so; returns whether everything written so far is durable.
-    /// A sync with nothing new to sync is not issued.
-    pub(crate) fn commit(&mut self, frames: &mut Vec<u8>, sync: bool) -> Result<bool> {
-        let written = self.write(frames);
+    /// For a log kept as segments: starts a new segment once the newest
+    /// holds `segment_size` bytes (between writes, so a batch never spans
+    /// two), then applies the retention options. The rotation costs one
+    /// sync, of the directory (the new file's entry); the segment left
+    /// behind is synced by the next sync of the log.
+    fn rotate_if_due(&mut self) -> Result<()> {
+        let shared = Arc::clone(&self.shared);
+        let (Some(options), Some(segments)) = (self.segments, shared.storage.segments()) else {
+            return Ok(());
+        };
+        let newest = segments.newest()?;
+        if newest.len() < options.segment_size {
+            return Ok(());
+        }
+        let next = self
+            .shared
+            .counters
+            .last_lsn
+            .load(std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        segments.rotate(next)?;
+        self.completed
+            .push((newest.first_lsn, rewal_platform::now()));
+        // Nothing of the new segment is allocated yet.
+        self.allocated = self.file_end;
+        self.retain(segments, options)
+    }
+
+    /// Removes the oldest segments beyond `retain_bytes`, or completed
+    /// longer ago than `retain_age`.
+    fn retain(&mut self, segments: &Segments, options: SegmentOptions) -> Result<()> {
+        let all = segments.all();
+        let total: u64 = all.iter().map(|segment| segment.len()).sum();
+        let now = rewal_platform::now();
+        let mut freed = 0;
+        let mut through = None;
+        for (i, segment) in all.iter().enumerate().take(all.len().saturating_sub(1)) {
+            let too_big = options
+                .retain_bytes
+                .is_some_and(|limit| total - freed > limit);
+            let completed = self
+                .completed
+                .iter()
+                .find(|(lsn, _)| *lsn == segment.first_lsn)
+                .map_or(self.opened_at, |(_, at)| *at);
+            let too_old = options
+                .retain_age
+                .is_some_and(|age| now.saturating_sub(completed) > age);
+            if !too_big && !too_old {
+                break;
+            }
+            freed += segment.len();
+            through = Some(all[i + 1].first_lsn.saturating_sub(1));
+        }
+        if let Some(through) = through {
+            segments.checkpoint(through)?;
+            self.completed.retain(|(lsn, _)| *lsn > through);
+        }
+        Ok(())
+    }
+
+    /// Preallocates, when preallocating, so that `len` more bytes of data
+    /// fit in space that exists: up to the chunk boundary past them, plus a
+    /// chunk ahead.
+    fn make_room(&mut self, len: u64) -> Result<()> {
+        const CHUNK: u64 = 1 << 20;
+        let needed = self.file_end.saturating_add(len);
+        if !self.preallocating || needed <= self.allocated {
+            return Ok(());
+        }
+        let target = (needed / CHUNK).saturating_add(2).saturating_mul(CHUNK);
+        if self.shared.storage.preallocate(target)? {
+            self.allocated = target;
+        } else {
+            self.preallocating = false;
+        }
+        Ok(())
+    }
+
+    /// Takes everything queued, to be written by the next `commit`; returns
+    /// the queue's mark (see `Queue::take`).
+    pub(crate) fn take(&mut self, queue: &mut Queue) -> Lsn {
+        queue.take(&mut self.taken)
+    }
+
+    /// Writes what was taken (then forgets it) and syncs if `sync` asks or
+    /// the mode says so; returns whether everything written so far is
+    /// durable. A sync with nothing new to sync is not issued.
+    pub(crate) fn commit(&mut self, sync: bool) -> Result<bool> {
+        self.write_taken()?;
+        self.sync_if(sync)
+    }
+
+    /// Writes what was taken (then forgets it): the first half of a commit.
+    pub(crate) fn write_taken(&mut self) -> Result<()> {
+        let mut frames = std::mem::take(&mut self.taken);
+        let written = self.write(&mut frames);
         frames.clear();
-        written?;
-        if self.unsynced > 0 && (sync || self.sync_due()) {
+        self.taken = frames;
+        written
+    }
+
+    /// Syncs if `sync` asks or the mode says so, and there is anything to
+    /// sync: the second half of a commit. Returns whether everything
+    /// written so far is durable.
+    pub(crate) fn sync_if(&mut self, sync: bool) -> Result<bool> {
+        if self.sync_wanted(sync) {
             self.sync()?;
         }
         Ok(self.unsynced == 0)
+    }
+
+    /// Whether `sync_if(sync)` would sync.
+    pub(crate) fn sync_wanted(&self, sync: bool) -> bool {
+        self.unsynced > 0 && (sync || self.sync_due())
     }
 
     /// True when there is written data the sync mode wants durable now.
@@ -127,8 +305,6 @@ impl Committer {
         self.last_sync.checked_add(every)
     }
 
-    // Only the threaded pipeline uses this.
-    #[cfg_attr(any(rewal_inline, target_family = "wasm"), allow(dead_code))]
     /// How long until an interval sync is due, when one will be.
     pub(crate) fn next_sync_in(&self) -> Option<Duration> {
         match self.sync_mode {
@@ -152,6 +328,8 @@ impl Committer {
         Counters::add(&counters.bytes_synced, self.unsynced);
         self.unsynced = 0;
         self.last_sync = now;
+        // Durability is in use: from now on, keep space ahead.
+        self.preallocating = true;
         Ok(())
     }
 
@@ -161,33 +339,23 @@ impl Committer {
     }
 }
 
-#[derive(Default)]
-struct Tally {
-    frames: u64,
-    events: u64,
-    compressed: u64,
-    last_lsn: u64,
-}
-
 /// Tells the indexer of each event of one sealed frame at file offset
 /// `offset`.
 fn notify_indexer(
     indexer: &dyn Indexer,
     shared: &Shared,
+    header: &FrameHeader,
     frame: &[u8],
     offset: u64,
     scratch: &mut Vec<u8>,
 ) {
-    // Our own frame, just sealed: no need to check its CRC again. Opening
-    // the region can fail only if the compressor cannot read back what it
+    // Our own frame, just sealed: no need to check it again. Opening the
+    // region can fail only if the compressor cannot read back what it
     // wrote; the indexer then hears nothing of that frame.
-    let Ok(header) = encoding::scan_batch_header(frame, 0) else {
-        return;
-    };
     let region = &frame[HEADER_LEN..frame.len() - TRAILER_LEN];
     let compressor = shared.compressor.as_deref();
-    if let Ok(region) = encoding::open_region(&header, region, compressor, scratch) {
-        for event in FrameEvents::new(region, &header) {
+    if let Ok(Ok(region)) = frame::open_region(header, region, compressor, scratch) {
+        for event in FrameEvents::new(region, header) {
             indexer.on_append(event.lsn, event.meta, offset);
         }
     }

@@ -7,12 +7,12 @@
 //! act on.
 
 use super::commit::Committer;
-use super::queue::{Intake, Item, Queue};
+use super::queue::{Item, Queue};
 use super::{Durability, Settings};
-use crate::encoding::MIN_FRAME_LEN;
+use crate::frame::MIN_FRAME_LEN;
 use crate::shared::Shared;
 use crate::stats::Counters;
-use crate::{Lsn, Result, State};
+use crate::{Error, Lsn, Result, State};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -25,15 +25,16 @@ pub(crate) struct Pipeline {
 struct Inner {
     queue: Queue,
     committer: Committer,
-    spare: Vec<u8>,
 }
 
 impl Inner {
     /// Writes what is buffered, then syncs if asked or if the mode says so.
     fn commit(&mut self, sync: bool) -> Result<()> {
-        self.queue.check_alive()?;
-        let mark = self.queue.take(&mut self.spare);
-        let outcome = self.committer.commit(&mut self.spare, sync);
+        if let Some(error) = self.queue.failed() {
+            return Err(error.clone());
+        }
+        let mark = self.committer.take(&mut self.queue);
+        let outcome = self.committer.commit(sync);
         self.queue.settle(mark, &outcome);
         outcome.map(drop)
     }
@@ -50,7 +51,6 @@ impl Pipeline {
             inner: Mutex::new(Inner {
                 queue: Queue::new(last_lsn, settings.buffer_capacity),
                 committer,
-                spare: Vec::with_capacity(settings.buffer_capacity),
             }),
             shared,
             buffer_capacity: settings.buffer_capacity,
@@ -63,16 +63,23 @@ impl Pipeline {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    fn closed(&self) -> bool {
+        self.shared.state.load() == State::Closed
+    }
+
     pub(crate) fn append(&self, item: &Item<'_>) -> Result<Lsn> {
         let mut inner = self.lock();
-        inner.queue.check_open()?;
-        let pending = inner.queue.pending.len();
+        self.shared.state.check_appends()?;
+        let pending = inner.queue.pending_bytes();
         if pending > 0 && pending + item.region_len() + MIN_FRAME_LEN > self.buffer_capacity {
             inner.commit(false)?;
         }
         let lsn = inner.queue.push(item)?;
-        if inner.queue.pending.len() >= self.buffer_capacity {
-            inner.commit(false)?;
+        if inner.queue.pending_bytes() >= self.buffer_capacity {
+            // The event is appended (it has its LSN, and may be in the log
+            // now): a failure of this write or sync fails the log, and is
+            // reported by the next call, as the threaded pipeline does.
+            let _ = inner.commit(false);
         }
         Ok(lsn)
     }
@@ -83,16 +90,22 @@ impl Pipeline {
         if let Some(known) = inner.queue.written_through(target) {
             return known;
         }
+        if self.closed() {
+            return Err(Error::Closed);
+        }
         inner.commit(false)
     }
 
     pub(crate) fn wait_durable(&self, lsn: Lsn) -> Result<Durability> {
         let mut inner = self.lock();
         if lsn > inner.queue.last_assigned() {
-            return Err(crate::Error::InvalidLsn);
+            return Err(Error::InvalidLsn);
         }
         if let Some(known) = inner.queue.durability(lsn) {
             return known;
+        }
+        if self.closed() {
+            return Err(Error::Closed);
         }
         inner.commit(true)?;
         Ok(Durability::Durable)
@@ -103,27 +116,31 @@ impl Pipeline {
         self.wait_durable(last).map(drop)
     }
 
-    /// Writes what is buffered, syncs, closes. Nothing runs in the
-    /// background here, so the timeout has nothing to bound.
-    pub(crate) fn shutdown(&self, _timeout: Option<Duration>) -> Result<()> {
+    /// `Running → Draining`; false when the log was not running.
+    pub(crate) fn begin_shutdown(&self) -> bool {
+        let _inner = self.lock();
+        self.shared.state.drain()
+    }
+
+    /// Writes what is buffered, syncs, closes (if a shutdown began: a close
+    /// may have come first). Nothing runs in the background here, so the
+    /// timeout has nothing to bound.
+    pub(crate) fn finish_shutdown(&self, _timeout: Option<Duration>) -> Result<()> {
         let mut inner = self.lock();
-        if inner.queue.intake == Intake::Closed {
-            // Closed before: say how the log ended, as the threaded one does.
-            return inner.queue.failed.clone().map_or(Ok(()), Err);
+        if self.shared.state.load() == State::Draining {
+            let drained = inner.commit(true);
+            let closed = self.finish(&mut inner);
+            drained?;
+            return closed;
         }
-        inner.queue.intake = Intake::Draining;
-        let drained = match inner.queue.failed.clone() {
-            Some(error) => Err(error),
-            None => inner.commit(true),
-        };
-        let closed = self.finish(&mut inner);
-        drained.and(closed)
+        // Closed before: say how the log ended, as the threaded one does.
+        inner.queue.failed().cloned().map_or(Ok(()), Err)
     }
 
     /// Discards what is buffered (counted as drops) and closes.
     pub(crate) fn close(&self) -> Result<()> {
         let mut inner = self.lock();
-        if inner.queue.intake == Intake::Closed {
+        if self.closed() {
             return Ok(());
         }
         let discarded = inner.queue.discard();
@@ -137,9 +154,7 @@ impl Pipeline {
     }
 
     fn finish(&self, inner: &mut Inner) -> Result<()> {
-        inner.queue.intake = Intake::Closed;
-        let closed = inner.committer.close_storage();
-        self.shared.state.store(State::Closed);
-        closed
+        self.shared.state.close();
+        inner.committer.close_storage()
     }
 }

@@ -1,15 +1,17 @@
-//! The append side: encoded frames waiting for the writer, the LSN counter,
+//! The append side: encoded frames waiting to be written, the LSN counter,
 //! and the marks that say how far writing and syncing have come.
 //!
-//! Appenders encode their frame straight into `pending` while holding the
-//! queue's lock, so LSN order and frame order are one and the same, and an
-//! append costs one copy of its bytes and no allocation once the buffer has
-//! grown. The CRC is left for the writer to fill in (see
-//! `encoding::seal_frames`), off the appenders' path.
+//! Appenders encode their frame straight into the pending bytes while
+//! holding the queue's lock, so LSN order and frame order are one and the
+//! same, and an append costs one copy of its bytes and no allocation once
+//! the buffers have grown. Beside the bytes, the queue keeps each frame's
+//! header, so that the committer can seal the frames (their CRC is left for
+//! it to fill in, off the appenders' path), count them and tell the indexer
+//! without parsing what it was just given.
 
 use super::dropped::{DroppedLsns, WasDropped};
 use super::Durability;
-use crate::encoding;
+use crate::frame::{self, FrameHeader, FLAG_COMPRESSED, RECORD_HEADER_LEN};
 use crate::{Batch, Error, Lsn, Result};
 
 /// The events of one append, in the form the queue encodes.
@@ -25,12 +27,9 @@ pub(crate) enum Item<'a> {
 
 impl Item<'_> {
     /// The length of the records region this item encodes to.
-    #[cfg_attr(not(any(rewal_inline, target_family = "wasm")), allow(dead_code))]
     pub(crate) fn region_len(&self) -> usize {
         match self {
-            Item::Single { payload, meta } => {
-                crate::encoding::RECORD_HEADER_LEN + payload.len() + meta.len()
-            }
+            Item::Single { payload, meta } => RECORD_HEADER_LEN + payload.len() + meta.len(),
             Item::Batch(batch) => batch.records().len(),
             Item::Compressed { region, .. } => region.len(),
         }
@@ -45,29 +44,53 @@ impl Item<'_> {
     }
 }
 
-/// Whether the log takes appends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Intake {
-    Open,
-    Draining,
-    Closed,
+/// Frames, encoded one after the other with their CRCs left zero, and the
+/// header of each.
+#[derive(Debug, Default)]
+pub(crate) struct Frames {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) headers: Vec<FrameHeader>,
+}
+
+impl Frames {
+    /// Room for `bytes` of frames, and headers for frames of 64 bytes on
+    /// average (both grow as needed).
+    pub(crate) fn with_capacity(bytes: usize) -> Frames {
+        Frames {
+            bytes: Vec::with_capacity(bytes),
+            headers: Vec::with_capacity(bytes / 64),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.headers.is_empty()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+        self.headers.clear();
+    }
+
+    /// The events in these frames.
+    fn events(&self) -> u64 {
+        self.headers
+            .iter()
+            .map(|header| u64::from(header.record_count))
+            .sum()
+    }
 }
 
 pub(crate) struct Queue {
-    /// Unsealed frames, in LSN order.
-    pub(crate) pending: Vec<u8>,
-    /// Frames and events in `pending`.
-    pub(crate) frames: usize,
-    pub(crate) events: u64,
+    /// Frames not yet taken by a committer, in LSN order.
+    pending: Frames,
     /// The LSN the next event gets.
-    pub(crate) next_lsn: Lsn,
+    next_lsn: Lsn,
     /// Every LSN up to this one is written (or was dropped).
-    pub(crate) written: Lsn,
+    written: Lsn,
     /// Every LSN up to this one is durable (or was dropped).
-    pub(crate) synced: Lsn,
-    pub(crate) intake: Intake,
+    synced: Lsn,
     /// Set by the first failed write or sync; every later call reports it.
-    pub(crate) failed: Option<Error>,
+    failed: Option<Error>,
     /// LSNs given to events that `Backpressure::Drop` threw away.
     dropped: DroppedLsns,
 }
@@ -77,23 +100,64 @@ impl Queue {
     /// written and durable (recovery synced what it cut).
     pub(crate) fn new(last_lsn: Lsn, capacity: usize) -> Queue {
         Queue {
-            pending: Vec::with_capacity(capacity),
-            frames: 0,
-            events: 0,
+            pending: Frames::with_capacity(capacity),
             // A hostile file may end at LSN u64::MAX: then no LSN is left,
             // and `push` refuses every append with InvalidLsn.
             next_lsn: last_lsn.saturating_add(1),
             written: last_lsn,
             synced: last_lsn,
-            intake: Intake::Open,
             failed: None,
             dropped: DroppedLsns::default(),
         }
     }
 
+    /// The last LSN assigned.
+    pub(crate) fn last_assigned(&self) -> Lsn {
+        self.next_lsn - 1
+    }
+
+    /// Frames waiting.
+    pub(crate) fn frames(&self) -> usize {
+        self.pending.headers.len()
+    }
+
+    /// Bytes waiting.
+    pub(crate) fn pending_bytes(&self) -> usize {
+        self.pending.bytes.len()
+    }
+
+    /// Every LSN up to this one is durable.
+    pub(crate) fn synced(&self) -> Lsn {
+        self.synced
+    }
+
+    /// Some assigned events are not written yet.
+    pub(crate) fn behind(&self) -> bool {
+        self.written < self.last_assigned()
+    }
+
+    /// Everything assigned is written and durable.
+    pub(crate) fn all_durable(&self) -> bool {
+        self.pending.is_empty() && self.synced == self.last_assigned()
+    }
+
+    /// The failure that fails the log, if a write or sync failed.
+    pub(crate) fn failed(&self) -> Option<&Error> {
+        self.failed.as_ref()
+    }
+
+    /// Fails the log with `error` (the first failure is the one kept), and
+    /// drops what is queued: nothing queued after a failure can be trusted
+    /// to land where it should.
+    pub(crate) fn fail(&mut self, error: Error) {
+        self.failed.get_or_insert(error);
+        self.discard();
+    }
+
     /// What is already true of `lsn`'s durability, if anything is: checked
     /// in the order that never misleads a caller (dropped, then durable,
-    /// then the log's failure or closing). `None`: not yet known, wait.
+    /// then the log's failure). `None`: not known from the queue (the
+    /// caller then asks whether the log is closed, or waits).
     pub(crate) fn durability(&self, lsn: Lsn) -> Option<Result<Durability>> {
         let dropped = self.dropped.contains(lsn);
         if dropped == WasDropped::Yes {
@@ -105,127 +169,91 @@ impl Queue {
                 _ => Durability::Durable,
             }));
         }
-        self.check_alive().err().map(Err)
+        self.failed.clone().map(Err)
     }
 
     /// Whether every LSN up to `target` is written, if that is known:
-    /// written first, then the log's failure or closing. `None`: wait.
+    /// written first, then the log's failure. `None`: see `durability`.
     pub(crate) fn written_through(&self, target: Lsn) -> Option<Result<()>> {
         if self.written >= target {
             return Some(Ok(()));
         }
-        self.check_alive().err().map(Err)
-    }
-
-    /// The last LSN assigned.
-    pub(crate) fn last_assigned(&self) -> Lsn {
-        self.next_lsn - 1
-    }
-
-    /// Ok when appends are taken; else the reason they are not.
-    pub(crate) fn check_open(&self) -> Result<()> {
-        if let Some(error) = &self.failed {
-            return Err(error.clone());
-        }
-        match self.intake {
-            Intake::Open => Ok(()),
-            Intake::Draining => Err(Error::Draining),
-            Intake::Closed => Err(Error::Closed),
-        }
-    }
-
-    /// Ok when waiting may go on; the reason otherwise.
-    pub(crate) fn check_alive(&self) -> Result<()> {
-        if let Some(error) = &self.failed {
-            return Err(error.clone());
-        }
-        match self.intake {
-            Intake::Closed => Err(Error::Closed),
-            _ => Ok(()),
-        }
+        self.failed.clone().map(Err)
     }
 
     /// Moves the pending frames into `into` (empty), emptying the queue.
     /// Returns the mark: every LSN up to it is now in `into`, written
     /// before, or dropped.
-    pub(crate) fn take(&mut self, into: &mut Vec<u8>) -> Lsn {
+    pub(crate) fn take(&mut self, into: &mut Frames) -> Lsn {
         std::mem::swap(&mut self.pending, into);
-        self.frames = 0;
-        self.events = 0;
         self.last_assigned()
     }
 
     /// Throws the pending frames away; returns how many events they held.
     pub(crate) fn discard(&mut self) -> u64 {
-        let events = self.events;
+        let events = self.pending.events();
         self.pending.clear();
-        self.frames = 0;
-        self.events = 0;
         events
     }
 
     /// Records how writing everything up to `mark` went: `Ok(synced)`, or
-    /// the error that fails the log (nothing queued after a failed write
-    /// can be trusted to land where it should, so the queue is dropped).
+    /// the error that fails the log.
     pub(crate) fn settle(&mut self, mark: Lsn, outcome: &Result<bool>) {
         match outcome {
             Ok(synced) => {
-                self.written = mark;
+                self.written = self.written.max(mark);
                 if *synced {
-                    self.synced = mark;
+                    self.synced = self.synced.max(mark);
                 }
             }
-            Err(error) => {
-                self.failed = Some(error.clone());
-                self.discard();
-            }
+            Err(error) => self.fail(error.clone()),
         }
     }
 
-    // Only the threaded pipeline uses this.
-    #[cfg_attr(any(rewal_inline, target_family = "wasm"), allow(dead_code))]
     /// Gives `count` LSNs to events that are dropped, and remembers them as
     /// such; fails once the LSN space is used up.
     pub(crate) fn drop_lsns(&mut self, count: u64) -> Result<Lsn> {
         let first = self.next_lsn;
-        self.next_lsn = first.checked_add(count).ok_or(Error::InvalidLsn)?;
+        self.next_lsn = first.checked_add(count).ok_or_else(|| Error::InvalidLsn)?;
         self.dropped.add(first, count);
         Ok(first)
     }
 
-    /// Assigns LSNs to `item` and encodes it into `pending`. On error
-    /// nothing is assigned and `pending` is as it was.
+    /// Assigns LSNs to `item` and encodes it into the pending frames. On
+    /// error nothing is assigned and the queue is as it was.
     pub(crate) fn push(&mut self, item: &Item<'_>) -> Result<Lsn> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
         let count = item.count();
         let lsn = self.next_lsn;
-        lsn.checked_add(count).ok_or(Error::InvalidLsn)?;
-        let mark = self.pending.len();
-        let encoded = match item {
+        lsn.checked_add(count).ok_or_else(|| Error::InvalidLsn)?;
+        let bytes = &mut self.pending.bytes;
+        let mark = bytes.len();
+        let (encoded, flags) = match item {
             Item::Single { payload, meta } => {
-                encoding::push_unsealed_single(&mut self.pending, payload, meta, lsn)
+                (frame::push_unsealed_single(bytes, payload, meta, lsn), 0)
             }
-            Item::Batch(batch) => encoding::push_unsealed_frame(
-                &mut self.pending,
-                batch.records(),
-                count as u32,
-                lsn,
+            Item::Batch(batch) => (
+                frame::push_unsealed_frame(bytes, batch.records(), count as u32, lsn, 0),
                 0,
             ),
-            Item::Compressed { region, count } => encoding::push_unsealed_frame(
-                &mut self.pending,
-                region,
-                *count,
-                lsn,
-                encoding::FLAG_COMPRESSED,
+            Item::Compressed { region, count } => (
+                frame::push_unsealed_frame(bytes, region, *count, lsn, FLAG_COMPRESSED),
+                FLAG_COMPRESSED,
             ),
         };
         if let Err(error) = encoded {
-            self.pending.truncate(mark);
+            bytes.truncate(mark);
             return Err(error);
         }
+        self.pending.headers.push(FrameHeader {
+            flags,
+            record_count: count as u32,
+            first_lsn: lsn,
+            batch_size: (bytes.len() - mark) as u32,
+        });
         self.next_lsn = lsn + count;
-        self.frames += 1;
-        self.events += count;
         Ok(lsn)
     }
 }

@@ -1,17 +1,31 @@
 //! The threaded pipeline (every target with threads): appenders encode into
-//! a bounded queue; one writer thread takes everything queued at once,
-//! writes it with one call (group commit), syncs as the mode says, and
-//! releases every flush and durability waiter the write covered.
+//! a bounded queue; everything queued is written with one call and synced
+//! with one sync (group commit), by one committer at a time.
+//!
+//! Who commits: a caller that waits (`flush`, `wait_durable`, `sync`) and
+//! finds nobody committing takes the turn itself, on its own thread: no
+//! hand-off to another thread and back, which on a durable write costs as
+//! much as the write. Otherwise the writer thread commits: it writes what
+//! appenders queue while nobody waits (bounded latency for `SyncMode::Never`
+//! logs), runs interval syncs, and drains the log at shutdown. Callers that
+//! arrive while a turn is under way wait for it; when it ends, the next one
+//! that is not yet covered takes the following turn with everything queued
+//! meanwhile, so many concurrent waiters still share one write and one sync.
+//!
+//! Exactly one turn runs at a time (`Guarded::committing`), so writes stay
+//! serialised in LSN order, as with a single writer thread.
 
 use super::commit::Committer;
-use super::queue::{Intake, Item, Queue};
+use super::queue::{Item, Queue};
 use super::{Durability, Settings};
 use crate::shared::Shared;
 use crate::stats::Counters;
 use crate::{Backpressure, Error, Lsn, Result, State};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::task::{Poll, Waker};
+use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
 
 pub(crate) struct Pipeline {
@@ -21,9 +35,12 @@ pub(crate) struct Pipeline {
 
 struct Core {
     guarded: Mutex<Guarded>,
-    /// The writer waits here for work.
+    /// Held only by the thread whose turn it is (see `Guarded::committing`),
+    /// so it is never contended.
+    committer: Mutex<Committer>,
+    /// The writer thread waits here for work.
     work: Condvar,
-    /// Everyone else waits here for the writer's progress.
+    /// Everyone else waits here for progress.
     progress: Condvar,
     shared: Arc<Shared>,
     settings: Settings,
@@ -31,35 +48,71 @@ struct Core {
 
 struct Guarded {
     queue: Queue,
-    /// The writer is waiting on `work` (so an appender must wake it).
+    /// A turn is under way: someone holds the committer.
+    committing: bool,
+    /// The writer thread is waiting on `work` (so it must be woken).
     writer_idle: bool,
-    /// Threads waiting on `progress` (so the writer need not notify when 0).
+    /// The writer thread is lingering before a background turn (see
+    /// `LINGER`): woken only when the queue fills up.
+    writer_lingering: bool,
+    /// Threads waiting on `progress` (so nobody need notify when 0).
     waiters: usize,
-    /// The largest LSN a `wait_durable` or `sync` caller wants durable.
+    /// Threads parked in `wait_durable`, each for its LSN: a turn wakes
+    /// only those it covered, and one more to take the next turn, rather
+    /// than every waiter (see `wake_sleepers`).
+    sleepers: Vec<Sleeper>,
+    /// The largest LSN a waiter that cannot take a turn wants durable.
     sync_wanted: Lsn,
-    stop: Stop,
-    /// The writer has exited; `closed` is how closing the storage went.
-    done: bool,
+    /// The writer thread has exited (the log is closed and its storage
+    /// released); `closed` is how closing the storage went.
+    writer_done: bool,
     closed: Result<()>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stop {
-    No,
-    /// Write everything pending, sync, then stop (`shutdown`).
-    Drain,
-    /// Stop at once, discarding what is pending (`close`).
-    Now,
+/// A caller waiting until its LSN is durable.
+struct Sleeper {
+    lsn: Lsn,
+    wake: Wake,
+}
+
+/// How a sleeper is woken.
+enum Wake {
+    /// A thread parked in `wait_durable`: it can take the next turn.
+    Thread(Thread),
+    /// A task awaiting `wait_durable_async` (its future's id, and its
+    /// waker): it never takes a turn (that would block the executor's
+    /// thread for a write and a sync); the writer thread commits for it.
+    Task(u64, Waker),
+}
+
+impl Sleeper {
+    fn wake(&self) {
+        match &self.wake {
+            Wake::Thread(thread) => thread.unpark(),
+            Wake::Task(_, waker) => waker.wake_by_ref(),
+        }
+    }
+
+    fn can_take_turns(&self) -> bool {
+        matches!(self.wake, Wake::Thread(_))
+    }
 }
 
 impl Core {
+    /// The log's lifecycle (see `state.rs`): `Running` takes turns,
+    /// `Draining` has the writer write everything and stop, `Closed` stops
+    /// at once. Moved only with the lock held.
+    fn state(&self) -> State {
+        self.shared.state.load()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Guarded> {
         self.guarded
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Waits on `progress`, counted so the writer knows to notify.
+    /// Waits on `progress`, counted so that progress knows to notify.
     fn wait<'a>(&self, mut guard: MutexGuard<'a, Guarded>) -> MutexGuard<'a, Guarded> {
         guard.waiters += 1;
         let mut guard = self
@@ -70,13 +123,122 @@ impl Core {
         guard
     }
 
-    /// Wakes the writer if it sleeps. Call with the lock held; the notify
-    /// itself is cheap when nobody waits.
+    /// Wakes the writer thread if it sleeps. Call with the lock held.
     fn nudge(&self, guard: &mut Guarded) {
         if std::mem::take(&mut guard.writer_idle) {
             self.work.notify_one();
         }
     }
+
+    fn wake_waiters(&self, guard: &Guarded) {
+        if guard.waiters > 0 {
+            self.progress.notify_all();
+        }
+    }
+
+    /// Wakes the parked durability waiters that have their answer (their
+    /// LSN is durable, or the log failed or is stopping), and, if nobody is
+    /// committing, the first of the others, to take the next turn. The rest
+    /// sleep on: the next turn covers them, and waking them now would only
+    /// send them back to sleep (with 64 waiters, dozens of context
+    /// switches per sync).
+    fn wake_sleepers(&self, guard: &mut Guarded) {
+        let synced = guard.queue.synced();
+        let answered = guard.queue.failed().is_some() || self.state() != State::Running;
+        let mut next_turn_taken = guard.committing;
+        guard.sleepers.retain(|sleeper| {
+            if answered || sleeper.lsn <= synced {
+                sleeper.wake();
+                return false;
+            }
+            if !next_turn_taken && sleeper.can_take_turns() {
+                next_turn_taken = true;
+                sleeper.wake();
+                return false;
+            }
+            true
+        });
+    }
+
+    /// One turn: takes everything queued and writes it (and syncs, if
+    /// `sync`, if someone waits for durability, if draining, or if the mode
+    /// says so), on this thread. Call with `committing` false; returns with
+    /// the lock held again, the outcome settled and everyone told.
+    fn take_turn<'a>(
+        &'a self,
+        mut guard: MutexGuard<'a, Guarded>,
+        sync: bool,
+    ) -> MutexGuard<'a, Guarded> {
+        guard.committing = true;
+        let mut committer = self
+            .committer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mark = committer.take(&mut guard.queue);
+        let sync =
+            sync || guard.sync_wanted > guard.queue.synced() || self.state() == State::Draining;
+        self.shared.counters.queue_len.store(0, Relaxed);
+        // Appenders blocked on a full queue have room now.
+        self.wake_waiters(&guard);
+        drop(guard);
+
+        // Storage, hook and indexer panics are caught where they are called;
+        // this catches anything else, so that a turn always ends.
+        let written = catch_unwind(AssertUnwindSafe(|| committer.write_taken()))
+            .unwrap_or_else(|payload| Err(Error::from_panic("a write", payload.as_ref())));
+        let outcome = match written {
+            Ok(()) if committer.sync_wanted(sync) => {
+                // Written: tell those who waited for that (a flush, a new
+                // iterator) before the sync, so that none waits behind it.
+                let mut guard = self.lock();
+                guard.queue.settle(mark, &Ok(false));
+                self.wake_waiters(&guard);
+                drop(guard);
+                catch_unwind(AssertUnwindSafe(|| committer.sync_if(sync)))
+                    .unwrap_or_else(|payload| Err(Error::from_panic("a sync", payload.as_ref())))
+            }
+            Ok(()) => committer.sync_if(sync),
+            Err(error) => Err(error),
+        };
+        drop(committer);
+
+        let mut guard = self.lock();
+        guard.queue.settle(mark, &outcome);
+        guard.committing = false;
+        // A failed write discards the queue: the gauge follows.
+        self.shared
+            .counters
+            .queue_len
+            .store(guard.queue.frames() as u64, Relaxed);
+        self.wake_waiters(&guard);
+        let synced = guard.queue.synced();
+        let next_turn_taken = guard
+            .sleepers
+            .iter()
+            .any(|sleeper| sleeper.lsn > synced && sleeper.can_take_turns());
+        self.wake_sleepers(&mut guard);
+        // Whatever arrived during the turn is the writer thread's if no
+        // waiting caller is left to take the next turn.
+        let unclaimed = guard.waiters == 0
+            && !next_turn_taken
+            && (guard.queue.behind() || guard.sync_wanted > synced);
+        if unclaimed || self.state() != State::Running {
+            self.nudge(&mut guard);
+        }
+        guard
+    }
+
+    /// Whether the queue holds enough that the writer should not linger.
+    fn filling_up(&self, guard: &Guarded) -> bool {
+        guard.queue.frames() >= self.settings.queue_capacity / 2
+            || guard.queue.pending_bytes() >= self.settings.buffer_capacity
+    }
+}
+
+fn forget_task(guard: &mut Guarded, id: u64) {
+    guard
+        .sleepers
+        .retain(|sleeper| !matches!(sleeper.wake, Wake::Task(task, _) if task == id));
 }
 
 impl Pipeline {
@@ -89,13 +251,16 @@ impl Pipeline {
         let core = Arc::new(Core {
             guarded: Mutex::new(Guarded {
                 queue: Queue::new(last_lsn, settings.buffer_capacity),
+                committing: false,
                 writer_idle: false,
+                writer_lingering: false,
                 waiters: 0,
+                sleepers: Vec::new(),
                 sync_wanted: 0,
-                stop: Stop::No,
-                done: false,
+                writer_done: false,
                 closed: Ok(()),
             }),
+            committer: Mutex::new(committer),
             work: Condvar::new(),
             progress: Condvar::new(),
             shared,
@@ -104,7 +269,7 @@ impl Pipeline {
         let writer_core = Arc::clone(&core);
         let writer = std::thread::Builder::new()
             .name("rewal-writer".into())
-            .spawn(move || run_writer(&writer_core, committer))?;
+            .spawn(move || run_writer(&writer_core))?;
         Ok(Pipeline {
             core,
             writer: Mutex::new(Some(writer)),
@@ -114,14 +279,17 @@ impl Pipeline {
     pub(crate) fn append(&self, item: &Item<'_>) -> Result<Lsn> {
         let core = &*self.core;
         let mut guard = core.lock();
-        guard.queue.check_open()?;
-        while guard.queue.frames >= core.settings.queue_capacity {
+        core.shared.state.check_appends()?;
+        while guard.queue.frames() >= core.settings.queue_capacity {
             match core.settings.backpressure {
                 Backpressure::Block => {
                     guard = core.wait(guard);
-                    guard.queue.check_open()?;
+                    core.shared.state.check_appends()?;
                 }
                 Backpressure::Drop => {
+                    if let Some(error) = guard.queue.failed() {
+                        return Err(error.clone());
+                    }
                     let count = item.count();
                     let lsn = guard.queue.drop_lsns(count)?;
                     drop(guard);
@@ -136,8 +304,13 @@ impl Pipeline {
         core.shared
             .counters
             .queue_len
-            .store(guard.queue.frames as u64, Relaxed);
-        core.nudge(&mut guard);
+            .store(guard.queue.frames() as u64, Relaxed);
+        if !guard.committing {
+            core.nudge(&mut guard);
+        }
+        if guard.writer_lingering && core.filling_up(&guard) {
+            core.work.notify_one();
+        }
         Ok(lsn)
     }
 
@@ -150,27 +323,106 @@ impl Pipeline {
             if let Some(known) = guard.queue.written_through(target) {
                 return known;
             }
+            match core.state() {
+                State::Running if !guard.committing => {
+                    guard = core.take_turn(guard, false);
+                    continue;
+                }
+                // A turn in flight when the log closed still completes:
+                // wait for what it makes true.
+                State::Closed if !guard.committing => return Err(Error::Closed),
+                _ => {}
+            }
             core.nudge(&mut guard);
             guard = core.wait(guard);
         }
     }
 
-    /// Waits until every event up to `lsn` is written and synced; all the
-    /// waiters of one moment share one sync.
+    /// Waits until every event up to `lsn` is written and synced; waiters
+    /// of one moment share one write and one sync.
     pub(crate) fn wait_durable(&self, lsn: Lsn) -> Result<Durability> {
         let core = &*self.core;
         let mut guard = core.lock();
         if lsn > guard.queue.last_assigned() {
             return Err(Error::InvalidLsn);
         }
+        let me = std::thread::current();
         loop {
             if let Some(known) = guard.queue.durability(lsn) {
                 return known;
             }
+            match core.state() {
+                State::Running if !guard.committing => {
+                    guard = core.take_turn(guard, true);
+                    continue;
+                }
+                // A turn in flight when the log closed still completes
+                // (and may make this event durable): wait for it.
+                State::Closed if !guard.committing => return Err(Error::Closed),
+                _ => {}
+            }
             guard.sync_wanted = guard.sync_wanted.max(lsn);
             core.nudge(&mut guard);
-            guard = core.wait(guard);
+            guard.sleepers.push(Sleeper {
+                lsn,
+                wake: Wake::Thread(me.clone()),
+            });
+            drop(guard);
+            std::thread::park();
+            guard = core.lock();
+            // Woken entries are removed by the waker; after a spurious
+            // wake-up, remove ours.
+            guard.sleepers.retain(
+                |sleeper| !matches!(&sleeper.wake, Wake::Thread(thread) if thread.id() == me.id()),
+            );
         }
+    }
+
+    /// `wait_durable` for a task: the answer if there is one, or else the
+    /// task's waker registered (under `id`, replacing an earlier one) and
+    /// the writer thread asked to commit through `lsn`. Never commits on
+    /// the caller's thread.
+    pub(crate) fn poll_durable(
+        &self,
+        lsn: Lsn,
+        id: u64,
+        waker: &Waker,
+    ) -> Poll<Result<Durability>> {
+        let core = &*self.core;
+        let mut guard = core.lock();
+        if lsn > guard.queue.last_assigned() {
+            return Poll::Ready(Err(Error::InvalidLsn));
+        }
+        if let Some(known) = guard.queue.durability(lsn) {
+            forget_task(&mut guard, id);
+            return Poll::Ready(known);
+        }
+        if core.state() == State::Closed && !guard.committing {
+            forget_task(&mut guard, id);
+            return Poll::Ready(Err(Error::Closed));
+        }
+        guard.sync_wanted = guard.sync_wanted.max(lsn);
+        core.nudge(&mut guard);
+        match guard
+            .sleepers
+            .iter_mut()
+            .find(|sleeper| matches!(sleeper.wake, Wake::Task(task, _) if task == id))
+        {
+            Some(sleeper) => match &mut sleeper.wake {
+                Wake::Task(_, known) if !known.will_wake(waker) => *known = waker.clone(),
+                _ => {}
+            },
+            None => guard.sleepers.push(Sleeper {
+                lsn,
+                wake: Wake::Task(id, waker.clone()),
+            }),
+        }
+        Poll::Pending
+    }
+
+    /// Forgets the task `id` (its future was dropped, or has its answer).
+    pub(crate) fn forget_durable(&self, id: u64) {
+        forget_task(&mut self.core.lock(), id);
     }
 
     /// Makes every event appended before the call durable.
@@ -183,21 +435,30 @@ impl Pipeline {
         }
     }
 
-    /// Drains, syncs and closes; `Err(Timeout)` if that takes longer than
-    /// `timeout` (the writer then finishes in the background).
-    pub(crate) fn shutdown(&self, timeout: Option<Duration>) -> Result<()> {
+    /// Starts a shutdown: `Running → Draining`, and the writer drains.
+    /// False when the log was not running (another shutdown or a close came
+    /// first).
+    pub(crate) fn begin_shutdown(&self) -> bool {
         let core = &*self.core;
         let mut guard = core.lock();
-        if guard.queue.intake == Intake::Open {
-            guard.queue.intake = Intake::Draining;
-        }
-        if guard.stop == Stop::No {
-            guard.stop = Stop::Drain;
+        if !core.shared.state.drain() {
+            return false;
         }
         core.nudge(&mut guard);
+        // Parked waiters wait for the writer's drain now, not for a turn.
+        core.wake_sleepers(&mut guard);
+        true
+    }
+
+    /// Waits for the shutdown (or close) under way to finish: `Err(Timeout)`
+    /// if that takes longer than `timeout` (the writer then finishes in the
+    /// background). Returns the log's failure, if it failed.
+    pub(crate) fn finish_shutdown(&self, timeout: Option<Duration>) -> Result<()> {
+        let core = &*self.core;
+        let mut guard = core.lock();
         // A timeout too long to add (`Duration::MAX`) is no deadline.
         let deadline = timeout.and_then(|timeout| rewal_platform::now().checked_add(timeout));
-        while !guard.done {
+        while !guard.writer_done {
             guard.waiters += 1;
             guard = match deadline {
                 None => core.progress.wait(guard).unwrap_or_else(|p| p.into_inner()),
@@ -215,7 +476,7 @@ impl Pipeline {
             };
             guard.waiters -= 1;
         }
-        let outcome = match &guard.queue.failed {
+        let outcome = match guard.queue.failed() {
             Some(error) => Err(error.clone()),
             None => guard.closed.clone(),
         };
@@ -225,18 +486,21 @@ impl Pipeline {
     }
 
     /// Stops at once: pending events are discarded (and counted as drops),
-    /// a write in progress completes, the storage is closed.
+    /// a turn in progress completes, the storage is closed.
     pub(crate) fn close(&self) -> Result<()> {
         let core = &*self.core;
         let mut guard = core.lock();
+        // A log closed before: `Ok` once it is done, as rewal 0.1.0 says
+        // (the call that closed it had the outcome to report).
+        let first = core.state() != State::Closed;
+        core.shared.state.close();
         let discarded = guard.queue.discard();
-        guard.queue.intake = Intake::Closed;
-        guard.stop = Stop::Now;
         core.nudge(&mut guard);
-        while !guard.done {
+        core.wake_sleepers(&mut guard);
+        while !guard.writer_done {
             guard = core.wait(guard);
         }
-        let outcome = guard.closed.clone();
+        let outcome = if first { guard.closed.clone() } else { Ok(()) };
         drop(guard);
         if discarded > 0 {
             Counters::add(&core.shared.counters.drops, discarded);
@@ -263,44 +527,69 @@ impl Pipeline {
 /// The writer thread. Whatever happens in the loop, a panic included, the
 /// exit path runs: the storage is closed, the log marked closed, and every
 /// waiter woken, so no caller waits for a writer that is gone.
-fn run_writer(core: &Core, mut committer: Committer) {
-    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        write_until_stopped(core, &mut committer)
-    }));
+fn run_writer(core: &Core) {
+    let ran = catch_unwind(AssertUnwindSafe(|| write_until_stopped(core)));
+    let mut guard = core.lock();
+    // A turn may still be under way (a `close` does not wait for one):
+    // the storage is closed only after it.
+    while guard.committing {
+        guard = core.wait(guard);
+    }
+    if let Err(payload) = ran {
+        guard
+            .queue
+            .fail(Error::from_panic("the writer", payload.as_ref()));
+    }
+    core.shared.state.close();
     // Release the file (and its lock) before anyone hears we are done, so
     // a reopen right after shutdown or close succeeds.
-    let closed = committer.close_storage();
-    let mut guard = core.lock();
-    if let Err(payload) = ran {
-        if guard.queue.failed.is_none() {
-            guard.queue.failed = Some(Error::from_panic("the writer", payload.as_ref()));
-        }
-        guard.queue.discard();
-    }
-    core.shared.state.store(State::Closed);
-    guard.queue.intake = Intake::Closed;
+    let closed = core
+        .committer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .close_storage();
     guard.closed = closed;
-    guard.done = true;
+    guard.writer_done = true;
     core.progress.notify_all();
+    core.wake_sleepers(&mut guard);
 }
 
-/// The writer's loop: returns when told to stop, or when the log failed.
-fn write_until_stopped(core: &Core, committer: &mut Committer) {
-    let mut spare = Vec::with_capacity(core.settings.buffer_capacity);
+/// How long the writer thread waits before writing appends in the
+/// background. A caller that waits (`flush`, `wait_durable`) usually comes
+/// within microseconds of its append and commits on its own thread; were
+/// the writer to take that turn, the caller would wait for it, and a
+/// durable append would cost a second turn for the sync. A log nobody
+/// waits on still has its appends written within this time.
+const LINGER: Duration = Duration::from_micros(200);
+
+/// The writer's loop: returns when the log closes, when a drain is done,
+/// or when the log failed and is stopping.
+fn write_until_stopped(core: &Core) {
     let mut guard = core.lock();
     loop {
-        // Sleep until there is something to do.
+        // Sleep until there is something to do and nobody else's turn. A
+        // failed log has nothing to write: it waits to be stopped.
         loop {
-            let queue = &guard.queue;
-            let behind = queue.written < queue.last_assigned();
-            let sync_asked = guard.sync_wanted > queue.synced;
-            if guard.stop != Stop::No
-                || (queue.failed.is_none() && (behind || sync_asked || committer.sync_due()))
-            {
-                break;
+            if !guard.committing {
+                // Draining or closed: work to do. (Before the log starts,
+                // in `Init`, there is none.)
+                if matches!(core.state(), State::Draining | State::Closed) {
+                    break;
+                }
+                let queue = &guard.queue;
+                let sync_asked = guard.sync_wanted > queue.synced();
+                if queue.failed().is_none() && (queue.behind() || sync_asked || sync_due(core)) {
+                    break;
+                }
             }
             guard.writer_idle = true;
-            guard = match committer.next_sync_in() {
+            // The committer is busy during a turn (and its end wakes us).
+            let interval = if guard.committing {
+                None
+            } else {
+                next_sync_in(core)
+            };
+            guard = match interval {
                 Some(wait) => {
                     core.work
                         .wait_timeout(guard, wait)
@@ -311,33 +600,43 @@ fn write_until_stopped(core: &Core, committer: &mut Committer) {
             };
             guard.writer_idle = false;
         }
-        if guard.stop == Stop::Now || guard.queue.failed.is_some() {
-            break;
+        let state = core.state();
+        if state == State::Closed || guard.queue.failed().is_some() {
+            return;
         }
-
-        // Take everything queued (group commit), and free the queue at once.
-        let mark = guard.queue.take(&mut spare);
-        core.shared.counters.queue_len.store(0, Relaxed);
-        let want_sync = guard.sync_wanted > guard.queue.synced || guard.stop == Stop::Drain;
-        if guard.waiters > 0 {
-            core.progress.notify_all();
+        let only_appends = state == State::Running && guard.sync_wanted <= guard.queue.synced();
+        if guard.queue.behind() && only_appends && !core.filling_up(&guard) {
+            guard.writer_lingering = true;
+            guard = core
+                .work
+                .wait_timeout(guard, LINGER)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+            guard.writer_lingering = false;
+            // A caller may be taking the turn: then wait for it.
+            if guard.committing {
+                continue;
+            }
         }
-        drop(guard);
-
-        let outcome = committer.commit(&mut spare, want_sync);
-        guard = core.lock();
-        guard.queue.settle(mark, &outcome);
-        // A failed write discards the queue: the gauge follows.
-        core.shared
-            .counters
-            .queue_len
-            .store(guard.queue.frames as u64, Relaxed);
-        let synced = matches!(outcome, Ok(true));
-        if guard.waiters > 0 {
-            core.progress.notify_all();
-        }
-        if guard.stop == Stop::Drain && guard.queue.pending.is_empty() && synced {
-            break;
+        guard = core.take_turn(guard, false);
+        if state == State::Draining && guard.queue.all_durable() {
+            return;
         }
     }
+}
+
+/// Whether the sync mode wants a sync now. Called with nobody committing.
+fn sync_due(core: &Core) -> bool {
+    core.committer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .sync_due()
+}
+
+/// How long until an interval sync is due, when one will be.
+fn next_sync_in(core: &Core) -> Option<Duration> {
+    core.committer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .next_sync_in()
 }

@@ -1,13 +1,13 @@
 //! `WalIterator`: events in LSN order, borrowed from the map or read buffer.
 
-use super::source::{check_frame_at, is_format_error, Source};
-use crate::encoding::{
-    self, BorrowedEvent, RecordIter, HEADER_LEN, RECORD_HEADER_LEN, TRAILER_LEN,
-};
+use super::scan::{classify_end, LogEnd};
+use super::source::Source;
+use crate::encoding::BorrowedEvent;
+use crate::frame::{self, Problem, RecordCursor, Records, HEADER_LEN};
 use crate::shared::Shared;
 use crate::{Error, Event, Lsn, Result, State};
-use std::ops::Range;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A pull reader over the log, starting at the first event with an LSN at
 /// or above the one it was created with.
@@ -16,9 +16,12 @@ use std::sync::Arc;
 /// written later as it reaches them. Natively it reads a memory map of the
 /// file (remapped as the file grows); elsewhere a bounded read buffer.
 /// Events from [`next_borrowed`](Self::next_borrowed) point into that memory
-/// and are valid until the next call. Every frame is checked (CRC, bounds)
-/// before its events are returned; a bad frame ends the iteration with
-/// `Error::Corrupted`, which later calls return again.
+/// and are valid until the next call. Every frame is checked (CRC, bounds,
+/// LSN order), those before the starting LSN too, before its events are
+/// returned; a bad frame ends the iteration with `Error::Corrupted`, which
+/// later calls return again, and [`problem`](Self::problem) says where and
+/// what. A zero-filled tail (space preallocated and never filled) is the
+/// end of the log, not a bad frame.
 ///
 /// After the log is shut down or closed, a native iterator keeps reading
 /// its map (everything written before); one that reads through the buffer
@@ -32,8 +35,60 @@ pub struct WalIterator {
     frame: Option<Frame>,
     scratch: Vec<u8>,
     error: Option<Error>,
+    /// Where and what the bad frame that ended the iteration is.
+    bad_frame: Option<BadFrame>,
+    /// The error was handed out by `Iterator::next` (which then ends).
+    error_told: bool,
+    /// The offset of the frame being loaded (where an error stops it).
+    stopped_at: u64,
     /// The last LSN of the frame read last: the next must come after it.
     last_lsn: Lsn,
+}
+
+/// A frame that failed its check: where it is, what is wrong, and how the
+/// log ends from there (as a scan would say: a torn tail, or a corruption
+/// when a valid frame follows).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BadFrame {
+    /// The offset of the bad bytes in the log.
+    pub offset: u64,
+    /// What is wrong there.
+    pub problem: Problem,
+    /// How the log ends there.
+    pub end: LogEnd,
+}
+
+/// Owned events, in LSN order: `for event in wal.iterator(lsn)? { let
+/// event = event?; … }`. An error is yielded once, then the iteration ends
+/// (the inherent [`WalIterator::next`] returns it again on every call).
+impl Iterator for WalIterator {
+    type Item = Result<Event>;
+
+    fn next(&mut self) -> Option<Result<Event>> {
+        if self.error_told {
+            return None;
+        }
+        match WalIterator::next(self) {
+            Ok(event) => event.map(Ok),
+            Err(error) => {
+                self.error_told = true;
+                Some(Err(error))
+            }
+        }
+    }
+}
+
+impl std::iter::FusedIterator for WalIterator {}
+
+impl std::fmt::Debug for WalIterator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WalIterator")
+            .field("from", &self.from)
+            .field("next_frame", &self.next_frame)
+            .field("error", &self.error)
+            .field("bad_frame", &self.bad_frame)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The frame being read.
@@ -44,27 +99,90 @@ struct Frame {
     region_at: u64,
     region_len: usize,
     compressed: bool,
-    pos: usize,
-    left: u32,
+    /// The walk over its records.
+    records: RecordCursor,
     next_lsn: Lsn,
+}
+
+impl Frame {
+    #[inline]
+    fn has_next(&self) -> bool {
+        self.records.next_at().is_some()
+    }
 }
 
 impl WalIterator {
     pub(crate) fn new(shared: Arc<Shared>, from: Lsn) -> Result<WalIterator> {
+        // Silently starting later than asked would hide a gap from the
+        // caller: events from below the first held LSN are gone.
+        if shared.storage.segments().is_some() && from != 0 && from < shared.first_lsn() {
+            return Err(Error::Checkpointed);
+        }
         let source = Source::open(&shared.storage, shared.file_end())?;
+        // A log kept as segments begins at its oldest segment held.
+        let start = shared
+            .storage
+            .segments()
+            .map_or(0, |segments| segments.start());
         Ok(WalIterator {
             shared,
             source: Some(source),
             from,
-            next_frame: 0,
+            next_frame: start,
             frame: None,
             scratch: Vec::new(),
             error: None,
+            bad_frame: None,
+            error_told: false,
+            stopped_at: 0,
             last_lsn: 0,
         })
     }
 
     /// The next event, borrowed: no copy, valid until the next call.
+    /// `Ok(None)` at the end of what is written; a later call sees events
+    /// written since.
+    ///
+    /// ```
+    /// # fn main() -> rewal::Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-next-borrowed-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = rewal::Wal::open(&path).build()?;
+    /// wal.append_with_meta("{\"id\":1}", "type:create")?;
+    /// wal.append("{\"id\":2}")?;
+    ///
+    /// let mut events = wal.iterator(1)?;
+    /// let mut creates = 0;
+    /// while let Some(event) = events.next_borrowed()? {
+    ///     if event.meta == Some(&b"type:create"[..]) {
+    ///         creates += 1;
+    ///     }
+    /// }
+    /// assert_eq!(creates, 1);
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The error that ends the iteration; every later call returns it
+    /// again:
+    ///
+    /// - `Error::Corrupted` for a frame that fails its check (its CRC, its
+    ///   bounds, its LSNs); [`problem`](Self::problem) says where and what;
+    /// - `Error::CompressorRequired` for a compressed frame, with no
+    ///   compressor;
+    /// - the compressor's error for a frame it cannot decompress
+    ///   (`Error::Panicked` if it panicked);
+    /// - `Error::Closed` after [`close`](Self::close), or, for an iterator
+    ///   that reads through the buffer (wasm32, custom storages), once the
+    ///   log is closed;
+    /// - an I/O error (or the storage's error) from reading the log: of
+    ///   kind `UnexpectedEof` if it shrank under the reader
+    ///   (`Error::InvalidRecord` if a storage's map is shorter than the
+    ///   log).
     pub fn next_borrowed(&mut self) -> Result<Option<BorrowedEvent<'_>>> {
         if let Some(error) = &self.error {
             return Err(error.clone());
@@ -78,16 +196,22 @@ impl WalIterator {
             }
         }
         // One lookup of the region per event: decode the record in place.
-        let frame = self.frame.as_mut().ok_or(Error::InvalidRecord)?;
+        let frame = self.frame.as_mut().ok_or_else(|| Error::InvalidRecord)?;
         let region = region_of(frame, &mut self.source, &self.scratch)?;
-        let (meta, payload) = record_at(region, frame.pos).ok_or(Error::InvalidRecord)?;
+        let at = frame
+            .records
+            .next_at()
+            .ok_or_else(|| Error::InvalidRecord)? as usize;
+        let place = frame
+            .records
+            .step(&region[at..])
+            .map_err(|_| Error::InvalidRecord)?;
+        let meta = &region[place.meta.start as usize..place.meta.end as usize];
         let event = BorrowedEvent {
             lsn: frame.next_lsn,
-            payload: &region[payload.clone()],
-            meta: meta.map(|meta| &region[meta]),
+            payload: &region[place.payload.start as usize..place.payload.end as usize],
+            meta: (!meta.is_empty()).then_some(meta),
         };
-        frame.pos = payload.end;
-        frame.left -= 1;
         frame.next_lsn = frame.next_lsn.wrapping_add(1);
         Ok(Some(event))
     }
@@ -95,7 +219,7 @@ impl WalIterator {
     /// Calls `f` with every remaining event, a frame at a time: what
     /// `Wal::replay` runs, without the per-event bookkeeping of
     /// `next_borrowed`. Stops at the first error, `f`'s included.
-    pub(crate) fn for_each(
+    pub(crate) fn replay_each(
         &mut self,
         mut f: impl FnMut(BorrowedEvent<'_>) -> Result<()>,
     ) -> Result<()> {
@@ -111,24 +235,124 @@ impl WalIterator {
                     return Err(error);
                 }
             }
-            let frame = self.frame.as_mut().ok_or(Error::InvalidRecord)?;
+            let frame = self.frame.as_mut().ok_or_else(|| Error::InvalidRecord)?;
             let region = region_of(frame, &mut self.source, &self.scratch)?;
-            let records = region.get(frame.pos..).ok_or(Error::InvalidRecord)?;
-            let (mut lsn, left) = (frame.next_lsn, frame.left);
+            let at = frame
+                .records
+                .next_at()
+                .ok_or_else(|| Error::InvalidRecord)? as usize;
+            let left = frame.records.remaining();
+            let mut lsn = frame.next_lsn;
             // The rest of the frame is consumed whatever `f` says.
-            frame.left = 0;
-            for (payload, meta) in RecordIter::new(records, left) {
+            frame.records = RecordCursor::new(0, 0);
+            for (payload, meta) in Records::new(&region[at..], left) {
                 f(BorrowedEvent { lsn, payload, meta })?;
                 lsn = lsn.wrapping_add(1);
             }
         }
     }
 
-    /// The next event, copied into an owned [`Event`].
-    // Named like the seeds' API; this is not `std::iter::Iterator`.
+    /// Like [`next_borrowed`](Self::next_borrowed), but at the end of the
+    /// log waits up to `timeout` for the next event to be written: the
+    /// writer wakes the reader (no polling). `Ok(None)` if none came in
+    /// time, or the log closed. On targets without threads (wasm32) no
+    /// writer can come meanwhile, so it does not wait.
+    ///
+    /// # Errors
+    ///
+    /// As [`next_borrowed`](Self::next_borrowed); running out of time is
+    /// not an error (`Ok(None)`).
+    pub fn next_borrowed_wait(&mut self, timeout: Duration) -> Result<Option<BorrowedEvent<'_>>> {
+        if self.at_end()? && !self.shared.wait_for_growth(self.next_frame, timeout) {
+            return Ok(None);
+        }
+        self.next_borrowed()
+    }
+
+    /// Like [`next`](Self::next), waiting up to `timeout` at the end of the
+    /// log (see [`next_borrowed_wait`](Self::next_borrowed_wait)): a reader
+    /// that follows the log as it is written.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # fn main() -> rewal::Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-next-wait-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = rewal::Wal::open(&path).build()?;
+    /// let mut events = wal.iterator(1)?;
+    /// assert_eq!(events.next_wait(Duration::from_millis(1))?, None); // nothing yet
+    ///
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| wal.append("arrives later"));
+    ///     // Woken by the writer when the event is written: no polling.
+    ///     let event = events.next_wait(Duration::from_secs(10))?;
+    ///     assert_eq!(event.map(|event| event.payload), Some(b"arrives later".to_vec()));
+    ///     Ok::<_, rewal::Error>(())
+    /// })?;
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`next_borrowed`](Self::next_borrowed); running out of time is
+    /// not an error (`Ok(None)`).
+    pub fn next_wait(&mut self, timeout: Duration) -> Result<Option<Event>> {
+        Ok(self
+            .next_borrowed_wait(timeout)?
+            .map(|event| Event::from(&event)))
+    }
+
+    /// True when every event written so far has been read.
+    fn at_end(&mut self) -> Result<bool> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
+        let has_next = self.frame.as_ref().is_some_and(Frame::has_next);
+        Ok(!has_next && self.next_frame >= self.shared.file_end())
+    }
+
+    /// The next event, copied into an owned [`Event`]; `Ok(None)` at the
+    /// end. (The seeds' form; the same iterator is also a
+    /// [`std::iter::Iterator`] of `Result<Event>`, for `for` loops and
+    /// adapters.)
+    ///
+    /// ```
+    /// # fn main() -> rewal::Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-iter-next-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = rewal::Wal::open(&path).build()?;
+    /// wal.append("a")?;
+    /// wal.append("b")?;
+    ///
+    /// let mut events = wal.iterator(1)?;
+    /// let mut lsns = Vec::new();
+    /// while let Some(event) = events.next()? {
+    ///     lsns.push(event.lsn);
+    /// }
+    /// assert_eq!(lsns, [1, 2]);
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`next_borrowed`](Self::next_borrowed).
+    // Named like the seeds' API, which returns `Result<Option<_>>`.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Event>> {
-        Ok(self.next_borrowed()?.map(|event| event.to_owned()))
+        Ok(self.next_borrowed()?.map(|event| Event::from(&event)))
+    }
+
+    /// File offset just past the last frame read: where the next frame
+    /// would begin (0 before any).
+    pub fn next_offset(&self) -> u64 {
+        self.next_frame
     }
 
     /// File offset of the frame holding the event returned last (0 before
@@ -142,8 +366,28 @@ impl WalIterator {
         self.error.as_ref()
     }
 
+    /// The offset of the frame the iteration was reading when an error
+    /// ended it (a bad frame, or a compressed one without a compressor),
+    /// if one did.
+    pub fn stopped_at(&self) -> Option<u64> {
+        self.error.as_ref().map(|_| self.stopped_at)
+    }
+
+    /// Where the bad frame that ended the iteration is, and what is wrong
+    /// with it, when a bad frame did (the error is then
+    /// `Error::Corrupted`): what a tool needs to explain the stop without
+    /// reading the log again.
+    pub fn problem(&self) -> Option<&BadFrame> {
+        self.bad_frame.as_ref()
+    }
+
     /// Releases the map or buffer now (dropping the iterator does too).
     /// Later calls return `Error::Closed`.
+    ///
+    /// # Errors
+    ///
+    /// None: it always returns `Ok` (the `Result` is the seeds'
+    /// signature).
     pub fn close(&mut self) -> Result<()> {
         self.source = None;
         self.frame = None;
@@ -158,7 +402,7 @@ impl WalIterator {
         // The common case, kept small enough to inline: the current frame
         // has the next event.
         if let Some(frame) = &self.frame {
-            if frame.left > 0 && frame.next_lsn >= self.from {
+            if frame.has_next() && frame.next_lsn >= self.from {
                 return Ok(true);
             }
         }
@@ -171,14 +415,19 @@ impl WalIterator {
     fn advance(&mut self) -> Result<bool> {
         loop {
             if let Some(frame) = self.frame.as_mut() {
-                while frame.left > 0 && frame.next_lsn < self.from {
+                while frame.has_next() && frame.next_lsn < self.from {
                     let region = region_of(frame, &mut self.source, &self.scratch)?;
-                    let (_, payload) = record_at(region, frame.pos).ok_or(Error::InvalidRecord)?;
-                    frame.pos = payload.end;
-                    frame.left -= 1;
+                    let at = frame
+                        .records
+                        .next_at()
+                        .ok_or_else(|| Error::InvalidRecord)? as usize;
+                    frame
+                        .records
+                        .step(&region[at..])
+                        .map_err(|_| Error::InvalidRecord)?;
                     frame.next_lsn = frame.next_lsn.wrapping_add(1);
                 }
-                if frame.left > 0 {
+                if frame.has_next() {
                     return Ok(true);
                 }
             }
@@ -188,13 +437,31 @@ impl WalIterator {
         }
     }
 
+    /// Records a bad frame at `offset`: counted, reported to the hooks,
+    /// kept for [`problem`](Self::problem); the iteration ends with
+    /// `Error::Corrupted`.
+    fn bad(&mut self, offset: u64, problem: Problem) -> Result<Error> {
+        self.shared.report_corruption(offset, &problem);
+        let source = self.source.as_mut().ok_or_else(|| Error::Closed)?;
+        // How the log ends from here, and what the bytes are (at the start
+        // of a file that is not a log, how it begins).
+        let (end, classified) = classify_end(source, offset, self.last_lsn, problem)?;
+        self.bad_frame = Some(BadFrame {
+            offset,
+            problem: classified.unwrap_or(problem),
+            end,
+        });
+        Ok(Error::Corrupted)
+    }
+
     /// Loads the next frame holding events at or after `from`; false at the
     /// end of the log.
     fn load_frame(&mut self) -> Result<bool> {
         self.frame = None;
-        let source = self.source.as_mut().ok_or(Error::Closed)?;
         loop {
+            let source = self.source.as_mut().ok_or_else(|| Error::Closed)?;
             let off = self.next_frame;
+            self.stopped_at = off;
             if off >= source.limit() {
                 let end = self.shared.file_end();
                 if end <= source.limit() || self.shared.state.load() == State::Closed {
@@ -204,35 +471,46 @@ impl WalIterator {
             }
             // Every frame is checked, those before `from` too: a damaged
             // length must never make the reader land inside a payload.
-            let header = match check_frame_at(source, off) {
+            let checked = match source.mapped() {
+                Some(mut bytes) => match frame::check_frame(&mut bytes, off) {
+                    Ok(checked) => checked,
+                    Err(never) => match never {},
+                },
+                None => frame::check_frame(source, off)?,
+            };
+            let header = match checked {
                 Ok(header) if header.first_lsn > self.last_lsn => header,
-                Ok(_) => {
-                    self.shared.report_corruption(off);
-                    return Err(Error::Corrupted);
+                Ok(header) => {
+                    let problem = Problem::LsnsOutOfOrder {
+                        first_lsn: header.first_lsn,
+                    };
+                    return Err(self.bad(off, problem)?);
                 }
-                Err(error) if is_format_error(&error) => {
-                    self.shared.report_corruption(off);
-                    return Err(Error::Corrupted);
+                Err(problem) => {
+                    // Zeros to the end: space preallocated and not filled
+                    // yet, the clean end of the log.
+                    let end = source.limit();
+                    if source.is_zeros(off, end)? {
+                        self.next_frame = end;
+                        return Ok(false);
+                    }
+                    return Err(self.bad(off, problem)?);
                 }
-                Err(error) => return Err(error),
             };
             self.last_lsn = header.last_lsn();
-            self.next_frame = off + header.batch_size as u64;
+            self.next_frame = off + u64::from(header.batch_size);
             if header.last_lsn() < self.from {
                 continue;
             }
             let region_at = off + HEADER_LEN as u64;
-            let mut region_len = header.len() - HEADER_LEN - TRAILER_LEN;
+            let mut region_len = header.region_len();
             if header.is_compressed() {
                 let region = source.get(region_at, region_len)?;
                 let compressor = self.shared.compressor.as_deref();
-                match encoding::open_region(&header, region, compressor, &mut self.scratch) {
+                match frame::open_region(&header, region, compressor, &mut self.scratch)? {
                     Ok(opened) => region_len = opened.len(),
-                    Err(error) if is_format_error(&error) => {
-                        self.shared.report_corruption(off);
-                        return Err(Error::Corrupted);
-                    }
-                    Err(error) => return Err(error),
+                    // Decompressed, the records do not fill the region.
+                    Err(problem) => return Err(self.bad(off, problem)?),
                 }
             }
             self.frame = Some(Frame {
@@ -240,8 +518,7 @@ impl WalIterator {
                 region_at,
                 region_len,
                 compressed: header.is_compressed(),
-                pos: 0,
-                left: header.record_count,
+                records: RecordCursor::new(region_len as u64, header.record_count),
                 next_lsn: header.first_lsn,
             });
             return Ok(true);
@@ -260,22 +537,6 @@ fn region_of<'a>(
     if frame.compressed {
         return Ok(scratch);
     }
-    let source = source.as_mut().ok_or(Error::Closed)?;
+    let source = source.as_mut().ok_or_else(|| Error::Closed)?;
     source.get(frame.region_at, frame.region_len)
-}
-
-/// The meta and payload ranges of the record at `pos` of a checked region;
-/// `None` only if that check's guarantee were broken.
-#[inline]
-fn record_at(region: &[u8], pos: usize) -> Option<(Option<Range<usize>>, Range<usize>)> {
-    let head = region.get(pos..pos.checked_add(RECORD_HEADER_LEN)?)?;
-    let payload_len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
-    let meta_len = usize::from(u16::from_le_bytes([head[4], head[5]]));
-    let meta_at = pos + RECORD_HEADER_LEN;
-    let payload_at = meta_at + meta_len;
-    let payload = payload_at..payload_at.checked_add(payload_len)?;
-    if payload.end > region.len() {
-        return None;
-    }
-    Some(((meta_len > 0).then_some(meta_at..payload_at), payload))
 }

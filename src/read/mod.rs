@@ -4,5 +4,7 @@
 pub(crate) mod diagnose;
 pub(crate) mod iter;
 pub(crate) mod recover;
+pub(crate) mod recover_dir;
 pub(crate) mod scan;
+pub(crate) mod scan_dir;
 pub(crate) mod source;

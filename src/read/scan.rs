@@ -2,20 +2,21 @@
 //! classified. Recovery at open runs this; so do the CLI and the viewer.
 
 use super::iter::WalIterator;
-use super::source::{check_frame_at, is_format_error, streamed_crc_from, Source, WINDOW};
-use crate::encoding::{self, FrameHeader, HEADER_LEN, MAGIC, MIN_FRAME_LEN, TRAILER_LEN, VERSION};
+use super::source::{Source, WINDOW};
+use crate::frame::{
+    self, Bytes, Found, FrameHeader, Problem, BATCH_SIZE_AT, HEADER_LEN, MAGIC, MIN_FRAME_LEN,
+    TRAILER_LEN, VERSION,
+};
 use crate::hooks::HookRunner;
 use crate::plugins::Compressor;
 use crate::shared::Shared;
-use crate::state::AtomicState;
-use crate::stats::Counters;
 use crate::storage::{FileStorage, MemoryStorage, SharedStorage, Storage};
 use crate::{crc, Error, Lsn, Result, State};
 use std::path::Path;
 use std::sync::Arc;
 
 /// How a log ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LogEnd {
     /// Every byte belongs to a valid frame.
     Clean,
@@ -39,8 +40,20 @@ pub enum LogEnd {
     NotALog,
 }
 
+impl LogEnd {
+    /// Where the bytes that are not valid frames begin: where the valid
+    /// frames end, or 0 for a file that is not a log; `None` when clean.
+    pub fn offset(&self) -> Option<u64> {
+        match *self {
+            LogEnd::Clean => None,
+            LogEnd::NotALog => Some(0),
+            LogEnd::TornTail { offset } | LogEnd::Corrupted { offset, .. } => Some(offset),
+        }
+    }
+}
+
 /// A valid frame met by a scan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FrameInfo {
     /// File offset of the frame.
     pub offset: u64,
@@ -49,7 +62,7 @@ pub struct FrameInfo {
 }
 
 /// What a scan found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LogScan {
     /// Size of the data scanned.
     pub file_len: u64,
@@ -69,20 +82,74 @@ pub struct LogScan {
     pub last_lsn: Lsn,
     /// How the log ends.
     pub end: LogEnd,
+    /// What is wrong with the bytes where the valid frames end (`None` for
+    /// a clean log): the same [`Problem`] `diagnose_*` would give, found by
+    /// the scan itself.
+    pub problem: Option<Problem>,
 }
 
 /// Scans a log file without writing to it and without taking its lock (it
 /// may be open in another process). Calls `visit` for every valid frame.
+///
+/// A damaged log is no error: the scan says how the log ends
+/// ([`LogScan::end`]) and what is wrong there ([`LogScan::problem`]).
+///
+/// ```
+/// use rewal::inspect::{scan_file, LogEnd};
+/// use std::time::Duration;
+///
+/// # fn main() -> rewal::Result<()> {
+/// # let path = std::env::temp_dir().join(format!("rewal-doc-scan-file-{}.wal", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// let wal = rewal::Wal::open(&path).build()?;
+/// let mut batch = rewal::Batch::new();
+/// batch.add("two");
+/// batch.add("three");
+/// wal.append("one")?;
+/// wal.append_batch(&batch)?;
+/// wal.shutdown(Duration::from_secs(5))?;
+///
+/// let mut offsets = Vec::new();
+/// let scan = scan_file(&path, |frame| offsets.push(frame.offset))?;
+/// assert_eq!((scan.frames, scan.events, scan.last_lsn), (2, 3, 3));
+/// assert_eq!(offsets, [0, 37]);
+/// assert_eq!(scan.end, LogEnd::Clean);
+///
+/// // A write torn by a crash: the scan says so; opening the log cuts it.
+/// std::fs::write(&path, [std::fs::read(&path)?, b"EWAL".to_vec()].concat())?;
+/// let scan = scan_file(&path, |_| {})?;
+/// assert_eq!(scan.end, LogEnd::TornTail { offset: scan.valid_len });
+/// # std::fs::remove_file(&path)?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// An I/O error if the file cannot be opened (`NotFound` for a missing
+/// one) or read (`UnexpectedEof` if it shrinks while being scanned).
 pub fn scan_file(path: impl AsRef<Path>, visit: impl FnMut(&FrameInfo)) -> Result<LogScan> {
     scan_storage(FileStorage::open_read_only(path)?, visit)
 }
 
 /// Scans a log held in memory; see [`scan_file`].
+///
+/// # Errors
+///
+/// None: bytes in memory always read (the `Result` is
+/// [`scan_storage`]'s).
 pub fn scan_bytes(bytes: &[u8], visit: impl FnMut(&FrameInfo)) -> Result<LogScan> {
     scan_storage(MemoryStorage::from_bytes(bytes), visit)
 }
 
 /// Scans a log in any storage; see [`scan_file`].
+///
+/// # Errors
+///
+/// The storage's errors (from `size`, `map`, `read_at`; `Error::Panicked`
+/// if it panicked); an I/O error of kind `UnexpectedEof` if it holds fewer
+/// bytes than its size says; `Error::InvalidRecord` if its map is shorter
+/// than its size.
 pub fn scan_storage(
     storage: impl Storage + 'static,
     mut visit: impl FnMut(&FrameInfo),
@@ -99,6 +166,12 @@ pub fn scan_storage(
 /// checked; the first invalid one ends the iteration with
 /// `Error::Corrupted` (a torn tail included: [`scan_file`] says which).
 /// Compressed frames need `compressor`.
+///
+/// # Errors
+///
+/// An I/O error if the file cannot be opened (`NotFound` for a missing
+/// one) or its size read. What reading the events returns is the
+/// iterator's (see [`WalIterator::next_borrowed`]).
 pub fn read_file(
     path: impl AsRef<Path>,
     from: Lsn,
@@ -108,25 +181,31 @@ pub fn read_file(
 }
 
 /// Reads the events of a log in any storage; see [`read_file`].
+///
+/// # Errors
+///
+/// The storage's errors from `size` and `map` (`Error::Panicked` if it
+/// panicked).
 pub fn read_storage(
     storage: impl Storage + 'static,
     from: Lsn,
     compressor: Option<Box<dyn Compressor>>,
 ) -> Result<WalIterator> {
     let len = storage.size()?;
-    let shared = Arc::new(Shared {
-        storage: SharedStorage::new(Box::new(storage)),
+    // Nothing writes to it here: as far as waiting readers go, it is
+    // closed.
+    let shared = Arc::new(Shared::new(
+        SharedStorage::new(Box::new(storage)),
         compressor,
-        hooks: HookRunner::new(None),
-        counters: Counters::default(),
-        state: AtomicState::new(State::Running),
-    });
+        HookRunner::new(None),
+        State::Closed,
+    ));
     shared.set_file_end(len);
     WalIterator::new(shared, from)
 }
 
 /// Checks every frame of `source` from offset 0 and classifies the end.
-pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Result<LogScan> {
+pub(crate) fn scan(source: &mut Source, visit: &mut impl FnMut(&FrameInfo)) -> Result<LogScan> {
     let len = source.limit();
     let mut found = LogScan {
         file_len: len,
@@ -138,8 +217,50 @@ pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Re
         first_lsn: 0,
         last_lsn: 0,
         end: LogEnd::Clean,
+        problem: None,
     };
-    let mut tally = |off: u64, header: FrameHeader| {
+    let stopped = if source.is_mapped() {
+        // The common native case: the whole log is one slice.
+        let mut data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
+        match walk(&mut data, &mut found, visit) {
+            Ok(stopped) => stopped,
+            Err(never) => match never {},
+        }
+    } else {
+        walk(source, &mut found, visit)?
+    };
+    if let Some(problem) = stopped {
+        let (end, problem) = classify_end(source, found.valid_len, found.last_lsn, problem)?;
+        found.end = end;
+        found.problem = problem;
+    }
+    Ok(found)
+}
+
+/// Checks frame after frame from offset 0, counting the valid ones into
+/// `found`; returns what stopped the walk, if it stopped before the end.
+/// LSNs strictly increase from frame to frame: a valid frame that breaks
+/// the order stops it too.
+fn walk<B: Bytes>(
+    bytes: &mut B,
+    found: &mut LogScan,
+    visit: &mut impl FnMut(&FrameInfo),
+) -> std::result::Result<Option<Problem>, B::Error> {
+    let len = bytes.limit();
+    let mut off = 0;
+    let stopped = loop {
+        if off >= len {
+            break None;
+        }
+        let header = match frame::check_frame(bytes, off)? {
+            Ok(header) => header,
+            Err(problem) => break Some(problem),
+        };
+        if found.frames > 0 && header.first_lsn <= found.last_lsn {
+            break Some(Problem::LsnsOutOfOrder {
+                first_lsn: header.first_lsn,
+            });
+        }
         visit(&FrameInfo {
             offset: off,
             header,
@@ -152,76 +273,51 @@ pub(crate) fn scan(source: &mut Source, visit: &mut dyn FnMut(&FrameInfo)) -> Re
         found.compressed_frames += u64::from(header.is_compressed());
         found.largest_frame = found.largest_frame.max(header.batch_size);
         found.last_lsn = header.last_lsn();
+        off += u64::from(header.batch_size);
     };
-    // LSNs strictly increase from frame to frame: a valid frame that breaks
-    // the order ends the valid part of the log.
-    let mut last_lsn = 0;
-    let mut out_of_order = false;
-    let mut off = 0;
-    if source.is_mapped() {
-        // The common native case, kept tight: one slice for the whole log.
-        let data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
-        while let Ok(header) = encoding::check_frame(data, off as usize) {
-            if header.first_lsn <= last_lsn {
-                out_of_order = true;
-                break;
-            }
-            last_lsn = header.last_lsn();
-            tally(off, header);
-            off += header.batch_size as u64;
-        }
-    } else {
-        while off < len {
-            let header = match check_frame_at(source, off) {
-                Ok(header) => header,
-                Err(error) if is_format_error(&error) => break,
-                Err(error) => return Err(error),
-            };
-            if header.first_lsn <= last_lsn {
-                out_of_order = true;
-                break;
-            }
-            last_lsn = header.last_lsn();
-            tally(off, header);
-            off += header.batch_size as u64;
-        }
-    }
     found.valid_len = off;
-    if off < len {
-        found.end = classify_end(source, off, last_lsn, out_of_order)?;
-    }
-    Ok(found)
+    Ok(stopped)
 }
 
-/// How a log whose valid frames end at `off`, before the end of the data,
-/// ends (see DESIGN.md, "Recovery"):
+/// How a log whose valid frames end at `off` (the last of their LSNs
+/// `last_lsn`), before the end of the data, ends (see DESIGN.md,
+/// "Recovery"), and what is wrong there (`problem`, as the frame checker
+/// found it):
 ///
+/// - nothing but zeros to the end is the clean end of the log (space
+///   preallocated and not filled yet);
 /// - a valid frame there whose LSNs do not follow is a corruption (a torn
 ///   write cannot pass the CRC, so cutting would lose valid data);
-/// - a valid frame further on, with LSNs after `last_lsn`, is a corruption;
-///   but what lies inside the extent a believable header at `off` claims
-///   is that frame's payload, unless the header's own size field is what
-///   was damaged (see [`size_field_was_damaged`]);
-/// - otherwise a torn tail, if the log has valid frames before `off`;
+/// - a valid frame further on, with LSNs after the last one, is a
+///   corruption; but what lies inside the extent a believable header at
+///   the stop claims is that frame's payload, unless it is shown to follow
+///   it (see [`find_valid_frame`]);
+/// - otherwise a torn tail, if the log has valid frames before;
 /// - at offset 0, a torn tail only if the whole file could be one torn
 ///   first write; else the file is somebody else's: not a log.
-fn classify_end(
+pub(crate) fn classify_end(
     source: &mut Source,
     off: u64,
     last_lsn: Lsn,
-    out_of_order: bool,
-) -> Result<LogEnd> {
+    problem: Problem,
+) -> Result<(LogEnd, Option<Problem>)> {
+    let out_of_order = matches!(problem, Problem::LsnsOutOfOrder { .. });
+    // Zeros to the end: space written ahead and not filled yet.
+    if !out_of_order && source.is_zeros(off, source.limit())? {
+        return Ok((LogEnd::Clean, None));
+    }
     if out_of_order {
-        return Ok(LogEnd::Corrupted {
+        let end = LogEnd::Corrupted {
             offset: off,
             next_valid: Some(off),
-        });
+        };
+        return Ok((end, Some(problem)));
     }
     if off == 0 && !begins_like_a_log(source)? {
-        return Ok(LogEnd::NotALog);
+        return Ok((LogEnd::NotALog, Some(not_a_log(source)?)));
     }
     let claim = claimed_extent(source, off, last_lsn)?;
-    Ok(match find_valid_frame(source, off, last_lsn, claim)? {
+    let end = match find_valid_frame(source, off, last_lsn, claim)? {
         Search::Found(at) => LogEnd::Corrupted {
             offset: off,
             next_valid: Some(at),
@@ -232,7 +328,20 @@ fn classify_end(
         },
         Search::None if off > 0 => LogEnd::TornTail { offset: off },
         Search::None if could_be_one_torn_write(source, claim)? => LogEnd::TornTail { offset: 0 },
-        Search::None => LogEnd::NotALog,
+        Search::None => return Ok((LogEnd::NotALog, Some(not_a_log(source)?))),
+    };
+    Ok((end, Some(problem)))
+}
+
+/// How many leading bytes [`Problem::NotALog`] shows: enough to recognise
+/// a file type by its signature, short enough for one line.
+const SHOWN_OF_A_STRANGER: usize = 8;
+
+/// The problem of a file that is not a log: how it begins.
+pub(crate) fn not_a_log<B: Bytes>(bytes: &mut B) -> std::result::Result<Problem, B::Error> {
+    let shown = bytes.limit().min(SHOWN_OF_A_STRANGER as u64) as usize;
+    Ok(Problem::NotALog {
+        head: Found::new(bytes.get(0, shown)?),
     })
 }
 
@@ -242,57 +351,74 @@ fn classify_end(
 fn begins_like_a_log(source: &mut Source) -> Result<bool> {
     let n = source.limit().min(HEADER_LEN as u64) as usize;
     let head = source.get(0, n)?;
-    let magic_prefix = head[..n.min(MAGIC.len())] == MAGIC[..n.min(MAGIC.len())];
+    // Up to its last non-zero byte (a write torn in the magic, into
+    // preallocated space, leaves zeros after it).
+    let magic = &head[..n.min(MAGIC.len())];
+    let written = magic
+        .iter()
+        .rposition(|&byte| byte != 0)
+        .map_or(0, |at| at + 1);
+    let magic_prefix = magic[..written] == MAGIC[..written];
     Ok(magic_prefix || head.iter().all(|&byte| byte == 0))
 }
 
-/// The end of the extent that the header at `off` claims, if the header is
-/// believable as the next frame of this log: magic, version, a length of at
-/// least a frame, and events whose LSNs come after `last_lsn`.
-fn claimed_extent(source: &mut Source, off: u64, last_lsn: Lsn) -> Result<Option<u64>> {
+/// What a believable header at the invalid bytes claims: the end of its
+/// extent, and the LSN the frame after it would begin with.
+#[derive(Debug, Clone, Copy)]
+struct Claim {
+    end: u64,
+    next_lsn: Lsn,
+}
+
+/// The claim of the header at `off`, if the header is believable as the
+/// next frame of this log: magic, version, a length of at least a frame,
+/// and events whose LSNs come after `last_lsn`.
+fn claimed_extent(source: &mut Source, off: u64, last_lsn: Lsn) -> Result<Option<Claim>> {
     if source.limit() - off < HEADER_LEN as u64 {
         return Ok(None);
     }
-    let Ok(header) = encoding::parse_header(source.get(off, HEADER_LEN)?) else {
+    let Ok(header) = FrameHeader::read(source.get(off, HEADER_LEN)?) else {
         return Ok(None);
     };
-    let believable = encoding::check_lsns(&header).is_ok() && header.first_lsn > last_lsn;
-    Ok(believable.then(|| off + u64::from(header.batch_size)))
+    let believable = header.lsns_are_possible() && header.first_lsn > last_lsn;
+    Ok(believable.then(|| Claim {
+        end: off + u64::from(header.batch_size),
+        next_lsn: header.last_lsn().saturating_add(1),
+    }))
 }
 
-/// Whether the whole file (which holds no valid frame) could be what one
-/// torn first write leaves: nothing but zeros, a prefix of a frame header,
+/// Whether the whole file (which holds no valid frame and is not all
+/// zeros) could be what one torn first write leaves: a prefix of a frame
+/// header (alone, or followed by zeros: written into preallocated space),
 /// or a believable header claiming more than the file holds, or followed
 /// only by zeros.
-fn could_be_one_torn_write(source: &mut Source, claim: Option<u64>) -> Result<bool> {
+fn could_be_one_torn_write(source: &mut Source, claim: Option<Claim>) -> Result<bool> {
     let len = source.limit();
-    if is_zeros(source, 0, len)? {
-        return Ok(true);
-    }
-    if len < HEADER_LEN as u64 {
-        let head = source.get(0, len as usize)?;
+    let head_len = len.min(HEADER_LEN as u64);
+    if len <= HEADER_LEN as u64 || source.is_zeros(head_len, len)? {
+        // The header's bytes up to its last non-zero byte must be those
+        // of a header: the magic, then the version (the fields after them
+        // can hold anything).
+        let head = source.get(0, head_len as usize)?;
+        let written = head
+            .iter()
+            .rposition(|&byte| byte != 0)
+            .map_or(0, |at| at + 1);
         let version = VERSION.to_le_bytes();
         let expected = MAGIC.iter().chain(version.iter());
-        return Ok(head.iter().zip(expected).all(|(got, want)| got == want));
+        if head[..written]
+            .iter()
+            .zip(expected)
+            .all(|(got, want)| got == want)
+        {
+            return Ok(true);
+        }
     }
     Ok(match claim {
-        Some(end) if end >= len => true,
-        Some(end) => is_zeros(source, end, len)?,
+        Some(claim) if claim.end >= len => true,
+        Some(claim) => source.is_zeros(claim.end, len)?,
         None => false,
     })
-}
-
-/// True when every byte of `[from, to)` is zero.
-fn is_zeros(source: &mut Source, from: u64, to: u64) -> Result<bool> {
-    let mut at = from;
-    while at < to {
-        let n = (to - at).min(WINDOW as u64) as usize;
-        if source.get(at, n)?.iter().any(|&byte| byte != 0) {
-            return Ok(false);
-        }
-        at += n as u64;
-    }
-    Ok(true)
 }
 
 enum Search {
@@ -303,8 +429,12 @@ enum Search {
 
 /// Looks after the invalid bytes at `invalid` for a valid frame whose LSNs
 /// come after `last_lsn`. Inside `claim` (the extent a believable header at
-/// `invalid` claims), a valid frame counts only if the header's size field
-/// is what was damaged: otherwise it is that frame's payload.
+/// `invalid` claims), a valid frame is taken for that frame's payload (a
+/// torn write whose payload holds frames), unless it is the frame that
+/// follows: the header's size field is what was damaged (with it set to
+/// reach that frame, the CRC matches), or the frame begins with the very
+/// LSN the damaged header says comes next (damage to the size field and
+/// elsewhere too).
 ///
 /// Each candidate (an occurrence of the magic) costs a CRC over its claimed
 /// length, so a hostile file of many headers could make this quadratic; a
@@ -314,7 +444,7 @@ fn find_valid_frame(
     source: &mut Source,
     invalid: u64,
     last_lsn: Lsn,
-    claim: Option<u64>,
+    claim: Option<Claim>,
 ) -> Result<Search> {
     let len = source.limit();
     let mut budget = (len - invalid).saturating_mul(8).max(64 << 20);
@@ -332,28 +462,30 @@ fn find_valid_frame(
                 .map(|(i, _)| at + i as u64),
         );
         for &candidate in &candidates {
-            let claimed = match source.get(candidate + 20, 4) {
+            let claimed = match source.get(candidate + BATCH_SIZE_AT as u64, 4) {
                 Ok(b) => u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
                 Err(_) => continue,
             };
             if claimed > len - candidate {
                 continue; // cannot fit: rejected without reading it
             }
-            let inside_claim = claim.is_some_and(|end| candidate < end);
+            let inside_claim = claim.is_some_and(|claim| candidate < claim.end);
             let cost = claimed + if inside_claim { candidate - invalid } else { 0 };
             if cost > budget {
                 return Ok(Search::GaveUp);
             }
             budget -= cost;
-            match check_frame_at(source, candidate) {
+            match frame::check_frame(source, candidate)? {
                 Ok(header) if header.first_lsn > last_lsn => {
-                    if !inside_claim || size_field_was_damaged(source, invalid, candidate)? {
+                    let follows = claim.is_some_and(|claim| header.first_lsn == claim.next_lsn);
+                    if !inside_claim
+                        || follows
+                        || size_field_was_damaged(source, invalid, candidate)?
+                    {
                         return Ok(Search::Found(candidate));
                     }
                 }
-                Ok(_) => {}
-                Err(error) if is_format_error(&error) => {}
-                Err(error) => return Err(error),
+                Ok(_) | Err(_) => {}
             }
         }
         // Step so that a magic straddling two chunks is still seen.
@@ -374,10 +506,10 @@ fn size_field_was_damaged(source: &mut Source, off: u64, next: u64) -> Result<bo
     let Ok(size) = u32::try_from(size) else {
         return Ok(false);
     };
-    let mut crc = crc::update(0, source.get(off, 20)?);
+    let mut crc = crc::update(0, source.get(off, BATCH_SIZE_AT)?);
     crc = crc::update(crc, &size.to_le_bytes());
     let body_end = next - TRAILER_LEN as u64;
-    crc = streamed_crc_from(source, crc, off + HEADER_LEN as u64, body_end)?;
+    crc = frame::streamed_crc(source, crc, off + HEADER_LEN as u64, body_end)?;
     let stored = source.get(body_end, TRAILER_LEN)?;
     Ok(crc == u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]))
 }

@@ -6,15 +6,16 @@
 //! frame. Checks of frames larger than the window stream through it, so even
 //! a hostile length claim costs no more than the window to verify.
 
-use crate::encoding::{self, FrameHeader, HEADER_LEN, RECORD_HEADER_LEN, TRAILER_LEN};
-use crate::storage::{Mapped, SharedStorage};
-use crate::{crc, Error, Result};
+use crate::frame::Bytes;
+use crate::storage::segments::Part;
+use crate::storage::{self, Mapped, SharedStorage, Storage};
+use crate::{Error, Result};
 
-/// How much the read buffer reads ahead, and the chunk size of streamed
-/// checks. 1 MiB: under wasmtime a 1 MiB read copies about 1.6 times as
-/// fast as a 256 KiB one (`examples/wasi_bench.rs`), and it is still small
-/// beside any wasm instance's memory.
-pub(crate) const WINDOW: usize = 1024 * 1024;
+/// How much the read buffer reads ahead: the frame checker's window (1 MiB:
+/// under wasmtime a 1 MiB read copies about 1.6 times as fast as a 256 KiB
+/// one, `examples/wasi_bench.rs`, and it is still small beside any wasm
+/// instance's memory).
+pub(crate) use crate::frame::WINDOW;
 
 /// Readable bytes `[0, limit)` of a storage.
 pub(crate) struct Source {
@@ -24,18 +25,35 @@ pub(crate) struct Source {
 }
 
 enum View {
+    /// The whole log in one map.
     Mapped(Box<dyn Mapped>),
+    /// A map per segment (frames never span two; a read that does is
+    /// assembled in `spanning`).
+    Parts {
+        parts: Vec<Part>,
+        spanning: Vec<u8>,
+    },
     Buffered(ReadBuffer),
+}
+
+impl View {
+    fn of(storage: &SharedStorage, limit: u64) -> Result<View> {
+        Ok(match storage.view(limit)? {
+            storage::View::Whole(map) => View::Mapped(map),
+            storage::View::Parts(parts) => View::Parts {
+                parts,
+                spanning: Vec::new(),
+            },
+            storage::View::Unmapped => View::Buffered(ReadBuffer::default()),
+        })
+    }
 }
 
 impl Source {
     /// A source over the first `limit` bytes of `storage`: mapped if the
     /// storage maps, buffered otherwise.
     pub(crate) fn open(storage: &SharedStorage, limit: u64) -> Result<Source> {
-        let view = match storage.map(limit)? {
-            Some(map) => View::Mapped(map),
-            None => View::Buffered(ReadBuffer::default()),
-        };
+        let view = View::of(storage, limit)?;
         Ok(Source {
             storage: storage.clone(),
             limit,
@@ -48,7 +66,7 @@ impl Source {
         self.limit
     }
 
-    /// True when reads are served from a memory map.
+    /// True when reads are served from one memory map of the whole log.
     pub(crate) fn is_mapped(&self) -> bool {
         matches!(self.view, View::Mapped(_))
     }
@@ -59,19 +77,46 @@ impl Source {
         if limit <= self.limit {
             return Ok(());
         }
-        if let View::Mapped(map) = &mut self.view {
-            if let Some(bigger) = self.storage.map(limit)? {
-                *map = bigger;
-            }
+        if !matches!(self.view, View::Buffered(_)) {
+            self.view = View::of(&self.storage, limit)?;
         }
         self.limit = limit;
         Ok(())
     }
 
+    /// True when every byte of `[from, to)` is zero: read a window at a
+    /// time, so a large zero tail costs no memory.
+    pub(crate) fn is_zeros(&mut self, from: u64, to: u64) -> Result<bool> {
+        // Compared a block at a time with a block of zeros: `==` on byte
+        // slices is a `memcmp`, fast even in a debug build.
+        const ZEROS: [u8; 4096] = [0; 4096];
+        let mut at = from;
+        while at < to {
+            let n = (to - at).min(ZEROS.len() as u64) as usize;
+            if self.get(at, n)? != &ZEROS[..n] {
+                return Ok(false);
+            }
+            at += n as u64;
+        }
+        Ok(true)
+    }
+
+    /// All the readable bytes, when they are mapped (the fast path of the
+    /// frame checker: one slice, no dispatch per read).
+    #[inline]
+    pub(crate) fn mapped(&self) -> Option<&[u8]> {
+        match &self.view {
+            View::Mapped(map) => map.bytes().get(..self.limit as usize),
+            View::Parts { .. } | View::Buffered(_) => None,
+        }
+    }
+
     /// The bytes `[off, off + len)`, which must lie below the limit.
     #[inline]
     pub(crate) fn get(&mut self, off: u64, len: usize) -> Result<&[u8]> {
-        let end = off.checked_add(len as u64).ok_or(Error::InvalidRecord)?;
+        let end = off
+            .checked_add(len as u64)
+            .ok_or_else(|| Error::InvalidRecord)?;
         if end > self.limit {
             return Err(Error::InvalidRecord);
         }
@@ -82,8 +127,9 @@ impl Source {
                 // shrank under us; report that rather than slicing past it.
                 bytes
                     .get(off as usize..end as usize)
-                    .ok_or(Error::InvalidRecord)
+                    .ok_or_else(|| Error::InvalidRecord)
             }
+            View::Parts { parts, spanning } => read_parts(parts, spanning, off, end),
             View::Buffered(buffer) => {
                 if !buffer.holds(off, end) {
                     buffer.refill(&self.storage, off, len, self.limit)?;
@@ -93,6 +139,42 @@ impl Source {
             }
         }
     }
+}
+
+/// `[off, end)` of the log from its segments' maps: a slice of one map, or,
+/// for the rare read across a boundary (a search for frames, a check for
+/// zeros), the pieces copied into `spanning`.
+fn read_parts<'a>(
+    parts: &'a [Part],
+    spanning: &'a mut Vec<u8>,
+    off: u64,
+    end: u64,
+) -> Result<&'a [u8]> {
+    let first = parts.partition_point(|part| part.start + part.map.bytes().len() as u64 <= off);
+    let part = parts
+        .get(first)
+        .filter(|part| part.start <= off)
+        .ok_or_else(|| Error::InvalidRecord)?;
+    let bytes = part.map.bytes();
+    let local = (off - part.start) as usize;
+    if end <= part.start + bytes.len() as u64 {
+        return bytes
+            .get(local..(end - part.start) as usize)
+            .ok_or_else(|| Error::InvalidRecord);
+    }
+    spanning.clear();
+    let mut at = off;
+    for part in &parts[first..] {
+        let bytes = part.map.bytes();
+        let from = (at - part.start) as usize;
+        let to = ((end - part.start) as usize).min(bytes.len());
+        spanning.extend_from_slice(bytes.get(from..to).ok_or_else(|| Error::InvalidRecord)?);
+        at = part.start + to as u64;
+        if at >= end {
+            return Ok(spanning);
+        }
+    }
+    Err(Error::InvalidRecord)
 }
 
 /// A window of the storage: `memory[..held]` holds the bytes from `start`.
@@ -139,120 +221,68 @@ impl ReadBuffer {
     }
 }
 
-/// Bytes to check: a [`Source`] (which may fail to read) or, in
-/// `diagnose`, a slice (which cannot), so one check serves both without
-/// copying a slice into a storage.
-pub(crate) trait Bytes {
-    type Error;
-    /// The end of the bytes.
-    fn limit(&self) -> u64;
-    /// `[off, off + len)`, which lies below the limit.
-    fn get(&mut self, off: u64, len: usize) -> std::result::Result<&[u8], Self::Error>;
-}
-
 impl Bytes for Source {
     type Error = Error;
 
+    #[inline]
     fn limit(&self) -> u64 {
         Source::limit(self)
     }
 
+    #[inline]
     fn get(&mut self, off: u64, len: usize) -> Result<&[u8]> {
         Source::get(self, off, len)
     }
 }
 
-/// The CRC-32C of `[from, to)`, a window at a time: a frame of any size
-/// costs no more memory than the window.
-pub(crate) fn streamed_crc<B: Bytes>(
-    bytes: &mut B,
-    from: u64,
-    to: u64,
-) -> std::result::Result<u32, B::Error> {
-    streamed_crc_from(bytes, 0, from, to)
+/// The bytes of a log in any storage, at any offset, read the way rewal
+/// reads: in place when the storage maps, otherwise through a bounded read
+/// buffer (the current read plus a 1 MiB window), so that a tool can page
+/// through a log far larger than its memory.
+pub struct StorageReader {
+    source: Source,
 }
 
-/// [`streamed_crc`], continuing from `crc`, the CRC of the bytes before.
-pub(crate) fn streamed_crc_from<B: Bytes>(
-    bytes: &mut B,
-    mut crc: u32,
-    from: u64,
-    to: u64,
-) -> std::result::Result<u32, B::Error> {
-    let mut at = from;
-    while at < to {
-        let n = (to - at).min(WINDOW as u64) as usize;
-        crc = crc::update(crc, bytes.get(at, n)?);
-        at += n as u64;
+impl StorageReader {
+    /// A reader over the first `len` bytes of `storage`.
+    ///
+    /// # Errors
+    ///
+    /// The storage's error, if mapping it fails.
+    pub fn new(storage: impl Storage + 'static, len: u64) -> Result<StorageReader> {
+        let storage = SharedStorage::new(Box::new(storage));
+        Ok(StorageReader {
+            source: Source::open(&storage, len)?,
+        })
     }
-    Ok(crc)
+
+    /// The number of readable bytes.
+    pub fn len(&self) -> u64 {
+        self.source.limit()
+    }
+
+    /// True when there is nothing to read.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes `[off, off + len)`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidRecord` for a range past the readable bytes; the
+    /// storage's error if reading fails (an I/O error of kind
+    /// `UnexpectedEof` if it has shrunk).
+    pub fn get(&mut self, off: u64, len: usize) -> Result<&[u8]> {
+        self.source.get(off, len)
+    }
 }
 
-/// True for format errors (the bytes are not a valid frame), false for
-/// errors of the storage itself, which must be reported, not classified.
-pub(crate) fn is_format_error(error: &Error) -> bool {
-    matches!(error, Error::InvalidRecord | Error::CrcMismatch)
-}
-
-/// Fully checks the frame at `off` (as `encoding::check_frame` does), with
-/// bounded memory: frames larger than the window are checked in chunks.
-pub(crate) fn check_frame_at(source: &mut Source, off: u64) -> Result<FrameHeader> {
-    let available = source.limit().saturating_sub(off);
-    if source.is_mapped() {
-        // Everything is at hand: one slice, one parse of the header.
-        let available = usize::try_from(available).map_err(|_| Error::InvalidRecord)?;
-        return encoding::check_frame(source.get(off, available)?, 0);
-    }
-    if available < HEADER_LEN as u64 {
-        return Err(Error::InvalidRecord);
-    }
-    let header = encoding::parse_header(source.get(off, HEADER_LEN)?)?;
-    if header.batch_size as u64 > available {
-        return Err(Error::InvalidRecord);
-    }
-    if header.len() <= WINDOW {
-        let frame = source.get(off, header.len())?;
-        return encoding::check_frame(frame, 0);
-    }
-    // Stream the CRC, then walk the records, a window at a time.
-    let body_end = off + (header.len() - TRAILER_LEN) as u64;
-    let crc = streamed_crc(source, off, body_end)?;
-    let stored = source.get(body_end, TRAILER_LEN)?;
-    if crc != u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]) {
-        return Err(Error::CrcMismatch);
-    }
-    encoding::check_lsns(&header)?;
-    if !header.is_compressed() {
-        check_records_at(
-            source,
-            off + HEADER_LEN as u64,
-            body_end,
-            header.record_count,
-        )?;
-    }
-    Ok(header)
-}
-
-/// `encoding::check_records` over `[start, end)` of a source, reading only
-/// the record headers.
-fn check_records_at(source: &mut Source, start: u64, end: u64, count: u32) -> Result<()> {
-    let mut at = start;
-    for _ in 0..count {
-        if end - at < RECORD_HEADER_LEN as u64 {
-            return Err(Error::InvalidRecord);
-        }
-        let head = source.get(at, RECORD_HEADER_LEN)?;
-        let payload_len = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
-        let meta_len = u64::from(u16::from_le_bytes([head[4], head[5]]));
-        let body = payload_len + meta_len;
-        if end - at - (RECORD_HEADER_LEN as u64) < body {
-            return Err(Error::InvalidRecord);
-        }
-        at += RECORD_HEADER_LEN as u64 + body;
-    }
-    if at == end {
-        Ok(())
-    } else {
-        Err(Error::InvalidRecord)
+impl std::fmt::Debug for StorageReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageReader")
+            .field("len", &self.len())
+            .field("mapped", &self.source.is_mapped())
+            .finish()
     }
 }

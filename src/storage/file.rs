@@ -1,6 +1,7 @@
 //! `FileStorage`: a log in a real file, through the platform seam.
 
 use super::{Mapped, Storage};
+use crate::error::on_file;
 use crate::{Error, Result};
 use rewal_platform::{Access, File, Map};
 use std::io;
@@ -11,17 +12,31 @@ use std::path::{Path, PathBuf};
 /// Native builds lock with `flock` / `LockFileEx`; on WASI, which has no
 /// lock call, the in-process check is all there is and the host's sandbox
 /// keeps other processes out.
+///
+/// Creating the file makes its directory entry durable before `new`
+/// returns. The file can be preallocated (zeros written ahead of the data,
+/// see [`Storage::preallocate`]); closing it cuts such zeros off again, so
+/// a cleanly closed log holds nothing but frames.
 #[derive(Debug)]
 pub struct FileStorage {
     file: Option<File>,
     path: PathBuf,
-    /// Where the next write lands: the end of the file when it was opened,
-    /// moved by writes and cuts.
+    /// Where the next write lands: the end of the data, moved by writes,
+    /// cuts and `resume_at`; zeros written ahead lie after it.
     end: u64,
+    /// Opened for writing (not read-only).
+    writable: bool,
 }
 
 impl FileStorage {
     /// Opens (creating if missing) and locks the file at `path`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::FileLocked` if the file is already open (by this process or,
+    /// natively, another); an I/O error if it cannot be created or opened
+    /// (for example `NotFound` for a missing directory, `PermissionDenied`),
+    /// or its size cannot be read.
     pub fn new(path: impl AsRef<Path>) -> Result<Self> {
         Self::open(path.as_ref(), Access::Exclusive)
     }
@@ -30,6 +45,11 @@ impl FileStorage {
     /// into a log another process may have open. Writes fail. It is never
     /// memory-mapped (another process may cut the file at any time, and a
     /// map would then fault): reads go through rewal's bounded buffer.
+    ///
+    /// # Errors
+    ///
+    /// An I/O error if the file cannot be opened (`NotFound` for a missing
+    /// one) or its size cannot be read.
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self> {
         Self::open(path.as_ref(), Access::ReadOnly)
     }
@@ -37,13 +57,16 @@ impl FileStorage {
     fn open(path: &Path, access: Access) -> Result<Self> {
         let file = rewal_platform::open(path, access).map_err(|error| match error.kind() {
             io::ErrorKind::WouldBlock => Error::FileLocked,
-            _ => Error::Io(error),
+            _ => on_file("opening", path, error),
         })?;
-        let end = file.size().map_err(Error::Io)?;
+        let end = file
+            .size()
+            .map_err(|error| on_file("reading the size of", path, error))?;
         Ok(FileStorage {
             file: Some(file),
             path: path.to_path_buf(),
             end,
+            writable: access == Access::Exclusive,
         })
     }
 
@@ -53,43 +76,98 @@ impl FileStorage {
     }
 
     fn file(&self) -> Result<&File> {
-        self.file.as_ref().ok_or(Error::Closed)
+        self.file.as_ref().ok_or_else(|| Error::Closed)
+    }
+
+    /// `error`, saying it happened `doing` something to this file.
+    fn failed(&self, doing: &'static str) -> impl FnOnce(io::Error) -> Error + '_ {
+        move |error| on_file(doing, &self.path, error)
     }
 }
 
 impl Storage for FileStorage {
     fn write(&mut self, buf: &[u8]) -> Result<usize> {
-        let written = self.file()?.write_at(buf, self.end)?;
+        let written = self
+            .file()?
+            .write_at(buf, self.end)
+            .map_err(self.failed("writing"))?;
         self.end += written as u64;
         Ok(written)
     }
 
     fn sync(&self) -> Result<()> {
-        Ok(self.file()?.sync_data()?)
+        self.file()?.sync_data().map_err(self.failed("syncing"))
     }
 
     fn close(&mut self) -> Result<()> {
+        // Cut off zeros written ahead, so that a cleanly closed log is
+        // byte for byte what rewal 0.1.0 and UEWAL write. Not synced: should
+        // the cut be lost, the zeros are still the clean end of the log.
+        let trimmed = match &self.file {
+            Some(file) if self.writable => match file.size() {
+                Ok(size) if size > self.end => file.set_len(self.end),
+                Ok(_) => Ok(()),
+                Err(error) => Err(error),
+            },
+            _ => Ok(()),
+        };
         // Dropping the file releases the OS lock and the in-process claim.
         self.file = None;
-        Ok(())
+        trimmed.map_err(self.failed("cutting the zeros off"))
     }
 
     fn size(&self) -> Result<u64> {
-        Ok(self.file()?.size()?)
+        self.file()?
+            .size()
+            .map_err(self.failed("reading the size of"))
     }
 
     fn truncate(&mut self, size: u64) -> Result<()> {
-        self.file()?.set_len(size)?;
+        self.file()?.set_len(size).map_err(self.failed("cutting"))?;
         self.end = size;
         Ok(())
     }
 
+    /// Writes the zeros, then syncs them. If the zeros cannot be written (a
+    /// full disk, say), it says so with `Ok(false)`: the data may still fit,
+    /// and rewal goes on without preallocating. A failed sync is an error:
+    /// it may be reporting the loss of data written before.
+    fn preallocate(&mut self, len: u64) -> Result<bool> {
+        static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+        let file = self.file()?;
+        let mut at = file
+            .size()
+            .map_err(self.failed("reading the size of"))?
+            .max(self.end);
+        if at >= len {
+            return Ok(true);
+        }
+        while at < len {
+            let n = (len - at).min(ZEROS.len() as u64) as usize;
+            match file.write_at(&ZEROS[..n], at) {
+                Ok(0) | Err(_) => return Ok(false),
+                Ok(written) => at += written as u64,
+            }
+        }
+        file.sync_data().map_err(self.failed("syncing"))?;
+        Ok(true)
+    }
+
+    fn resume_at(&mut self, end: u64) -> Result<()> {
+        // The bytes after `end` are zeros (the scan said so): keep them as
+        // preallocated space.
+        self.end = end;
+        Ok(())
+    }
+
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
-        Ok(self.file()?.read_at(buf, offset)?)
+        self.file()?
+            .read_at(buf, offset)
+            .map_err(self.failed("reading"))
     }
 
     fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
-        let map = self.file()?.map(len)?;
+        let map = self.file()?.map(len).map_err(self.failed("mapping"))?;
         Ok(map.map(|map| Box::new(MappedFile(map)) as Box<dyn Mapped>))
     }
 }

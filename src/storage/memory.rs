@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// A log held in memory. Clones share the same bytes, so a caller can keep a
 /// handle and read what the log wrote ([`MemoryStorage::to_bytes`]) after
 /// handing a clone to the builder. `sync` has nothing to do.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct MemoryStorage {
     bytes: Arc<Mutex<Vec<u8>>>,
     closed: bool,
@@ -53,6 +53,16 @@ impl MemoryStorage {
             return Err(Error::Closed);
         }
         Ok(self.lock())
+    }
+}
+
+/// Shows how many bytes are held, not the bytes.
+impl std::fmt::Debug for MemoryStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStorage")
+            .field("len", &self.len())
+            .field("closed", &self.closed)
+            .finish()
     }
 }
 

@@ -3,14 +3,16 @@
 
 mod file;
 mod memory;
+pub(crate) mod segments;
 
 pub use file::FileStorage;
 pub use memory::MemoryStorage;
+use segments::{Part, Segments};
 
 use crate::error::catch_panic;
 use crate::{Error, Result};
 use std::io;
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock};
 
 /// A persistence backend: an append-only byte sequence.
 ///
@@ -21,25 +23,102 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 /// A panic in any of these calls is caught: it fails the log with
 /// [`Error::Panicked`](crate::Error::Panicked), like a failed write, and
 /// never takes a thread of the log down.
+///
+/// Each method may return any [`Error`](crate::Error) (usually
+/// `Error::Io`); its `# Errors` section says what rewal makes of it. A
+/// storage that is closed should answer `Error::Closed`, as
+/// [`FileStorage`] and [`MemoryStorage`] do.
 pub trait Storage: Send + Sync {
     /// Appends `buf` at the end; returns how many bytes were taken (rewal
     /// calls again for the rest; `Ok(0)` is reported as `Error::ShortWrite`).
+    ///
+    /// # Errors
+    ///
+    /// Any error fails the log: the append's caller (or the next call) and
+    /// every later call get it (see [Durability](crate#durability)).
     fn write(&mut self, buf: &[u8]) -> Result<usize>;
     /// Makes everything written so far durable.
+    ///
+    /// # Errors
+    ///
+    /// Any error fails the log, as a failed [`write`](Self::write) does:
+    /// nothing written since the last good sync is reported durable. At
+    /// open, an error fails the open.
     fn sync(&self) -> Result<()>;
     /// Releases the storage (and its lock); later calls may fail.
+    ///
+    /// # Errors
+    ///
+    /// The error is returned by [`Wal::shutdown`](crate::Wal::shutdown) or
+    /// [`Wal::close`](crate::Wal::close); the log is closed all the same.
     fn close(&mut self) -> Result<()>;
     /// The current size in bytes.
+    ///
+    /// # Errors
+    ///
+    /// At open, an error fails the open; for the scans of
+    /// [`inspect`](crate::inspect), it fails the scan.
     fn size(&self) -> Result<u64>;
     /// Cuts the storage to `size` bytes.
+    ///
+    /// # Errors
+    ///
+    /// Called at open, to cut a torn tail (or a corruption, under
+    /// [`Recovery::TruncateAtCorruption`](crate::Recovery)): an error fails
+    /// the open.
     fn truncate(&mut self, size: u64) -> Result<()>;
     /// Reads at `offset` into `buf`; returns the bytes read, fewer only at
     /// the end.
+    ///
+    /// # Errors
+    ///
+    /// An error ends the read that asked (an open fails; an iterator or a
+    /// replay returns it); it does not fail the log.
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize>;
     /// A read-only view of the first `len` bytes, for zero-copy replay, or
     /// `None` (the default) to have rewal read through a bounded buffer.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_at`](Self::read_at). The default never fails.
     fn map(&self, _len: u64) -> Result<Option<Box<dyn Mapped>>> {
         Ok(None)
+    }
+
+    /// Makes the storage at least `len` bytes long by writing zeros after
+    /// its current size, durably, without moving where writes go: later
+    /// writes then fill space that already exists, so their syncs carry no
+    /// size change (what etcd, PostgreSQL and okaywal do). Returns whether
+    /// it did; the default does nothing and returns `false`, and rewal then
+    /// stops asking.
+    ///
+    /// A storage that preallocates must keep the zeros: readers take a
+    /// zero-filled tail after the last frame as the clean end of the log.
+    ///
+    /// # Errors
+    ///
+    /// An error fails the log, as a failed [`write`](Self::write) does;
+    /// return `Ok(false)` instead when the zeros merely cannot be written
+    /// (a full disk, say). The default never fails.
+    fn preallocate(&mut self, _len: u64) -> Result<bool> {
+        Ok(false)
+    }
+
+    /// Tells the storage, at open, that the log's data ends at `end`, before
+    /// its size: what follows is zeros (a tail preallocated and never
+    /// filled). Writes go at `end` from now on. The default cuts the storage
+    /// to `end`; a storage that preallocates keeps the zeros and reuses
+    /// them.
+    ///
+    /// # Errors
+    ///
+    /// An error fails the open. The default returns the errors of
+    /// [`size`](Self::size) and [`truncate`](Self::truncate).
+    fn resume_at(&mut self, end: u64) -> Result<()> {
+        if self.size()? > end {
+            self.truncate(end)?;
+        }
+        Ok(())
     }
 }
 
@@ -49,100 +128,214 @@ pub trait Mapped: Send + Sync {
     fn bytes(&self) -> &[u8];
 }
 
-/// The storage shared by the writer and the readers of one log. Writes,
+/// The storage shared by the writer and the readers of one log: one
+/// [`Storage`], or a directory of segment files. For one storage, writes,
 /// truncation and close take it exclusively; syncs and reads share it, so
-/// a reader never waits behind an fsync. Every call is guarded against
-/// panics (see [`Storage`]).
+/// a reader never waits behind an fsync (segments lock each file the same
+/// way). Every call is guarded against panics (see [`Storage`]).
 #[derive(Clone)]
-pub(crate) struct SharedStorage(Arc<RwLock<Box<dyn Storage>>>);
+pub(crate) struct SharedStorage(Arc<Backing>);
+
+enum Backing {
+    One(RwLock<Box<dyn Storage>>),
+    Segments(Segments),
+}
+
+/// How a reader sees the log's bytes (see `read/source.rs`).
+pub(crate) enum View {
+    /// One map of the whole log.
+    Whole(Box<dyn Mapped>),
+    /// One map per segment.
+    Parts(Vec<Part>),
+    /// No map: read through a buffer.
+    Unmapped,
+}
 
 impl SharedStorage {
     pub(crate) fn new(storage: Box<dyn Storage>) -> Self {
-        SharedStorage(Arc::new(RwLock::new(storage)))
+        SharedStorage(Arc::new(Backing::One(RwLock::new(storage))))
     }
 
-    // A panic is caught inside the guard, so the lock is never poisoned by
-    // one; recovering from poison anyway keeps a lock usable whatever
-    // happens.
-    fn shared(&self) -> RwLockReadGuard<'_, Box<dyn Storage>> {
-        self.0
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    pub(crate) fn segmented(segments: Segments) -> Self {
+        SharedStorage(Arc::new(Backing::Segments(segments)))
     }
 
-    fn exclusive(&self) -> RwLockWriteGuard<'_, Box<dyn Storage>> {
-        self.0
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The one storage back, when nobody else holds it.
+    pub(crate) fn into_one(self) -> Option<Box<dyn Storage>> {
+        match Arc::try_unwrap(self.0).ok()? {
+            Backing::One(lock) => Some(
+                lock.into_inner()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            ),
+            Backing::Segments(_) => None,
+        }
+    }
+
+    /// The segments, for a log kept in a directory.
+    pub(crate) fn segments(&self) -> Option<&Segments> {
+        match &*self.0 {
+            Backing::Segments(segments) => Some(segments),
+            Backing::One(_) => None,
+        }
+    }
+
+    /// Runs `f` on the one storage, shared, or on the segments.
+    fn with<T>(
+        &self,
+        call: &str,
+        one: impl FnOnce(&dyn Storage) -> Result<T>,
+        segments: impl FnOnce(&Segments) -> Result<T>,
+    ) -> Result<T> {
+        match &*self.0 {
+            Backing::One(lock) => {
+                let storage = lock.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+                catch_panic(call, || one(storage.as_ref()))
+            }
+            Backing::Segments(list) => catch_panic(call, || segments(list)),
+        }
+    }
+
+    /// Runs `f` on the one storage, exclusively, or on the segments.
+    fn with_mut<T>(
+        &self,
+        call: &str,
+        one: impl FnOnce(&mut dyn Storage) -> Result<T>,
+        segments: impl FnOnce(&Segments) -> Result<T>,
+    ) -> Result<T> {
+        match &*self.0 {
+            Backing::One(lock) => {
+                let mut storage = lock
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                catch_panic(call, || one(storage.as_mut()))
+            }
+            Backing::Segments(list) => catch_panic(call, || segments(list)),
+        }
     }
 
     /// Writes all of `buf`, calling `write` until it is taken.
-    pub(crate) fn write_all(&self, mut buf: &[u8]) -> Result<()> {
-        let mut storage = self.exclusive();
-        catch_panic("the storage's write", || {
-            while !buf.is_empty() {
-                match storage.write(buf)? {
+    pub(crate) fn write_all(&self, buf: &[u8]) -> Result<()> {
+        let write_all = |write: &mut dyn FnMut(&[u8]) -> Result<usize>| {
+            let mut rest = buf;
+            while !rest.is_empty() {
+                match write(rest)? {
                     0 => return Err(Error::ShortWrite),
-                    n => buf = &buf[n.min(buf.len())..],
+                    n => rest = &rest[n.min(rest.len())..],
                 }
             }
             Ok(())
-        })
+        };
+        self.with_mut(
+            "the storage's write",
+            |storage| write_all(&mut |bytes| storage.write(bytes)),
+            |segments| write_all(&mut |bytes| segments.write(bytes)),
+        )
     }
 
     /// Makes what was written durable.
     pub(crate) fn sync(&self) -> Result<()> {
-        let storage = self.shared();
-        catch_panic("the storage's sync", || storage.sync())
+        self.with(
+            "the storage's sync",
+            |storage| storage.sync(),
+            Segments::sync,
+        )
     }
 
-    /// Cuts the storage to `size` bytes.
+    /// Cuts the storage to `size` bytes (a single storage: segments are
+    /// cut file by file when the log opens).
     pub(crate) fn truncate(&self, size: u64) -> Result<()> {
-        let mut storage = self.exclusive();
-        catch_panic("the storage's truncate", || storage.truncate(size))
+        self.with_mut(
+            "the storage's truncate",
+            |storage| storage.truncate(size),
+            |_| Err(Error::InvalidState),
+        )
     }
 
     /// Releases the storage.
     pub(crate) fn close(&self) -> Result<()> {
-        let mut storage = self.exclusive();
-        catch_panic("the storage's close", || storage.close())
+        self.with_mut(
+            "the storage's close",
+            |storage| storage.close(),
+            Segments::close,
+        )
     }
 
-    /// The storage's size.
+    /// The storage's size (for segments: the end of the newest one's
+    /// frames).
     pub(crate) fn size(&self) -> Result<u64> {
-        let storage = self.shared();
-        catch_panic("the storage's size", || storage.size())
+        self.with(
+            "the storage's size",
+            |storage| storage.size(),
+            Segments::size,
+        )
     }
 
-    /// A map of the first `len` bytes, if the storage maps.
-    pub(crate) fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
-        let storage = self.shared();
-        catch_panic("the storage's map", || storage.map(len))
+    /// How a reader of the first `len` bytes sees them.
+    pub(crate) fn view(&self, len: u64) -> Result<View> {
+        self.with(
+            "the storage's map",
+            |storage| Ok(storage.map(len)?.map_or(View::Unmapped, View::Whole)),
+            |segments| Ok(segments.map(len)?.map_or(View::Unmapped, View::Parts)),
+        )
+    }
+
+    /// See [`Storage::preallocate`].
+    pub(crate) fn preallocate(&self, len: u64) -> Result<bool> {
+        self.with_mut(
+            "the storage's preallocate",
+            |storage| storage.preallocate(len),
+            |segments| segments.preallocate(len),
+        )
+    }
+
+    /// See [`Storage::resume_at`].
+    pub(crate) fn resume_at(&self, end: u64) -> Result<()> {
+        self.with_mut(
+            "the storage's resume_at",
+            |storage| storage.resume_at(end),
+            |_| Err(Error::InvalidState),
+        )
     }
 
     /// Reads exactly `buf.len()` bytes at `offset`. Running out of bytes
     /// is an I/O error (`UnexpectedEof`: the storage shrank under the
     /// reader), not bad data.
-    pub(crate) fn read_exact_at(&self, buf: &mut [u8], mut offset: u64) -> Result<()> {
-        let storage = self.shared();
-        catch_panic("the storage's read_at", move || {
-            let mut buf = buf;
-            while !buf.is_empty() {
-                match storage.read_at(buf, offset)? {
-                    0 => {
-                        return Err(Error::Io(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "the log ended before the bytes it was read for: it shrank while being read",
-                        )))
-                    }
-                    n => {
-                        let n = n.min(buf.len());
-                        buf = &mut buf[n..];
-                        offset += n as u64;
-                    }
-                }
+    pub(crate) fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> Result<()> {
+        match &*self.0 {
+            Backing::One(lock) => {
+                let storage = lock.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+                catch_panic("the storage's read_at", || {
+                    read_exact(buf, offset, |buf, at| storage.read_at(buf, at))
+                })
             }
-            Ok(())
-        })
+            Backing::Segments(segments) => catch_panic("the storage's read_at", || {
+                read_exact(buf, offset, |buf, at| segments.read_at(buf, at))
+            }),
+        }
     }
+}
+
+/// Fills `buf` from `offset` on with `read`, which may return fewer bytes
+/// than asked; running out is `UnexpectedEof`.
+fn read_exact(
+    mut buf: &mut [u8],
+    mut offset: u64,
+    read: impl Fn(&mut [u8], u64) -> Result<usize>,
+) -> Result<()> {
+    while !buf.is_empty() {
+        match read(buf, offset)? {
+            0 => {
+                return Err(Error::Io(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the log ended before the bytes it was read for: it shrank while being read",
+                )))
+            }
+            n => {
+                let n = n.min(buf.len());
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
 }

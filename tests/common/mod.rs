@@ -74,14 +74,14 @@ pub fn rle_compress(src: &[u8], dst: &mut Vec<u8>) {
 
 /// Inverse of [`rle_compress`]; `None` on malformed input.
 pub fn rle_decompress(src: &[u8], dst: &mut Vec<u8>) -> Option<()> {
-    if !src.len().is_multiple_of(2) {
+    if src.len() & 1 == 1 {
         return None;
     }
     for pair in src.chunks_exact(2) {
         if pair[0] == 0 {
             return None;
         }
-        dst.extend(std::iter::repeat_n(pair[1], usize::from(pair[0])));
+        dst.resize(dst.len() + usize::from(pair[0]), pair[1]);
     }
     Some(())
 }

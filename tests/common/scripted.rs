@@ -172,7 +172,8 @@ impl Scripted {
         match fault {
             Some(Fault::Panic) => panic!("injected: the storage panicked"),
             Some(Fault::Eio | Fault::Dead) => Err(eio()),
-            Some(Fault::NoSpace) => Err(Error::Io(io::Error::from(io::ErrorKind::StorageFull))),
+            // ENOSPC's message (io::ErrorKind::StorageFull is newer than the MSRV).
+            Some(Fault::NoSpace) => Err(Error::Io(io::Error::other("no space left on device"))),
             other => Ok(other),
         }
     }

@@ -1,22 +1,42 @@
-//! The seek index: built once when a log is opened, so that any page of
-//! events is found by two binary searches and a short walk, never by
-//! decoding the log from its start. A 1 M-event log is paged as fast at
-//! its end as at its beginning.
+//! The seek index of a run of valid frames, built while the engine scans
+//! them, so that any page of events is found by a binary search and a short
+//! walk, never by decoding the log from its start.
+//!
+//! It is sparse, so that it stays small beside a log that does not fit in
+//! memory: a checkpoint (offset, first LSN, first ordinal) every
+//! [`CHECKPOINT_EVERY`] frames, from which at most that many frame headers
+//! are read to reach any frame; and inside frames of more than
+//! [`MARK_EVERY`] records, a mark every [`MARK_EVERY`] records. A 2 GiB log
+//! of 100-byte events (21 M frames) needs about 8 MB of checkpoints.
+//!
+//! Frames usually follow each other (the next one begins where the last
+//! ends), so only checkpoints store offsets. A log of several segment
+//! files is not one run of bytes: where a frame does not begin at the end
+//! of the one before (the next segment, after zeros written ahead or
+//! after a gap), it gets a checkpoint of its own, and walks jump there.
+//!
+//! Records are walked with the engine's cursor (`rewal::frame::RecordCursor`),
+//! which is handed each record header as it is read through the storage,
+//! from a frame's start or from a mark in the middle of it.
 
-use rewal::encoding::{self, FrameHeader, HEADER_LEN, RECORD_HEADER_LEN};
-use rewal::inspect::FrameInfo;
-use rewal::Lsn;
+use rewal::frame::{FrameHeader, RecordCursor, HEADER_LEN, RECORD_HEADER_LEN, TRAILER_LEN};
+use rewal::inspect::StorageReader as Reader;
+use rewal::{Error, Lsn, Result};
 
-/// Inside a frame, one mark every this many records, so that a page in the
+/// A checkpoint every this many frames.
+pub const CHECKPOINT_EVERY: u64 = 64;
+
+/// Inside a frame, a mark every this many records, so that a page in the
 /// middle of one huge batch frame is found by a walk of at most this many
 /// record headers.
 pub const MARK_EVERY: u64 = 1024;
 
-/// One valid frame: where it is, the LSN it starts at, and the position of
-/// its first event among all the log's events (its ordinal). 24 bytes a
-/// frame; everything else is read from its header when needed.
+/// Where frame number `number` of the run is: every
+/// [`CHECKPOINT_EVERY`]-th frame, and every frame that does not begin
+/// where the one before it ends.
 #[derive(Debug, Clone, Copy)]
-struct FrameAt {
+struct Checkpoint {
+    number: u64,
     offset: u64,
     first_lsn: Lsn,
     first_ordinal: u64,
@@ -29,20 +49,48 @@ struct Mark {
     pos: u64,
 }
 
-/// The seek index of a log's valid frames (those before any invalid byte).
+/// The index of consecutive valid frames (the log's, or those after a
+/// corruption). Offsets are file offsets; ordinals count the run's events
+/// from 0.
 #[derive(Debug, Default)]
 pub struct Index {
-    frames: Vec<FrameAt>,
+    checkpoints: Vec<Checkpoint>,
     marks: Vec<Mark>,
+    /// The numbers of the frames that do not begin where the frame before
+    /// them ends (each has a checkpoint); empty for a single file.
+    jumps: Vec<u64>,
+    /// Where the last frame pushed ends.
+    end: u64,
+    frames: u64,
     events: u64,
 }
 
-/// One event as the viewer shows it. Events of compressed frames have
-/// their LSN and frame but no payload or meta: like the native CLI, the
-/// viewer has no decompressor (the frames are still CRC-checked).
+/// A frame found through the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Located {
+    /// Its number in the run, from 0.
+    pub number: u64,
+    /// Its file offset.
+    pub offset: u64,
+    /// Its header.
+    pub header: FrameHeader,
+    /// The ordinal of its first event in the run.
+    pub first_ordinal: u64,
+}
+
+impl Located {
+    /// The ordinal just past its last event.
+    fn end_ordinal(&self) -> u64 {
+        self.first_ordinal + u64::from(self.header.record_count)
+    }
+}
+
+/// One event as the viewer shows it. Events of compressed frames have their
+/// LSN and frame but no payload or meta: like the native CLI, the viewer
+/// has no decompressor (the frames are still CRC-checked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Row<'a> {
-    /// Position among all events of the log, from 0.
+    /// Position among the run's events, from 0.
     pub ordinal: u64,
     /// The event's LSN.
     pub lsn: Lsn,
@@ -50,48 +98,61 @@ pub struct Row<'a> {
     pub frame_offset: u64,
     /// True when that frame is compressed (payload and meta unknown).
     pub compressed: bool,
-    /// The payload (empty for a compressed frame).
+    /// The payload, or its first bytes when the walk was asked for fewer
+    /// (empty for a compressed frame).
     pub payload: &'a [u8],
+    /// The payload's whole length.
+    pub payload_len: u64,
     /// The meta, `None` when the event has none (or is compressed).
     pub meta: Option<&'a [u8]>,
 }
 
 impl Index {
-    /// Adds a frame met by the scan; frames come in file order.
-    pub fn push(&mut self, frame: &FrameInfo) {
-        self.frames.push(FrameAt {
-            offset: frame.offset,
-            first_lsn: frame.header.first_lsn,
-            first_ordinal: self.events,
-        });
-        self.events += u64::from(frame.header.record_count);
-    }
-
-    /// Marks the large uncompressed frames of `data` (after every frame was
-    /// pushed), walking their record headers once.
-    pub fn mark(&mut self, data: &[u8]) {
-        for i in 0..self.frames.len() {
-            let frame = self.frames[i];
-            let Some(header) = header_at(data, frame.offset) else {
-                continue;
-            };
-            if header.is_compressed() || u64::from(header.record_count) <= MARK_EVERY {
-                continue;
-            }
-            let mut pos = frame.offset as usize + HEADER_LEN;
-            for k in 1..u64::from(header.record_count) {
-                match skip_record(data, pos) {
-                    Some(next) => pos = next,
-                    None => break,
-                }
-                if k % MARK_EVERY == 0 {
+    /// Adds a frame the engine's scan found valid; frames come in offset
+    /// order. The records of an uncompressed frame are walked once, which
+    /// marks large frames and shows each record's meta to `each_meta`.
+    pub fn push(
+        &mut self,
+        reader: &mut Reader,
+        offset: u64,
+        header: &FrameHeader,
+        mut each_meta: impl FnMut(Option<&[u8]>),
+    ) -> Result<()> {
+        let jump = self.frames > 0 && offset != self.end;
+        if jump {
+            self.jumps.push(self.frames);
+        }
+        let since = self.checkpoints.last().map(|c| self.frames - c.number);
+        if jump || since.is_none_or(|since| since >= CHECKPOINT_EVERY) {
+            self.checkpoints.push(Checkpoint {
+                number: self.frames,
+                offset,
+                first_lsn: header.first_lsn,
+                first_ordinal: self.events,
+            });
+        }
+        if !header.is_compressed() {
+            let first_ordinal = self.events;
+            let marked = u64::from(header.record_count) > MARK_EVERY;
+            let mut records = FrameRecords::new(offset, header, 0, offset + HEADER_LEN as u64);
+            for k in 0..u64::from(header.record_count) {
+                let record = records.next(reader)?;
+                if marked && k > 0 && k.is_multiple_of(MARK_EVERY) {
                     self.marks.push(Mark {
-                        ordinal: frame.first_ordinal + k,
-                        pos: pos as u64,
+                        ordinal: first_ordinal + k,
+                        pos: record.at,
                     });
                 }
+                each_meta(match record.meta_len() {
+                    0 => None,
+                    n => Some(reader.get(record.meta_at, n)?),
+                });
             }
         }
+        self.frames += 1;
+        self.events += u64::from(header.record_count);
+        self.end = offset + header.len() as u64;
+        Ok(())
     }
 
     /// The number of events indexed.
@@ -100,150 +161,269 @@ impl Index {
     }
 
     /// The number of frames indexed.
-    pub fn frames(&self) -> usize {
-        self.frames.len()
+    pub fn frames(&self) -> u64 {
+        self.frames
     }
 
-    /// File offset of frame `i`.
-    pub fn frame_offset(&self, i: usize) -> Option<u64> {
-        self.frames.get(i).map(|frame| frame.offset)
+    /// Frame `number` of the run.
+    pub fn frame(&self, reader: &mut Reader, number: u64) -> Result<Option<Located>> {
+        if number >= self.frames {
+            return Ok(None);
+        }
+        let after = self.checkpoints.partition_point(|c| c.number <= number);
+        let mut at = self.checkpoint(reader, after - 1)?;
+        while at.number < number {
+            at = self.next(reader, &at)?;
+        }
+        Ok(Some(at))
+    }
+
+    /// Up to `limit` frames of the run from frame `number` on.
+    pub fn frames_from(
+        &self,
+        reader: &mut Reader,
+        number: u64,
+        limit: usize,
+    ) -> Result<Vec<Located>> {
+        let mut found = Vec::with_capacity(limit.min(1024));
+        let Some(mut at) = self.frame(reader, number)? else {
+            return Ok(found);
+        };
+        loop {
+            found.push(at);
+            if found.len() >= limit || at.number + 1 >= self.frames {
+                return Ok(found);
+            }
+            at = self.next(reader, &at)?;
+        }
+    }
+
+    /// The frame holding event `ordinal`.
+    pub fn frame_of_ordinal(&self, reader: &mut Reader, ordinal: u64) -> Result<Option<Located>> {
+        if ordinal >= self.events {
+            return Ok(None);
+        }
+        // Every frame holds at least one event, so first ordinals increase.
+        let after = self
+            .checkpoints
+            .partition_point(|c| c.first_ordinal <= ordinal);
+        let mut at = self.checkpoint(reader, after - 1)?;
+        while ordinal >= at.end_ordinal() {
+            at = self.next(reader, &at)?;
+        }
+        Ok(Some(at))
+    }
+
+    /// The number of the frame holding file offset `offset`, or of the first
+    /// frame after it, or of the last frame when it is past them all.
+    pub fn frame_at_offset(&self, reader: &mut Reader, offset: u64) -> Result<Option<u64>> {
+        if self.frames == 0 {
+            return Ok(None);
+        }
+        let after = self.checkpoints.partition_point(|c| c.offset <= offset);
+        let mut at = self.checkpoint(reader, after.saturating_sub(1))?;
+        while offset >= at.offset + at.header.len() as u64 && at.number + 1 < self.frames {
+            at = self.next(reader, &at)?;
+        }
+        Ok(Some(at.number))
     }
 
     /// The ordinal of the first event with an LSN at or above `lsn`
-    /// ([`Index::events`] when there is none).
-    pub fn ordinal_of_lsn(&self, data: &[u8], lsn: Lsn) -> u64 {
-        let after = self.frames.partition_point(|frame| frame.first_lsn <= lsn);
-        let Some(frame) = after.checked_sub(1).map(|i| self.frames[i]) else {
-            return 0;
-        };
-        match header_at(data, frame.offset) {
-            Some(header) if lsn <= header.last_lsn() => {
-                frame.first_ordinal + (lsn - frame.first_lsn)
-            }
-            _ => self
-                .frames
-                .get(after)
-                .map_or(self.events, |next| next.first_ordinal),
+    /// ([`Index::events`] when there is none). LSNs grow from frame to frame
+    /// in a log rewal wrote.
+    pub fn ordinal_of_lsn(&self, reader: &mut Reader, lsn: Lsn) -> Result<u64> {
+        let after = self.checkpoints.partition_point(|c| c.first_lsn <= lsn);
+        if after == 0 {
+            return Ok(0);
         }
-    }
-
-    /// Up to `limit` events from ordinal `ordinal` on.
-    pub fn rows<'a>(&self, data: &'a [u8], ordinal: u64, limit: usize) -> Vec<Row<'a>> {
-        let mut rows = Vec::with_capacity(limit.min(4096));
-        self.walk(data, ordinal, |row| {
-            rows.push(row);
-            rows.len() < limit
-        });
-        rows
+        let mut at = self.checkpoint(reader, after - 1)?;
+        loop {
+            if lsn < at.header.first_lsn {
+                return Ok(at.first_ordinal);
+            }
+            if lsn <= at.header.last_lsn() {
+                return Ok(at.first_ordinal + (lsn - at.header.first_lsn));
+            }
+            if at.number + 1 >= self.frames {
+                return Ok(self.events);
+            }
+            at = self.next(reader, &at)?;
+        }
     }
 
     /// Calls `visit` with every event from ordinal `ordinal` on, while it
-    /// returns true.
-    pub fn walk<'a>(&self, data: &'a [u8], ordinal: u64, mut visit: impl FnMut(Row<'a>) -> bool) {
-        if ordinal >= self.events {
-            return;
-        }
-        let mut i = self
-            .frames
-            .partition_point(|frame| frame.first_ordinal <= ordinal)
-            - 1;
+    /// returns true. Payloads are cut to their first `max_payload` bytes, so
+    /// a page of rows costs no more than its previews whatever the events
+    /// hold.
+    pub fn walk(
+        &self,
+        reader: &mut Reader,
+        ordinal: u64,
+        max_payload: u64,
+        mut visit: impl FnMut(Row<'_>) -> bool,
+    ) -> Result<()> {
+        let Some(mut at) = self.frame_of_ordinal(reader, ordinal)? else {
+            return Ok(());
+        };
         let mut ordinal = ordinal;
-        while let Some(frame) = self.frames.get(i).copied() {
-            let Some(header) = header_at(data, frame.offset) else {
-                return;
-            };
-            let skip = ordinal - frame.first_ordinal;
-            let mut lsn = frame.first_lsn + skip;
-            let end = frame.first_ordinal + u64::from(header.record_count);
-            if header.is_compressed() {
+        loop {
+            let end = at.end_ordinal();
+            let mut lsn = at.header.first_lsn + (ordinal - at.first_ordinal);
+            if at.header.is_compressed() {
                 while ordinal < end {
                     let row = Row {
                         ordinal,
                         lsn,
-                        frame_offset: frame.offset,
+                        frame_offset: at.offset,
                         compressed: true,
                         payload: &[],
+                        payload_len: 0,
                         meta: None,
                     };
                     if !visit(row) {
-                        return;
+                        return Ok(());
                     }
                     ordinal += 1;
                     lsn += 1;
                 }
             } else {
-                let mut pos = self.start_of(data, &frame, ordinal);
+                let mut records = self.records_from(reader, &at, ordinal)?;
                 while ordinal < end {
-                    let Some((meta, payload, next)) = record_at(data, pos) else {
-                        return;
-                    };
+                    let record = records.next(reader)?;
+                    let (meta_len, payload_len) = (record.meta_len(), record.payload_len);
+                    let shown = payload_len.min(max_payload) as usize;
+                    let bytes = reader.get(record.meta_at, meta_len + shown)?;
+                    let (meta, payload) = bytes.split_at(meta_len);
                     let row = Row {
                         ordinal,
                         lsn,
-                        frame_offset: frame.offset,
+                        frame_offset: at.offset,
                         compressed: false,
                         payload,
-                        meta,
+                        payload_len,
+                        meta: (meta_len > 0).then_some(meta),
                     };
                     if !visit(row) {
-                        return;
+                        return Ok(());
                     }
-                    pos = next;
                     ordinal += 1;
                     lsn += 1;
                 }
             }
-            i += 1;
+            if at.number + 1 >= self.frames {
+                return Ok(());
+            }
+            at = self.next(reader, &at)?;
         }
     }
 
-    /// The position of the record with ordinal `ordinal` in the
-    /// uncompressed `frame`: from the nearest mark at or before it (or the
-    /// frame's start), a walk over fewer than [`MARK_EVERY`] records.
-    fn start_of(&self, data: &[u8], frame: &FrameAt, ordinal: u64) -> usize {
-        let mut from = (frame.first_ordinal, frame.offset as usize + HEADER_LEN);
+    /// The frame at checkpoint `i`.
+    fn checkpoint(&self, reader: &mut Reader, i: usize) -> Result<Located> {
+        let checkpoint = self.checkpoints.get(i).ok_or(Error::InvalidRecord)?;
+        Ok(Located {
+            number: checkpoint.number,
+            offset: checkpoint.offset,
+            header: header_at(reader, checkpoint.offset)?,
+            first_ordinal: checkpoint.first_ordinal,
+        })
+    }
+
+    /// The frame after `at` (which must not be the last): where `at` ends,
+    /// unless it is a jump, whose checkpoint says where it is.
+    fn next(&self, reader: &mut Reader, at: &Located) -> Result<Located> {
+        let number = at.number + 1;
+        let mut offset = at.offset + at.header.len() as u64;
+        if !self.jumps.is_empty() && self.jumps.binary_search(&number).is_ok() {
+            let i = self.checkpoints.partition_point(|c| c.number < number);
+            offset = self.checkpoints.get(i).ok_or(Error::InvalidRecord)?.offset;
+        }
+        Ok(Located {
+            number,
+            offset,
+            header: header_at(reader, offset)?,
+            first_ordinal: at.end_ordinal(),
+        })
+    }
+
+    /// The records of the uncompressed frame `at` from the one with ordinal
+    /// `ordinal` on: from the nearest mark at or before it (or the frame's
+    /// start), after a walk over fewer than [`MARK_EVERY`] records.
+    fn records_from(
+        &self,
+        reader: &mut Reader,
+        at: &Located,
+        ordinal: u64,
+    ) -> Result<FrameRecords> {
+        let mut from = (at.first_ordinal, at.offset + HEADER_LEN as u64);
         let marked = self.marks.partition_point(|mark| mark.ordinal <= ordinal);
         if let Some(mark) = marked.checked_sub(1).map(|m| self.marks[m]) {
-            if mark.ordinal >= frame.first_ordinal {
-                from = (mark.ordinal, mark.pos as usize);
+            if mark.ordinal >= at.first_ordinal {
+                from = (mark.ordinal, mark.pos);
             }
         }
-        let mut pos = from.1;
+        let skipped = (from.0 - at.first_ordinal) as u32;
+        let mut records = FrameRecords::new(at.offset, &at.header, skipped, from.1);
         for _ in from.0..ordinal {
-            match skip_record(data, pos) {
-                Some(next) => pos = next,
-                None => break,
-            }
+            records.next(reader)?;
         }
-        pos
+        Ok(records)
     }
 }
 
-/// The header of the (already checked) frame at `offset`.
-pub fn header_at(data: &[u8], offset: u64) -> Option<FrameHeader> {
-    let at = usize::try_from(offset).ok()?;
-    encoding::parse_header(data.get(at..)?).ok()
+/// The records of a checked, uncompressed frame, walked with the engine's
+/// cursor through the reader, from record `skipped` (at file position
+/// `pos`) on.
+struct FrameRecords {
+    /// File position the cursor's offsets count from.
+    base: u64,
+    cursor: RecordCursor,
 }
 
-/// A record's meta (`None` when it has none), payload, and where the next
-/// record begins.
-type Record<'a> = (Option<&'a [u8]>, &'a [u8], usize);
-
-/// The record at `pos`. The scan checked every record of every indexed
-/// frame, so `None` only guards against misuse.
-fn record_at(data: &[u8], pos: usize) -> Option<Record<'_>> {
-    let head = data.get(pos..pos.checked_add(RECORD_HEADER_LEN)?)?;
-    let payload_len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
-    let meta_len = usize::from(u16::from_le_bytes([head[4], head[5]]));
-    let meta_at = pos + RECORD_HEADER_LEN;
-    let payload_at = meta_at.checked_add(meta_len)?;
-    let end = payload_at.checked_add(payload_len)?;
-    let payload = data.get(payload_at..end)?;
-    let meta = (meta_len > 0).then(|| &data[meta_at..payload_at]);
-    Some((meta, payload, end))
+/// One record: where it and its meta begin, and its lengths.
+struct Record {
+    at: u64,
+    meta_at: u64,
+    payload_at: u64,
+    payload_len: u64,
 }
 
-/// The end of the record at `pos`.
-fn skip_record(data: &[u8], pos: usize) -> Option<usize> {
-    record_at(data, pos).map(|(_, _, end)| end)
+impl Record {
+    fn meta_len(&self) -> usize {
+        (self.payload_at - self.meta_at) as usize
+    }
+}
+
+impl FrameRecords {
+    fn new(frame_offset: u64, header: &FrameHeader, skipped: u32, pos: u64) -> FrameRecords {
+        let region_end = frame_offset + header.len() as u64 - TRAILER_LEN as u64;
+        FrameRecords {
+            base: pos,
+            cursor: RecordCursor::new(region_end - pos, header.record_count - skipped),
+        }
+    }
+
+    /// The next record. The frames indexed were checked by the engine, so
+    /// an error here means the storage changed under the viewer.
+    fn next(&mut self, reader: &mut Reader) -> Result<Record> {
+        let at = self.cursor.next_at().ok_or(Error::InvalidRecord)?;
+        let left = self.cursor_end() - at;
+        let head = reader.get(self.base + at, left.min(RECORD_HEADER_LEN as u64) as usize)?;
+        let place = self.cursor.step(head).map_err(|_| Error::InvalidRecord)?;
+        Ok(Record {
+            at: self.base + at,
+            meta_at: self.base + place.meta.start,
+            payload_at: self.base + place.payload.start,
+            payload_len: place.payload.end - place.payload.start,
+        })
+    }
+
+    fn cursor_end(&self) -> u64 {
+        self.cursor.region_len()
+    }
+}
+
+/// The header of the frame at `offset`, through the engine's parser.
+pub fn header_at(reader: &mut Reader, offset: u64) -> Result<FrameHeader> {
+    let n = reader.len().saturating_sub(offset).min(HEADER_LEN as u64) as usize;
+    FrameHeader::read(reader.get(offset, n)?).map_err(Error::from)
 }

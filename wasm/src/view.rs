@@ -1,14 +1,36 @@
 //! `LogView`: a log opened for looking at, the core of the JavaScript
-//! `WalLog` class (and usable natively, which is how it is tested). The
-//! bytes are scanned once by the engine (`rewal::inspect::scan_storage`):
-//! every frame checked, the end classified, the seek index built.
+//! `WalLog` class (and usable natively, which is how it is tested).
+//!
+//! Opening runs the engine's scan (`rewal::inspect::scan_storage`) once:
+//! every frame checked, the end classified, and, as each valid frame goes
+//! by, the seek index and the picture built. After a corruption, the
+//! engine scans again from the next valid frame it found (a
+//! [`TailStorage`]), so the frames a cut would remove are checked by the
+//! engine too, and can be looked at. The storage is only ever read through
+//! the engine's read buffer and the viewer's [`Reader`]: a log larger than
+//! memory opens with memory in the order of its index.
 
-use crate::bytes_storage::BytesStorage;
 use crate::index::{header_at, Index, Row};
-use rewal::encoding;
-use rewal::inspect::{self, LogEnd, LogScan, Verdict};
-use rewal::{Lsn, Result};
+use crate::picture::{Blemish, Mark, Picture};
+use crate::segments::{self, SegmentFile, Segments};
+use crate::storage::{BytesStorage, TailStorage};
+use rewal::encoding::FrameHeader;
+use rewal::inspect::StorageReader as Reader;
+use rewal::inspect::{self, FrameInfo, LogEnd, LogScan, Problem};
+use rewal::{Lsn, Result, Storage};
+use rewal_report::{describe, Verdict};
 use std::sync::Arc;
+
+/// Which events: the log's (its valid frames from the start), or those of
+/// the valid frames after a corruption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The log's events: what rewal replays.
+    Log,
+    /// The events after a corruption: what `rewal repair
+    /// --cut-at-corruption` would remove.
+    AfterCorruption,
+}
 
 /// A frame as the frame list shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,36 +49,222 @@ pub struct FrameEntry {
     /// True when the frame passes every check (CRC, bounds, records).
     pub crc_ok: bool,
     /// Where it stands: `ok`, `invalid` (where the valid frames end), or
-    /// `after corruption` (a valid frame past the invalid bytes; its events
-    /// are not listed, as the native CLI does not list them either).
+    /// `after corruption` (a valid frame past the invalid bytes).
     pub status: &'static str,
+    /// The ordinal of its first event among its part's events (0 for the
+    /// invalid entry).
+    pub first_ordinal: u64,
 }
+
+/// One event, copied out of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    /// Position among its part's events, from 0.
+    pub ordinal: u64,
+    /// Its LSN.
+    pub lsn: Lsn,
+    /// File offset of the frame holding it.
+    pub frame_offset: u64,
+    /// True when that frame is compressed (no payload or meta to show).
+    pub compressed: bool,
+    /// The payload, or its first bytes when fewer were asked for.
+    pub payload: Vec<u8>,
+    /// The payload's whole length.
+    pub payload_len: u64,
+    /// The meta, `None` when it has none.
+    pub meta: Option<Vec<u8>>,
+}
+
+/// The valid frames after a corruption.
+#[derive(Debug)]
+pub struct AfterCorruption {
+    /// Where they begin (the scan's `next_valid`).
+    pub offset: u64,
+    /// Where they end: the next invalid byte, or the end of the file.
+    pub end: u64,
+    /// Their first LSN and largest LSN.
+    pub first_lsn: Lsn,
+    /// Their largest LSN.
+    pub last_lsn: Lsn,
+    pub(crate) index: Index,
+}
+
+impl AfterCorruption {
+    /// The number of frames.
+    pub fn frames(&self) -> u64 {
+        self.index.frames()
+    }
+
+    /// The number of events.
+    pub fn events(&self) -> u64 {
+        self.index.events()
+    }
+}
+
+/// The most matches [`LogView::filter_meta`] returns: enough for any
+/// screen, and a bound on its memory however many events match.
+pub const MAX_MATCHES: usize = 1 << 22;
 
 /// A log opened for viewing.
 pub struct LogView {
-    data: Arc<Vec<u8>>,
+    reader: Reader,
     scan: LogScan,
-    index: Index,
-    /// The invalid frame and the frames after a corruption, if any.
-    beyond: Vec<FrameEntry>,
+    /// What is wrong where the valid frames end (none for a clean log).
+    problem: Option<Problem>,
+    log: Index,
+    invalid: Option<FrameEntry>,
+    after: Option<AfterCorruption>,
+    picture: Picture,
+    /// The byte ranges that are not valid frames: torn or corrupted.
+    blemishes: Vec<(u64, u64, Blemish)>,
+    /// The segment files, for a log of several.
+    segments: Option<Segments>,
+}
+
+/// What opening a log of segment files builds (see [`crate::segments`]).
+pub(crate) struct Parts {
+    pub reader: Reader,
+    pub scan: LogScan,
+    pub log: Index,
+    pub invalid: Option<FrameEntry>,
+    pub after: Option<AfterCorruption>,
+    pub picture: Picture,
+    pub blemishes: Vec<(u64, u64, Blemish)>,
+    pub segments: Segments,
 }
 
 impl LogView {
-    /// Scans `bytes` (every frame checked, as recovery does) and builds the
-    /// seek index. Bytes that are not a log open too: the scan's end says
-    /// [`LogEnd::NotALog`] and there are no events.
-    pub fn open(bytes: Vec<u8>) -> Result<LogView> {
-        let data = Arc::new(bytes);
-        let mut index = Index::default();
-        let scan = inspect::scan_storage(BytesStorage(data.clone()), |frame| index.push(frame))?;
-        index.mark(&data);
-        let beyond = beyond(&data, &scan);
+    /// Opens a log held in memory (read in place).
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<LogView> {
+        LogView::open(BytesStorage(Arc::new(bytes)))
+    }
+
+    /// Scans the log in `storage` (every frame checked, as recovery does)
+    /// and builds the seek index and the picture. Bytes that are not a log
+    /// open too: the scan's end says [`LogEnd::NotALog`] and there are no
+    /// events. Fails only when the storage cannot be read.
+    pub fn open<S: Storage + Clone + 'static>(storage: S) -> Result<LogView> {
+        let len = storage.size()?;
+        let mut reader = Reader::new(storage.clone(), len)?;
+        let mut picture = Picture::new(len);
+        let mut log = Index::default();
+        let mut failed = None;
+        let scan = inspect::scan_storage(storage.clone(), |frame| {
+            if failed.is_none() {
+                let pushed = index_log_frame(&mut log, &mut reader, &mut picture, frame);
+                failed = pushed.err();
+            }
+        })?;
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        // The scan says what is wrong where it stopped: nothing to read again.
+        let problem = scan.problem;
+        let invalid = scan
+            .end
+            .offset()
+            .filter(|_| scan.end != LogEnd::NotALog)
+            .map(|offset| invalid_entry(&mut reader, offset, len));
+        let after = match scan.end {
+            LogEnd::Corrupted {
+                next_valid: Some(offset),
+                ..
+            } => {
+                let mut index = Index::default();
+                let found = scan_after(
+                    TailStorage::new(storage, offset),
+                    offset,
+                    &mut reader,
+                    &mut picture,
+                    &mut index,
+                )?;
+                Some(AfterCorruption {
+                    offset,
+                    end: offset + found.valid_len,
+                    first_lsn: found.first_lsn,
+                    last_lsn: found.last_lsn,
+                    index,
+                })
+            }
+            _ => None,
+        };
+        let blemishes = blemishes(&scan, after.as_ref());
         Ok(LogView {
-            data,
+            reader,
             scan,
-            index,
-            beyond,
+            problem,
+            log,
+            invalid,
+            after,
+            picture,
+            blemishes,
+            segments: None,
         })
+    }
+
+    /// Opens segment files held in memory as one log: `files` are `(name,
+    /// bytes)`, in any order; each name must be a segment's (its first LSN
+    /// as 20 digits and `.wal`). The files are read in place, one after the
+    /// other, oldest first.
+    pub fn from_segments(files: Vec<(String, Vec<u8>)>) -> Result<LogView> {
+        let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+        let order = segments::order(&names)?;
+        let total = files.iter().map(|(_, bytes)| bytes.len()).sum();
+        let mut all = Vec::with_capacity(total);
+        let mut laid = Vec::with_capacity(files.len());
+        for &i in &order {
+            let (name, bytes) = &files[i];
+            laid.push((name.clone(), bytes.len() as u64));
+            all.extend_from_slice(bytes);
+        }
+        drop(files);
+        let layout = segments::layout(laid)?;
+        LogView::open_segments(BytesStorage(Arc::new(all)), layout)
+    }
+
+    /// Opens the segment files `files` as one log: `storage` holds their
+    /// bytes one after the other, as `files` (from [`segments::layout`])
+    /// say. Each segment is scanned as the complete log it is, and the
+    /// segments are checked to follow each other by the engine's rule
+    /// (`rewal::inspect::segment_misfit`); the log's events are those up to
+    /// the first problem, and the valid frames after it are the part
+    /// [`Part::AfterCorruption`]. Fails when the storage cannot be read or
+    /// does not hold what `files` say.
+    pub fn open_segments<S: Storage + Clone + 'static>(
+        storage: S,
+        files: Vec<SegmentFile>,
+    ) -> Result<LogView> {
+        let parts = segments::open(storage, files)?;
+        Ok(LogView {
+            reader: parts.reader,
+            problem: parts.scan.problem,
+            scan: parts.scan,
+            log: parts.log,
+            invalid: parts.invalid,
+            after: parts.after,
+            picture: parts.picture,
+            blemishes: parts.blemishes,
+            segments: Some(parts.segments),
+        })
+    }
+
+    /// The segment files, for a log opened from several.
+    pub fn segments(&self) -> Option<&Segments> {
+        self.segments.as_ref()
+    }
+
+    /// Where offset `offset` is, for a log of several segment files: the
+    /// segment's name and the offset in it (`None` for a single file).
+    pub fn locate(&self, offset: u64) -> Option<(&str, u64)> {
+        self.segments
+            .as_ref()
+            .map(|segments| segments.locate(offset))
+    }
+
+    /// The byte ranges that are not valid frames (`[from, to)`, and
+    /// whether they are a torn tail or corrupted), oldest first.
+    pub fn blemishes(&self) -> &[(u64, u64, Blemish)] {
+        &self.blemishes
     }
 
     /// What the scan found: sizes, counts, LSN range, how the log ends.
@@ -64,78 +272,315 @@ impl LogView {
         &self.scan
     }
 
-    /// The bytes of the log.
-    pub fn data(&self) -> &[u8] {
-        &self.data
+    /// The valid frames after a corruption, if the log has any.
+    pub fn after_corruption(&self) -> Option<&AfterCorruption> {
+        self.after.as_ref()
     }
 
-    /// The one-line verdict of `rewal verify` for these bytes (without its
-    /// `FILE: ` prefix): the engine words it for both.
+    /// The minimap and the breakdowns.
+    pub fn picture(&self) -> &Picture {
+        &self.picture
+    }
+
+    /// The one-line verdict of `rewal verify` (without its `FILE: `
+    /// prefix): the engine words it for both. For segment files, the
+    /// problem is named by its segment, and offsets are in it.
     pub fn verdict(&self) -> String {
-        Verdict::of_bytes(&self.data, &self.scan).to_string()
+        match &self.segments {
+            Some(segments) => segments.verdict(&self.scan),
+            None => Verdict::of_scan(&self.scan).to_string(),
+        }
     }
 
     /// How the log ends, in the native CLI's words (`clean`, `torn tail at
     /// offset N: ...`).
     pub fn ending(&self) -> String {
-        Verdict::of_bytes(&self.data, &self.scan)
-            .ending()
-            .to_string()
+        match &self.segments {
+            Some(segments) => segments.ending(),
+            None => Verdict::of_scan(&self.scan).ending().to_string(),
+        }
     }
 
-    /// Up to `limit` events from the `ordinal`-th on.
-    pub fn rows_at(&self, ordinal: u64, limit: usize) -> Vec<Row<'_>> {
-        self.index.rows(&self.data, ordinal, limit)
+    /// What is wrong where the valid frames end, in the engine's words (a
+    /// clause such as "the frame there fails its CRC-32C check ..."), or
+    /// `None` for a clean log. For segment files that do not follow each
+    /// other, which ones and how.
+    pub fn problem(&self) -> Option<String> {
+        if let Some(segments) = &self.segments {
+            return segments.problem();
+        }
+        self.problem
+            .as_ref()
+            .map(|problem| describe(problem).to_string())
     }
 
-    /// Up to `limit` events from the first with an LSN at or above `from`.
-    pub fn rows_from(&self, from: Lsn, limit: usize) -> Vec<Row<'_>> {
-        self.rows_at(self.ordinal_of_lsn(from), limit)
+    /// The number of events of `part`.
+    pub fn events(&self, part: Part) -> u64 {
+        match part {
+            Part::Log => self.log.events(),
+            Part::AfterCorruption => self.after.as_ref().map_or(0, AfterCorruption::events),
+        }
     }
 
-    /// The ordinal of the first event with an LSN at or above `lsn` (the
-    /// number of events when there is none).
-    pub fn ordinal_of_lsn(&self, lsn: Lsn) -> u64 {
-        self.index.ordinal_of_lsn(&self.data, lsn)
+    /// Up to `limit` events of `part` from the `ordinal`-th on, payloads cut
+    /// to `max_payload` bytes.
+    pub fn rows_at(
+        &mut self,
+        part: Part,
+        ordinal: u64,
+        limit: usize,
+        max_payload: u64,
+    ) -> Result<Vec<EventRow>> {
+        let mut rows = Vec::with_capacity(limit.min(4096));
+        if limit == 0 {
+            return Ok(rows);
+        }
+        let Some((index, reader)) = self.part(part) else {
+            return Ok(rows);
+        };
+        index.walk(reader, ordinal, max_payload, |row| {
+            rows.push(owned(row));
+            rows.len() < limit
+        })?;
+        Ok(rows)
     }
 
-    /// The ordinals of the events whose meta contains `needle`.
-    pub fn filter_meta(&self, needle: &[u8]) -> Vec<u32> {
+    /// Up to `limit` events of the log from the first with an LSN at or
+    /// above `from`.
+    pub fn rows_from(&mut self, from: Lsn, limit: usize) -> Result<Vec<EventRow>> {
+        let first = self.ordinal_of_lsn(from)?;
+        self.rows_at(Part::Log, first, limit, u64::MAX)
+    }
+
+    /// The ordinal of the log's first event with an LSN at or above `lsn`
+    /// (the number of events when there is none).
+    pub fn ordinal_of_lsn(&mut self, lsn: Lsn) -> Result<u64> {
+        self.log.ordinal_of_lsn(&mut self.reader, lsn)
+    }
+
+    /// The ordinals of the log's events whose meta contains `needle`: at
+    /// most `max` of them (and at most [`MAX_MATCHES`]), from the start.
+    pub fn filter_meta(&mut self, needle: &[u8], max: usize) -> Result<Vec<u32>> {
+        let max = max.min(MAX_MATCHES);
         let mut found = Vec::new();
-        self.index.walk(&self.data, 0, |row| {
+        if max == 0 {
+            return Ok(found);
+        }
+        self.log.walk(&mut self.reader, 0, 0, |row| {
             if row.meta.is_some_and(|meta| contains(meta, needle)) {
-                // Ordinals fit in u32 on wasm32: every event takes at least
-                // 6 bytes of a log that fits in a 4 GiB memory.
-                found.push(u32::try_from(row.ordinal).unwrap_or(u32::MAX));
+                // Ordinals past u32 would need a log of over 24 GiB; the
+                // filter stops there rather than wrap.
+                match u32::try_from(row.ordinal) {
+                    Ok(ordinal) => found.push(ordinal),
+                    Err(_) => return false,
+                }
             }
-            true
-        });
-        found
+            found.len() < max
+        })?;
+        Ok(found)
     }
 
-    /// The number of entries in the frame list: the valid frames, then the
-    /// invalid one and any valid frames after a corruption.
-    pub fn frame_count(&self) -> usize {
-        self.index.frames() + self.beyond.len()
+    /// The number of entries in the frame list: the log's frames, the
+    /// invalid one where they end, and the valid frames after a corruption.
+    pub fn frame_count(&self) -> u64 {
+        self.log.frames()
+            + u64::from(self.invalid.is_some())
+            + self.after.as_ref().map_or(0, AfterCorruption::frames)
+    }
+
+    /// Up to `limit` entries of the frame list from the `start`-th, each
+    /// part walked from frame to frame.
+    pub fn frames(&mut self, start: u64, limit: usize) -> Result<Vec<FrameEntry>> {
+        let mut list = Vec::new();
+        let log_frames = self.log.frames();
+        if start < log_frames {
+            let found = self.log.frames_from(&mut self.reader, start, limit)?;
+            list.extend(
+                found
+                    .iter()
+                    .map(|at| entry(at.offset, &at.header, "ok", at.first_ordinal)),
+            );
+        }
+        let mut at = start.max(log_frames);
+        if let Some(invalid) = self.invalid {
+            if at == log_frames && list.len() < limit {
+                list.push(invalid);
+            }
+            at = at.max(log_frames + 1);
+        }
+        if let Some(after) = &self.after {
+            let first_after = log_frames + u64::from(self.invalid.is_some());
+            if list.len() < limit && at >= first_after {
+                let found = after.index.frames_from(
+                    &mut self.reader,
+                    at - first_after,
+                    limit - list.len(),
+                )?;
+                list.extend(
+                    found
+                        .iter()
+                        .map(|f| entry(f.offset, &f.header, "after corruption", f.first_ordinal)),
+                );
+            }
+        }
+        Ok(list)
     }
 
     /// The `i`-th entry of the frame list.
-    pub fn frame(&self, i: usize) -> Option<FrameEntry> {
-        match self.index.frame_offset(i) {
-            Some(offset) => {
-                let header = header_at(&self.data, offset)?;
-                Some(entry(offset, &header, true, "ok"))
+    pub fn frame(&mut self, i: u64) -> Result<Option<FrameEntry>> {
+        if let Some(at) = self.log.frame(&mut self.reader, i)? {
+            return Ok(Some(entry(at.offset, &at.header, "ok", at.first_ordinal)));
+        }
+        let mut i = i - self.log.frames();
+        if let Some(invalid) = self.invalid {
+            if i == 0 {
+                return Ok(Some(invalid));
             }
-            None => self.beyond.get(i - self.index.frames()).copied(),
+            i -= 1;
+        }
+        let Some(after) = &self.after else {
+            return Ok(None);
+        };
+        Ok(after
+            .index
+            .frame(&mut self.reader, i)?
+            .map(|at| entry(at.offset, &at.header, "after corruption", at.first_ordinal)))
+    }
+
+    /// The frame-list entry of the frame holding file offset `offset` (or
+    /// the nearest one after it): what a click on the minimap opens.
+    pub fn frame_at_offset(&mut self, offset: u64) -> Result<Option<u64>> {
+        let log_frames = self.log.frames();
+        if offset < self.scan.valid_len || (self.invalid.is_none() && self.after.is_none()) {
+            return self.log.frame_at_offset(&mut self.reader, offset);
+        }
+        let invalid_entry = self.invalid.map(|_| log_frames);
+        let Some(after) = &self.after else {
+            return Ok(invalid_entry);
+        };
+        if offset < after.offset {
+            return Ok(invalid_entry);
+        }
+        let first_after = log_frames + u64::from(self.invalid.is_some());
+        Ok(after
+            .index
+            .frame_at_offset(&mut self.reader, offset)?
+            .map(|number| first_after + number))
+    }
+
+    /// The index and the reader for `part`, if it has events.
+    fn part(&mut self, part: Part) -> Option<(&Index, &mut Reader)> {
+        match part {
+            Part::Log => Some((&self.log, &mut self.reader)),
+            Part::AfterCorruption => self
+                .after
+                .as_ref()
+                .map(|after| (&after.index, &mut self.reader)),
         }
     }
 }
 
-fn entry(
+/// Indexes a valid frame of the log (its offset in the log being
+/// `frame.offset`): in the seek index, on the minimap, in the breakdowns.
+pub(crate) fn index_log_frame(
+    log: &mut Index,
+    reader: &mut Reader,
+    picture: &mut Picture,
+    frame: &FrameInfo,
+) -> Result<()> {
+    let header = &frame.header;
+    let mark = if header.is_compressed() {
+        picture.compressed_events(u64::from(header.record_count));
+        Mark::Compressed
+    } else {
+        Mark::Valid
+    };
+    picture.frame(frame.offset, header.len() as u64, mark);
+    log.push(reader, frame.offset, header, |meta| picture.meta(meta))
+}
+
+/// Indexes a valid frame after a corruption (its offset in the log being
+/// `frame.offset`): in `index`, and on the minimap.
+pub(crate) fn index_after_frame(
+    index: &mut Index,
+    reader: &mut Reader,
+    picture: &mut Picture,
+    frame: &FrameInfo,
+) -> Result<()> {
+    let size = frame.header.len() as u64;
+    picture.frame(frame.offset, size, Mark::AfterCorruption);
+    index.push(reader, frame.offset, &frame.header, |_| {})
+}
+
+/// Scans `storage` (bytes of the log from offset `base` on: where a scan
+/// found the next valid frame after a corruption, or a segment after the
+/// first problem) as a log of its own, indexing its valid frames into
+/// `index` as frames after the corruption.
+pub(crate) fn scan_after<S: Storage + 'static>(
+    storage: S,
+    base: u64,
+    reader: &mut Reader,
+    picture: &mut Picture,
+    index: &mut Index,
+) -> Result<LogScan> {
+    let mut failed = None;
+    let scan = inspect::scan_storage(storage, |frame| {
+        if failed.is_none() {
+            let at = FrameInfo {
+                offset: base + frame.offset,
+                header: frame.header,
+            };
+            failed = index_after_frame(index, reader, picture, &at).err();
+        }
+    })?;
+    match failed {
+        Some(error) => Err(error),
+        None => Ok(scan),
+    }
+}
+
+/// The byte ranges of a single file that are not valid frames.
+fn blemishes(scan: &LogScan, after: Option<&AfterCorruption>) -> Vec<(u64, u64, Blemish)> {
+    let len = scan.file_len;
+    match scan.end {
+        LogEnd::Clean => vec![],
+        LogEnd::TornTail { offset } => vec![(offset, len, Blemish::Torn)],
+        LogEnd::NotALog => vec![(0, len, Blemish::Corrupt)],
+        LogEnd::Corrupted { offset, .. } => {
+            let mut found = vec![(offset, after.map_or(len, |a| a.offset), Blemish::Corrupt)];
+            if let Some(after) = after.filter(|a| a.end < len) {
+                found.push((after.end, len, Blemish::Corrupt));
+            }
+            found
+        }
+    }
+}
+
+/// The frame-list entry for the invalid bytes at `offset`, which go on to
+/// `limit` at most.
+pub(crate) fn invalid_entry(reader: &mut Reader, offset: u64, limit: u64) -> FrameEntry {
+    let mut invalid = match header_at(reader, offset) {
+        Ok(header) => entry(offset, &header, "invalid", 0),
+        Err(_) => FrameEntry {
+            offset,
+            size: limit.saturating_sub(offset),
+            first_lsn: 0,
+            count: 0,
+            flags: 0,
+            crc_ok: false,
+            status: "invalid",
+            first_ordinal: 0,
+        },
+    };
+    invalid.crc_ok = false;
+    invalid
+}
+
+pub(crate) fn entry(
     offset: u64,
-    header: &encoding::FrameHeader,
-    ok: bool,
+    header: &FrameHeader,
     status: &'static str,
+    first_ordinal: u64,
 ) -> FrameEntry {
     FrameEntry {
         offset,
@@ -143,44 +588,22 @@ fn entry(
         first_lsn: header.first_lsn,
         count: header.record_count,
         flags: header.flags,
-        crc_ok: ok,
+        crc_ok: status != "invalid",
         status,
+        first_ordinal,
     }
 }
 
-/// The frame list past the valid frames: an entry for the invalid bytes,
-/// and after a corruption the valid frames that follow them, up to the next
-/// invalid byte.
-fn beyond(data: &[u8], scan: &LogScan) -> Vec<FrameEntry> {
-    let (invalid, next) = match scan.end {
-        LogEnd::TornTail { offset } => (offset, None),
-        LogEnd::Corrupted { offset, next_valid } => (offset, next_valid),
-        LogEnd::Clean | LogEnd::NotALog => return Vec::new(),
-    };
-    let left = data.len() as u64 - invalid;
-    let mut list = vec![match header_at(data, invalid) {
-        Some(header) => entry(invalid, &header, false, "invalid"),
-        None => FrameEntry {
-            offset: invalid,
-            size: left,
-            first_lsn: 0,
-            count: 0,
-            flags: 0,
-            crc_ok: false,
-            status: "invalid",
-        },
-    }];
-    let mut at = next.and_then(|at| usize::try_from(at).ok());
-    while let Some(off) = at.filter(|&off| off < data.len()) {
-        match encoding::check_frame(data, off) {
-            Ok(header) => {
-                list.push(entry(off as u64, &header, true, "after corruption"));
-                at = Some(off + header.len());
-            }
-            Err(_) => at = None,
-        }
+fn owned(row: Row<'_>) -> EventRow {
+    EventRow {
+        ordinal: row.ordinal,
+        lsn: row.lsn,
+        frame_offset: row.frame_offset,
+        compressed: row.compressed,
+        payload: row.payload.to_vec(),
+        payload_len: row.payload_len,
+        meta: row.meta.map(<[u8]>::to_vec),
     }
-    list
 }
 
 /// True when `needle` occurs in `haystack` (an empty needle always does).

@@ -65,6 +65,7 @@ export class Composer {
       remove.className = "button";
       remove.type = "button";
       remove.textContent = "remove";
+      remove.setAttribute("aria-label", `Remove event ${i + 1}`);
       remove.addEventListener(
         "click",
         guard(() => {

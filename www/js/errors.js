@@ -1,27 +1,50 @@
 // One place for everything that goes wrong: it is shown on the page in
 // words, never thrown into the console.
 
-const banner = () => document.getElementById("banner");
+import { richText } from "./text.js";
 
-/** Shows a banner: `kind` is "warn" (yellow), "bad" (red) or "info" (blue). */
-export function showBanner(kind, title, text) {
-  const box = banner();
+const $ = (id) => document.getElementById(id);
+
+/**
+ * Shows the banner: `kind` is "warn" (yellow), "bad" (red) or "info"
+ * (blue); `lines` are sentences, each shown once (`code` in backticks
+ * becomes <code>); `action`, if given, is a button { label, run }.
+ */
+export function showBanner(kind, title, lines, action) {
+  const box = $("banner");
   box.className = "banner" + (kind === "warn" ? "" : " " + kind);
-  document.getElementById("banner-title").textContent = title;
-  document.getElementById("banner-text").textContent = text;
+  $("banner-title").textContent = title;
+  const text = $("banner-text");
+  text.replaceChildren();
+  for (const line of [].concat(lines)) {
+    if (!line) continue;
+    const p = document.createElement("p");
+    p.append(...richText(line));
+    text.append(p);
+  }
+  if (action) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button";
+    button.id = "banner-action";
+    button.textContent = action.label;
+    button.addEventListener("click", guard(action.run, action.label));
+    text.append(button);
+  }
   box.dataset.kind = kind;
   box.hidden = false;
 }
 
 /** Hides the banner. */
 export function hideBanner() {
-  banner().hidden = true;
+  $("banner").hidden = true;
 }
 
 /** Shows an unexpected error (an engine error carries the engine's message). */
 export function report(error, what = "Something went wrong") {
+  if (error?.name === "Closed") return; // a request of a log since replaced: nothing went wrong
   const message = error instanceof Error ? error.message : String(error);
-  showBanner("bad", what, message);
+  showBanner("bad", what, [message]);
 }
 
 /**

@@ -1,195 +1,264 @@
-// The events tab: a virtualized table fed page by page from wasm, the
-// selected event's payload and meta, jump to an LSN, and the meta filter.
+// The events tab: a virtualized list fed page by page from the engine's
+// worker, the selected event's payload and meta, jump to an LSN, the meta
+// filter, and, on a corrupted log, the events after the corruption, shown
+// read-only and marked as what a cut would remove.
 
 import { VirtualList } from "./vlist.js";
 import { fmt, hexDump, parseLsn, prettyJson, showBytes, toHex } from "./format.js";
 import { guard } from "./errors.js";
+import { richText } from "./text.js";
+import { cellPlace, place, remover, segmented } from "./place.js";
 
-/** How many payload bytes a table cell reads for its preview. */
+/** Payload bytes a row of the table needs for its preview. */
 const PREVIEW_BYTES = 300;
 
-/** Copies a wasm `LogEvent` into a plain object and frees the wasm one. */
-function plain(event) {
-  const copy = {
-    lsn: event.lsn,
-    ordinal: event.ordinal,
-    frameOffset: event.frameOffset,
-    compressed: event.compressed,
-    payload: event.payload,
-    meta: event.meta,
-  };
-  event.free();
-  return copy;
-}
+/** Payload bytes the detail panel reads: more is said, not shown. */
+const DETAIL_BYTES = 4 << 20;
+
+/** The most filter matches kept (the engine's own ceiling). */
+const MAX_MATCHES = 1 << 22;
+
+const $ = (id) => document.getElementById(id);
 
 export class EventsView {
   constructor() {
-    this.log = null;
-    this.total = 0;
+    this.log = null; // the LogWorker
+    this.summary = null;
+    this.part = "log"; // or "after": the events after the corruption
     this.filtered = null; // Uint32Array of ordinals, or null for every event
-    this.list = new VirtualList(document.getElementById("events"), {
+    this.list = new VirtualList($("events"), {
+      label: "Events",
       fetch: (first, count) => this.fetch(first, count),
-      render: (row, event) => renderRow(row, event),
+      render: (row, event) => renderRow(row, event, this.part),
       onSelect: (index) => this.showDetail(index),
-      empty: "No events.",
+      placeholder: $("events-empty"),
     });
-    document.getElementById("jump-form").addEventListener(
+    $("jump-form").addEventListener(
       "submit",
       guard((event) => {
         event.preventDefault();
-        this.jump(document.getElementById("jump-lsn").value);
+        return this.jump($("jump-lsn").value);
       }, "Jump to LSN failed"),
     );
-    const filter = document.getElementById("filter-form");
-    filter.addEventListener(
+    $("filter-form").addEventListener(
       "submit",
       guard((event) => {
         event.preventDefault();
-        this.filter(document.getElementById("filter-meta").value);
+        return this.filter($("filter-meta").value);
       }, "The filter failed"),
     );
     // Clearing the search box (its × button, or Escape) clears the filter.
-    document.getElementById("filter-meta").addEventListener(
+    $("filter-meta").addEventListener(
       "search",
-      guard((event) => {
-        if (event.target.value === "") this.filter("");
-      }, "The filter failed"),
+      guard((event) => (event.target.value === "" ? this.filter("") : undefined), "The filter failed"),
+    );
+    $("after-back").addEventListener(
+      "click",
+      guard(() => this.showLog(), "Could not show the log's events"),
     );
   }
 
-  /** Shows the events of a newly opened `WalLog`. */
+  /** Shows the events of a newly opened log (`log` a LogWorker, `summary` its summary). */
   show(log, summary) {
     this.log = log;
-    this.total = summary.events;
+    this.summary = summary;
+    $("filter-meta").value = "";
+    $("jump-lsn").value = "";
+    this.showPart("log");
+  }
+
+  /** Shows the events after the corruption, from the `ordinal`-th. */
+  async showAfter(ordinal = 0) {
+    if (!this.log || this.summary.afterEvents === 0) return;
+    if (this.part !== "after") this.showPart("after");
+    await this.select(ordinal, true);
+  }
+
+  /** Back from the events after the corruption to the log's. */
+  showLog() {
+    if (this.part !== "log") this.showPart("log");
+    $("events").focus();
+  }
+
+  /** Shows the log's event with ordinal `ordinal` (from the frame list). */
+  async showOrdinal(ordinal) {
+    if (this.part !== "log" || this.filtered) this.showPart("log");
+    await this.select(ordinal, true);
+  }
+
+  showPart(part) {
+    const s = this.summary;
+    this.part = part;
     this.filtered = null;
-    document.getElementById("filter-meta").value = "";
-    document.getElementById("jump-lsn").value = "";
-    const empty = summary.end === "not-a-log" ? "Not a rewal log: no events." : "No events.";
-    this.list.setCount(summary.events, empty);
-    this.note(summary.events > 0 ? `${fmt(summary.events)} events` : "");
+    $("filter-meta").value = "";
+    const after = part === "after";
+    $("after-strip").hidden = !after;
+    if (after) {
+      const where = segmented()
+        ? `from ${place(s.afterOffset)} to ${place(s.afterEnd)}`
+        : `offsets ${fmt(s.afterOffset)} to ${fmt(s.afterEnd)}`;
+      $("after-text").replaceChildren(
+        ...richText(
+          `After the corruption: ${remover()} would remove these ${fmt(s.afterEvents)} ` +
+            `event${s.afterEvents === 1 ? "" : "s"} (${fmt(s.afterFrames)} valid frame${s.afterFrames === 1 ? "" : "s"}, ` +
+            `${where}), shown read-only to decide before repairing.`,
+        ),
+      );
+    }
+    const count = after ? s.afterEvents : s.events;
+    const empty = s.end === "not-a-log" ? "Not a rewal log: no events." : "No events.";
+    this.list.setCount(count, empty);
+    this.note(count > 0 ? `${fmt(count)} events${after ? " after the corruption" : ""}` : "");
     this.clearDetail();
   }
 
-  /** The number of rows shown (all events, or those the filter keeps). */
+  /** The number of rows shown. */
   rows() {
-    return this.filtered ? this.filtered.length : this.total;
+    if (this.filtered) return this.filtered.length;
+    return this.part === "after" ? this.summary.afterEvents : this.summary.events;
   }
 
-  /** The ordinal of the event on row `index`. */
-  ordinalAt(index) {
-    return this.filtered ? this.filtered[index] : index;
-  }
-
-  fetch(first, count) {
+  async fetch(first, count) {
     if (!this.log) return [];
-    if (!this.filtered) return this.log.eventsAt(first, count).map(plain);
-    const out = [];
-    for (let k = first; k < first + count && k < this.filtered.length; k++) {
-      const [event] = this.log.eventsAt(this.filtered[k], 1);
-      if (event) out.push(plain(event));
-    }
-    return out;
+    if (this.filtered) return this.log.pick(Array.from(this.filtered.subarray(first, first + count)), PREVIEW_BYTES);
+    return this.log.events(this.part, first, count, PREVIEW_BYTES);
+  }
+
+  /** Scrolls row `index` into view (to the top when `top`), selects it, and focuses the list. */
+  async select(index, top) {
+    if (index >= this.rows()) return;
+    this.list.scrollToIndex(index, { top });
+    this.list.select(index);
+    $("events").focus({ preventScroll: true });
+    await this.detailShown;
   }
 
   /** Scrolls to the first event with an LSN at or above `text`, and selects it. */
-  jump(text) {
+  async jump(text) {
     if (!this.log) return;
+    if (this.part !== "log") this.showPart("log");
     const lsn = parseLsn(text);
     if (lsn === null) {
       this.note("An LSN is a whole number, such as 1200.", true);
       return;
     }
-    const ordinal = this.log.ordinalOf(lsn);
+    const ordinal = await this.log.ordinalOf(lsn);
     const index = this.filtered ? lowerBound(this.filtered, ordinal) : ordinal;
     if (index >= this.rows()) {
       this.note(`No event${this.filtered ? " that the filter keeps" : ""} at or after LSN ${lsn}.`, true);
       return;
     }
-    this.list.scrollToIndex(index, { top: true });
-    this.list.select(index);
-    const [event] = this.log.eventsAt(this.ordinalAt(index), 1).map(plain);
+    const [event] = this.filtered ? await this.log.pick([this.filtered[index]], 0) : await this.log.events("log", index, 1, 0);
     this.note(event.lsn === lsn ? `LSN ${lsn}: row ${fmt(index + 1)}` : `No event has LSN ${lsn}; the next one is LSN ${event.lsn}.`);
-    document.getElementById("events").focus({ preventScroll: true });
+    await this.select(index, true);
   }
 
-  /** Keeps only the events whose meta contains `needle` ("" shows all). */
-  filter(needle) {
+  /** Keeps only the log's events whose meta contains `needle` ("" shows all). */
+  async filter(needle) {
     if (!this.log) return;
-    const total = this.total;
-    this.filtered = needle === "" ? null : this.log.filterMeta(needle);
-    const rows = this.rows();
-    this.list.setCount(rows, this.filtered ? `No event has meta containing “${needle}”.` : "No events.");
-    this.note(this.filtered ? `${fmt(rows)} of ${fmt(total)} events have meta containing “${needle}”` : `${fmt(total)} events`);
+    if (this.part !== "log") this.showPart("log");
+    const total = this.summary.events;
+    if (needle === "") {
+      this.filtered = null;
+      this.list.setCount(total, "No events.");
+      this.note(`${fmt(total)} events`);
+      this.clearDetail();
+      return;
+    }
+    this.note(`Filtering ${fmt(total)} events…`);
+    const found = await this.log.filter(needle, MAX_MATCHES);
+    this.filtered = found;
+    this.list.setCount(found.length, `No event has meta containing “${needle}”.`);
+    const atLeast = found.length === MAX_MATCHES ? "at least " : "";
+    this.note(`${atLeast}${fmt(found.length)} of ${fmt(total)} events have meta containing “${needle}”`);
     this.clearDetail();
   }
 
   note(text, error = false) {
-    const note = document.getElementById("table-note");
+    const note = $("table-note");
     note.textContent = text;
     note.classList.toggle("error", error);
   }
 
   clearDetail() {
-    const detail = document.getElementById("detail");
+    const detail = $("detail");
     detail.replaceChildren(paragraph("note", "Select an event to see its payload and meta."));
     delete detail.dataset.lsn;
   }
 
   /** Shows the event on row `index`: payload as text, JSON and hex; meta. */
   showDetail(index) {
-    const [event] = this.log.eventsAt(this.ordinalAt(index), 1).map(plain);
-    if (!event) return;
-    const detail = document.getElementById("detail");
-    detail.dataset.lsn = String(event.lsn);
-    const title = document.createElement("h3");
-    title.textContent = `LSN ${event.lsn}`;
-    const facts = paragraph(
-      "facts",
-      event.compressed
-        ? `in the compressed frame at offset ${fmt(event.frameOffset)}`
-        : `${fmt(event.payload.length)} bytes of payload · frame at offset ${fmt(event.frameOffset)} · event ${fmt(event.ordinal + 1)} of the log`,
-    );
-    const parts = [title, facts];
-    if (event.compressed) {
-      parts.push(
-        paragraph(
-          "note",
-          "This frame is compressed, and the viewer has no decompressor for it, so its payload and meta cannot be shown (the frame still passed its CRC check). The native rewal verify checks it the same way.",
-        ),
-      );
-    } else {
-      parts.push(heading("payload · text"), pre("payload-text", showBytes(event.payload, 64 << 10)));
-      const json = prettyJson(event.payload);
-      if (json !== null) parts.push(heading("payload · JSON"), pre("payload-json", json));
-      parts.push(heading("payload · hex"), pre("payload-hex", hexDump(event.payload), toHex(event.payload.subarray(0, 1 << 20))));
-      if (event.meta === undefined) {
-        parts.push(heading("meta"), paragraph("note meta-none", "none"));
-      } else {
-        parts.push(heading("meta · text"), pre("meta-text", showBytes(event.meta)));
-        parts.push(heading("meta · hex"), pre("meta-hex", hexDump(event.meta), toHex(event.meta)));
-      }
-    }
-    detail.replaceChildren(...parts);
+    const part = this.part;
+    const request = this.filtered
+      ? this.log.pick([this.filtered[index]], DETAIL_BYTES)
+      : this.log.events(part, index, 1, DETAIL_BYTES);
+    this.detailShown = request.then(([event]) => {
+      if (!event || this.list.selected !== index || this.part !== part) return;
+      renderDetail(event, part === "after");
+    });
+    this.detailShown.catch(() => {}); // reported where it is awaited, or by the page
+    return this.detailShown;
   }
 }
 
-/** Fills one table row. */
-function renderRow(row, event) {
-  row.className = "vrow events-grid";
-  const cells = [
-    String(event.lsn),
-    String(event.frameOffset),
-    event.compressed ? "?" : String(event.payload.length),
-  ];
-  row.replaceChildren();
-  for (const text of cells) row.append(span(text));
-  if (event.compressed) {
-    row.append(span("compressed", "none"), span("(compressed frame: no decompressor)", "none"));
-  } else {
-    row.append(
-      event.meta === undefined ? span("—", "none") : span(showBytes(event.meta, 200)),
-      span(showBytes(event.payload, PREVIEW_BYTES)),
+/** Fills the detail panel with `event`. */
+function renderDetail(event, after) {
+  const detail = $("detail");
+  detail.dataset.lsn = String(event.lsn);
+  const title = document.createElement("h3");
+  title.textContent = `LSN ${event.lsn}`;
+  const parts = [title];
+  if (after) {
+    parts.push(
+      paragraph("after-note", ...richText(`After the corruption: ${remover()} would remove this event.`)),
     );
+  }
+  const where = `frame at ${place(event.frameOffset)} · event ${fmt(event.ordinal + 1)} ${after ? "after the corruption" : "of the log"}`;
+  parts.push(
+    paragraph(
+      "facts",
+      event.compressed ? `in the compressed ${where}` : `${fmt(event.payloadLength)} bytes of payload · ${where}`,
+    ),
+  );
+  if (event.compressed) {
+    parts.push(
+      paragraph(
+        "note",
+        "This frame is compressed, and the viewer has no decompressor for it, so its payload and meta cannot be shown (the frame still passed its CRC check). The native rewal verify checks it the same way.",
+      ),
+    );
+  } else {
+    if (event.payloadLength > event.payload.length) {
+      parts.push(paragraph("note", `A large payload: the first ${fmt(event.payload.length)} of its ${fmt(event.payloadLength)} bytes are shown.`));
+    }
+    parts.push(heading("payload · text"), pre("payload-text", showBytes(event.payload, 64 << 10)));
+    const json = event.payloadLength === event.payload.length ? prettyJson(event.payload) : null;
+    if (json !== null) parts.push(heading("payload · JSON"), pre("payload-json", json));
+    parts.push(heading("payload · hex"), pre("payload-hex", hexDump(event.payload), toHex(event.payload.subarray(0, 1 << 20))));
+    if (event.meta === undefined) {
+      parts.push(heading("meta"), paragraph("note meta-none", "none"));
+    } else {
+      parts.push(heading("meta · text"), pre("meta-text", showBytes(event.meta)));
+      parts.push(heading("meta · hex"), pre("meta-hex", hexDump(event.meta), toHex(event.meta)));
+    }
+  }
+  detail.replaceChildren(...parts);
+}
+
+/** Fills one row of the list. */
+function renderRow(row, event, part) {
+  row.className = "vrow events-grid" + (part === "after" ? " after" : "");
+  row.replaceChildren(
+    span(String(event.lsn), "lsn"),
+    cellPlace(event.frameOffset, "frame"),
+    span(event.compressed ? "?" : String(event.payloadLength), "size"),
+  );
+  if (event.compressed) {
+    row.append(span("compressed", "meta none"), span("(compressed frame: no decompressor)", "payload none"));
+  } else {
+    const meta = event.meta === undefined ? null : showBytes(event.meta, 200);
+    const payload = showBytes(event.payload, PREVIEW_BYTES);
+    row.append(meta === null ? span("—", "meta none") : span(meta, "meta"), span(payload, "payload"));
   }
 }
 
@@ -212,10 +281,10 @@ function span(text, className) {
   return node;
 }
 
-function paragraph(className, text) {
+function paragraph(className, ...content) {
   const node = document.createElement("p");
   node.className = className;
-  node.textContent = text;
+  node.append(...content);
   return node;
 }
 
@@ -230,6 +299,8 @@ function pre(id, text, hex) {
   node.className = id.endsWith("hex") ? "hex" : "";
   node.dataset.part = id;
   node.textContent = text;
+  // Scrollable regions must be reachable by keyboard.
+  node.tabIndex = 0;
   if (hex !== undefined) node.dataset.hex = hex;
   return node;
 }

@@ -1,42 +1,76 @@
 // The frames tab: every frame with its offset, size, LSNs, flags and
-// check, virtualized like the events (a log may have a million frames).
+// check, virtualized like the events (a log may have millions of frames).
+// Selecting a frame (click, or the arrow keys) says what it is; opening it
+// (click, or Enter) shows its events: the log's, or, after a corruption,
+// the read-only events a cut would remove.
 
 import { VirtualList } from "./vlist.js";
+import { fmt } from "./format.js";
+import { richText, sentence } from "./text.js";
+import { cellPlace, place, remover } from "./place.js";
 
-/** Copies a wasm `LogFrame` into a plain object and frees the wasm one. */
-function plain(frame) {
-  const copy = {
-    offset: frame.offset,
-    size: frame.size,
-    firstLsn: frame.firstLsn,
-    count: frame.count,
-    flags: frame.flags,
-    crcOk: frame.crcOk,
-    status: frame.status,
-  };
-  frame.free();
-  return copy;
-}
+const $ = (id) => document.getElementById(id);
 
 export class FramesView {
-  /** @param {(lsn: bigint) => void} onOpenFrame called with a frame's first LSN when it is chosen */
+  /** @param {(frame: object) => void} onOpenFrame called with a frame that is opened */
   constructor(onOpenFrame) {
     this.log = null;
-    this.list = new VirtualList(document.getElementById("frames"), {
-      fetch: (first, count) => (this.log ? this.log.frames(first, count).map(plain) : []),
+    this.summary = null;
+    this.list = new VirtualList($("frames"), {
+      label: "Frames",
+      fetch: (first, count) => this.log.frames(first, count),
       render: renderRow,
-      onSelect: (index) => {
-        const [frame] = this.log.frames(index, 1).map(plain);
-        if (frame && frame.status === "ok") onOpenFrame(frame.firstLsn);
+      onSelect: (index) => this.describe(index),
+      onActivate: async (index) => {
+        const frame = await this.frameAt(index);
+        if (frame && frame.status !== "invalid") onOpenFrame(frame);
       },
-      empty: "No frames.",
+      placeholder: $("frames-empty"),
     });
   }
 
-  /** Shows the frames of a newly opened `WalLog`. */
-  show(log) {
+  /** Shows the frames of a newly opened log. */
+  show(log, summary, frameCount) {
     this.log = log;
-    this.list.setCount(log.frameCount);
+    this.summary = summary;
+    this.list.setCount(frameCount, summary.end === "not-a-log" ? "Not a rewal log: no frames." : "No frames.");
+    $("frame-note").replaceChildren("Select a frame to see what it is; click it or press Enter to see its events.");
+  }
+
+  /** Scrolls to frame-list entry `index`, selects it and focuses the list (a click on the minimap). */
+  reveal(index) {
+    this.list.scrollToIndex(index, { top: true });
+    this.list.select(index);
+    $("frames").focus({ preventScroll: true });
+  }
+
+  async frameAt(index) {
+    const [frame] = await this.log.frames(index, 1);
+    return frame;
+  }
+
+  /** Says what the selected frame is, and what opening it shows. */
+  async describe(index) {
+    const frame = await this.frameAt(index);
+    if (!frame || this.list.selected !== index) return;
+    const s = this.summary;
+    const note = $("frame-note");
+    note.dataset.offset = String(frame.offset);
+    const where = `Frame at ${place(frame.offset)}, ${fmt(frame.size)} bytes`;
+    if (frame.status === "invalid") {
+      const at = place(frame.offset);
+      note.replaceChildren(
+        ...richText(`${at[0].toUpperCase()}${at.slice(1)}: where the valid frames end. ${sentence(s.problem ?? "")}`),
+      );
+      return;
+    }
+    const lsns = frame.count === 1 ? `LSN ${frame.firstLsn}` : `LSNs ${frame.firstLsn} to ${frame.firstLsn + BigInt(frame.count - 1)}`;
+    const kind = frame.flags & 1 ? "compressed, " : "";
+    const after =
+      frame.status === "after corruption" ? ` After the corruption: ${remover()} would remove it.` : "";
+    note.replaceChildren(
+      ...richText(`${where}: ${fmt(frame.count)} event${frame.count === 1 ? "" : "s"}, ${lsns}, ${kind}checks out.${after} Enter shows its events.`),
+    );
   }
 }
 
@@ -45,17 +79,22 @@ function renderRow(row, frame) {
   const flags = frame.flags === 0 ? "0" : `${frame.flags}${frame.flags & 1 ? " compressed" : ""}`;
   const valid = frame.status !== "invalid" || frame.count > 0;
   const cells = [
-    String(frame.offset),
-    String(frame.size),
-    valid ? String(frame.firstLsn) : "—",
-    valid ? String(frame.count) : "—",
-    valid ? flags : "—",
-    frame.crcOk ? "ok" : "bad",
-    frame.status === "invalid" ? "invalid: the valid frames end here" : frame.status,
+    ["offset", null],
+    ["size", String(frame.size)],
+    ["lsn", valid ? String(frame.firstLsn) : "—"],
+    ["count", valid ? String(frame.count) : "—"],
+    ["flags", valid ? flags : "—"],
+    ["crc", frame.crcOk ? "ok" : "bad"],
+    ["status", frame.status === "invalid" ? "invalid: the valid frames end here" : frame.status],
   ];
   row.replaceChildren();
-  for (const text of cells) {
+  for (const [name, text] of cells) {
+    if (text === null) {
+      row.append(cellPlace(frame.offset, name));
+      continue;
+    }
     const cell = document.createElement("span");
+    cell.className = name;
     cell.textContent = text;
     row.append(cell);
   }

@@ -1,89 +1,184 @@
-// The viewer's entry point: loads the wasm engine, opens logs (picker or
-// drag and drop), and hands them to the summary, events and frames views.
+// The viewer's entry point: loads the engine, opens logs (the open button,
+// or drag and drop) each in a worker of its own, with a progress bar while
+// it is read, and hands them to the summary, minimap, events, frames and
+// breakdown views. Several files chosen at once, or a folder (its button,
+// or dropped), open as the segment files of one log. Tabs follow the ARIA
+// tabs pattern (arrow keys move between them).
 
-import init, * as wasm from "../pkg/rewal_wasm.js";
+import * as wasm from "../pkg/rewal_wasm.js";
+import { loadEngine, LogWorker } from "./engine.js";
 import { renderBanner, renderSummary } from "./summary.js";
+import { renderBreakdown } from "./breakdown.js";
 import { EventsView } from "./events.js";
 import { FramesView } from "./frames.js";
+import { Minimap } from "./minimap.js";
 import { Composer } from "./composer.js";
 import { guard, report, showBanner } from "./errors.js";
-import { fmt } from "./format.js";
+import { fmt, fmtBytes } from "./format.js";
+import { folderFiles, pickedFolder, segmentFiles } from "./gather.js";
+import { setSegments } from "./place.js";
+import { renderSegments } from "./segments.js";
 
 const $ = (id) => document.getElementById(id);
 
-let current = null; // the open WalLog
+/** The minimap draws each frame's start when a log has at most this many frames. */
+const SEPARATE_FRAMES_UP_TO = 2000;
+
+let engine = null; // the compiled wasm module, shared with the workers
+let current = null; // the open log's LogWorker
+let openedStatus = ""; // what the status says of the open log
 let events;
 let frames;
+let minimap;
 
-/** Opens `bytes` (a log file's contents) as log `name`; `started` is when the user chose it. */
-function openBytes(bytes, name, started = performance.now()) {
-  if (current) {
-    current.free();
-    current = null;
+/** Opens `file` (a File or Blob with a name): scanned in a new worker, then shown. */
+function openFile(file) {
+  return openLog(file.name, file.size, [], (log) => log.open(file));
+}
+
+/**
+ * Opens what the user chose or dropped: one file as it is; several (or a
+ * folder's, `folder` being its name) as the segment files of one log,
+ * leaving out the files that are not segments with a note. `notes` says
+ * what was left out before (folders inside a folder).
+ */
+async function openFiles(files, folder = null, notes = []) {
+  if (files.length === 1 && folder === null) return openFile(files[0]);
+  const chosen = segmentFiles(files);
+  notes = [...notes, ...chosen.notes];
+  const what = folder === null ? `None of the ${fmt(files.length)} files chosen is` : `None of the files in ${folder} is`;
+  if (chosen.segments.length === 0) {
+    showBanner("bad", "No segment files to open", [
+      files.length === 0 ? `The folder ${folder} holds no files.` : `${what} a segment of a rewal log.`,
+      "Segments are named by their first LSN, 20 digits and `.wal` (such as `00000000000000000001.wal`). To open a single log file, choose it alone.",
+      ...notes,
+    ]);
+    $("status").textContent = `${folder ?? "the files chosen"}: no segment files`;
+    return;
   }
-  const log = wasm.WalLog.open(bytes);
+  const n = chosen.segments.length;
+  const label = folder === null ? `${fmt(n)} segment file${n === 1 ? "" : "s"}` : `${folder}/`;
+  const size = chosen.segments.reduce((sum, file) => sum + file.size, 0);
+  return openLog(label, size, notes, (log) => log.openSegments(chosen.segments));
+}
+
+/**
+ * Opens a log called `label` of `size` bytes in a new worker, with
+ * `open(worker)` (which scans it there), then shows it; `notes` are shown
+ * with its summary.
+ */
+async function openLog(label, size, notes, open) {
+  const started = performance.now();
+  delete document.body.dataset.opened;
+  delete document.body.dataset.openMs;
+  current?.close();
+  const log = new LogWorker(engine, (p) => showProgress(label, p));
+  openedStatus = "";
   current = log;
-  const summary = log.summary();
-  const plain = {
-    bytes: summary.bytes,
-    validBytes: summary.validBytes,
-    frames: summary.frames,
-    events: summary.events,
-    compressedFrames: summary.compressedFrames,
-    largestFrame: summary.largestFrame,
-    firstLsn: summary.firstLsn,
-    lastLsn: summary.lastLsn,
-    end: summary.end,
-    endOffset: summary.endOffset,
-    nextValid: summary.nextValid,
-    verdict: summary.verdict,
-  };
-  summary.free();
+  showProgress(label, { op: "open", done: 0, total: size });
+  let opened;
+  try {
+    opened = await open(log);
+  } catch (error) {
+    if (current !== log) return; // another file was chosen meanwhile
+    hideProgress(`${label}: could not be opened`);
+    report(error, `Could not open ${label}`);
+    return;
+  }
+  if (current !== log) return;
+  const { summary, picture, segments, frameCount, timing } = opened;
+  setSegments(segments);
+  const starts =
+    frameCount > 0 && frameCount <= SEPARATE_FRAMES_UP_TO ? (await log.frames(0, frameCount)).map((f) => f.offset) : null;
+  if (current !== log) return;
   $("empty-state").hidden = true;
   $("viewer").hidden = false;
-  renderBanner(plain);
-  events.show(log, plain);
-  frames.show(log);
+  renderBanner(summary, () => showAfterCorruption(0));
+  minimap.show(summary, picture, starts, segments);
+  events.show(log, summary);
+  frames.show(log, summary, frameCount);
+  renderBreakdown(summary, picture);
+  renderSegments(segments);
+  $("tab-segments-button").hidden = segments.length === 0;
+  // Offsets in segment files are longer: the lists make room for them.
+  $("viewer").classList.toggle("segmented", segments.length > 0);
+  selectTab("events", false);
   const openMs = performance.now() - started;
-  renderSummary(name, plain, openMs);
-  $("status").textContent = `${name}: ${fmt(plain.events)} events, opened in ${openMs.toFixed(0)} ms`;
+  renderSummary(label, summary, openMs, segments, notes);
+  openedStatus = `${label}: ${fmt(summary.events)} events, opened in ${openMs.toFixed(0)} ms`;
+  hideProgress(openedStatus);
   // For people and for the tests: how long from choosing the file to the
   // summary being on screen (measured at the next frame, once painted).
-  document.body.dataset.opened = name;
+  document.body.dataset.scanMs = timing.scanMs.toFixed(1);
+  document.body.dataset.readMs = timing.readMs.toFixed(1);
+  document.body.dataset.reads = String(timing.reads);
+  document.body.dataset.opened = label;
   requestAnimationFrame(() => {
     document.body.dataset.openMs = (performance.now() - started).toFixed(1);
   });
 }
 
-/** Reads a chosen or dropped file and opens it. */
-async function openFile(file) {
-  const started = performance.now();
-  delete document.body.dataset.openMs;
-  $("status").textContent = `reading ${file.name}…`;
-  let bytes;
-  try {
-    bytes = new Uint8Array(await file.arrayBuffer());
-  } catch (error) {
-    report(error, `Could not read ${file.name}`);
+/** Shows how far a request that reads the file ("open", "filter") has gone. */
+function showProgress(name, { op, done, total, finished }) {
+  const bar = $("progress");
+  if (finished) {
+    // The open shows its own result; after a filter, the status is the log's again.
+    if (op !== "open") hideProgress(openedStatus);
     return;
   }
-  try {
-    openBytes(bytes, file.name, started);
-  } catch (error) {
-    // The engine opens any bytes; what can fail here is memory (a file too
-    // large for the browser to hold).
-    report(error, `Could not open ${file.name}`);
-  }
+  bar.hidden = false;
+  bar.value = total > 0 ? done / total : 0;
+  // The status is a live region: it speaks every tenth, not every update.
+  const tenths = total > 0 ? Math.floor((10 * done) / total) : 0;
+  const text = `${op === "filter" ? "filtering" : "reading"} ${name}: ${tenths * 10}% of ${fmtBytes(total)}`;
+  if ($("status").textContent !== text) $("status").textContent = text;
+}
+
+function hideProgress(text) {
+  $("progress").hidden = true;
+  $("status").textContent = text;
+}
+
+/** Shows the events after the corruption, from the `ordinal`-th. */
+async function showAfterCorruption(ordinal) {
+  selectTab("events", false);
+  await events.showAfter(ordinal);
+}
+
+/** Opens a frame chosen in the frame list: its events, in the log or after the corruption. */
+async function openFrame(frame) {
+  selectTab("events", false);
+  if (frame.status === "after corruption") await events.showAfter(frame.firstOrdinal);
+  else await events.showOrdinal(frame.firstOrdinal);
+}
+
+/** A click on the minimap: the frame at `offset`, selected in the frame list. */
+async function pickOffset(offset) {
+  if (!current) return;
+  const index = await current.frameAt(offset);
+  if (index === undefined) return;
+  selectTab("frames", false);
+  frames.reveal(index);
 }
 
 function wireOpening() {
+  $("open-button").addEventListener("click", () => $("file-input").click());
+  $("open-folder-button").addEventListener("click", () => $("folder-input").click());
   $("file-input").addEventListener(
     "change",
     guard(async (event) => {
-      const [file] = event.target.files;
-      if (file) await openFile(file);
+      const files = [...event.target.files];
       event.target.value = ""; // choosing the same file again reopens it
-    }, "Could not open the file"),
+      if (files.length > 0) await openFiles(files);
+    }, "Could not open the files"),
+  );
+  $("folder-input").addEventListener(
+    "change",
+    guard(async (event) => {
+      const { name, files, notes } = pickedFolder([...event.target.files]);
+      event.target.value = "";
+      await openFiles(files, name, notes);
+    }, "Could not open the folder"),
   );
   let depth = 0; // dragenter/dragleave fire for every child element
   const overlay = $("drop-overlay");
@@ -103,27 +198,76 @@ function wireOpening() {
       event.preventDefault();
       depth = 0;
       overlay.hidden = true;
-      const [file] = event.dataTransfer?.files ?? [];
-      if (file) await openFile(file);
-    }, "Could not open the dropped file"),
+      await openDropped(event.dataTransfer);
+    }, "Could not open what was dropped"),
   );
 }
 
-function wireTabs() {
-  for (const tab of document.querySelectorAll(".tab")) {
-    tab.addEventListener(
-      "click",
-      guard(() => selectTab(tab.dataset.tab)),
-    );
+/**
+ * Opens what was dropped: a folder as a log's segment files, one file as
+ * it is, several as segment files. The entries must be taken before the
+ * drop handler first awaits (the browser empties the DataTransfer then).
+ */
+async function openDropped(transfer) {
+  if (!transfer) return;
+  const items = [...(transfer.items ?? [])].filter((item) => item.kind === "file");
+  const entries = items.map((item) => item.webkitGetAsEntry?.() ?? null);
+  const files = [...transfer.files];
+  const folders = entries.filter((entry) => entry?.isDirectory);
+  if (folders.length > 0) {
+    const [folder] = folders;
+    const read = await folderFiles(folder);
+    const notes = folders.length > 1 || files.length > folders.length ? [`Only the folder ${folder.name} was opened (one log at a time).`] : [];
+    await openFiles(read.files, folder.name, [...notes, ...read.notes]);
+  } else if (files.length > 0) {
+    await openFiles(files);
   }
 }
 
-function selectTab(name) {
-  for (const tab of document.querySelectorAll(".tab")) tab.classList.toggle("active", tab.dataset.tab === name);
-  $("tab-events").hidden = name !== "events";
-  $("tab-frames").hidden = name !== "frames";
+const allTabs = () => [...document.querySelectorAll('[role="tab"]')];
+
+/** The tabs shown (the segments tab only for a log of segment files). */
+const tabs = () => allTabs().filter((tab) => !tab.hidden);
+
+function wireTabs() {
+  for (const tab of allTabs()) {
+    tab.addEventListener("click", guard(() => selectTab(tab.dataset.tab, true)));
+    tab.addEventListener("keydown", (event) => {
+      const all = tabs();
+      const i = all.indexOf(tab);
+      const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: all.length - 1 }[event.key];
+      if (next === undefined) return;
+      event.preventDefault();
+      selectTab(all[(next + all.length) % all.length].dataset.tab, true);
+    });
+  }
+}
+
+/** Shows tab `name`; `focus` moves the keyboard focus to it too. */
+function selectTab(name, focus) {
+  for (const tab of allTabs()) {
+    const on = tab.dataset.tab === name;
+    tab.setAttribute("aria-selected", String(on));
+    tab.tabIndex = on ? 0 : -1;
+    $(tab.getAttribute("aria-controls")).hidden = !on;
+    if (on && focus) tab.focus();
+  }
   // A list measured while hidden has no height: draw it now it shows.
-  (name === "events" ? events.list : frames.list).refresh();
+  if (name === "events") events.list.refresh();
+  if (name === "frames") frames.list.refresh();
+}
+
+/** What the tests read: the worker's wasm memory (now, and the most it reported). */
+function testHooks() {
+  window.rewalViewer = {
+    wasmBytes: async () => (current ? current.memory() : 0),
+    peakWasmBytes: () => current?.wasmBytes ?? 0,
+    settled: async () => {
+      await events.list.settled();
+      await frames.list.settled();
+      await events.detailShown;
+    },
+  };
 }
 
 async function main() {
@@ -137,23 +281,20 @@ async function main() {
     report(event.reason);
   });
   try {
-    await init();
+    engine = await loadEngine();
   } catch (error) {
-    showBanner(
-      "bad",
-      "The rewal engine (WebAssembly) did not load",
+    showBanner("bad", "The rewal engine (WebAssembly) did not load", [
       `Build it with www/build.sh and serve www/ over http (not file://). ${error?.message ?? error}`,
-    );
+    ]);
     return;
   }
   events = new EventsView();
-  frames = new FramesView((lsn) => {
-    selectTab("events");
-    events.jump(String(lsn));
-  });
-  new Composer(wasm, (bytes, name) => openBytes(bytes, name));
+  frames = new FramesView((frame) => openFrame(frame));
+  minimap = new Minimap((offset) => guard(() => pickOffset(offset), "Could not open that frame")());
+  new Composer(wasm, (bytes, name) => openFile(new File([bytes], name)));
   wireOpening();
   wireTabs();
+  testHooks();
   document.body.dataset.ready = "true";
 }
 

@@ -1,23 +1,59 @@
-// The summary panel and the banner that says how a log ends, in the words
-// of the native `rewal verify`.
+// The summary panel and the banner that says how a log ends: each fact
+// once, in the engine's words (the same as the native `rewal verify`).
+// For a log of segment files, offsets are said as a segment and the offset
+// in it, and segments that do not follow each other are named.
 
 import { fmt, fmtBytes } from "./format.js";
 import { hideBanner, showBanner } from "./errors.js";
+import { sentence } from "./text.js";
+import { place, remover, segmented } from "./place.js";
 
-/** Fills the summary panel for log `name` from its wasm `Summary`. */
-export function renderSummary(name, s, openMs) {
+/**
+ * Segments that do not follow each other (`segmentProblem`): the banner's
+ * title and the summary's "ends", given the segment's name.
+ */
+const MISFITS = {
+  gap: { title: (name) => `Events missing between segments, before ${name}`, ends: (name) => `a gap: events missing before ${name}` },
+  overlap: { title: (name) => `Segments overlap at ${name}`, ends: (name) => `${name} overlaps the segment before it` },
+  "out-of-range": { title: (name) => `A segment out of its range: ${name}`, ends: (name) => `${name} holds events below its name` },
+};
+
+/** An offset where the summary says one: "offset 233", or in which segment. */
+const at = (offset) => place(offset, String);
+
+/**
+ * Fills the summary panel for log `name` from its summary; `segments` are
+ * its segment files (none for a single file), `notes` sentences about how
+ * it was opened (files left out).
+ */
+export function renderSummary(name, s, openMs, segments = [], notes = []) {
   const panel = document.getElementById("summary");
   const lsns = s.frames > 0 ? `${s.firstLsn} to ${s.lastLsn}` : "none";
-  const rows = [
+  const files = segments.length;
+  let valid;
+  if (files === 0) valid = s.validBytes === s.bytes ? "every byte" : `the first ${fmt(s.validBytes)} of ${fmt(s.bytes)} bytes`;
+  else if (s.end === "clean") valid = "every segment";
+  else if (MISFITS[s.segmentProblem]) valid = `the segments before ${s.problemSegment}`;
+  else valid = `up to ${at(s.validBytes)}`;
+  const rows = [];
+  if (files > 0) {
+    rows.push(["segments", `${fmt(files)} file${files === 1 ? "" : "s"}`], ["oldest", segments[0].name]);
+    if (files > 1) rows.push(["newest", segments[files - 1].name]);
+  }
+  rows.push(
     ["size", fmtBytes(s.bytes)],
-    ["valid", s.validBytes === s.bytes ? "every byte" : `the first ${fmt(s.validBytes)} of ${fmt(s.bytes)} bytes`],
+    ["valid", valid],
     ["frames", `${fmt(s.frames)}, ${fmt(s.compressedFrames)} compressed`],
     ["largest", s.frames > 0 ? fmtBytes(s.largestFrame) : "—"],
     ["events", fmt(s.events)],
     ["LSNs", lsns],
     ["ends", endWords(s)],
-    ["opened in", `${openMs.toFixed(0)} ms`],
-  ];
+  );
+  if (s.afterFrames > 0) {
+    rows.push(["after it", `${fmt(s.afterEvents)} events in ${fmt(s.afterFrames)} valid frames, LSNs ${s.afterFirstLsn} to ${s.afterLastLsn}`]);
+  }
+  rows.push(["opened in", `${openMs.toFixed(0)} ms`]);
+  for (const note of notes) rows.push(["note", note]);
   panel.replaceChildren();
   const title = document.createElement("h2");
   title.textContent = name;
@@ -33,11 +69,15 @@ export function renderSummary(name, s, openMs) {
   }
   const verdict = document.createElement("div");
   verdict.className = "verdict";
-  verdict.innerHTML = "<strong>rewal verify</strong>";
+  const label = document.createElement("h3");
+  // For segment files the sentence is the viewer's own (rewal verify of a
+  // single file words it exactly so).
+  label.textContent = files > 0 ? "verdict" : "rewal verify";
+  // The line exactly as the command prints it, backticks included.
   const line = document.createElement("p");
   line.id = "verdict";
   line.textContent = s.verdict;
-  verdict.append(line);
+  verdict.append(label, line);
   panel.append(title, list, verdict);
 }
 
@@ -47,47 +87,62 @@ function endWords(s) {
     case "clean":
       return "clean";
     case "torn-tail":
-      return `torn tail at offset ${s.endOffset}`;
+      return `torn tail at ${at(s.endOffset)}`;
     case "corrupted":
+      if (MISFITS[s.segmentProblem]) return MISFITS[s.segmentProblem].ends(s.problemSegment);
       return s.nextValid === undefined
-        ? `corrupted at offset ${s.endOffset}`
-        : `corrupted at offset ${s.endOffset}, next valid frame at ${s.nextValid}`;
+        ? `corrupted at ${at(s.endOffset)}`
+        : `corrupted at ${at(s.endOffset)}, next valid frame at ${segmented() ? at(s.nextValid) : s.nextValid}`;
     default:
       return "not a rewal log";
   }
 }
 
-/** Shows (or hides) the banner for how the log ends. */
-export function renderBanner(s) {
+/**
+ * Shows (or hides) the banner for how the log ends. `showAfter` opens the
+ * events after a corruption (the banner offers it).
+ */
+export function renderBanner(s, showAfter) {
   switch (s.end) {
     case "clean":
       if (s.bytes === 0) {
-        showBanner("info", "Empty file (0 bytes)", "An empty log: no frames, no events. rewal verify: " + s.verdict);
+        const what = segmented() ? "Empty segment files (0 bytes)" : "Empty file (0 bytes)";
+        showBanner("info", what, ["An empty log: no frames, no events. rewal verify: " + s.verdict]);
       } else {
         hideBanner();
       }
       return;
     case "torn-tail":
-      showBanner(
-        "warn",
-        `Torn tail at offset ${s.endOffset}: the last ${fmt(s.bytes - s.endOffset)} bytes are an unfinished write`,
-        `rewal verify: ${s.verdict}. The ${fmt(s.events)} events before it are shown; opening this log with rewal cuts the tail.`,
-      );
+      showBanner("warn", `Torn tail at ${at(s.endOffset)}: the last ${fmt(s.bytes - s.endOffset)} bytes are an unfinished write`, [
+        sentence(s.problem),
+        `The ${fmt(s.events)} events before it are shown.`,
+        segmented() ? "Opening the log with rewal cuts the tail." : "`rewal repair` cuts the tail, and so does opening the log with rewal.",
+      ]);
       return;
     case "corrupted": {
-      const next = s.nextValid === undefined ? "" : `, next valid frame at offset ${s.nextValid}`;
-      showBanner(
-        "bad",
-        `Corrupted at offset ${s.endOffset}${next}`,
-        `rewal verify: ${s.verdict}. Only the ${fmt(s.events)} events before the corruption are shown; rewal refuses to open this log until it is repaired.`,
-      );
+      const next = s.nextValid === undefined ? "" : `, next valid frame at ${at(s.nextValid)}`;
+      const lines = [
+        sentence(s.problem),
+        `The ${fmt(s.events)} events before it are shown; rewal refuses to open this log until it is repaired.`,
+      ];
+      if (s.afterEvents > 0) {
+        lines.push(
+          `After it, ${fmt(s.afterFrames)} valid frame${s.afterFrames === 1 ? "" : "s"} hold ${fmt(s.afterEvents)} event${s.afterEvents === 1 ? "" : "s"} ` +
+            `(LSNs ${s.afterFirstLsn} to ${s.afterLastLsn}) that ${remover()} would remove.`,
+        );
+      } else if (s.nextValid === undefined && !segmented()) {
+        lines.push("The rest of the file was too costly to search for valid frames, so it counts as a corruption.");
+      }
+      const action =
+        s.afterEvents > 0 ? { label: `Show the ${fmt(s.afterEvents)} events after the corruption`, run: showAfter } : undefined;
+      const misfit = MISFITS[s.segmentProblem];
+      const title = misfit ? misfit.title(s.problemSegment) : `Corrupted at ${at(s.endOffset)}${next}`;
+      showBanner("bad", title, lines, action);
       return;
     }
     default:
-      showBanner(
-        "bad",
-        "Not a rewal log",
-        `This file (${fmtBytes(s.bytes)}) does not begin like a rewal write-ahead log, so there is nothing to show. rewal verify: ${s.verdict}.`,
-      );
+      showBanner("bad", "Not a rewal log", [
+        `This file (${fmtBytes(s.bytes)}) does not begin like a rewal write-ahead log, so there is nothing to show: ${s.verdict}.`,
+      ]);
   }
 }

@@ -96,10 +96,12 @@ test("the writer's errors are JavaScript Errors with the engine's message", asyn
     out.push(String(first), String(writer.lastLsn));
     return out;
   });
+  // The engine's messages, as its errors word them (lowercase, no crate
+  // prefix, since the error guidelines change).
   assert.deepEqual(messages, [
-    "true rewal: too large for the format: meta is at most 65535 bytes, payloads and frames at most 4 GiB",
-    "true rewal: an append needs at least one event",
-    "true rewal: the log is closed",
+    "true too large for the format: meta is at most 65535 bytes, payloads and frames at most 4 GiB",
+    "true an append needs at least one event",
+    "true the log is closed",
     "1",
     "1",
   ]);

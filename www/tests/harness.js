@@ -4,9 +4,9 @@
 // library's writer (wasm/examples/native_writer.rs) for expected bytes.
 
 import { createServer } from "node:http";
-import { readFile, mkdtemp, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
-import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -24,12 +24,12 @@ const TYPES = {
   ".ts": "text/plain; charset=utf-8",
 };
 
-/** Serves www/ on 127.0.0.1 at a free port; resolves to { url, close }. */
-export async function serve() {
+/** Serves `root` (www/ unless told) on 127.0.0.1 at a free port; resolves to { url, close }. */
+export async function serve(root = WWW) {
   const server = createServer(async (req, res) => {
     const name = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    const file = path.join(WWW, name.endsWith("/") ? name + "index.html" : name);
-    if (!file.startsWith(WWW + path.sep)) {
+    const file = path.join(root, name.endsWith("/") ? name + "index.html" : name);
+    if (!file.startsWith(root + path.sep)) {
       res.writeHead(403).end();
       return;
     }
@@ -59,23 +59,24 @@ const ARGS = [
 ];
 
 /**
- * Starts the browser with a fresh profile and the server; resolves to
- * { url, context, newPage, close }. `newPage()` opens the viewer and waits
- * until its wasm is loaded; the page's `errors` array collects console
- * errors and uncaught exceptions.
+ * Starts the browser (a fresh profile each time) and the server; resolves
+ * to { url, browser, context, newPage, close }. `newPage(options)` opens
+ * the viewer (options: `viewport` { width, height }, `colorScheme` "light"
+ * or "dark") and waits until its wasm is loaded; the page's `errors` array
+ * collects console errors (the worker's included) and uncaught exceptions.
  */
 export async function start() {
   const server = await serve();
-  const profile = await mkdtemp(path.join(tmpdir(), "rewal-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
     args: ARGS,
-    acceptDownloads: true,
-    viewport: { width: 1400, height: 1000 },
   });
-  const newPage = async () => {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+  const newPage = async ({ viewport, colorScheme = "light" } = {}) => {
     const page = await context.newPage();
+    if (viewport) await page.setViewportSize(viewport);
+    await page.emulateMedia({ colorScheme });
     page.errors = [];
     page.on("console", (message) => {
       if (message.type() === "error") page.errors.push(message.text());
@@ -87,14 +88,14 @@ export async function start() {
   };
   const close = async () => {
     await context.close();
+    await browser.close();
     await server.close();
-    await rm(profile, { recursive: true, force: true });
   };
-  return { url: server.url, context, newPage, close };
+  return { url: server.url, browser, context, newPage, close };
 }
 
-/** Opens a file in the viewer through its file picker; waits for the summary. */
-export async function openFile(page, file) {
+/** Opens a file in the viewer through its file picker; waits (up to `timeout` ms) for the summary. */
+export async function openFile(page, file, timeout = 60_000) {
   const input = page.locator("#file-input");
   const name = typeof file === "string" ? path.basename(file) : file.name;
   await page.evaluate(() => {
@@ -103,16 +104,36 @@ export async function openFile(page, file) {
   });
   await input.setInputFiles(file);
   await page.waitForFunction((n) => document.body.dataset.opened === n && document.body.dataset.openMs, name, {
-    timeout: 60_000,
+    timeout,
+    polling: 100,
   });
 }
 
-/** Runs the native writer example (built for the host, release) with `args`. */
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/**
+ * Runs axe-core on the whole page (injected once); resolves to its
+ * violations as [{ id, impact, nodes }] (nodes as CSS selectors).
+ */
+export async function axe(page) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ["violations"] });
+    return results.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) }));
+  });
+}
+
+/** Resolves once the viewer's lists and selected event have their data and are drawn. */
+export function settled(page) {
+  return page.evaluate(() => rewalViewer.settled());
+}
+
+/** Runs the native writer example (built for the host, release) with `args`; returns what it prints. */
 export function nativeWriter(args, input = "") {
-  execFileSync(
+  return execFileSync(
     "cargo",
     ["run", "--quiet", "--release", "--manifest-path", path.join(ROOT, "wasm", "Cargo.toml"), "--example", "native_writer", "--", ...args],
-    { input, stdio: ["pipe", "inherit", "inherit"] },
+    { input, stdio: ["pipe", "pipe", "inherit"], encoding: "utf8" },
   );
 }
 

@@ -29,7 +29,7 @@ test("random bytes: 'Not a rewal log', with how the file begins", async () => {
   assert.match(text, /does not begin like a rewal write-ahead log/);
   assert.match(text, /it is not a rewal log: it begins with 7f d8 82 2a 76 cf 2c 0a where a log begins with "EWAL"/);
   assert.equal(await page.textContent("#summary [data-field=ends]"), "not a rewal log");
-  assert.equal(await page.textContent("#events .placeholder"), "Not a rewal log: no events.");
+  assert.equal(await page.textContent("#events-empty"), "Not a rewal log: no events.");
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -40,7 +40,7 @@ test("a 0-byte file: an empty log, said in words", async () => {
   assert.equal(await page.getAttribute("#banner", "data-kind"), "info");
   assert.equal(await page.textContent("#banner-title"), "Empty file (0 bytes)");
   assert.match(await page.textContent("#banner-text"), /no frames, no events\. rewal verify: ok: an empty log \(0 bytes\)/);
-  assert.equal(await page.textContent("#events .placeholder"), "No events.");
+  assert.equal(await page.textContent("#events-empty"), "No events.");
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -1,7 +1,8 @@
 // The golden vectors (tests/vectors/) opened in the viewer: the summary,
 // every event's LSN, payload and meta against the `.events` sidecars, the
 // banners of the torn and corrupted logs with their offsets and the native
-// `rewal verify` wording, and the frame list.
+// `rewal verify` wording, the frame list, and the events after the
+// corruption that a cut would remove.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -25,8 +26,17 @@ async function summary() {
   return page.$$eval("#summary dd", (dds) => Object.fromEntries(dds.map((dd) => [dd.dataset.field, dd.textContent])));
 }
 
+/** Resolves once the rows in view and the selected event have their data. */
+const settled = () => page.evaluate(() => rewalViewer.settled());
+
+/** The banner's sentences, and their HTML. */
+async function bannerLines() {
+  return page.$$eval("#banner-text p", (ps) => ps.map((p) => ({ text: p.textContent, html: p.innerHTML })));
+}
+
 /** The event rows in view as [{ lsn, frame, size, meta, payload }]. */
 async function rows() {
+  await settled();
   return page.$$eval("#events .vrow:not([hidden])", (rs) =>
     rs
       .map((r) => [...r.children].map((c) => c.textContent))
@@ -116,7 +126,7 @@ test("a JSON payload is pretty-printed; a non-UTF-8 one is escaped, byte for byt
   );
 });
 
-test("torn.wal: a warning banner names the offset and says what rewal verify says", async () => {
+test("torn.wal: a warning banner names the offset and says what is wrong, each sentence once", async () => {
   await openFile(page, path.join(VECTORS, "torn.wal"));
   assert.equal(await page.isVisible("#banner"), true);
   assert.equal(await page.getAttribute("#banner", "data-kind"), "warn");
@@ -124,24 +134,47 @@ test("torn.wal: a warning banner names the offset and says what rewal verify say
     await page.textContent("#banner-title"),
     "Torn tail at offset 233: the last 17 bytes are an unfinished write",
   );
-  const text = await page.textContent("#banner-text");
-  assert.ok(text.startsWith(`rewal verify: ${await cliVerify("torn")}.`), text);
+  const verify = await cliVerify("torn");
+  const lines = await bannerLines();
+  // The engine's diagnosis, as a sentence: the clause of `rewal verify`
+  // after "torn tail at offset 233: ".
+  const problem = verify.match(/^torn tail at offset 233: ([^;]*);/)[1];
+  assert.equal(lines[0].text, problem[0].toUpperCase() + problem.slice(1) + ".");
+  assert.equal(lines[1].text, "The 5 events before it are shown.");
+  assert.equal(lines[2].html, "<code>rewal repair</code> cuts the tail, and so does opening the log with rewal.");
+  assert.equal(lines.length, 3);
+  // Nothing is said twice, and no backtick is left for the eye.
+  const text = await page.textContent("#banner");
+  assert.equal(text.split("torn tail at offset").length + text.split("Torn tail at offset").length, 3, text);
+  assert.equal(text.split("cuts the tail").length, 2, text);
+  assert.ok(!text.includes("`"), text);
+  // The whole verify line is in the summary, verbatim.
+  assert.equal(await page.textContent("#verdict"), verify);
 
   await page.click('.tab[data-tab="frames"]');
+  await settled();
   const frames = await page.$$eval("#frames .vrow:not([hidden])", (rs) => rs.map((r) => r.children[0].textContent + " " + r.children[6].textContent));
   assert.deepEqual(frames, ["0 ok", "45 ok", "86 ok", "136 ok", "192 ok", "233 invalid: the valid frames end here"]);
   await page.click('.tab[data-tab="events"]');
 });
 
-test("corrupt.wal: an error banner names both offsets and says what rewal verify says", async () => {
+test("corrupt.wal: an error banner names both offsets and says what is wrong, each sentence once", async () => {
   await openFile(page, path.join(VECTORS, "corrupt.wal"));
   assert.equal(await page.getAttribute("#banner", "data-kind"), "bad");
   assert.equal(await page.textContent("#banner-title"), "Corrupted at offset 79, next valid frame at offset 127");
-  const text = await page.textContent("#banner-text");
-  assert.ok(text.startsWith(`rewal verify: ${await cliVerify("corrupt")}.`), text);
-  assert.match(text, /fails its CRC-32C check/);
+  const lines = await bannerLines();
+  assert.match(lines[0].text, /^The frame there \(48 bytes\) fails its CRC-32C check \(stored 0x[0-9a-f]+, computed 0x[0-9a-f]+\)\.$/);
+  assert.ok((await cliVerify("corrupt")).includes(lines[0].text.slice(1, -1)));
+  assert.equal(lines[1].text, "The 2 events before it are shown; rewal refuses to open this log until it is repaired.");
+  assert.equal(
+    lines[2].html,
+    "After it, 2 valid frames hold 2 events (LSNs 4 to 5) that <code>rewal repair --cut-at-corruption</code> would remove.",
+  );
+  assert.equal(await page.textContent("#banner-action"), "Show the 2 events after the corruption");
+  assert.ok(!(await page.textContent("#banner")).includes("`"));
 
   await page.click('.tab[data-tab="frames"]');
+  await settled();
   const frames = await page.$$eval("#frames .vrow:not([hidden])", (rs) =>
     rs.map((r) => [r.children[0].textContent, r.children[2].textContent, r.children[5].textContent, r.children[6].textContent]),
   );
@@ -152,6 +185,52 @@ test("corrupt.wal: an error banner names both offsets and says what rewal verify
     ["127", "4", "ok", "after corruption"],
   ]);
   await page.click('.tab[data-tab="events"]');
+});
+
+test("corrupt.wal: the events after the corruption open read-only, marked as what a cut removes", async () => {
+  await openFile(page, path.join(VECTORS, "corrupt.wal"));
+  // What they are: the engine's decode of the bytes from the next valid
+  // frame on, opened as a log of their own (through the JavaScript API).
+  const bytes = await readFile(path.join(VECTORS, "corrupt.wal"));
+  const expected = await page.evaluate(async (tail) => {
+    const wasm = await import("./pkg/rewal_wasm.js");
+    const log = wasm.WalLog.open(new Uint8Array(tail));
+    const events = log.eventsAt(0, 100).map((e) => ({ lsn: String(e.lsn), payload: Array.from(e.payload) }));
+    log.free();
+    return events;
+  }, [...bytes.subarray(127)]);
+  assert.deepEqual(expected.map((e) => e.lsn), ["4", "5"]);
+
+  // From the banner's button.
+  await page.click("#banner-action");
+  await page.waitForSelector('#detail[data-lsn="4"]');
+  assert.equal(await page.isVisible("#after-strip"), true);
+  assert.match(
+    await page.textContent("#after-strip"),
+    /After the corruption: rewal repair --cut-at-corruption would remove these 2 events \(2 valid frames, offsets 127 to 206\)/,
+  );
+  assert.equal(await page.textContent("#after-text code"), "rewal repair --cut-at-corruption");
+  const shown = await rows();
+  assert.deepEqual(shown.map((r) => r.lsn), ["4", "5"]);
+  assert.ok(await page.$$eval("#events .vrow:not([hidden])", (rs) => rs.every((r) => r.classList.contains("after"))));
+  assert.match(await page.textContent("#detail .after-note"), /would remove this event/);
+  assert.equal(
+    await page.getAttribute('#detail [data-part="payload-hex"]', "data-hex"),
+    Buffer.from(expected[0].payload).toString("hex"),
+  );
+  // Back to the log's events.
+  await page.click("#after-back");
+  assert.equal(await page.isVisible("#after-strip"), false);
+  assert.deepEqual((await rows()).map((r) => r.lsn), ["1", "2"]);
+
+  // From the frame list: the second frame after the corruption.
+  await page.click('.tab[data-tab="frames"]');
+  await settled();
+  await page.locator("#frames .vrow").nth(4).click();
+  await page.waitForSelector('#detail[data-lsn="5"]');
+  assert.equal(await page.isVisible("#after-strip"), true);
+  assert.equal(await page.getAttribute("#events .vrow.selected", "data-index"), "1");
+  await page.click("#after-back");
 });
 
 test("a clean log shows no banner", async () => {

@@ -196,6 +196,13 @@ fn check_before_opening(path: &Path) -> Result<(), Failure> {
     if std::fs::symlink_metadata(path).is_err() {
         return Ok(()); // a new log (or an unreachable path, which open reports)
     }
+    if crate::dir::is_dir(path) {
+        return Err(Failure::at(
+            exit::FAILED,
+            path,
+            "nothing appended: it is a directory, and `rewal append` writes to single-file logs only (a segment directory is written by its application, through Wal::open_dir)",
+        ));
+    }
     existing_file(path)?;
     let found = scan::scan(path, "checking")?;
     match found.end {
@@ -213,7 +220,7 @@ fn check_before_opening(path: &Path) -> Result<(), Failure> {
             path,
             format_args!(
                 "nothing appended: the log is {}; see `rewal repair`",
-                scan::ending(path, &found)
+                scan::ending(&found)
             ),
         )),
     }

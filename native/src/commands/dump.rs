@@ -1,6 +1,7 @@
-//! `rewal dump FILE`: the events in LSN order, streamed.
+//! `rewal dump FILE|DIR`: the events in LSN order, streamed.
 
-use crate::failure::{existing_file, exit, Failure};
+use crate::dir;
+use crate::failure::{existing_file, exit, say, Failure};
 use crate::output::{EventWriter, Format};
 use crate::payload::Encoding;
 use crate::progress::Progress;
@@ -18,6 +19,9 @@ pub fn run(
     format: Format,
     encoding: Encoding,
 ) -> Result<u8, Failure> {
+    if dir::is_dir(path) {
+        return run_dir(path, from, limit, format, encoding);
+    }
     existing_file(path)?;
     let len = std::fs::metadata(path).map_or(0, |meta| meta.len());
     let mut iter = rewal::FileStorage::open_read_only(path)
@@ -30,12 +34,49 @@ pub fn run(
     // Everything printed reaches stdout before anything is said on stderr.
     out.flush()?;
     progress.finish();
-    drop(iter);
     note_lossy(path, &out);
     match stopped {
         None => Ok(exit::OK),
-        Some(error) => Err(stream::explain(path, &error, from, printed)),
+        Some(error) => Err(stream::explain(path, None, &iter, &error, printed)),
     }
+}
+
+/// [`run`] for a segment directory: the segments' events one after the
+/// other, as one log, once a scan has checked them all.
+fn run_dir(
+    path: &Path,
+    from: Lsn,
+    limit: Option<u64>,
+    format: Format,
+    encoding: Encoding,
+) -> Result<u8, Failure> {
+    let found = dir::scan(path)?;
+    if let Some(oldest) = found.segments.first() {
+        if from > 0 && from < oldest.named {
+            // Not silently: the events asked for are gone.
+            say(format_args!(
+                "{}: note: the log holds no event below LSN {} (the older segments were checkpointed away); printing from there",
+                path.display(),
+                oldest.named
+            ));
+        }
+    }
+    let mut out = EventWriter::new(format, encoding);
+    let mut progress = Progress::new("dumping", found.bytes());
+    let mut printed = Printed::default();
+    let stopped = crate::dir_stream::print(
+        path,
+        &found,
+        from,
+        limit,
+        &mut out,
+        &mut progress,
+        &mut printed,
+    )?;
+    out.flush()?;
+    progress.finish();
+    note_lossy(path, &out);
+    stopped.map_or(Ok(exit::OK), Err)
 }
 
 /// A note on stderr when `--payload utf8` could not show some events

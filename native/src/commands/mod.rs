@@ -6,5 +6,7 @@ pub mod demo;
 pub mod dump;
 pub mod info;
 pub mod repair;
+pub mod repair_dir;
 pub mod tail;
+pub mod tail_dir;
 pub mod verify;

@@ -16,6 +16,9 @@ const CHUNK: usize = 1 << 20;
 
 /// Repairs the log at `path` (or, with `dry_run`, says what it would do).
 pub fn run(path: &Path, dry_run: bool, cut_at_corruption: bool) -> Result<u8, Failure> {
+    if crate::dir::is_dir(path) {
+        return super::repair_dir::run(path, dry_run, cut_at_corruption);
+    }
     existing_file(path)?;
     // Hold the exclusive lock from the scan to the cut, so that no writer
     // changes the file in between. (FileStorage::new would create a missing
@@ -100,7 +103,7 @@ fn refuse(path: &Path, found: &LogScan, offset: u64) -> Failure {
         path,
         format_args!(
             "not repaired: the log is {}; cutting there would remove {} including valid frames, so it takes --cut-at-corruption (the removed bytes are kept in {})",
-            scan::ending(path, found),
+            scan::ending(found),
             count(found.file_len - offset, "byte", "bytes"),
             removed_path(path, offset).display()
         ),
@@ -176,7 +179,7 @@ fn save(
 }
 
 /// Cuts the log to `offset` bytes and syncs it.
-fn cut(path: &Path, storage: &mut FileStorage, offset: u64) -> Result<(), Failure> {
+pub(super) fn cut(path: &Path, storage: &mut FileStorage, offset: u64) -> Result<(), Failure> {
     storage
         .truncate(offset)
         .and_then(|()| storage.sync())

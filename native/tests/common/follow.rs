@@ -1,25 +1,100 @@
 //! `rewal tail -f` against another writer, for any [`Runner`]: the native
 //! binary and the WASI build under wasmtime follow the same way.
 
-use super::{Runner, Scratch};
+use super::{segments, Runner, Scratch};
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
 /// How long the follower may take to show an event (the WASI build starts
 /// a Python interpreter and wasmtime first).
-const PATIENCE: Duration = Duration::from_secs(20);
+pub const PATIENCE: Duration = Duration::from_secs(20);
 
-/// Kills the child when dropped, so that a failing test leaves no follower
-/// behind.
-struct Follower(std::process::Child);
+/// A running `rewal tail -f`, killed when dropped, so that a failing test
+/// leaves no follower behind; its output lines arrive through channels, so
+/// that waiting for one is bounded.
+pub struct Follower {
+    child: std::process::Child,
+    lines: mpsc::Receiver<std::io::Result<String>>,
+    errors: mpsc::Receiver<std::io::Result<String>>,
+}
+
+impl Follower {
+    /// Starts `rewal tail -f ARGS LOG` in `cwd`.
+    pub fn start(runner: &Runner, cwd: &Path, args: &[&str], log: &Path) -> Follower {
+        let mut child = runner
+            .command()
+            .args(["tail", "-f"])
+            .args(args)
+            .arg(log)
+            .current_dir(cwd)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start tail -f");
+        Follower {
+            lines: lines_of(child.stdout.take().expect("stdout")),
+            errors: lines_of(child.stderr.take().expect("stderr")),
+            child,
+        }
+    }
+
+    /// The next line of standard output.
+    pub fn line(&self) -> String {
+        self.lines
+            .recv_timeout(PATIENCE)
+            .expect("a line from tail -f in time")
+            .expect("a line")
+    }
+
+    /// The next line of standard error.
+    pub fn error_line(&self) -> String {
+        self.errors
+            .recv_timeout(PATIENCE)
+            .expect("a line on stderr from tail -f in time")
+            .expect("a line")
+    }
+
+    /// Whether it still runs.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().expect("status").is_none()
+    }
+
+    /// Waits for it to end on its own; its exit code.
+    pub fn exit_code(&mut self) -> i32 {
+        let started = std::time::Instant::now();
+        while started.elapsed() < PATIENCE {
+            if let Some(status) = self.child.try_wait().expect("status") {
+                return status.code().unwrap_or(-1);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("tail -f did not end");
+    }
+}
 
 impl Drop for Follower {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
+}
+
+/// The lines of `stream`, read by a thread.
+fn lines_of(
+    stream: impl std::io::Read + Send + 'static,
+) -> mpsc::Receiver<std::io::Result<String>> {
+    let (lines, arrived) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    arrived
 }
 
 /// Starts `rewal tail -f` on a copy of `plain.wal` in `dir`, appends from
@@ -28,32 +103,9 @@ impl Drop for Follower {
 pub fn follows_another_writer(runner: &Runner, dir: &Scratch) {
     dir.reset();
     let log = dir.path("plain.wal");
-    let mut child = Follower(
-        runner
-            .command()
-            .args(["tail", "-f", "-n", "1", "--interval-ms", "20"])
-            .arg(&log)
-            .current_dir(dir.dir())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tail -f"),
-    );
-    // Lines arrive through a thread, so that waiting for one is bounded.
-    let stdout = child.0.stdout.take().expect("stdout");
-    let (lines, arrived) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let first = arrived
-        .recv_timeout(PATIENCE)
-        .expect("the last event")
-        .expect("a line");
-    assert_eq!(first, "5\t-\t\"the end\"");
+    let mut follower =
+        Follower::start(runner, dir.dir(), &["-n", "1", "--interval-ms", "20"], &log);
+    assert_eq!(follower.line(), "5\t-\t\"the end\"");
 
     // Another writer (this process) opens the log and appends.
     let wal = rewal::Wal::open(&log).build().expect("open");
@@ -69,15 +121,57 @@ pub fn follows_another_writer(runner: &Runner, dir: &Scratch) {
         "7\t-\t\"batch one\"",
         "8\t-\t\"batch two\"",
     ] {
-        let line = arrived
-            .recv_timeout(PATIENCE)
-            .expect("a followed event")
-            .expect("a line");
-        assert_eq!(line, expected);
+        assert_eq!(follower.line(), expected);
     }
     wal.shutdown(Duration::from_secs(5)).expect("shutdown");
-    assert!(
-        child.0.try_wait().expect("status").is_none(),
-        "tail -f keeps running"
-    );
+    assert!(follower.running(), "tail -f keeps running");
+}
+
+/// The line `tail` prints for event `lsn` of a directory written by
+/// `segments` (LSN n holds event number n - 1).
+pub fn segment_line(lsn: u64) -> String {
+    format!("{lsn}\t-\t\"{}\"", segments::payload(lsn - 1))
+}
+
+/// Starts `rewal tail -f` on the segment directory `segs` (70 events in 4
+/// segments) while this process writes to it: events across several
+/// rotations (some while the follower waits, some faster than it polls),
+/// then a checkpoint that removes the older segments, then more events.
+/// Every event is printed once, in order, and the follower keeps running.
+pub fn follows_a_segment_directory(runner: &Runner, dir: &Scratch) {
+    dir.reset();
+    let log = dir.path("segs");
+    let mut follower =
+        Follower::start(runner, dir.dir(), &["-n", "2", "--interval-ms", "20"], &log);
+    assert_eq!(follower.line(), segment_line(69));
+    assert_eq!(follower.line(), segment_line(70));
+
+    let wal = segments::open(&log);
+    let before = segments::segment_files(&log).len();
+    // Slowly: the follower catches up within a segment, and sees each
+    // rotation as it happens.
+    for i in 70..100 {
+        segments::append(&wal, i..i + 1);
+        std::thread::sleep(Duration::from_millis(3));
+    }
+    // At once: several rotations between two polls.
+    segments::append(&wal, 100..160);
+    for lsn in 71..=160 {
+        assert_eq!(follower.line(), segment_line(lsn));
+    }
+    let files = segments::segment_files(&log);
+    assert!(files.len() >= before + 4, "rotations happened: {files:?}");
+
+    // A checkpoint removes every segment but the newest's predecessors
+    // past LSN 150: the follower, on the newest, goes on.
+    wal.checkpoint(150).expect("checkpoint");
+    let after = segments::segment_files(&log);
+    assert!(after.len() < files.len(), "segments removed: {after:?}");
+    assert!(segments::name_of(&after[0]) > 100, "{after:?}");
+    segments::append(&wal, 160..200);
+    for lsn in 161..=200 {
+        assert_eq!(follower.line(), segment_line(lsn));
+    }
+    wal.shutdown(Duration::from_secs(5)).expect("shutdown");
+    assert!(follower.running(), "tail -f keeps running");
 }

@@ -13,6 +13,7 @@ pub mod follow;
 #[path = "../../../tests/common/rng.rs"]
 pub mod rng;
 pub mod scripts;
+pub mod segments;
 pub mod wasi_build;
 
 use std::io::Write;
@@ -62,7 +63,8 @@ impl Scratch {
     }
 
     /// Empties the directory and puts fresh copies of the golden vectors
-    /// and the hostile files in it.
+    /// and the hostile files in it, and the segment directories of
+    /// [`segments::write_all`].
     pub fn reset(&self) {
         for entry in std::fs::read_dir(&self.dir).expect("read scratch dir") {
             let path = entry.expect("scratch entry").path();
@@ -77,6 +79,7 @@ impl Scratch {
             std::fs::copy(vectors_dir().join(&file), self.path(&file)).expect("copy vector");
         }
         write_hostile(&self.dir);
+        segments::write_all(&self.dir);
     }
 }
 

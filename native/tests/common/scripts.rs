@@ -38,6 +38,7 @@ pub fn all() -> Vec<Script> {
     scripts.push(repair_corrupt());
     scripts.push(append());
     scripts.push(hostile());
+    scripts.push(segments());
     scripts
 }
 
@@ -168,6 +169,54 @@ fn hostile() -> Script {
     Script {
         name: "hostile",
         steps,
+    }
+}
+
+/// Every subcommand that takes a directory, on the segment directories of
+/// `segments::write_all`: clean, torn, with a gap, a flipped byte, an
+/// overlap, after a checkpoint, and somebody else's.
+fn segments() -> Script {
+    Script {
+        name: "segments",
+        steps: vec![
+            step("info @segs"),
+            step("verify @segs"),
+            step("dump @segs --from 16 --limit 5"),
+            step("dump @segs --from 17 --limit 3 --format jsonl"),
+            step("tail @segs -n 3"),
+            step("tail @segs -n 2 --format jsonl --payload base64"),
+            step("tail @segs -n 0"),
+            step("repair @segs"),
+            step("info @segs-torn"),
+            step("verify @segs-torn"),
+            step("tail @segs-torn -n 2"),
+            step("repair @segs-torn --dry-run"),
+            step("repair @segs-torn"),
+            step("verify @segs-torn"),
+            step("repair @segs-torn"),
+            step("info @segs-gap"),
+            step("verify @segs-gap"),
+            step("dump @segs-gap --from 17"),
+            step("tail @segs-gap -n 1"),
+            step("repair @segs-gap"),
+            step("info @segs-flip"),
+            step("verify @segs-flip"),
+            step("dump @segs-flip --from 25"),
+            step("repair @segs-flip --cut-at-corruption"),
+            step("info @segs-overlap"),
+            step("verify @segs-overlap"),
+            step("dump @segs-overlap --from 35"),
+            step("info @segs-checkpointed"),
+            step("verify @segs-checkpointed"),
+            step("dump @segs-checkpointed --from 3 --limit 2"),
+            step("tail @segs-checkpointed -n 2"),
+            step("info @foreign"),
+            step("verify @foreign"),
+            step("dump @foreign"),
+            step("tail @foreign"),
+            step("repair @foreign"),
+            fed("append @segs", b"x\n"),
+        ],
     }
 }
 

@@ -4,6 +4,7 @@
 //! builds only for unix and windows, so this file is native-only.
 #![cfg(not(target_family = "wasm"))]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use common::rng::Rng;
@@ -88,7 +89,11 @@ fn open_upstream(path: &Path, compressed: bool) -> upstream::Wal {
 /// Appends `ops` to the log at `path` with our `Wal`, checking the LSNs it
 /// returns, and shuts it down.
 fn write_ours(path: &Path, ops: &[Op], compressed: bool) {
-    let wal = open_ours(path, compressed);
+    write_into(open_ours(path, compressed), ops);
+}
+
+/// Appends `ops` to `wal`, checking the LSNs it returns, and shuts it down.
+fn write_into(wal: rewal::Wal, ops: &[Op]) {
     let mut next = wal.last_lsn() + 1;
     for op in ops {
         match op {
@@ -378,6 +383,51 @@ fn our_files_replay_in_upstream() {
 }
 
 #[test]
+fn every_segment_copied_out_alone_replays_in_upstream() {
+    for (name, ops, compressed) in kinds() {
+        let scratch = Scratch::new(&format!("interop-segments-{name}"));
+        let dir = scratch.path("log");
+        let builder = rewal::Wal::open_dir(&dir).segment_size(4096);
+        let builder = if compressed {
+            builder.compressor(common::Rle)
+        } else {
+            builder
+        };
+        write_into(builder.build().expect("open a directory"), &ops);
+        let mut segments: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "wal"))
+            .collect();
+        segments.sort();
+        assert!(segments.len() > 1, "{name}: {} segments", segments.len());
+        let mut seen = Vec::new();
+        for segment in &segments {
+            // Alone, under a name rewal 0.1.0 knows nothing about.
+            let alone = scratch.path("alone.wal");
+            std::fs::copy(segment, &alone).unwrap();
+            let named: u64 = segment
+                .file_stem()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let events = read_upstream(&alone, compressed);
+            assert!(
+                events.first().is_none_or(|event| event.0 == named),
+                "{name}: {} begins at LSN {:?}",
+                segment.display(),
+                events.first().map(|event| event.0)
+            );
+            seen.extend(events);
+            std::fs::remove_file(&alone).unwrap();
+        }
+        assert_same_events(&seen, &expected(&ops), name);
+    }
+}
+
+#[test]
 fn upstream_compressed_file_needs_our_compressor() {
     let scratch = Scratch::new("interop-compressor-required");
     let path = scratch.path("up.wal");
@@ -552,4 +602,75 @@ fn upstream_file_torn_in_its_first_frame_opens_in_ours_empty() {
         let want = vec![(1, b"first again".to_vec(), None)];
         assert_same_events(&read_upstream(&path, false), &want, &format!("keep {keep}"));
     }
+}
+
+/// A log written durably (so with zeros preallocated ahead of its frames),
+/// as a crash leaves it: the zeros still there.
+fn crashed_with_a_preallocated_tail(dir: &Scratch, ops: &[Op]) -> std::path::PathBuf {
+    let live = dir.path("live.wal");
+    let wal = rewal::Wal::open(&live)
+        .sync_mode(rewal::SyncMode::Batch)
+        .build()
+        .unwrap();
+    for op in ops {
+        if let Op::Single(payload) = op {
+            wal.append(payload).unwrap();
+        }
+    }
+    wal.sync().unwrap();
+    // The file as it is while the log runs: what a crash would leave.
+    let crashed = dir.path("crashed.wal");
+    std::fs::copy(&live, &crashed).unwrap();
+    wal.shutdown(Duration::from_secs(5)).unwrap();
+    crashed
+}
+
+#[test]
+fn a_preallocated_tail_left_by_a_crash_is_read_by_upstream() {
+    let dir = Scratch::new("prealloc-upstream");
+    let ops = singles();
+    let crashed = crashed_with_a_preallocated_tail(&dir, &ops);
+    let bytes = std::fs::read(&crashed).unwrap();
+    let scan = rewal::inspect::scan_bytes(&bytes, |_| {}).unwrap();
+    assert!(
+        scan.valid_len < scan.file_len,
+        "the crash copy has zeros after its frames"
+    );
+    assert_eq!(scan.end, rewal::inspect::LogEnd::Clean);
+    assert_same_events(
+        &read_upstream(&crashed, false),
+        &expected(&ops),
+        "rewal 0.1.0 reading a preallocated log",
+    );
+    assert_same_events(
+        &read_ours(&crashed, false),
+        &expected(&ops),
+        "rewal reading a preallocated log",
+    );
+}
+
+#[test]
+fn a_cleanly_closed_durable_log_is_byte_identical_with_upstream() {
+    // Preallocated while open, cut back to its frames at shutdown.
+    let dir = Scratch::new("prealloc-identical");
+    let ops = singles();
+    let ours = dir.path("ours.wal");
+    let wal = rewal::Wal::open(&ours)
+        .sync_mode(rewal::SyncMode::Batch)
+        .build()
+        .unwrap();
+    for op in &ops {
+        if let Op::Single(payload) = op {
+            let lsn = wal.append(payload).unwrap();
+            wal.wait_durable(lsn).unwrap();
+        }
+    }
+    wal.shutdown(Duration::from_secs(5)).unwrap();
+    let theirs = dir.path("theirs.wal");
+    write_upstream(&theirs, &ops, false);
+    assert_same_bytes(
+        &std::fs::read(&ours).unwrap(),
+        &std::fs::read(&theirs).unwrap(),
+        "durable appends, then shutdown",
+    );
 }

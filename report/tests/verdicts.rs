@@ -3,12 +3,15 @@
 //! the bytes are a slice, a file (mapped) or a storage that does not map
 //! (read through the bounded buffer).
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use common::Scratch;
 use rewal::encoding::{self, FLAG_COMPRESSED};
-use rewal::inspect::{self, LogEnd, LogScan, Problem, Verdict};
+use rewal::frame::Found;
+use rewal::inspect::{self, LogEnd, LogScan, Problem};
 use rewal::{Batch, MemoryStorage};
+use rewal_report::{describe, Verdict};
 
 /// One valid frame: `count` events "ab" with meta "m" (15 bytes a record),
 /// first LSN `lsn`.
@@ -91,11 +94,20 @@ fn at_scan_end(bytes: &[u8], offset: u64) -> Problem {
 
 #[test]
 fn zeros() {
-    let (log, offset) = after_good(&[0; 40]);
+    // Zeros to the end are the clean end of a log (preallocated space);
+    // zeros followed by anything else are not.
+    let (log, _) = after_good(&[0; 40]);
+    assert_eq!(
+        inspect::scan_bytes(&log, |_| {}).unwrap().end,
+        LogEnd::Clean
+    );
+    let mut damaged = [0u8; 41];
+    damaged[40] = 1;
+    let (log, offset) = after_good(&damaged);
     let problem = at_scan_end(&log, offset);
     assert_eq!(problem, Problem::Zeros);
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "zero bytes where a frame should begin (space allocated, never written)"
     );
     // Nothing at all is no more than zeros: an offset at or past the end.
@@ -109,16 +121,16 @@ fn not_a_log() {
     assert_eq!(
         problem,
         Problem::NotALog {
-            head: bytes[..8].to_vec()
+            head: Found::new(&bytes[..8])
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "it is not a rewal log: it begins with 7f 45 4c 46 02 01 01 00 where a log begins with \"EWAL\""
     );
     // A stranger shorter than 8 bytes is shown whole.
     assert_eq!(
-        diagnose(b"abc", 0).to_string(),
+        describe(&diagnose(b"abc", 0)).to_string(),
         "it is not a rewal log: it begins with 61 62 63 where a log begins with \"EWAL\""
     );
 }
@@ -130,17 +142,17 @@ fn no_magic() {
     assert_eq!(
         problem,
         Problem::NoMagic {
-            found: b"JUNK".to_vec()
+            found: Found::new(b"JUNK")
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "no frame begins there: found 4a 55 4e 4b where the magic \"EWAL\" should be"
     );
     // Fewer than 4 bytes left: the comparison is over what is there.
     let (log, offset) = after_good(b"EX");
     assert_eq!(
-        diagnose(&log, offset).to_string(),
+        describe(&diagnose(&log, offset)).to_string(),
         "no frame begins there: found 45 58 where the magic \"EWAL\" should be"
     );
 }
@@ -151,7 +163,7 @@ fn short_header() {
     let problem = at_scan_end(&log, offset);
     assert_eq!(problem, Problem::ShortHeader { remaining: 10 });
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "an incomplete frame header: only 10 bytes remain, and a header takes 24"
     );
     // A prefix of the magic is the start of a header too.
@@ -168,7 +180,7 @@ fn unknown_version() {
     let problem = at_scan_end(&log, offset);
     assert_eq!(problem, Problem::UnknownVersion { version: 3 });
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there has format version 3, and this tool reads version 2"
     );
 }
@@ -181,7 +193,7 @@ fn too_small() {
     let problem = at_scan_end(&log, offset);
     assert_eq!(problem, Problem::TooSmall { batch_size: 20 });
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there claims a length of 20 bytes, less than the smallest frame (28)"
     );
 }
@@ -201,7 +213,7 @@ fn beyond_the_end() {
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         format!("the frame there claims {batch_size} bytes, but only {remaining} remain in the file (an unfinished write)")
     );
     // A hostile claim of 4 GiB is rejected without reading anything more.
@@ -234,7 +246,7 @@ fn crc_mismatch() {
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         format!(
             "the frame there ({} bytes) fails its CRC-32C check (stored {stored:#010x}, computed {computed:#010x})",
             tail.len()
@@ -283,7 +295,7 @@ fn impossible_lsns() {
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there has impossible LSNs (0 events from LSN 3)"
     );
     let (log, offset) = after_good(&forge(frame(1, 3), 12, &0u64.to_le_bytes()));
@@ -316,7 +328,7 @@ fn records_region_ends_early() {
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there passes its CRC but its records region ends before record 3 of 3"
     );
 }
@@ -334,7 +346,7 @@ fn record_overruns() {
         }
     );
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there passes its CRC but record 1 of 2 claims more bytes than its region holds"
     );
 }
@@ -346,7 +358,7 @@ fn bytes_left_over() {
     // The second record: a 6-byte header, meta "m", payload "ab".
     assert_eq!(problem, Problem::BytesLeftOver { bytes: 9, count: 1 });
     assert_eq!(
-        problem.to_string(),
+        describe(&problem).to_string(),
         "the frame there passes its CRC but 9 bytes are left over after its 1 records"
     );
 }
@@ -357,10 +369,10 @@ fn a_frame_that_passes_every_check() {
     // caller may look: here after a frame whose LSN repeats.
     let (log, offset) = after_good(&frame(1, 2));
     let problem = diagnose(&log, offset);
-    assert_eq!(problem, Problem::LsnsOutOfOrder);
+    assert_eq!(problem, Problem::LsnsOutOfOrder { first_lsn: 2 });
     assert_eq!(
-        problem.to_string(),
-        "the frame there passes its checks, but its LSNs do not come after the frames before it"
+        describe(&problem).to_string(),
+        "the frame there passes its checks, but its LSNs (from 2) do not come after the frames before it"
     );
     // A compressed region is opaque here: records that would not fit
     // uncompressed are not held against it.
@@ -369,7 +381,10 @@ fn a_frame_that_passes_every_check() {
     tail[8..12].copy_from_slice(&5u32.to_le_bytes());
     reseal(&mut tail);
     let (log, offset) = after_good(&tail);
-    assert_eq!(diagnose(&log, offset), Problem::LsnsOutOfOrder);
+    assert_eq!(
+        diagnose(&log, offset),
+        Problem::LsnsOutOfOrder { first_lsn: 2 }
+    );
 }
 
 #[test]
@@ -386,7 +401,7 @@ fn storage_is_judged_by_the_length_the_scan_saw() {
     // A length past the end is the whole storage.
     assert_eq!(
         inspect::diagnose_storage(MemoryStorage::from_bytes(log), offset, u64::MAX).unwrap(),
-        Problem::LsnsOutOfOrder
+        Problem::LsnsOutOfOrder { first_lsn: 3 }
     );
 }
 
@@ -396,14 +411,16 @@ fn a_missing_file_is_an_error() {
     assert!(inspect::diagnose_file(scratch.path("none.wal"), 0).is_err());
 }
 
-/// The verdict on `bytes`, checked to be the same from a file.
+/// The verdict on `bytes`, checked to be the same from a file (mapped)
+/// and from a storage that does not map.
 fn verdict(bytes: &[u8]) -> (LogScan, String, String) {
     let scan = inspect::scan_bytes(bytes, |_| {}).unwrap();
-    let verdict = Verdict::of_bytes(bytes, &scan);
+    let verdict = Verdict::of_scan(&scan);
     let scratch = Scratch::new("verdict");
     let path = scratch.path("log.wal");
     std::fs::write(&path, bytes).unwrap();
-    assert_eq!(Verdict::of_file(&path, &scan).unwrap(), verdict);
+    let from_file = inspect::scan_file(&path, |_| {}).unwrap();
+    assert_eq!(Verdict::of_scan(&from_file), verdict);
     let (line, ending) = (verdict.to_string(), verdict.ending().to_string());
     (scan, line, ending)
 }
@@ -430,6 +447,18 @@ fn verdicts_as_rewal_verify_prints_them() {
     let (_, line, ending) = verdict(&log);
     assert_eq!(
         ending,
+        "clean, then 5 bytes of zeros (space preallocated, never written)"
+    );
+    assert_eq!(
+        line,
+        "ok: every frame checked: 2 frames, 2 events, LSNs 1 to 2, 74 bytes, then 5 bytes of zeros (space preallocated, never written)"
+    );
+    let mut zeros_then_junk = [0u8; 31];
+    zeros_then_junk[30] = 9;
+    let (log, _) = after_good(&zeros_then_junk);
+    let (_, line, ending) = verdict(&log);
+    assert_eq!(
+        ending,
         "torn tail at offset 74: zero bytes where a frame should begin (space allocated, never written)"
     );
     assert_eq!(
@@ -440,7 +469,7 @@ fn verdicts_as_rewal_verify_prints_them() {
     let (_, line, _) = verdict(&[0; 3]);
     assert_eq!(
         line,
-        "torn tail at offset 0: zero bytes where a frame should begin (space allocated, never written); nothing before it is valid; `rewal repair` cuts the tail"
+        "ok: an empty log (3 bytes of zeros: space preallocated, never written)"
     );
 
     // Damage between valid frames: a corruption.
@@ -497,24 +526,46 @@ fn verdicts_in_a_front_end_s_own_words() {
         "corrupted at offset 37: something odd, and the rest is too costly to search for valid frames, so it counts as a corruption; the 37 bytes before it are valid (1 frame, 1 event, LSNs 1 to 1)"
     );
     // Nothing known of the bytes: where, without what.
-    let unknown = Verdict::<Problem>::new(&gave_up, None);
+    let unknown = Verdict::<String>::new(&gave_up, None);
     assert!(unknown
         .to_string()
         .starts_with("corrupted at offset 37, and the rest is too costly"));
     let torn = LogScan {
         end: LogEnd::TornTail { offset: 37 },
-        ..gave_up
+        ..gave_up.clone()
     };
     assert_eq!(
-        Verdict::<Problem>::new(&torn, None).ending().to_string(),
+        Verdict::<String>::new(&torn, None).ending().to_string(),
         "torn tail at offset 37"
     );
     let stranger = LogScan {
         end: LogEnd::NotALog,
-        ..gave_up
+        ..gave_up.clone()
     };
     assert_eq!(
-        Verdict::<Problem>::new(&stranger, None).to_string(),
+        Verdict::<String>::new(&stranger, None).to_string(),
         "it is not a rewal log"
     );
+}
+
+// F5 (the viewer's hostile-file test, www/tests/hostile.test.js): for
+// somebody else's file that begins with zeros or with "EWAL" (the scan
+// says "not a log"), the engine's verdict, which the viewer and the wasm
+// API's `verify` show as what `rewal verify` says, describes the bytes
+// there as a damaged first frame ("zero bytes where a frame should
+// begin", "an incomplete frame header") where the CLI says "it is not a
+// rewal log". Exit codes agree (3); the words do not.
+#[test]
+fn f5_the_verdict_of_somebody_elses_file_says_it_is_not_a_log() {
+    let mut zeros_then_text = vec![0u8; 512];
+    zeros_then_text.extend_from_slice(b"precious data\n");
+    for bytes in [zeros_then_text, b"EWALD wrote this\n".to_vec()] {
+        let scan = inspect::scan_bytes(&bytes, |_| {}).unwrap();
+        assert_eq!(scan.end, LogEnd::NotALog);
+        let verdict = rewal_report::Verdict::of_scan(&scan).to_string();
+        assert!(
+            verdict.contains("not a rewal log"),
+            "the verdict says {verdict:?}"
+        );
+    }
 }

@@ -1,7 +1,8 @@
-//! `BytesStorage`: a read-only [`Storage`] over bytes the viewer already
+//! `BytesStorage`: a read-only [`Storage`] over bytes the caller already
 //! holds, so that scanning a log neither copies it again nor reads it
-//! through the bounded read buffer.
+//! through a read buffer.
 
+use super::read_only;
 use rewal::{Error, Mapped, Result, Storage};
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ pub struct BytesStorage(pub Arc<Vec<u8>>);
 
 impl Storage for BytesStorage {
     fn write(&mut self, _buf: &[u8]) -> Result<usize> {
-        Err(Error::Closed)
+        read_only()
     }
 
     fn sync(&self) -> Result<()> {
@@ -29,7 +30,7 @@ impl Storage for BytesStorage {
     }
 
     fn truncate(&mut self, _size: u64) -> Result<()> {
-        Err(Error::Closed)
+        read_only()
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {

@@ -1,0 +1,255 @@
+//! A log kept as a directory of segment files (what `rewal::Wal::open_dir`
+//! writes), opened as one log.
+//!
+//! Each segment is a complete log, named by the first LSN it may hold (20
+//! digits and `.wal`). The viewer reads the files one after the other,
+//! oldest first, as one run of bytes (offsets count from the first byte of
+//! the oldest; [`Segments::locate`] says which file an offset is in), and
+//! scans each as the log it is (`open`). The rules are the engine's
+//! (`rewal::inspect::segment_misfit`): each segment is named by the LSN
+//! after the last one of the segment before it, and only the newest may
+//! end in a torn tail. The first segment that breaks them ends the log's
+//! events; what follows is shown apart, as after a corruption.
+
+mod open;
+mod words;
+
+pub(crate) use open::open;
+
+use rewal::inspect::{segment_lsn, DirProblem, LogEnd, LogScan, Misfit};
+use rewal::{Error, Lsn, Result};
+use std::io;
+
+/// The most segment files opened as one log. A log of 64 MiB segments
+/// this long holds 4 TiB; the bound keeps a folder of junk from costing
+/// memory and time without end.
+pub const MAX_SEGMENTS: usize = 65_536;
+
+/// One segment file of a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentFile {
+    /// Its file name.
+    pub name: String,
+    /// The first LSN it may hold: what its name says.
+    pub named: Lsn,
+    /// Where its bytes begin among the log's (the files one after the
+    /// other, oldest first).
+    pub start: u64,
+    /// Its size in bytes.
+    pub len: u64,
+}
+
+impl SegmentFile {
+    /// Where its bytes end among the log's.
+    pub fn end(&self) -> u64 {
+        self.start + self.len
+    }
+}
+
+/// An error with a message for people, as the engine's I/O error (which
+/// displays just the message).
+fn refused(message: String) -> Error {
+    Error::Io(io::Error::other(message))
+}
+
+/// The order of the segment files named `names` in their log: indices
+/// into `names`, oldest first. Refuses a name that is not a segment's,
+/// two files with the same name, no file, or more than [`MAX_SEGMENTS`].
+pub fn order(names: &[&str]) -> Result<Vec<usize>> {
+    if names.is_empty() {
+        return Err(refused("no segment files to open".into()));
+    }
+    if names.len() > MAX_SEGMENTS {
+        return Err(refused(format!(
+            "{} files: at most {MAX_SEGMENTS} segment files open as one log",
+            names.len()
+        )));
+    }
+    let mut named = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        match segment_lsn(name) {
+            Some(lsn) => named.push((lsn, i)),
+            None => {
+                return Err(refused(format!(
+                    "{name:?} is not a segment file: a segment is named by its first LSN, \
+                     20 digits and .wal (such as 00000000000000000001.wal)"
+                )))
+            }
+        }
+    }
+    named.sort_unstable();
+    if let Some(pair) = named.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+        return Err(refused(format!("two files are named {}", names[pair[0].1])));
+    }
+    Ok(named.into_iter().map(|(_, i)| i).collect())
+}
+
+/// The segment files `files` (`(name, size)`, oldest first, as [`order`]
+/// puts them) laid one after the other.
+pub fn layout(files: Vec<(String, u64)>) -> Result<Vec<SegmentFile>> {
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    if order(&names)? != (0..files.len()).collect::<Vec<_>>() {
+        return Err(refused("the segment files are not in order".into()));
+    }
+    let mut laid = Vec::with_capacity(files.len());
+    let mut start: u64 = 0;
+    for (name, len) in files {
+        let named = segment_lsn(&name).unwrap_or(0); // checked by `order`
+        laid.push(SegmentFile {
+            name,
+            named,
+            start,
+            len,
+        });
+        start = start
+            .checked_add(len)
+            .ok_or_else(|| refused("the segment files are too large together".into()))?;
+    }
+    Ok(laid)
+}
+
+/// The segment files of an open log, and what scanning each found.
+#[derive(Debug)]
+pub struct Segments {
+    files: Vec<SegmentFile>,
+    /// One scan a file, each as the log it is (offsets in it).
+    scans: Vec<LogScan>,
+    /// The first segment that breaks the rules, as `rewal::inspect::scan_dir`
+    /// would say (the newest one's own ending is in its scan).
+    problem: Option<DirProblem>,
+}
+
+/// Where a log of segments stops being what rewal replays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// Nowhere: every segment follows, and all end cleanly.
+    Clean,
+    /// The newest segment does not end cleanly (a torn tail, most often).
+    Newest(usize),
+    /// An older segment does not end cleanly.
+    Damaged(usize),
+    /// A segment does not follow the one before it.
+    Misfit(usize, Misfit),
+}
+
+/// How a segment stands in its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Its frames are the log's.
+    Held,
+    /// Where the log's events stop: it breaks the rules (or is the newest
+    /// and ends torn); its valid frames before the damage are the log's.
+    Problem,
+    /// After the problem: its valid frames are not replayed.
+    After,
+}
+
+impl Segments {
+    /// The files, oldest first.
+    pub fn files(&self) -> &[SegmentFile] {
+        &self.files
+    }
+
+    /// What the scan of file `i` found (offsets in that file).
+    pub fn scan(&self, i: usize) -> Option<&LogScan> {
+        self.scans.get(i)
+    }
+
+    /// The first segment that breaks the rules, as
+    /// `rewal::inspect::scan_dir` says it.
+    pub fn dir_problem(&self) -> Option<&DirProblem> {
+        self.problem.as_ref()
+    }
+
+    /// Which file offset `offset` of the log is in, and where in it: the
+    /// last file beginning at or before it (so an empty file is never
+    /// named for an offset that a file after it holds).
+    pub fn locate(&self, offset: u64) -> (&str, u64) {
+        let i = self
+            .files
+            .partition_point(|file| file.start <= offset)
+            .saturating_sub(1);
+        let file = &self.files[i];
+        (&file.name, offset - file.start.min(offset))
+    }
+
+    /// How segment `i` stands in the log.
+    pub fn standing(&self, i: usize) -> Standing {
+        let at = match self.stop() {
+            Stop::Clean => return Standing::Held,
+            Stop::Newest(at) | Stop::Damaged(at) | Stop::Misfit(at, _) => at,
+        };
+        match i.cmp(&at) {
+            std::cmp::Ordering::Less => Standing::Held,
+            std::cmp::Ordering::Equal => Standing::Problem,
+            std::cmp::Ordering::Greater => Standing::After,
+        }
+    }
+
+    fn stop(&self) -> Stop {
+        match &self.problem {
+            Some(DirProblem::Misfit { segment, misfit }) => Stop::Misfit(*segment, *misfit),
+            Some(DirProblem::Damaged { segment }) => Stop::Damaged(*segment),
+            None => match self.scans.last() {
+                Some(scan) if scan.end != LogEnd::Clean => Stop::Newest(self.scans.len() - 1),
+                _ => Stop::Clean,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rewal::inspect::segment_name;
+
+    #[test]
+    fn files_are_ordered_by_the_lsn_their_names_say() {
+        let names = [segment_name(90), segment_name(1), segment_name(10)];
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(order(&names).unwrap(), [1, 2, 0]);
+    }
+
+    #[test]
+    fn names_that_are_not_segments_duplicates_and_floods_are_refused() {
+        for (names, says) in [
+            (vec!["rewal.lock"], "\"rewal.lock\" is not a segment file"),
+            (vec!["1.wal"], "is not a segment file"),
+            (vec!["0000000000000000000a.wal"], "is not a segment file"),
+            (vec![], "no segment files"),
+        ] {
+            let error = order(&names).unwrap_err().to_string();
+            assert!(error.contains(says), "{names:?}: {error}");
+        }
+        let one = segment_name(5);
+        let error = order(&[&one, &one]).unwrap_err().to_string();
+        assert_eq!(error, format!("two files are named {one}"));
+        let many: Vec<String> = (1..=MAX_SEGMENTS as u64 + 1).map(segment_name).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(order(&many).unwrap_err().to_string().contains("at most"));
+    }
+
+    #[test]
+    fn a_layout_puts_the_files_one_after_the_other() {
+        let laid = layout(vec![
+            (segment_name(1), 10),
+            (segment_name(4), 0),
+            (segment_name(5), 7),
+        ])
+        .unwrap();
+        assert_eq!(
+            laid.iter().map(|f| (f.named, f.start)).collect::<Vec<_>>(),
+            [(1, 0), (4, 10), (5, 10)]
+        );
+        let segments = Segments {
+            files: laid,
+            scans: Vec::new(),
+            problem: None,
+        };
+        assert_eq!(segments.locate(9), (segment_name(1).as_str(), 9));
+        // The empty file is passed over: offset 10 is the next file's first.
+        assert_eq!(segments.locate(10), (segment_name(5).as_str(), 0));
+        assert_eq!(segments.locate(17), (segment_name(5).as_str(), 7));
+        assert!(layout(vec![(segment_name(4), 1), (segment_name(1), 1)]).is_err());
+    }
+}
