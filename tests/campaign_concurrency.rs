@@ -275,15 +275,9 @@ fn checked_round(
         // events are in it whether synced or not.
         let knows_synced = !real_file || shutdown_ok;
         for &lsn in seen.closed_waits.iter().filter(|_| knows_synced) {
+            // F3 (tests/campaign_found.rs) was the close's side of this.
             if durable.contains(&lsn) {
-                // F3 (tests/campaign_found.rs): a close lets the write in
-                // progress complete and sync, but its waiters may already
-                // have heard Closed. Counted until it is fixed; then this
-                // becomes an error again.
-                if shutdown_ok {
-                    return Err(format!("LSN {lsn} is durable but its waiter heard Closed"));
-                }
-                c.add("closed_but_durable_f3", 1);
+                return Err(format!("LSN {lsn} is durable but its waiter heard Closed"));
             }
         }
         c.add("appends", seen.appended.len() as u64);
