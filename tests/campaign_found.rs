@@ -271,3 +271,50 @@ fn f2b_valid_frames_after_a_frame_with_a_damaged_size_and_lsn_are_not_cut() {
         scan.end
     );
 }
+
+// F6b (campaign_concurrency, after main's turn-taking pipeline): `close`
+// racing appenders that wait for durability. A waiter can hear Ok for an
+// event that the close discarded (it is not in the bytes as of the last
+// sync, nor anywhere), likely for F6's reason: a turn that writes nothing
+// settles the mark of everything assigned.
+#[cfg(not(any(target_family = "wasm", rewal_inline)))]
+#[test]
+#[ignore = "bug: a waiter racing close() can hear Ok for an event that is not durable"]
+fn f6b_a_waiter_racing_close_hears_ok_only_for_durable_events() {
+    use common::scripted::Scripted;
+    use std::time::Duration;
+    for round in 0..200u64 {
+        let storage = Scripted::new(Vec::new(), None, false);
+        let wal = Wal::open("f6b").storage(storage.clone()).build().unwrap();
+        let acked: Vec<u64> = std::thread::scope(|scope| {
+            let waiters: Vec<_> = (0..3)
+                .map(|_| {
+                    let wal = &wal;
+                    scope.spawn(move || {
+                        let mut acked = Vec::new();
+                        while let Ok(lsn) = wal.append("an event") {
+                            if wal.wait_durable(lsn).is_ok() {
+                                acked.push(lsn);
+                            }
+                        }
+                        acked
+                    })
+                })
+                .collect();
+            std::thread::sleep(Duration::from_micros(200 + round * 10));
+            wal.close().unwrap();
+            waiters
+                .into_iter()
+                .flat_map(|w| w.join().unwrap())
+                .collect()
+        });
+        let synced = storage.lock().synced.clone();
+        let last = inspect::scan_bytes(&synced, |_| {}).unwrap().last_lsn;
+        for lsn in acked {
+            assert!(
+                lsn <= last,
+                "round {round}: LSN {lsn} was reported durable; the synced log ends at {last}"
+            );
+        }
+    }
+}
