@@ -390,7 +390,9 @@ impl Wal {
     }
 
     /// Waits until every event appended before the call is written to
-    /// storage (not necessarily synced). Reports a failed write. On a
+    /// storage (not necessarily synced; under `SyncMode::Batch`, synced
+    /// too: there every write is synced before it counts as written).
+    /// Reports a failed write or, under `SyncMode::Batch`, sync. On a
     /// closed log it says whether everything was written before the close:
     /// `Ok` after a `shutdown`, `Error::Closed` if `close` discarded events.
     ///

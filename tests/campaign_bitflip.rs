@@ -235,7 +235,7 @@ fn figure(taken: Taken) -> &'static str {
         Taken::Torn => "torn_tails",
         Taken::Refused => "refused",
         Taken::NotALog => "not_a_log",
-        Taken::CutValidFrames => "cut_valid_frames_f2",
+        Taken::CutValidFrames => "cut_valid_frames_f2c",
         Taken::MisnamedNotALog => "not_a_log_f2",
     }
 }

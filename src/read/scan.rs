@@ -439,9 +439,10 @@ enum Search {
 /// torn write whose payload holds frames), unless it is the frame that
 /// follows: the header's size field is what was damaged (with it set to
 /// reach that frame, the CRC matches), or the frame begins with the very
-/// LSN the damaged header says comes next (damage to the size field and
-/// elsewhere too), or with the LSN that would come next had the damaged
-/// frame followed the log's last (its size and LSN fields both damaged).
+/// LSN the damaged header says comes next, or with the LSN that would come
+/// next had the damaged frame followed the log's last (its size field
+/// damaged, and its payload or its LSN too), and valid frames run from it
+/// to the end of the data, as the frames after a damaged one do.
 ///
 /// Each candidate (an occurrence of the magic) costs a CRC over its claimed
 /// length, so a hostile file of many headers could make this quadratic; a
@@ -489,8 +490,8 @@ fn find_valid_frame(
                             || header.first_lsn == claim.next_lsn_if_it_followed
                     });
                     if !inside_claim
-                        || follows
                         || size_field_was_damaged(source, invalid, candidate)?
+                        || follows && frames_reach_the_end(source, candidate, &mut budget)?
                     {
                         return Ok(Search::Found(candidate));
                     }
@@ -502,6 +503,36 @@ fn find_valid_frame(
         at += (n - (MAGIC.len() - 1)).max(1) as u64;
     }
     Ok(Search::None)
+}
+
+/// Whether valid frames, one after another with increasing LSNs, run from
+/// `at` to the end of the data, or to zeros only (space written ahead).
+/// That is what the frames after a damaged frame look like; a log stored
+/// in a torn frame's payload ends in the rest of that payload, except at
+/// the very cuts that end with one of its frames (those stay refused).
+/// Costs the CRC of every frame walked, taken from `budget`; running out
+/// counts as reaching the end (the safe side: a refusal).
+fn frames_reach_the_end(source: &mut Source, mut at: u64, budget: &mut u64) -> Result<bool> {
+    let len = source.limit();
+    let mut last = 0;
+    while at < len {
+        match frame::check_frame(source, at)? {
+            Ok(header) if header.first_lsn > last => {
+                let size = u64::from(header.batch_size);
+                if size > *budget {
+                    return Ok(true);
+                }
+                *budget -= size;
+                last = header.last_lsn();
+                at += size;
+            }
+            // The end of the chain: only zeros (space written ahead) may
+            // follow. (Not a torn frame: the cuts of a log stored in a
+            // torn frame's payload look just like that.)
+            _ => return source.is_zeros(at, len),
+        }
+    }
+    Ok(true)
 }
 
 /// Whether the bytes `[off, next)` are a frame whose only damage is its

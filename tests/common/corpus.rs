@@ -212,7 +212,9 @@ pub fn strangers() -> Vec<Sample> {
 
 /// Every file of one to six bytes that begins like a log except for its
 /// last byte (and is not all zeros), with and without text after it: not
-/// a log. Many (1,530 of each), so the engine checks them in memory.
+/// a log, except a prefix of a header followed by a zero, which is what a
+/// torn first write into space allocated ahead leaves (an empty log).
+/// Many (1,530 of each).
 pub fn altered_heads() -> Vec<Sample> {
     let head = head();
     let mut out = Vec::new();
@@ -224,7 +226,11 @@ pub fn altered_heads() -> Vec<Sample> {
                 continue;
             }
             let name = format!("head-{len}-{byte:02x}.bin");
-            out.push(sample(&name, bytes.clone(), Kind::Stranger));
+            let kind = match byte {
+                0 => Kind::EmptyLog,
+                _ => Kind::Stranger,
+            };
+            out.push(sample(&name, bytes.clone(), kind));
             bytes.extend_from_slice(b" and some text after it, long enough for a header\n");
             out.push(sample(&format!("{name}.txt"), bytes, Kind::Stranger));
         }
