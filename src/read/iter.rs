@@ -284,7 +284,10 @@ impl WalIterator {
     /// assert_eq!(events.next_wait(Duration::from_millis(1))?, None); // nothing yet
     ///
     /// std::thread::scope(|scope| {
-    ///     scope.spawn(|| wal.append("arrives later"));
+    ///     scope.spawn(|| {
+    ///         wal.append("arrives later")?;
+    ///         wal.flush() // (written at once where there is no writer thread)
+    ///     });
     ///     // Woken by the writer when the event is written: no polling.
     ///     let event = events.next_wait(Duration::from_secs(10))?;
     ///     assert_eq!(event.map(|event| event.payload), Some(b"arrives later".to_vec()));
