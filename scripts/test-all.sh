@@ -66,7 +66,8 @@ step "the same suite on the inline pipeline that wasm32 uses"
 RUSTFLAGS="--cfg rewal_inline" cargo test --target-dir target/inline --lib --tests
 
 step "the engine's test suite on wasm32-wasip1, under wasmtime; and the platform's (CRC: the SIMD128 path against the portable one)"
-cargo test --target wasm32-wasip1
+# (The doctests run natively: they are the API docs.)
+cargo test --target wasm32-wasip1 --lib --tests
 cargo test -p rewal-platform --target wasm32-wasip1
 
 step "wasm programs run by a host: the sandboxed WASI plugin (killed, torn, restarted) and the engine on wasm32-unknown-unknown"
