@@ -27,7 +27,11 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 
 mod bindings {
-    wasmtime::component::bindgen!({ path: "wit", world: "event-log" });
+    wasmtime::component::bindgen!({
+        path: "wit",
+        world: "event-log",
+        additional_derives: [PartialEq, Eq],
+    });
 }
 
 pub use bindings::exports::rewal::plugin::ledger::{Balance, Event, Summary};
