@@ -11,10 +11,10 @@
 //! `pread` and `pwrite` become `descriptor.read` and `descriptor.write`,
 //! which take an offset: no file position to keep. wasmtime hands out at
 //! most 64 KiB per `read`, through a buffer of its own; `read_at` loops
-//! until its buffer is full. Seeking and reading through a stream
-//! (`lseek` + `read`, the Preview 1 backend's way) takes the same
-//! 64 KiB pieces through a stream, and a thread of the host's pool for each:
-//! no faster (`docs/wasi.md` has the figures).
+//! until its buffer is full. Seeking and reading (`lseek` + `read`, the
+//! Preview 1 backend's way, one call per MiB there) goes through a stream
+//! here, in the same 64 KiB pieces: no faster (`docs/wasi.md` has the
+//! figures).
 
 use crate::registry::FileId;
 pub(crate) use crate::wasi::{lock_exclusive, map, Map};
