@@ -1,6 +1,9 @@
-//! A sandboxed plugin that keeps its state in a WAL: built for
-//! `wasm32-wasip1` and run by a host under wasmtime with one preopened
-//! directory (`tests/wasi_plugin.rs` is that host).
+//! A sandboxed plugin that keeps its state in a WAL: a command, built for
+//! `wasm32-wasip1` (a core module) or `wasm32-wasip2` (a component) and run
+//! by a host under wasmtime with one preopened directory
+//! (`tests/wasi_plugin.rs` is that host). `examples/host/` has a plugin
+//! component with a WIT interface instead of a command line, and a host
+//! in Rust.
 //!
 //! The plugin counts page views per page. Every view is an event; its state
 //! (the counts) is rebuilt at start by replaying the log. Commands:

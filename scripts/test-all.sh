@@ -2,15 +2,18 @@
 # Every test of the project, on a fresh machine with only the Rust toolchain
 # (it adds the rustup targets and the wasmtime it needs): formatting, lints on
 # every target, the native suite (threaded pipeline), the same suite on the
-# inline pipeline natively and on wasm32-wasip1 under wasmtime, the sandboxed
-# plugin test, the fuzzers' short run, and smoke runs of the benchmarks.
+# inline pipeline natively and on wasm32-wasip1 and wasm32-wasip2 under
+# wasmtime, the sandboxed plugin tests, the fuzzers' short run, smoke runs of
+# the benchmarks, and last, in a step of its own, the Rust plugin host
+# (examples/host: it builds the wasmtime crates, several minutes on a fresh
+# machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
 step "setup: rustup targets and wasmtime (the PyPI package)"
-targets="wasm32-wasip1 wasm32-unknown-unknown x86_64-pc-windows-gnu aarch64-unknown-linux-gnu"
+targets="wasm32-wasip1 wasm32-wasip2 wasm32-unknown-unknown x86_64-pc-windows-gnu aarch64-unknown-linux-gnu"
 # shellcheck disable=SC2086
 rustup target add $targets >/dev/null
 python3 -c "import wasmtime" 2>/dev/null || python3 -m pip install --quiet wasmtime
@@ -22,6 +25,7 @@ export REWAL_REQUIRE_WASI=1 REWAL_REQUIRE_STRACE=1
 
 step "rustfmt"
 cargo fmt --all -- --check
+(cd examples/host && cargo fmt --all -- --check)
 
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
@@ -70,7 +74,11 @@ step "the engine's test suite on wasm32-wasip1, under wasmtime; and the platform
 cargo test --target wasm32-wasip1 --lib --tests
 cargo test -p rewal-platform --target wasm32-wasip1
 
-step "wasm programs run by a host: the sandboxed WASI plugin (killed, torn, restarted) and the engine on wasm32-unknown-unknown"
+step "the same on wasm32-wasip2, as components under wasmtime; the platform's suite adds its Preview 2 backend's (positional I/O, identities, directory sync)"
+cargo test --target wasm32-wasip2 --lib --tests
+cargo test -p rewal-platform --target wasm32-wasip2
+
+step "wasm programs run by a host: the sandboxed WASI plugin, as a wasip1 module and a wasip2 component (killed, torn, restarted), and the engine on wasm32-unknown-unknown"
 cargo test --features wasm-host-tests --test wasi_plugin --test wasm_unknown
 
 step "the browser viewer: wasm build, then www/tests/ in headless Chromium (playwright-core)"
@@ -86,5 +94,15 @@ REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench compare
 REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench durable
 REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench segments
 scripts/bench-wasi.sh --quick
+
+step "the plugin host (examples/host, its own workspace: wasmtime 48): lints, then its tests (a plugin component run, killed by fuel and by its kill switch, restarted over its directory; one plugin per directory)"
+host_start=$SECONDS
+(
+    cd examples/host
+    cargo clippy --all-targets -- -D warnings
+    cargo clippy -p rewal-plugin --target wasm32-wasip2 -- -D warnings
+    cargo test
+)
+echo "    the plugin host's step took $((SECONDS - host_start)) s"
 
 step "all tests passed"

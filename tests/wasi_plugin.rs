@@ -1,10 +1,13 @@
 //! The host side of the sandboxed-plugin story: builds `examples/plugin.rs`
-//! for wasm32-wasip1, runs it under wasmtime (`scripts/wasmtime-run`) with
-//! one granted directory, kills it, tears its last write, and restarts it.
+//! for wasm32-wasip1 (a core module) and for wasm32-wasip2 (a component),
+//! runs each under wasmtime (`scripts/wasmtime-run`) with one granted
+//! directory, kills it, tears its last write, and restarts it.
+//! (`examples/host/` is a Rust host for plugin components, with its own
+//! tests.)
 //!
-//! Needs the wasm32-wasip1 target and the `wasmtime` Python package, so it
-//! is behind the `wasm-host-tests` feature; `scripts/test-all.sh` installs
-//! both and runs it.
+//! Needs both WASI targets and the `wasmtime` Python package, so it is
+//! behind the `wasm-host-tests` feature; `scripts/test-all.sh` installs
+//! them and runs it.
 
 mod common;
 
@@ -12,7 +15,7 @@ use rewal::inspect::{self, LogEnd};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn plugin_wasm() -> PathBuf {
+fn plugin_wasm(target: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let status = Command::new(env!("CARGO"))
         .args([
@@ -21,16 +24,15 @@ fn plugin_wasm() -> PathBuf {
             "--example",
             "plugin",
             "--target",
-            "wasm32-wasip1",
+            target,
         ])
         .current_dir(root)
         .status()
         .expect("run cargo build");
-    assert!(
-        status.success(),
-        "building the plugin for wasm32-wasip1 failed"
-    );
-    root.join("target/wasm32-wasip1/debug/examples/plugin.wasm")
+    assert!(status.success(), "building the plugin for {target} failed");
+    root.join("target")
+        .join(target)
+        .join("debug/examples/plugin.wasm")
 }
 
 /// Runs the plugin with `dir` granted as /data; returns its stdout.
@@ -53,9 +55,18 @@ fn run(wasm: &Path, dir: &Path, args: &[&str]) -> String {
 }
 
 #[test]
-fn a_plugin_keeps_its_state_across_kills_and_torn_writes() {
-    let wasm = plugin_wasm();
-    let scratch = common::Scratch::new("plugin");
+fn a_wasip1_plugin_keeps_its_state_across_kills_and_torn_writes() {
+    keeps_its_state_across_kills_and_torn_writes("wasm32-wasip1");
+}
+
+#[test]
+fn a_wasip2_plugin_keeps_its_state_across_kills_and_torn_writes() {
+    keeps_its_state_across_kills_and_torn_writes("wasm32-wasip2");
+}
+
+fn keeps_its_state_across_kills_and_torn_writes(target: &str) {
+    let wasm = plugin_wasm(target);
+    let scratch = common::Scratch::new(&format!("plugin-{target}"));
     let log = scratch.path("views.wal");
 
     // Run 1: 25 views, durable every 10, then killed: 20 survive.

@@ -1,24 +1,150 @@
-//! The wasm32-wasip1 build of the CLI, run under wasmtime
-//! (`scripts/wasmtime-run`) on copies of the golden vectors in a granted
-//! directory, says exactly what the native binary says.
+//! The WASI builds of the CLI, run under wasmtime (`scripts/wasmtime-run`)
+//! on copies of the golden vectors in a granted directory, say exactly
+//! what the native binary says: the wasm32-wasip1 module and the
+//! wasm32-wasip2 component alike.
 //!
-//! The test builds the `.wasm` itself (`cargo build -p rewal-cli --target
-//! wasm32-wasip1`), into its own target directory under cargo's test temp
+//! One difference is WASI's, not ours: a Preview 2 program exits with
+//! success or failure and nothing else (`wasi:cli/exit` carries a
+//! `result`), so where the native binary exits with 2 or 3 (`verify`'s
+//! corrupted and unreadable), the component exits with 1. Its words are
+//! the same.
+//!
+//! The test builds each `.wasm` itself (`cargo build -p rewal-cli
+//! --target ...`), into its own target directory under cargo's test temp
 //! dir: the `cargo test` running this holds the lock of the main one.
-//! Without the wasm32-wasip1 target or Python's `wasmtime` package it says
-//! so and passes; `REWAL_REQUIRE_WASI=1` makes that a failure instead
-//! (for CI, where both are installed).
+//! Without the WASI targets or Python's `wasmtime` package it says so and
+//! passes; `REWAL_REQUIRE_WASI=1` makes that a failure instead (for CI,
+//! where both are installed).
 #![cfg(not(target_family = "wasm"))]
 
 mod common;
 
 use common::scripts::{self, Paths};
+<<<<<<< HEAD
 use common::wasi_build::wasm;
 use common::{Runner, Scratch};
+=======
+use common::{crate_dir, Runner, Scratch};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The two WASI targets the CLI builds for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    P1,
+    P2,
+}
+
+impl Target {
+    fn triple(self) -> &'static str {
+        match self {
+            Target::P1 => "wasm32-wasip1",
+            Target::P2 => "wasm32-wasip2",
+        }
+    }
+
+    /// What the native transcript looks like under this target: the same,
+    /// except that a Preview 2 program's failures all exit with 1.
+    fn expected(self, native: &str) -> String {
+        if self == Target::P1 {
+            return native.to_string();
+        }
+        native
+            .lines()
+            .map(|line| {
+                match line
+                    .strip_prefix("[exit ")
+                    .and_then(|rest| rest.strip_suffix(']'))
+                {
+                    Some(code) if code != "0" => "[exit 1]",
+                    _ => line,
+                }
+            })
+            .fold(String::new(), |text, line| text + line + "\n")
+    }
+}
+
+/// The built `.wasm`, or `None` (after saying why) when this machine
+/// cannot build or run it.
+fn wasm(target: Target) -> Option<PathBuf> {
+    static P1: OnceLock<Option<PathBuf>> = OnceLock::new();
+    static P2: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let built = match target {
+        Target::P1 => &P1,
+        Target::P2 => &P2,
+    };
+    built.get_or_init(|| build(target)).clone()
+}
+
+fn build(target: Target) -> Option<PathBuf> {
+    let triple = target.triple();
+    let missing = |what: &str| {
+        if std::env::var_os("REWAL_REQUIRE_WASI").is_some_and(|value| value == "1") {
+            panic!("cannot run the {triple} build: {what}");
+        }
+        eprintln!(
+            "skipped: cannot run the {triple} build: {what} (REWAL_REQUIRE_WASI=1 makes this fail)"
+        );
+        None
+    };
+    let python = Command::new("python3")
+        .args(["-c", "import wasmtime"])
+        .output();
+    if !python.is_ok_and(|output| output.status.success()) {
+        return missing(
+            "python3 with the `wasmtime` package is not installed (pip install wasmtime)",
+        );
+    }
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let sysroot = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+    if !sysroot.join("lib/rustlib").join(triple).exists() {
+        return missing(&format!(
+            "the {triple} target is not installed (rustup target add {triple})"
+        ));
+    }
+    let target_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rewal-cli-wasi");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "build",
+            "-p",
+            "rewal-cli",
+            "--target",
+            triple,
+            "--manifest-path",
+        ])
+        .arg(crate_dir().join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .expect("run cargo build");
+    assert!(
+        output.status.success(),
+        "building the {triple} CLI failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(target_dir.join(triple).join("debug/rewal.wasm"))
+}
+>>>>>>> wasip2
 
 #[test]
-fn every_script_says_the_same_under_wasmtime() {
-    let Some(wasm) = wasm() else { return };
+fn every_script_says_the_same_under_wasmtime_p1() {
+    every_script_says_the_same(Target::P1);
+}
+
+#[test]
+fn every_script_says_the_same_under_wasmtime_p2() {
+    every_script_says_the_same(Target::P2);
+}
+
+fn every_script_says_the_same(target: Target) {
+    let Some(wasm) = wasm(target) else { return };
     // Scripts run side by side, each in its own directory, native first,
     // then the WASI build on fresh copies at the same paths.
     std::thread::scope(|scope| {
@@ -27,7 +153,7 @@ fn every_script_says_the_same_under_wasmtime() {
             .map(|script| {
                 let wasm = wasm.clone();
                 scope.spawn(move || {
-                    let dir = Scratch::new(&format!("wasi-{}", script.name));
+                    let dir = Scratch::new(&format!("{}-{}", target.triple(), script.name));
                     let wasi = Runner::Wasi {
                         wasm,
                         grant: dir.dir().to_path_buf(),
@@ -35,7 +161,7 @@ fn every_script_says_the_same_under_wasmtime() {
                     let native =
                         scripts::transcript(&Runner::Native, &dir, &script, Paths::Absolute);
                     let under_wasi = scripts::transcript(&wasi, &dir, &script, Paths::Absolute);
-                    (script.name, native, under_wasi)
+                    (script.name, target.expected(&native), under_wasi)
                 })
             })
             .collect();
@@ -48,7 +174,8 @@ fn every_script_says_the_same_under_wasmtime() {
                     .position(|(a, b)| a != b)
                     .unwrap_or(0);
                 panic!(
-                    "script {name}: the WASI build differs at line {}:\n  native: {}\n  wasi:   {}\n--- whole WASI transcript\n{under_wasi}",
+                    "script {name}: the {} build differs at line {}:\n  native: {}\n  wasi:   {}\n--- whole WASI transcript\n{under_wasi}",
+                    target.triple(),
                     line + 1,
                     native.lines().nth(line).unwrap_or("<end>"),
                     under_wasi.lines().nth(line).unwrap_or("<end>"),
@@ -59,10 +186,19 @@ fn every_script_says_the_same_under_wasmtime() {
 }
 
 #[test]
-fn demo_writes_the_same_bytes_under_wasmtime() {
-    let Some(wasm) = wasm() else { return };
-    let native_dir = Scratch::new("demo-native");
-    let wasi_dir = Scratch::new("demo-wasi");
+fn demo_writes_the_same_bytes_under_wasmtime_p1() {
+    demo_writes_the_same_bytes(Target::P1);
+}
+
+#[test]
+fn demo_writes_the_same_bytes_under_wasmtime_p2() {
+    demo_writes_the_same_bytes(Target::P2);
+}
+
+fn demo_writes_the_same_bytes(target: Target) {
+    let Some(wasm) = wasm(target) else { return };
+    let native_dir = Scratch::new(&format!("demo-native-{}", target.triple()));
+    let wasi_dir = Scratch::new(&format!("demo-{}", target.triple()));
     let native = Runner::Native.run(
         native_dir.dir(),
         &["demo".into(), native_dir.dir().display().to_string()],
@@ -86,14 +222,24 @@ fn demo_writes_the_same_bytes_under_wasmtime() {
     let wasi_log = std::fs::read(wasi_dir.path("demo.wal")).expect("wasi demo.wal");
     assert!(
         native_log == wasi_log,
-        "demo.wal differs between the native and the WASI build"
+        "demo.wal differs between the native and the {} build",
+        target.triple()
     );
 }
 
 #[test]
-fn tail_follow_works_under_wasmtime() {
-    let Some(wasm) = wasm() else { return };
-    let dir = Scratch::new("wasi-follow");
+fn tail_follow_works_under_wasmtime_p1() {
+    tail_follow_works(Target::P1);
+}
+
+#[test]
+fn tail_follow_works_under_wasmtime_p2() {
+    tail_follow_works(Target::P2);
+}
+
+fn tail_follow_works(target: Target) {
+    let Some(wasm) = wasm(target) else { return };
+    let dir = Scratch::new(&format!("{}-follow", target.triple()));
     let runner = Runner::Wasi {
         wasm,
         grant: dir.dir().to_path_buf(),

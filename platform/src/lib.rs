@@ -91,9 +91,17 @@ cfg_if::cfg_if! {
     if #[cfg(rewal_simdisk)] {
         pub mod simdisk;
         use simdisk as files;
-    } else if #[cfg(all(target_arch = "wasm32", target_os = "wasi"))] {
+    } else if #[cfg(all(target_arch = "wasm32", target_os = "wasi", target_env = "p2"))] {
+        // Preview 2 (a component): wasi-libc's descriptors.
         mod wasi;
-        use wasi as backend;
+        mod wasi_p2;
+        use wasi_p2 as backend;
+        use std_file as files;
+    } else if #[cfg(all(target_arch = "wasm32", target_os = "wasi"))] {
+        // Preview 1 (a core module): the `wasi` crate's calls.
+        mod wasi;
+        mod wasi_p1;
+        use wasi_p1 as backend;
         use std_file as files;
     } else if #[cfg(all(target_arch = "wasm32", target_os = "unknown"))] {
         mod browser;
