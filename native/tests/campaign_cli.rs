@@ -16,7 +16,7 @@ mod common;
 #[path = "../../tests/common/corpus.rs"]
 mod corpus;
 
-use common::wasi_build::wasm;
+use common::wasi_build::{wasm, Target};
 use common::{Run, Runner, Scratch};
 use corpus::{Kind, Sample};
 use rewal::inspect::{self, LogEnd};
@@ -167,7 +167,7 @@ fn every_hostile_file_through_every_command_natively() {
 
 #[test]
 fn the_wasi_build_says_and_does_what_the_native_one_does() {
-    let Some(wasm) = wasm() else { return };
+    let Some(wasm) = wasm(Target::P1) else { return };
     let dir = Scratch::new("campaign-cli-wasi");
     let wasi = Runner::Wasi {
         wasm,
