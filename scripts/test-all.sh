@@ -79,7 +79,7 @@ cargo test --target wasm32-wasip2 --lib --tests
 cargo test -p rewal-platform --target wasm32-wasip2
 
 step "wasm programs run by a host: the sandboxed WASI plugin, as a wasip1 module and a wasip2 component (killed, torn, restarted), and the engine on wasm32-unknown-unknown"
-cargo test --features wasm-host-tests --test wasi_plugin --test wasm_unknown
+REWAL_WASM_HOST_TESTS=1 cargo test --test wasi_plugin --test wasm_unknown
 
 step "the browser viewer: wasm build, then www/tests/ in headless Chromium (playwright-core)"
 www/test.sh

@@ -1,32 +1,20 @@
 //! The engine on wasm32-unknown-unknown: builds `examples/browser_selftest.rs`
 //! for that target, checks the module imports nothing (so no std clock,
 //! thread or file call is linked in: they would need imports or trap), and
-//! runs its `selftest` export under wasmtime. Behind the `wasm-host-tests`
-//! feature, like `tests/wasi_plugin.rs`.
+//! runs its `selftest` export under wasmtime. Runs only with
+//! `REWAL_WASM_HOST_TESTS=1`, like `tests/wasi_plugin.rs`.
 
-use std::path::Path;
+mod common;
+
+use common::wasm_host;
 use std::process::Command;
 
 #[test]
 fn the_engine_runs_on_wasm32_unknown_unknown_with_memory_storage() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "--example",
-            "browser_selftest",
-        ])
-        .args(["--target", "wasm32-unknown-unknown"])
-        .current_dir(root)
-        .status()
-        .expect("run cargo build");
-    assert!(
-        status.success(),
-        "building the self-test for wasm32-unknown-unknown failed"
-    );
-    let wasm = root.join("target/wasm32-unknown-unknown/release/examples/browser_selftest.wasm");
+    if !wasm_host::enabled("the wasm32-unknown-unknown self-test") {
+        return;
+    }
+    let wasm = wasm_host::build_example("browser_selftest", "wasm32-unknown-unknown", true);
     let script = r#"
 import sys
 from wasmtime import Engine, Instance, Module, Store

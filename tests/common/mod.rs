@@ -10,6 +10,8 @@ pub mod events;
 pub mod rng;
 pub mod scripted;
 pub mod sidecar;
+#[cfg(not(target_family = "wasm"))]
+pub mod wasm_host;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
