@@ -14,6 +14,8 @@
 //! random moments (in rotations and checkpoints too), tears its newest
 //! segment, and checks what it recovers.
 
+#![cfg(not(target_family = "wasm"))]
+
 mod common;
 
 use common::rng::Rng;

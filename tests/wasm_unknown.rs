@@ -4,6 +4,8 @@
 //! runs its `selftest` export under wasmtime. Runs only with
 //! `REWAL_WASM_HOST_TESTS=1`, like `tests/wasi_plugin.rs`.
 
+#![cfg(not(target_family = "wasm"))]
+
 mod common;
 
 use common::wasm_host;
