@@ -418,3 +418,22 @@ fn a_checkpoint_right_after_appending_writes_them_first() {
     assert_eq!(lsns(&wal, wal.first_lsn()).unwrap().last(), Some(&last));
     wal.close().unwrap();
 }
+
+#[test]
+fn space_written_ahead_stops_at_the_segment_size() {
+    // Durability in use makes the log write zeros ahead (so that a sync
+    // carries no size change); for a segment, never past where it will
+    // rotate: those zeros would be written, synced and cut off again.
+    let scratch = Scratch::new("seg-ahead");
+    let dir = scratch.path("log");
+    let wal = Wal::open_dir(&dir).segment_size(8192).build().unwrap();
+    for i in 0..200 {
+        let lsn = wal.append(format!("{i:0100}")).unwrap();
+        wal.wait_durable(lsn).unwrap();
+        for file in segment_files(&dir) {
+            let len = std::fs::metadata(&file).unwrap().len();
+            assert!(len <= 8192 + 4096, "{} holds {len} bytes", file.display());
+        }
+    }
+    wal.close().unwrap();
+}

@@ -233,14 +233,23 @@ impl Committer {
 
     /// Preallocates, when preallocating, so that `len` more bytes of data
     /// fit in space that exists: up to the chunk boundary past them, plus a
-    /// chunk ahead.
+    /// chunk ahead (for a segment, no further than its size).
     fn make_room(&mut self, len: u64) -> Result<()> {
         const CHUNK: u64 = 1 << 20;
         let needed = self.file_end.saturating_add(len);
         if !self.preallocating || needed <= self.allocated {
             return Ok(());
         }
-        let target = (needed / CHUNK).saturating_add(2).saturating_mul(CHUNK);
+        let mut target = (needed / CHUNK).saturating_add(2).saturating_mul(CHUNK);
+        // A segment rotates at its size: space past it would be written
+        // as zeros, synced, and cut off again at the rotation.
+        if let (Some(options), Some(segments)) = (self.segments, self.shared.storage.segments()) {
+            let segment_end = segments
+                .newest()?
+                .start
+                .saturating_add(options.segment_size);
+            target = target.min(segment_end.max(needed));
+        }
         if self.shared.storage.preallocate(target)? {
             self.allocated = target;
         } else {
