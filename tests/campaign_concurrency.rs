@@ -277,14 +277,10 @@ fn checked_round(
         // events are in it whether synced or not.
         let knows_synced = !real_file || shutdown_ok;
         for &lsn in seen.closed_waits.iter().filter(|_| knows_synced) {
-            // F3 (tests/campaign_found.rs) was the close's side of this;
-            // with a close racing a shutdown it still happens (F3b):
-            // counted until fixed.
+            // F3 (tests/campaign_found.rs) was the close's side of this,
+            // F3b the same with a close racing a shutdown.
             if durable.contains(&lsn) {
-                if shutdown_ok {
-                    return Err(format!("LSN {lsn} is durable but its waiter heard Closed"));
-                }
-                c.add("closed_but_durable_f3b", 1);
+                return Err(format!("LSN {lsn} is durable but its waiter heard Closed"));
             }
         }
         c.add("appends", seen.appended.len() as u64);
