@@ -36,9 +36,11 @@
 //! [`sync_dir`]).
 //!
 //! [`sync_dir`] makes a directory's entries durable: `fsync` of the
-//! directory on unix, `fd_sync` on WASI (wasmtime passes it to the host's
-//! `fsync`), nothing on Windows (which has no such call for programs; NTFS
-//! journals its metadata).
+//! directory on unix; on WASI Preview 1 `fd_sync`, which wasmtime answers
+//! with `EBADF` for a directory (taken as not offered: the host's
+//! business); on WASI Preview 2 a sync of the directory (wasmtime fsyncs
+//! it on the host); nothing on Windows (which has no such call for
+//! programs; NTFS journals its metadata).
 //!
 //! Unix, Windows and WASI share one `File` over a std file (`std_file.rs`);
 //! their backend modules supply what differs: `lock_exclusive`, `identity`,
