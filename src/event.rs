@@ -124,6 +124,49 @@ impl Batch {
     }
 }
 
+/// A batch of the payloads an iterator yields, without meta.
+///
+/// ```
+/// # fn main() -> rewal::Result<()> {
+/// # let path = std::env::temp_dir().join(format!("rewal-doc-collect-{}.wal", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// let wal = rewal::Wal::open(&path).build()?;
+/// let batch: rewal::Batch = ["first", "second", "third"].into_iter().collect();
+/// assert_eq!(batch.len(), 3);
+/// let last = wal.append_batch(&batch)?; // the LSN of the batch's last event
+/// assert_eq!(last, 3);
+/// # wal.close()?;
+/// # std::fs::remove_file(&path)?;
+/// # Ok(())
+/// # }
+/// ```
+impl<P: AsRef<[u8]>> FromIterator<P> for Batch {
+    fn from_iter<I: IntoIterator<Item = P>>(payloads: I) -> Self {
+        let mut batch = Batch::new();
+        batch.extend(payloads);
+        batch
+    }
+}
+
+/// Adds each payload an iterator yields, without meta, as `add` does.
+impl<P: AsRef<[u8]>> Extend<P> for Batch {
+    fn extend<I: IntoIterator<Item = P>>(&mut self, payloads: I) {
+        for payload in payloads {
+            self.add(payload);
+        }
+    }
+}
+
+/// The events, as `(payload, meta)` pairs, as [`Batch::iter`] gives them.
+impl<'a> IntoIterator for &'a Batch {
+    type Item = (&'a [u8], Option<&'a [u8]>);
+    type IntoIter = Records<'a>;
+
+    fn into_iter(self) -> Records<'a> {
+        self.iter()
+    }
+}
+
 /// The events of one append, as [`crate::Hooks::before_append`] sees them,
 /// before LSNs are assigned. Borrowed: no copy is made for the hook.
 #[derive(Debug, Clone, Copy)]

@@ -55,6 +55,34 @@ fn lsns_start_at_one_and_follow_appends_and_batches() {
 }
 
 #[test]
+fn a_batch_collects_and_extends_from_iterators_and_iterates_by_reference() {
+    let dir = Scratch::new("collect");
+    let wal = Wal::open(dir.path("a.wal")).build().unwrap();
+    // Any payload type: &str, String, byte slices and vectors.
+    let mut batch: Batch = ["one", "two"].into_iter().collect();
+    batch.extend(vec![b"three".to_vec(), b"four".to_vec()]);
+    batch.extend(std::iter::once(String::from("five")));
+    let mut by_hand = Batch::new();
+    for payload in ["one", "two", "three", "four", "five"] {
+        by_hand.add(payload);
+    }
+    assert_eq!(batch, by_hand);
+    let pairs: Vec<(&[u8], Option<&[u8]>)> = (&batch).into_iter().collect();
+    assert_eq!(pairs.len(), 5);
+    assert_eq!(pairs[2], (&b"three"[..], None));
+    assert_eq!(wal.append_batch(&batch).unwrap(), 5);
+    // An empty iterator collects an empty batch, refused as one.
+    let empty: Batch = std::iter::empty::<&[u8]>().collect();
+    assert_eq!(wal.append_batch(&empty), Err(Error::EmptyBatch));
+    wal.flush().unwrap();
+    let payloads: Vec<Vec<u8>> = events(&wal, 0).into_iter().map(|e| e.payload).collect();
+    assert_eq!(
+        payloads,
+        ["one", "two", "three", "four", "five"].map(|p| p.as_bytes().to_vec())
+    );
+}
+
+#[test]
 fn empty_meta_reads_back_as_none() {
     let dir = Scratch::new("meta");
     let wal = Wal::open(dir.path("a.wal")).build().unwrap();
