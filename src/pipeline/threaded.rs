@@ -85,14 +85,20 @@ enum Wake {
     Task(u64, Waker),
 }
 
-impl Sleeper {
-    fn wake(&self) {
-        match &self.wake {
-            Wake::Thread(thread) => thread.unpark(),
-            Wake::Task(_, waker) => waker.wake_by_ref(),
-        }
-    }
+/// Threads taken out of `Guarded::sleepers`, to be woken once the lock is
+/// released: a thread woken while it is held would wake only to block on
+/// it. (Tasks are woken with the lock held, so that a future dropped
+/// meanwhile is never woken.)
+#[must_use]
+struct ToWake(Vec<Thread>);
 
+impl ToWake {
+    fn wake(self) {
+        self.0.iter().for_each(Thread::unpark);
+    }
+}
+
+impl Sleeper {
     fn can_take_turns(&self) -> bool {
         matches!(self.wake, Wake::Thread(_))
     }
@@ -136,28 +142,44 @@ impl Core {
         }
     }
 
-    /// Wakes the parked durability waiters that have their answer (their
-    /// LSN is durable, or the log failed or is stopping), and, if nobody is
-    /// committing, the first of the others, to take the next turn. The rest
-    /// sleep on: the next turn covers them, and waking them now would only
-    /// send them back to sleep (with 64 waiters, dozens of context
-    /// switches per sync).
+    /// Wakes the parked durability waiters that have their answer, and the
+    /// one to take the next turn (see `take_answered`). Call with the lock
+    /// held, where the lock is not released right after.
     fn wake_sleepers(&self, guard: &mut Guarded) {
+        self.take_answered(guard).wake();
+    }
+
+    /// Takes out of the list the parked durability waiters that have their
+    /// answer (their LSN is durable, or the log failed or is stopping),
+    /// and, if nobody is committing, the first thread of the others, to take
+    /// the next turn: tasks are woken at once, threads returned to be woken
+    /// by the caller. The rest sleep on: the next turn covers them, and
+    /// waking them now would only send them back to sleep (with 64 waiters,
+    /// dozens of context switches per sync).
+    ///
+    /// The thread to take the next turn comes first: the disk idles until
+    /// its turn starts, while the others only return to their callers.
+    fn take_answered(&self, guard: &mut Guarded) -> ToWake {
         let synced = guard.queue.synced();
         let answered = guard.queue.failed().is_some() || self.state() != State::Running;
         let mut next_turn_taken = guard.committing;
+        let mut threads = Vec::new();
         guard.sleepers.retain(|sleeper| {
             if answered || sleeper.lsn <= synced {
-                sleeper.wake();
+                match &sleeper.wake {
+                    Wake::Thread(thread) => threads.push(thread.clone()),
+                    Wake::Task(_, waker) => waker.wake_by_ref(),
+                }
                 return false;
             }
-            if !next_turn_taken && sleeper.can_take_turns() {
+            if let (false, Wake::Thread(thread)) = (next_turn_taken, &sleeper.wake) {
                 next_turn_taken = true;
-                sleeper.wake();
+                threads.insert(0, thread.clone());
                 return false;
             }
             true
         });
+        ToWake(threads)
     }
 
     /// One turn: takes everything queued and writes it (and syncs, if
@@ -218,7 +240,7 @@ impl Core {
             .sleepers
             .iter()
             .any(|sleeper| sleeper.lsn > synced && sleeper.can_take_turns());
-        self.wake_sleepers(&mut guard);
+        let answered = self.take_answered(&mut guard);
         // Whatever arrived during the turn is the writer thread's if no
         // waiting caller is left to take the next turn.
         let unclaimed = guard.waiters == 0
@@ -227,7 +249,12 @@ impl Core {
         if unclaimed || self.state() != State::Running {
             self.nudge(&mut guard);
         }
-        guard
+        if answered.0.is_empty() {
+            return guard;
+        }
+        drop(guard);
+        answered.wake();
+        self.lock()
     }
 
     /// Whether the queue holds enough that the writer should not linger.
