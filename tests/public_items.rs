@@ -212,6 +212,13 @@ fn scans_report_frames_and_how_the_log_ends() {
         (empty.end, empty.frames, empty.first_lsn),
         (LogEnd::Clean, 0, 0)
     );
+    assert_eq!(inspect::LogScan::new(0), empty);
+    // A reader that walks the frames itself adds them up as the scan does.
+    let mut counted = inspect::LogScan::new(scan.file_len);
+    for frame in &frames {
+        counted.count_frame(frame);
+    }
+    assert_eq!(counted, scan);
 }
 
 #[test]

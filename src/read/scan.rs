@@ -88,6 +88,41 @@ pub struct LogScan {
     pub problem: Option<Problem>,
 }
 
+impl LogScan {
+    /// A scan of `file_len` bytes that has met no frame yet: counts at 0,
+    /// a clean end.
+    pub fn new(file_len: u64) -> LogScan {
+        LogScan {
+            file_len,
+            valid_len: 0,
+            frames: 0,
+            events: 0,
+            compressed_frames: 0,
+            largest_frame: 0,
+            first_lsn: 0,
+            last_lsn: 0,
+            end: LogEnd::Clean,
+            problem: None,
+        }
+    }
+
+    /// Counts one more valid frame, the next after those counted so far:
+    /// how a scan adds up its totals, for a reader that walks a log itself
+    /// (a stream, say).
+    pub fn count_frame(&mut self, frame: &FrameInfo) {
+        let header = &frame.header;
+        if self.frames == 0 {
+            self.first_lsn = header.first_lsn;
+        }
+        self.frames += 1;
+        self.events += u64::from(header.record_count);
+        self.compressed_frames += u64::from(header.is_compressed());
+        self.largest_frame = self.largest_frame.max(header.batch_size);
+        self.last_lsn = header.last_lsn();
+        self.valid_len = frame.offset + u64::from(header.batch_size);
+    }
+}
+
 /// Scans a log file without writing to it and without taking its lock (it
 /// may be open in another process). Calls `visit` for every valid frame.
 ///
@@ -207,18 +242,7 @@ pub fn read_storage(
 /// Checks every frame of `source` from offset 0 and classifies the end.
 pub(crate) fn scan(source: &mut Source, visit: &mut impl FnMut(&FrameInfo)) -> Result<LogScan> {
     let len = source.limit();
-    let mut found = LogScan {
-        file_len: len,
-        valid_len: 0,
-        frames: 0,
-        events: 0,
-        compressed_frames: 0,
-        largest_frame: 0,
-        first_lsn: 0,
-        last_lsn: 0,
-        end: LogEnd::Clean,
-        problem: None,
-    };
+    let mut found = LogScan::new(len);
     let stopped = if source.is_mapped() {
         // The common native case: the whole log is one slice.
         let mut data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
@@ -261,21 +285,14 @@ fn walk<B: Bytes>(
                 first_lsn: header.first_lsn,
             });
         }
-        visit(&FrameInfo {
+        let frame = FrameInfo {
             offset: off,
             header,
-        });
-        if found.frames == 0 {
-            found.first_lsn = header.first_lsn;
-        }
-        found.frames += 1;
-        found.events += u64::from(header.record_count);
-        found.compressed_frames += u64::from(header.is_compressed());
-        found.largest_frame = found.largest_frame.max(header.batch_size);
-        found.last_lsn = header.last_lsn();
-        off += u64::from(header.batch_size);
+        };
+        visit(&frame);
+        found.count_frame(&frame);
+        off = found.valid_len; // the next frame starts where this one ends
     };
-    found.valid_len = off;
     Ok(stopped)
 }
 

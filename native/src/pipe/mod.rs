@@ -53,31 +53,13 @@ pub fn scan(stream: &Stream, mut visit: impl FnMut(&FrameInfo)) -> Result<Stream
     let input = stream.open()?;
     let unreadable = |error: std::io::Error| stream.unreadable(&error);
     let mut walker = Walker::new(input);
-    let mut found = LogScan {
-        file_len: 0,
-        valid_len: 0,
-        frames: 0,
-        events: 0,
-        compressed_frames: 0,
-        largest_frame: 0,
-        first_lsn: 0,
-        last_lsn: 0,
-        end: LogEnd::Clean,
-        problem: None,
-    };
+    let mut found = LogScan::new(0);
     loop {
         match walker.next().map_err(unreadable)? {
             Next::Frame { offset, header, .. } => {
-                visit(&FrameInfo { offset, header });
-                if found.frames == 0 {
-                    found.first_lsn = header.first_lsn;
-                }
-                found.frames += 1;
-                found.events += u64::from(header.record_count);
-                found.compressed_frames += u64::from(header.is_compressed());
-                found.largest_frame = found.largest_frame.max(header.batch_size);
-                found.last_lsn = header.last_lsn();
-                found.valid_len = offset + u64::from(header.batch_size);
+                let frame = FrameInfo { offset, header };
+                visit(&frame);
+                found.count_frame(&frame);
             }
             Next::End => {
                 found.file_len = found.valid_len;

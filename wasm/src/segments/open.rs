@@ -287,16 +287,10 @@ impl Opening {
 fn probe(previous_last: Option<Lsn>, named: Lsn, first_lsn: Option<Lsn>) -> Option<Misfit> {
     let lsn = first_lsn.unwrap_or(0);
     let so_far = LogScan {
-        file_len: 0,
-        valid_len: 0,
         frames: u64::from(first_lsn.is_some()),
-        events: 0,
-        compressed_frames: 0,
-        largest_frame: 0,
         first_lsn: lsn,
         last_lsn: lsn,
-        end: LogEnd::Clean,
-        problem: None,
+        ..LogScan::new(0)
     };
     segment_misfit(previous_last, named, &so_far)
 }
