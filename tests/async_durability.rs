@@ -110,37 +110,18 @@ fn the_future_answers_what_wait_durable_answers() {
     assert_eq!(run_all(vec![wal.wait_durable_async(lsn)]).0, vec![Ok(())]);
 }
 
-/// Memory storage whose syncs wait until the test opens the gate.
+/// Syncs wait until the test opens the gate.
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
-struct GatedStorage {
-    inner: rewal::MemoryStorage,
-    gate: Arc<(Mutex<bool>, std::sync::Condvar)>,
-}
+struct Gate(Arc<(Mutex<bool>, std::sync::Condvar)>);
 
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
-impl rewal::Storage for GatedStorage {
-    fn write(&mut self, buf: &[u8]) -> rewal::Result<usize> {
-        self.inner.write(buf)
-    }
-    fn sync(&self) -> rewal::Result<()> {
-        let (open, changed) = &*self.gate;
+impl common::hooked::StorageHooks for Gate {
+    fn before_sync(&self) {
+        let (open, changed) = &*self.0;
         let mut open = open.lock().unwrap();
         while !*open {
             open = changed.wait(open).unwrap();
         }
-        self.inner.sync()
-    }
-    fn close(&mut self) -> rewal::Result<()> {
-        self.inner.close()
-    }
-    fn size(&self) -> rewal::Result<u64> {
-        self.inner.size()
-    }
-    fn truncate(&mut self, size: u64) -> rewal::Result<()> {
-        self.inner.truncate(size)
-    }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> rewal::Result<usize> {
-        self.inner.read_at(buf, offset)
     }
 }
 
@@ -155,10 +136,7 @@ fn a_dropped_future_is_forgotten_and_never_woken() {
     }
     let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
     let wal = Wal::open("gated")
-        .storage(GatedStorage {
-            inner: rewal::MemoryStorage::new(),
-            gate: Arc::clone(&gate),
-        })
+        .storage(common::hooked::Hooked::new(Gate(Arc::clone(&gate))))
         .build()
         .unwrap();
     let lsn = wal.append("one").unwrap();

@@ -194,35 +194,16 @@ fn d04_repeated_or_backward_lsns_are_a_corruption() {
     }
 }
 
-/// A storage whose writes panic once armed.
+/// Writes panic once armed.
 #[cfg(panic = "unwind")]
-struct PanickyStorage {
-    inner: MemoryStorage,
-    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
+struct PanicWhenArmed(std::sync::Arc<std::sync::atomic::AtomicBool>);
 
 #[cfg(panic = "unwind")]
-impl rewal::Storage for PanickyStorage {
-    fn write(&mut self, buf: &[u8]) -> rewal::Result<usize> {
-        if self.armed.load(std::sync::atomic::Ordering::SeqCst) {
+impl common::hooked::StorageHooks for PanicWhenArmed {
+    fn before_write(&self) {
+        if self.0.load(std::sync::atomic::Ordering::SeqCst) {
             panic!("the disk caught fire");
         }
-        self.inner.write(buf)
-    }
-    fn sync(&self) -> rewal::Result<()> {
-        self.inner.sync()
-    }
-    fn close(&mut self) -> rewal::Result<()> {
-        self.inner.close()
-    }
-    fn size(&self) -> rewal::Result<u64> {
-        self.inner.size()
-    }
-    fn truncate(&mut self, size: u64) -> rewal::Result<()> {
-        self.inner.truncate(size)
-    }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> rewal::Result<usize> {
-        self.inner.read_at(buf, offset)
     }
 }
 
@@ -246,10 +227,7 @@ fn d05_a_panicking_storage_fails_the_log_and_hangs_nobody() {
     use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
     use std::sync::Arc;
     let armed = Arc::new(AtomicBool::new(false));
-    let storage = PanickyStorage {
-        inner: MemoryStorage::new(),
-        armed: Arc::clone(&armed),
-    };
+    let storage = common::hooked::Hooked::new(PanicWhenArmed(Arc::clone(&armed)));
     let wal = Arc::new(Wal::open("p").storage(storage).build().unwrap());
     wal.append("fine").unwrap();
     wal.flush().unwrap();

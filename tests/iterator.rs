@@ -168,39 +168,21 @@ fn compressed_logs_replay_through_the_compressor() {
     assert_eq!(events[2].payload, vec![9u8; 1000]);
 }
 
-/// A storage whose `sync` waits at a gate until the test opens it.
+/// A `sync` says it has started, then waits at a gate until the test
+/// opens it.
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
-struct SlowSync {
-    inner: rewal::MemoryStorage,
-    gate: std::sync::Arc<(std::sync::Mutex<(bool, bool)>, std::sync::Condvar)>,
-}
+struct SlowSync(std::sync::Arc<(std::sync::Mutex<(bool, bool)>, std::sync::Condvar)>);
 
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
-impl rewal::Storage for SlowSync {
-    fn write(&mut self, buf: &[u8]) -> rewal::Result<usize> {
-        self.inner.write(buf)
-    }
-    fn sync(&self) -> rewal::Result<()> {
-        let (lock, cond) = &*self.gate;
+impl common::hooked::StorageHooks for SlowSync {
+    fn before_sync(&self) {
+        let (lock, cond) = &*self.0;
         let mut state = lock.lock().unwrap();
         state.0 = true; // a sync is in progress
         cond.notify_all();
         while !state.1 {
             state = cond.wait(state).unwrap();
         }
-        self.inner.sync()
-    }
-    fn close(&mut self) -> rewal::Result<()> {
-        self.inner.close()
-    }
-    fn size(&self) -> rewal::Result<u64> {
-        self.inner.size()
-    }
-    fn truncate(&mut self, size: u64) -> rewal::Result<()> {
-        self.inner.truncate(size)
-    }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> rewal::Result<usize> {
-        self.inner.read_at(buf, offset)
     }
 }
 
@@ -212,10 +194,7 @@ fn readers_do_not_wait_behind_a_sync() {
     let gate = Arc::new((Mutex::new((false, false)), Condvar::new()));
     let wal = Arc::new(
         Wal::open("slow")
-            .storage(SlowSync {
-                inner: rewal::MemoryStorage::new(),
-                gate: Arc::clone(&gate),
-            })
+            .storage(common::hooked::Hooked::new(SlowSync(Arc::clone(&gate))))
             .build()
             .unwrap(),
     );

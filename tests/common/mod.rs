@@ -7,6 +7,7 @@ pub mod corpus;
 #[cfg(not(target_family = "wasm"))]
 pub mod crash;
 pub mod events;
+pub mod hooked;
 pub mod rng;
 pub mod scripted;
 pub mod sidecar;
