@@ -53,49 +53,39 @@ fn word<T: std::fmt::Debug, E: std::fmt::Debug>(outcome: Result<T, E>) -> String
     }
 }
 
-/// Every call on our log, with its outcome.
+/// Every call on a log of either crate, with its outcome: one list, so
+/// that both crates get the very same calls.
+macro_rules! every_call {
+    ($wal:expr, $batch:ty) => {{
+        let wal = $wal;
+        let mut batch = <$batch>::new();
+        batch.add("x");
+        vec![
+            ("append", word(wal.append("x"))),
+            ("append_with_meta", word(wal.append_with_meta("x", "m"))),
+            ("append_batch", word(wal.append_batch(batch))),
+            (
+                "append_batch (empty)",
+                word(wal.append_batch(<$batch>::new())),
+            ),
+            ("flush", word(wal.flush())),
+            ("sync", word(wal.sync())),
+            ("replay", word(wal.replay(0, |_| Ok(())))),
+            ("iterator", word(wal.iterator(0).map(drop))),
+            ("last_lsn", format!("Ok({})", wal.last_lsn())),
+            ("stats().state", format!("Ok({:?})", wal.stats().state)),
+            ("shutdown", word(wal.shutdown(SECOND))),
+            ("close", word(wal.close())),
+        ]
+    }};
+}
+
 fn ours(wal: &rewal::Wal) -> Vec<(&'static str, String)> {
-    let mut batch = rewal::Batch::new();
-    batch.add("x");
-    vec![
-        ("append", word(wal.append("x"))),
-        ("append_with_meta", word(wal.append_with_meta("x", "m"))),
-        ("append_batch", word(wal.append_batch(batch))),
-        (
-            "append_batch (empty)",
-            word(wal.append_batch(rewal::Batch::new())),
-        ),
-        ("flush", word(wal.flush())),
-        ("sync", word(wal.sync())),
-        ("replay", word(wal.replay(0, |_| Ok(())))),
-        ("iterator", word(wal.iterator(0).map(drop))),
-        ("last_lsn", format!("Ok({})", wal.last_lsn())),
-        ("stats().state", format!("Ok({:?})", wal.stats().state)),
-        ("shutdown", word(wal.shutdown(SECOND))),
-        ("close", word(wal.close())),
-    ]
+    every_call!(wal, rewal::Batch)
 }
 
 fn theirs(wal: &upstream::Wal) -> Vec<(&'static str, String)> {
-    let mut batch = upstream::Batch::new();
-    batch.add("x");
-    vec![
-        ("append", word(wal.append("x"))),
-        ("append_with_meta", word(wal.append_with_meta("x", "m"))),
-        ("append_batch", word(wal.append_batch(batch))),
-        (
-            "append_batch (empty)",
-            word(wal.append_batch(upstream::Batch::new())),
-        ),
-        ("flush", word(wal.flush())),
-        ("sync", word(wal.sync())),
-        ("replay", word(wal.replay(0, |_| Ok(())))),
-        ("iterator", word(wal.iterator(0).map(drop))),
-        ("last_lsn", format!("Ok({})", wal.last_lsn())),
-        ("stats().state", format!("Ok({:?})", wal.stats().state)),
-        ("shutdown", word(wal.shutdown(SECOND))),
-        ("close", word(wal.close())),
-    ]
+    every_call!(wal, upstream::Batch)
 }
 
 #[test]
