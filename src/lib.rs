@@ -119,6 +119,7 @@ mod shared;
 mod state;
 mod stats;
 mod storage;
+mod sync;
 mod wal;
 
 /// Looking into a log without opening it for writing: every frame, how the

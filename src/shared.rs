@@ -6,9 +6,9 @@ use crate::plugins::Compressor;
 use crate::state::AtomicState;
 use crate::stats::Counters;
 use crate::storage::SharedStorage;
+use crate::sync::{Condvar, Mutex};
 use crate::{Lsn, State};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 pub(crate) struct Shared {

@@ -12,8 +12,9 @@ use super::{Durability, Settings};
 use crate::frame::MIN_FRAME_LEN;
 use crate::shared::Shared;
 use crate::stats::Counters;
+use crate::sync::{Mutex, MutexGuard};
 use crate::{Error, Lsn, Result, State};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) struct Pipeline {

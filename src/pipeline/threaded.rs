@@ -20,13 +20,14 @@ use super::queue::{Item, Queue};
 use super::{Durability, Settings};
 use crate::shared::Shared;
 use crate::stats::Counters;
+use crate::sync::{thread, Condvar, Mutex, MutexGuard};
 use crate::{Backpressure, Error, Lsn, Result, State};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::{Poll, Waker};
-use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
+use thread::{JoinHandle, Thread};
 
 pub(crate) struct Pipeline {
     core: Arc<Core>,
@@ -296,7 +297,7 @@ impl Pipeline {
             settings,
         });
         let writer_core = Arc::clone(&core);
-        let writer = std::thread::Builder::new()
+        let writer = thread::Builder::new()
             .name("rewal-writer".into())
             .spawn(move || run_writer(&writer_core))?;
         Ok(Pipeline {
@@ -375,7 +376,7 @@ impl Pipeline {
         if lsn > guard.queue.last_assigned() {
             return Err(Error::InvalidLsn);
         }
-        let me = std::thread::current();
+        let me = thread::current();
         loop {
             if let Some(known) = guard.queue.durability(lsn) {
                 return known;
@@ -397,7 +398,7 @@ impl Pipeline {
                 wake: Wake::Thread(me.clone()),
             });
             drop(guard);
-            std::thread::park();
+            thread::park();
             guard = core.lock();
             // Woken entries are removed by the waker; after a spurious
             // wake-up, remove ours.

@@ -1,8 +1,9 @@
 //! `MemoryStorage`: a log in a byte vector, for tests and the browser.
 
 use super::Storage;
+use crate::sync::{Mutex, MutexGuard};
 use crate::{Error, Result};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 /// A log held in memory. Clones share the same bytes, so a caller can keep a
 /// handle and read what the log wrote ([`MemoryStorage::to_bytes`]) after

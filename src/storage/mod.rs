@@ -10,9 +10,10 @@ pub use memory::MemoryStorage;
 use segments::{Part, Segments};
 
 use crate::error::catch_panic;
+use crate::sync::RwLock;
 use crate::{Error, Result};
 use std::io;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// A persistence backend: an append-only byte sequence.
 ///

@@ -14,10 +14,11 @@
 
 use super::{FileStorage, Mapped, Storage};
 use crate::error::on_file;
+use crate::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::{Error, Lsn, Result};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 
 /// The name of the lock file in a segment directory.
 pub(crate) const LOCK_FILE: &str = "rewal.lock";
