@@ -6,9 +6,9 @@ use crate::plugins::Compressor;
 use crate::state::AtomicState;
 use crate::stats::Counters;
 use crate::storage::SharedStorage;
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{self, Condvar, Mutex};
 use crate::{Lsn, State};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 pub(crate) struct Shared {
@@ -64,11 +64,15 @@ impl Shared {
 
     /// Waits until the log grows past `end`, it closes, or `timeout`
     /// passes; returns whether it grew. Woken by the writer (see
-    /// `set_file_end`), not by polling.
+    /// `set_file_end`) and by the close (`wake_readers`), not by polling.
     pub(crate) fn wait_for_growth(&self, end: u64, timeout: Duration) -> bool {
         let deadline = rewal_platform::now().checked_add(timeout);
-        let mut guard = self.growth.lock().unwrap_or_else(|p| p.into_inner());
-        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let mut guard = sync::lock(&self.growth);
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        // Counted as waiting before the checks below (a write or a close
+        // that comes later sees the count; one that came earlier is seen
+        // by the checks): see `wake_readers`.
+        fence(Ordering::SeqCst);
         let grew = loop {
             if self.file_end() > end {
                 break true;
@@ -76,31 +80,34 @@ impl Shared {
             if self.state.load() == State::Closed || !rewal_platform::HAS_THREADS {
                 break false;
             }
-            let left = match deadline {
-                Some(deadline) => deadline.saturating_sub(rewal_platform::now()),
-                None => Duration::MAX,
+            guard = match deadline {
+                Some(deadline) => {
+                    let left = deadline.saturating_sub(rewal_platform::now());
+                    if left.is_zero() {
+                        break false;
+                    }
+                    sync::wait_timeout(&self.grown, guard, left)
+                }
+                // No deadline (`Duration::MAX`): until woken.
+                None => sync::wait(&self.grown, guard),
             };
-            if left.is_zero() {
-                break false;
-            }
-            guard = self
-                .grown
-                .wait_timeout(guard, left)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
         };
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
         grew
     }
 
-    /// Wakes the readers waiting for growth (after a write, or as the log
-    /// closes).
+    /// Wakes the readers waiting for growth: after a write (`set_file_end`),
+    /// and once the log is closed, so that none sleeps through it.
     pub(crate) fn wake_readers(&self) {
-        if self.waiting.load(Ordering::Acquire) > 0 {
-            let _guard = self.growth.lock().unwrap_or_else(|p| p.into_inner());
+        // Whatever changed (the end, the state) was stored before this
+        // load: a reader that is not counted yet will see it.
+        fence(Ordering::SeqCst);
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            let _guard = sync::lock(&self.growth);
             self.grown.notify_all();
         }
     }
+
     /// The end of the complete frames written so far: what readers may read.
     pub(crate) fn file_end(&self) -> u64 {
         self.counters.file_size.load(Ordering::Acquire)

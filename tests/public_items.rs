@@ -169,7 +169,16 @@ fn file_storage_maps_reads_and_refuses_writes_when_read_only() {
     assert_eq!(storage.size().unwrap(), 5);
     drop(map);
     storage.close().unwrap();
-    assert_eq!(storage.size(), Err(rewal::Error::Closed));
+    // Closed: no more writes, syncs or cuts; reads go on, and the file is
+    // free for the next open at once.
+    assert_eq!(storage.write(b"x"), Err(rewal::Error::Closed));
+    assert_eq!(storage.sync(), Err(rewal::Error::Closed));
+    assert_eq!(storage.truncate(0), Err(rewal::Error::Closed));
+    assert_eq!(storage.size().unwrap(), 5);
+    assert_eq!(storage.read_at(&mut buf, 0).unwrap(), 5);
+    assert_eq!(&buf, b"hello");
+    assert!(storage.map(5).unwrap().is_none(), "unlocked: never mapped");
+    FileStorage::new(&path).unwrap();
 }
 
 #[test]

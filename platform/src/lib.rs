@@ -28,7 +28,10 @@
 //!   lock, and `set_len` refuses to cut it below a live map; only a process
 //!   that ignores the lock and shrinks the file can make a read of the map
 //!   fault (see `File::map`).
-//! - Dropping the `File` releases its lock.
+//! - `release_lock(&mut self)`: releases the lock and the in-process
+//!   claim, keeping the file open for reading only (no longer mapped, no
+//!   longer written): a closed log frees its file at once while its
+//!   readers read on. Dropping the `File` releases its lock too.
 //!
 //! Directories, for logs kept as a directory of segment files:
 //! [`create_dir`] (making a new directory's entry durable), [`is_dir`],

@@ -261,6 +261,18 @@ impl File {
         })
     }
 
+    /// Releases the exclusive claim, keeping the file open for reading.
+    ///
+    /// # Errors
+    ///
+    /// None here (the real backends may fail to release an OS lock).
+    pub fn release_lock(&mut self) -> io::Result<()> {
+        if std::mem::take(&mut self.exclusive) {
+            with_disk(|disk| disk.inodes[self.ino].locked = false);
+        }
+        Ok(())
+    }
+
     /// Reads at `offset`; short only at the end.
     ///
     /// # Errors

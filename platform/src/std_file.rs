@@ -19,13 +19,17 @@ use std::time::{Duration, Instant};
 /// An open log file (see the crate docs for the contract).
 #[derive(Debug)]
 pub struct File {
+    // Declared before `file`, so dropped first: the in-process claim is
+    // released while the descriptor still holds the file. Once the
+    // descriptor is closed, an unlinked file's identity (its inode) may be
+    // given to a new file at once, and a claim still held on it then
+    // refuses that new file (a segment created just as a checkpoint
+    // removed an older one failed the log with `FileLocked`).
+    claim: Option<Claim>,
     file: std::fs::File,
     access: Access,
     /// The lengths of the maps of this file that are alive.
     maps: LiveMaps,
-    // Declared after `file`: the OS lock goes with the descriptor, then the
-    // in-process claim, so a waiting reopen never sees the claim free first.
-    _claim: Option<Claim>,
 }
 
 impl File {
@@ -46,7 +50,7 @@ impl File {
                 file,
                 access,
                 maps: LiveMaps::default(),
-                _claim: None,
+                claim: None,
             });
         }
         let (file, created) = open_or_create(path)?;
@@ -58,11 +62,27 @@ impl File {
         let claim = registry::claim(backend::identity(&file)?)?;
         backend::lock_exclusive(&file)?;
         Ok(File {
+            claim: Some(claim),
             file,
             access,
             maps: LiveMaps::default(),
-            _claim: Some(claim),
         })
+    }
+
+    /// Releases the file's lock (the OS's and the in-process claim) and
+    /// keeps it open for reading: a log that is closed frees its file for
+    /// the next open at once, while readers of what it wrote read on.
+    /// After this, writes and cuts fail.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error releasing its lock (the claim is released anyway).
+    pub fn release_lock(&mut self) -> io::Result<()> {
+        if self.claim.take().is_none() {
+            return Ok(());
+        }
+        self.access = Access::ReadOnly;
+        backend::unlock(&self.file)
     }
 
     /// Reads at `offset`; short only at the end of the file.

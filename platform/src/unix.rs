@@ -36,6 +36,17 @@ pub(crate) fn lock_exclusive(file: &std::fs::File) -> io::Result<()> {
     ))
 }
 
+/// Releases the file's `flock` (the descriptor stays open, for reading).
+pub(crate) fn unlock(file: &std::fs::File) -> io::Result<()> {
+    // SAFETY: a plain call on a descriptor the caller owns.
+    let status = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
+    if status == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// The file's device and inode numbers.
 pub(crate) fn identity(file: &std::fs::File) -> io::Result<FileId> {
     let metadata = file.metadata()?;

@@ -15,6 +15,11 @@ pub(crate) fn lock_exclusive(_file: &std::fs::File) -> io::Result<()> {
     Ok(())
 }
 
+/// Nothing to release (see `lock_exclusive`).
+pub(crate) fn unlock(_file: &std::fs::File) -> io::Result<()> {
+    Ok(())
+}
+
 /// WASI has no memory maps.
 ///
 /// # Safety

@@ -3,7 +3,7 @@
 //! stable API for. No locks and no maps (`wasi.rs`).
 
 use crate::registry::FileId;
-pub(crate) use crate::wasi::{lock_exclusive, map, Map};
+pub(crate) use crate::wasi::{lock_exclusive, map, unlock, Map};
 use std::io;
 use std::os::fd::AsRawFd;
 use std::path::Path;

@@ -17,7 +17,7 @@
 //! figures).
 
 use crate::registry::FileId;
-pub(crate) use crate::wasi::{lock_exclusive, map, Map};
+pub(crate) use crate::wasi::{lock_exclusive, map, unlock, Map};
 use std::io;
 use std::os::fd::AsRawFd;
 use std::path::Path;

@@ -7,8 +7,8 @@ use std::os::windows::io::AsRawHandle;
 use std::path::Path;
 use windows_sys::Win32::Foundation::{CloseHandle, ERROR_LOCK_VIOLATION, HANDLE};
 use windows_sys::Win32::Storage::FileSystem::{
-    GetFileInformationByHandle, LockFileEx, BY_HANDLE_FILE_INFORMATION, LOCKFILE_EXCLUSIVE_LOCK,
-    LOCKFILE_FAIL_IMMEDIATELY,
+    GetFileInformationByHandle, LockFileEx, UnlockFileEx, BY_HANDLE_FILE_INFORMATION,
+    LOCKFILE_EXCLUSIVE_LOCK, LOCKFILE_FAIL_IMMEDIATELY,
 };
 use windows_sys::Win32::System::Memory::{
     CreateFileMappingW, MapViewOfFile, UnmapViewOfFile, FILE_MAP_READ, MEMORY_MAPPED_VIEW_ADDRESS,
@@ -44,6 +44,28 @@ pub(crate) fn lock_exclusive(file: &std::fs::File) -> io::Result<()> {
         ));
     }
     Err(error)
+}
+
+/// Releases the lock `lock_exclusive` took (the handle stays open, for
+/// reading).
+pub(crate) fn unlock(file: &std::fs::File) -> io::Result<()> {
+    // SAFETY: as in `lock_exclusive`: a zeroed OVERLAPPED names offset 0,
+    // the range is the one locked, the handle is the caller's.
+    let unlocked = unsafe {
+        let mut overlapped: OVERLAPPED = std::mem::zeroed();
+        UnlockFileEx(
+            file.as_raw_handle() as HANDLE,
+            0,
+            u32::MAX,
+            u32::MAX,
+            &mut overlapped,
+        )
+    };
+    if unlocked != 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// The file's volume serial number and file index.

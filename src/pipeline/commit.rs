@@ -320,12 +320,11 @@ impl Committer {
         self.last_sync.checked_add(every)
     }
 
-    /// How long until an interval sync is due, when one will be.
-    pub(crate) fn next_sync_in(&self) -> Option<Duration> {
+    /// When the sync mode wants what is written synced, if it will:
+    /// under `SyncMode::Interval`, with data written since the last sync.
+    pub(crate) fn sync_due_at(&self) -> Option<Duration> {
         match self.sync_mode {
-            SyncMode::Interval(every) if self.unsynced > 0 => self
-                .interval_sync_at(every)
-                .map(|at| at.saturating_sub(rewal_platform::now())),
+            SyncMode::Interval(every) if self.unsynced > 0 => self.interval_sync_at(every),
             _ => None,
         }
     }

@@ -12,7 +12,7 @@ use super::{Durability, Settings};
 use crate::frame::MIN_FRAME_LEN;
 use crate::shared::Shared;
 use crate::stats::Counters;
-use crate::sync::{Mutex, MutexGuard};
+use crate::sync::{self, Mutex, MutexGuard};
 use crate::{Error, Lsn, Result, State};
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,9 +59,7 @@ impl Pipeline {
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        sync::lock(&self.inner)
     }
 
     fn closed(&self) -> bool {

@@ -136,11 +136,6 @@ impl Queue {
         self.synced
     }
 
-    /// Some assigned events are not written yet.
-    pub(crate) fn behind(&self) -> bool {
-        self.written < self.last_assigned()
-    }
-
     /// Everything assigned is written and durable.
     pub(crate) fn all_durable(&self) -> bool {
         self.pending.is_empty() && self.synced == self.last_assigned()

@@ -5,7 +5,7 @@ use super::source::Source;
 use crate::encoding::BorrowedEvent;
 use crate::frame::{self, Problem, RecordCursor, Records, HEADER_LEN};
 use crate::shared::Shared;
-use crate::{Error, Event, Lsn, Result, State};
+use crate::{Error, Event, Lsn, Result};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -466,8 +466,10 @@ impl WalIterator {
             let off = self.next_frame;
             self.stopped_at = off;
             if off >= source.limit() {
+                // (After a close too: what the drain of a shutdown wrote is
+                // read on, the storage stays readable.)
                 let end = self.shared.file_end();
-                if end <= source.limit() || self.shared.state.load() == State::Closed {
+                if end <= source.limit() {
                     return Ok(false);
                 }
                 source.grow(end)?;

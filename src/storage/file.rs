@@ -19,13 +19,16 @@ use std::path::{Path, PathBuf};
 /// a cleanly closed log holds nothing but frames.
 #[derive(Debug)]
 pub struct FileStorage {
-    file: Option<File>,
+    file: File,
     path: PathBuf,
     /// Where the next write lands: the end of the data, moved by writes,
     /// cuts and `resume_at`; zeros written ahead lie after it.
     end: u64,
     /// Opened for writing (not read-only).
     writable: bool,
+    /// Closed: its lock is released and it takes no more writes, but it
+    /// stays readable for the readers of what it holds.
+    closed: bool,
 }
 
 impl FileStorage {
@@ -63,10 +66,11 @@ impl FileStorage {
             .size()
             .map_err(|error| on_file("reading the size of", path, error))?;
         Ok(FileStorage {
-            file: Some(file),
+            file,
             path: path.to_path_buf(),
             end,
             writable: access == Access::Exclusive,
+            closed: false,
         })
     }
 
@@ -76,7 +80,15 @@ impl FileStorage {
     }
 
     fn file(&self) -> Result<&File> {
-        self.file.as_ref().ok_or_else(|| Error::Closed)
+        Ok(&self.file)
+    }
+
+    /// The file, to change it: `Error::Closed` once closed.
+    fn file_to_change(&self) -> Result<&File> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        self.file()
     }
 
     /// `error`, saying it happened `doing` something to this file.
@@ -88,7 +100,7 @@ impl FileStorage {
 impl Storage for FileStorage {
     fn write(&mut self, buf: &[u8]) -> Result<usize> {
         let written = self
-            .file()?
+            .file_to_change()?
             .write_at(buf, self.end)
             .map_err(self.failed("writing"))?;
         self.end += written as u64;
@@ -96,24 +108,31 @@ impl Storage for FileStorage {
     }
 
     fn sync(&self) -> Result<()> {
-        self.file()?.sync_data().map_err(self.failed("syncing"))
+        self.file_to_change()?
+            .sync_data()
+            .map_err(self.failed("syncing"))
     }
 
     fn close(&mut self) -> Result<()> {
+        if std::mem::replace(&mut self.closed, true) {
+            return Ok(());
+        }
+        let file = &mut self.file;
         // Cut off zeros written ahead, so that a cleanly closed log is
         // byte for byte what rewal 0.1.0 and UEWAL write. Not synced: should
         // the cut be lost, the zeros are still the clean end of the log.
-        let trimmed = match &self.file {
-            Some(file) if self.writable => match file.size() {
-                Ok(size) if size > self.end => file.set_len(self.end),
-                Ok(_) => Ok(()),
-                Err(error) => Err(error),
-            },
-            _ => Ok(()),
+        let trimmed = match file.size() {
+            Ok(size) if self.writable && size > self.end => file.set_len(self.end),
+            Ok(_) => Ok(()),
+            Err(error) => Err(error),
         };
-        // Dropping the file releases the OS lock and the in-process claim.
-        self.file = None;
-        trimmed.map_err(self.failed("cutting the zeros off"))
+        // The lock goes (the file is free for the next open at once); the
+        // descriptor stays, read-only, for readers of what was written.
+        let released = file.release_lock();
+        self.writable = false;
+        trimmed
+            .map_err(self.failed("cutting the zeros off"))
+            .and(released.map_err(self.failed("unlocking")))
     }
 
     fn size(&self) -> Result<u64> {
@@ -123,7 +142,9 @@ impl Storage for FileStorage {
     }
 
     fn truncate(&mut self, size: u64) -> Result<()> {
-        self.file()?.set_len(size).map_err(self.failed("cutting"))?;
+        self.file_to_change()?
+            .set_len(size)
+            .map_err(self.failed("cutting"))?;
         self.end = size;
         Ok(())
     }
@@ -134,7 +155,7 @@ impl Storage for FileStorage {
     /// it may be reporting the loss of data written before.
     fn preallocate(&mut self, len: u64) -> Result<bool> {
         static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
-        let file = self.file()?;
+        let file = self.file_to_change()?;
         let mut at = file
             .size()
             .map_err(self.failed("reading the size of"))?

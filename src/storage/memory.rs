@@ -1,7 +1,7 @@
 //! `MemoryStorage`: a log in a byte vector, for tests and the browser.
 
 use super::Storage;
-use crate::sync::{Mutex, MutexGuard};
+use crate::sync::{self, Mutex, MutexGuard};
 use crate::{Error, Result};
 use std::sync::Arc;
 
@@ -44,9 +44,7 @@ impl MemoryStorage {
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<u8>> {
-        self.bytes
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        sync::lock(&self.bytes)
     }
 
     fn open(&self) -> Result<MutexGuard<'_, Vec<u8>>> {
@@ -82,8 +80,9 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
+    // Reads go on after `close`: readers of what was written read on.
     fn size(&self) -> Result<u64> {
-        Ok(self.open()?.len() as u64)
+        Ok(self.lock().len() as u64)
     }
 
     fn truncate(&mut self, size: u64) -> Result<()> {
@@ -94,7 +93,7 @@ impl Storage for MemoryStorage {
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
-        let bytes = self.open()?;
+        let bytes = self.lock();
         let Ok(start) = usize::try_from(offset) else {
             return Ok(0);
         };

@@ -10,7 +10,7 @@ pub use memory::MemoryStorage;
 use segments::{Part, Segments};
 
 use crate::error::catch_panic;
-use crate::sync::RwLock;
+use crate::sync::{self, RwLock};
 use crate::{Error, Result};
 use std::io;
 use std::sync::Arc;
@@ -27,8 +27,11 @@ use std::sync::Arc;
 ///
 /// Each method may return any [`Error`](crate::Error) (usually
 /// `Error::Io`); its `# Errors` section says what rewal makes of it. A
-/// storage that is closed should answer `Error::Closed`, as
-/// [`FileStorage`] and [`MemoryStorage`] do.
+/// storage that is closed should answer `Error::Closed` to writes, syncs
+/// and cuts, as [`FileStorage`] and [`MemoryStorage`] do; those two stay
+/// readable after `close` (`size`, `read_at`), so that iterators read on
+/// through what a shutdown drained. One that cannot read any more answers
+/// `Error::Closed` there too: its readers then end with that error.
 pub trait Storage: Send + Sync {
     /// Appends `buf` at the end; returns how many bytes were taken (rewal
     /// calls again for the rest; `Ok(0)` is reported as `Error::ShortWrite`).
@@ -46,7 +49,8 @@ pub trait Storage: Send + Sync {
     /// nothing written since the last good sync is reported durable. At
     /// open, an error fails the open.
     fn sync(&self) -> Result<()>;
-    /// Releases the storage (and its lock); later calls may fail.
+    /// Releases the storage's lock and ends writing: later writes, syncs and
+    /// cuts fail (with `Error::Closed`); reads may go on (see above).
     ///
     /// # Errors
     ///
@@ -189,7 +193,7 @@ impl SharedStorage {
     ) -> Result<T> {
         match &*self.0 {
             Backing::One(lock) => {
-                let storage = lock.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let storage = sync::read(lock);
                 catch_panic(call, || one(storage.as_ref()))
             }
             Backing::Segments(list) => catch_panic(call, || segments(list)),
@@ -205,9 +209,7 @@ impl SharedStorage {
     ) -> Result<T> {
         match &*self.0 {
             Backing::One(lock) => {
-                let mut storage = lock
-                    .write()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut storage = sync::write(lock);
                 catch_panic(call, || one(storage.as_mut()))
             }
             Backing::Segments(list) => catch_panic(call, || segments(list)),
@@ -304,7 +306,7 @@ impl SharedStorage {
     pub(crate) fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> Result<()> {
         match &*self.0 {
             Backing::One(lock) => {
-                let storage = lock.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let storage = sync::read(lock);
                 catch_panic("the storage's read_at", || {
                     read_exact(buf, offset, |buf, at| storage.read_at(buf, at))
                 })

@@ -14,7 +14,7 @@
 
 use super::{FileStorage, Mapped, Storage};
 use crate::error::on_file;
-use crate::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use crate::sync::{self, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::{Error, Lsn, Result};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -90,15 +90,11 @@ impl Segment {
     }
 
     fn shared(&self) -> RwLockReadGuard<'_, Box<dyn Storage>> {
-        self.storage
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        sync::read(&self.storage)
     }
 
     fn exclusive(&self) -> RwLockWriteGuard<'_, Box<dyn Storage>> {
-        self.storage
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        sync::write(&self.storage)
     }
 }
 
@@ -127,15 +123,11 @@ impl Segments {
     }
 
     fn list(&self) -> RwLockReadGuard<'_, Vec<Arc<Segment>>> {
-        self.list
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        sync::read(&self.list)
     }
 
     fn list_mut(&self) -> RwLockWriteGuard<'_, Vec<Arc<Segment>>> {
-        self.list
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        sync::write(&self.list)
     }
 
     /// The newest segment: where writes go.
@@ -289,12 +281,7 @@ impl Segments {
                 outcome = closed;
             }
         }
-        if let Some(mut lock) = self
-            .lock
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
-        {
+        if let Some(mut lock) = sync::write(&self.lock).take() {
             let _ = lock.close();
         }
         outcome
