@@ -2,7 +2,7 @@
 # The reliability campaigns (RELIABILITY.md says what each one checks).
 #
 #   scripts/campaigns.sh                 the long form of every campaign
-#   scripts/campaigns.sh engine|cli|fuzz  one part of the long form
+#   scripts/campaigns.sh engine|model|cli|fuzz  one part of the long form
 #   scripts/campaigns.sh --short fuzz    the fuzzers' short form (20 s each;
 #                                        scripts/test-all.sh runs this)
 #
@@ -42,6 +42,12 @@ engine() {
     step "engine campaigns, long form, inline pipeline"
     REWAL_CAMPAIGN=long RUSTFLAGS="--cfg rewal_inline" cargo test --release \
         --target-dir target/inline-release --test 'campaign_*'
+}
+
+model() {
+    step "model checks, long form (shuttle, REWAL_MODEL_ITERATIONS schedules per model)"
+    REWAL_CAMPAIGN=long RUSTFLAGS="--cfg rewal_shuttle" cargo test --release \
+        --target-dir target/shuttle-release --test model
 }
 
 cli() {
@@ -102,11 +108,12 @@ fuzz() {
 }
 
 case $parts in
-    all) engine; cli; fuzz ;;
+    all) engine; model; cli; fuzz ;;
     engine) engine ;;
+    model) model ;;
     cli) cli ;;
     fuzz) fuzz ;;
-    *) echo "usage: $0 [--short] [all|engine|cli|fuzz]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--short] [all|engine|model|cli|fuzz]" >&2; exit 2 ;;
 esac
 
 step "figures ($figures)"

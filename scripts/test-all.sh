@@ -64,6 +64,9 @@ cargo test --workspace
 step "power cuts on a simulated disk: every event reported durable survives (tests/power_loss.rs)"
 RUSTFLAGS="--cfg rewal_simdisk" cargo test --target-dir target/simdisk --test power_loss
 
+step "model checks of the protocols between threads (shuttle: the real pipeline under PCT schedules; tests/model.rs)"
+RUSTFLAGS="--cfg rewal_shuttle" cargo test --target-dir target/shuttle --test model
+
 step "the same suite on the inline pipeline that wasm32 uses"
 # (Not the doctests: the API docs show threads, which the real inline
 # targets do not have.)
