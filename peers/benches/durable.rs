@@ -879,6 +879,7 @@ mod bench {
             key: ROWS[slot.row].key.to_owned(),
             threads: slot.threads,
             time,
+            events: 0,
             dir: dir.path().to_owned(),
         };
         let env = [

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 const CELL: &str = "REWAL_BENCH_CELL";
 const THREADS: &str = "REWAL_BENCH_CELL_THREADS";
 const SECONDS: &str = "REWAL_BENCH_CELL_SECONDS";
+const EVENTS: &str = "REWAL_BENCH_CELL_EVENTS";
 const DIR: &str = "REWAL_BENCH_CELL_DIR";
 /// What starts the line that carries a child's figure.
 const FIGURE: &str = "rewal-bench-figure:";
@@ -30,8 +31,12 @@ pub struct Cell {
     pub key: String,
     /// Threads (or tasks) the workload runs on.
     pub threads: usize,
-    /// How long the workload measures.
+    /// How long the workload measures, for a workload that runs for a
+    /// time (zero otherwise).
     pub time: Duration,
+    /// How many events the workload writes, for a workload of a fixed size
+    /// (zero otherwise).
+    pub events: u64,
     /// A fresh directory for the workload's files (the parent removes it).
     pub dir: PathBuf,
 }
@@ -51,6 +56,7 @@ impl Cell {
         Some(Cell {
             threads: number(THREADS) as usize,
             time: Duration::from_secs_f64(number(SECONDS)),
+            events: number(EVENTS) as u64,
             dir: std::env::var_os(DIR)
                 .map(PathBuf::from)
                 .unwrap_or_else(|| panic!("cell {key}: {DIR} missing")),
@@ -67,6 +73,7 @@ impl Cell {
             .env(CELL, &self.key)
             .env(THREADS, self.threads.to_string())
             .env(SECONDS, self.time.as_secs_f64().to_string())
+            .env(EVENTS, self.events.to_string())
             .env(DIR, &self.dir)
             .envs(env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
@@ -185,6 +192,7 @@ mod tests {
             key: "rewal".to_owned(),
             threads: 4,
             time: Duration::from_millis(250),
+            events: 0,
             dir: PathBuf::from("/nowhere"),
         };
         let command = cell
@@ -198,6 +206,7 @@ mod tests {
             (CELL, "rewal"),
             (THREADS, "4"),
             (SECONDS, "0.25"),
+            (EVENTS, "0"),
             (DIR, "/nowhere"),
             ("EXTRA", "1"),
         ] {
