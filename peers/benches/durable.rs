@@ -873,7 +873,7 @@ mod bench {
     }
 
     /// Measures one cell in a child process, in a fresh directory.
-    fn measure(slot: Slot, time: Duration) -> f64 {
+    fn measure(slot: Slot, time: Duration) -> Result<f64, String> {
         let dir = TempDir::new("durable", ROWS[slot.row].key);
         let cell = Cell {
             key: ROWS[slot.row].key.to_owned(),
@@ -888,10 +888,7 @@ mod bench {
             ("WALRUS_DATA_DIR", OsString::from(dir.path())),
             ("WALRUS_QUIET", OsString::from("1")),
         ];
-        match child::run(&cell, &env, time * 5 + Duration::from_secs(120)) {
-            Ok(figure) => figure,
-            Err(error) => panic!("{error}"),
-        }
+        child::run(&cell, &env, time * 5 + Duration::from_secs(120))
     }
 
     pub fn main() {
@@ -908,6 +905,9 @@ mod bench {
 
         let config = Config::from_env();
         let slots = plan(&config);
+        // A failed cell is reported and left out (its figure is NaN); the
+        // run goes on, and fails at the end.
+        let mut failures = Vec::new();
         let total = Instant::now();
         println!(
             "durable writes: 128-byte events; {} round(s) of {:?} per cell, each cell in a child \
@@ -926,7 +926,11 @@ mod bench {
                 if cell == 0 && round % 2 == 0 || cell + 1 == slots.len() && round % 2 == 1 {
                     eprintln!("  {}: round {}/{}", load.name(), round + 1, config.rounds);
                 }
-                measure(slots[cell], config.time)
+                measure(slots[cell], config.time).unwrap_or_else(|error| {
+                    eprintln!("  {error}");
+                    failures.push(error);
+                    f64::NAN
+                })
             });
             let busy = hog.as_ref().map(Hog::threads);
             drop(hog);
@@ -941,6 +945,13 @@ mod bench {
         }
         println!();
         println!("total time: {:.1} s", total.elapsed().as_secs_f64());
+        if !failures.is_empty() {
+            eprintln!("{} cell(s) failed:", failures.len());
+            for error in &failures {
+                eprintln!("  {error}");
+            }
+            std::process::exit(1);
+        }
     }
 
     /// The kernel and the processor: both move the figures.
