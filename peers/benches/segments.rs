@@ -21,7 +21,8 @@
 //! Smoke run: REWAL_BENCH_QUICK=1 cargo bench -p rewal-peers --bench segments
 
 use rewal::{SyncMode, Wal};
-use std::path::{Path, PathBuf};
+use rewal_peers::{dir::TempDir, stats::median};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
@@ -52,30 +53,6 @@ impl Config {
             }
         }
     }
-}
-
-/// A fresh directory under `target/`; removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-segments");
-        let dir = base.join(format!("{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create bench dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn millis(d: Duration) -> f64 {
@@ -145,9 +122,9 @@ fn rotation(config: &Config) {
     let mut rotations = 0;
     for round in 0..config.rounds {
         for segmented in [round % 2 == 1, round % 2 == 0] {
-            let dir = TempDir::new("rotation");
+            let dir = TempDir::new("segments", "rotation");
             if segmented {
-                let wal = Wal::open_dir(dir.0.join("log"))
+                let wal = Wal::open_dir(dir.file("log"))
                     .segment_size(32 << 10)
                     .build()
                     .unwrap();
@@ -169,16 +146,16 @@ fn rotation(config: &Config) {
                     })
                     .collect();
                 if !slowest.is_empty() {
-                    rotating.push(median(slowest));
+                    rotating.push(median(&slowest));
                 }
             } else {
-                let wal = Wal::open(dir.0.join("log.wal")).build().unwrap();
+                let wal = Wal::open(dir.file("log.wal")).build().unwrap();
                 file_rates.push(durable_writer(&wal, config.write_time, None).rate);
                 wal.close().unwrap();
             }
         }
     }
-    let (file, seg) = (median(file_rates), median(seg_rates));
+    let (file, seg) = (median(&file_rates), median(&seg_rates));
     println!("   one file:            {file:>9.0} events/s");
     println!(
         "   segments:            {seg:>9.0} events/s  ({:.2}x one file; {rotations} rotations)",
@@ -186,9 +163,9 @@ fn rotation(config: &Config) {
     );
     println!(
         "   append latency:      median {:.3} ms, p99.9 {:.3} ms; slowest append around a rotation {:.3} ms",
-        median(medians),
-        median(p999s),
-        if rotating.is_empty() { f64::NAN } else { median(rotating) }
+        median(&medians),
+        median(&p999s),
+        if rotating.is_empty() { f64::NAN } else { median(&rotating) }
     );
 }
 
@@ -200,8 +177,8 @@ fn checkpoint(config: &Config) {
     let mut removed = 0;
     for round in 0..config.rounds {
         for checkpointing in [round % 2 == 1, round % 2 == 0] {
-            let dir = TempDir::new("checkpoint");
-            let wal = Wal::open_dir(dir.0.join("log"))
+            let dir = TempDir::new("segments", "checkpoint");
+            let wal = Wal::open_dir(dir.file("log"))
                 .segment_size(64 << 10)
                 .sync_mode(SyncMode::Never)
                 .build()
@@ -238,18 +215,18 @@ fn checkpoint(config: &Config) {
     println!(
         "   one checkpoint removed {} segments in {:.1} ms",
         removed / config.rounds,
-        median(took)
+        median(&took)
     );
     println!(
         "   writer's slowest append: {:.3} ms without a checkpoint, {:.3} ms during one",
-        median(calm),
-        median(busy)
+        median(&calm),
+        median(&busy)
     );
 }
 
 /// Replay: the same events as one file and as 16 segments.
 fn replay(config: &Config) {
-    let dir = TempDir::new("replay");
+    let dir = TempDir::new("segments", "replay");
     let events = config.replay_bytes / (EVENT.len() as u64 + 24);
     let payload = [0x33u8; 512];
     let events = events * (EVENT.len() as u64 + 24) / (payload.len() as u64 + 24);
@@ -257,8 +234,8 @@ fn replay(config: &Config) {
         "3. replay: {} MiB of 512-byte events ({events} events), warm cache",
         config.replay_bytes >> 20
     );
-    let file = Wal::open(dir.0.join("log.wal")).build().unwrap();
-    let segments = Wal::open_dir(dir.0.join("log"))
+    let file = Wal::open(dir.file("log.wal")).build().unwrap();
+    let segments = Wal::open_dir(dir.file("log"))
         .segment_size(config.replay_bytes / 16)
         .build()
         .unwrap();
@@ -301,7 +278,7 @@ fn replay(config: &Config) {
             one.push(time(&file));
         }
     }
-    let (one, many) = (median(one), median(many));
+    let (one, many) = (median(&one), median(&many));
     let gib = config.replay_bytes as f64 / (1u64 << 30) as f64;
     println!(
         "   one file:     {:>8.1} ms ({:.2} GiB/s)",
