@@ -109,13 +109,18 @@ impl Wal {
     /// (a later checkpoint gives it back once the log has moved past it),
     /// and so does the newest. Events up to `lsn` still queued are written
     /// first (as [`flush`](Self::flush) does); the removals themselves do
-    /// not hold the writer up. Readers that are reading a removed segment
-    /// finish it. A single-file log keeps everything (it has no
-    /// segments to give back): `Ok`, nothing removed.
+    /// not hold the writer up. Checkpoints run one at a time, oldest
+    /// segment first: one made while another is removing segments waits
+    /// for it, and returns only once everything it covers is gone. Readers
+    /// that are reading a removed segment finish it; one that had not
+    /// reached a removed segment gets `Error::Checkpointed` there. A
+    /// single-file log keeps everything (it has no segments to give back):
+    /// `Ok`, nothing removed.
     ///
     /// # Errors
     ///
-    /// `Error::Closed` on a closed log; what [`flush`](Self::flush) returns
+    /// `Error::Closed` on a closed log; `Error::InvalidLsn` for an LSN
+    /// beyond the last one assigned; what [`flush`](Self::flush) returns
     /// when events up to `lsn` were still queued and cannot be written; the
     /// I/O error if a segment cannot be removed or the directory synced
     /// (what was removed before stays removed).
@@ -172,6 +177,11 @@ impl Wal {
     pub fn checkpoint(&self, lsn: Lsn) -> Result<()> {
         if self.state() == State::Closed {
             return Err(Error::Closed);
+        }
+        // An LSN no event has yet: refused, as `wait_durable` refuses it
+        // (a snapshot cannot cover events that do not exist).
+        if lsn > self.pipeline.last_assigned() {
+            return Err(Error::InvalidLsn);
         }
         let Some(segments) = self.shared.storage.segments() else {
             return Ok(());

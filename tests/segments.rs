@@ -94,8 +94,10 @@ fn a_checkpoint_gives_whole_segments_back_and_never_touches_later_events() {
     // Asking for what was given back is an error, not a silent skip.
     assert_eq!(lsns(&wal, 1), Err(Error::Checkpointed));
     assert!(matches!(wal.iterator(first - 1), Err(Error::Checkpointed)));
+    // An LSN no event has yet is refused, as wait_durable refuses it.
+    assert_eq!(wal.checkpoint(301), Err(Error::InvalidLsn));
     // The newest segment always stays.
-    wal.checkpoint(u64::MAX).unwrap();
+    wal.checkpoint(300).unwrap();
     assert_eq!(segment_files(&dir).len(), 1);
     assert_eq!(*lsns(&wal, 0).unwrap().last().unwrap(), 300);
     wal.shutdown(SECOND).unwrap();
@@ -148,14 +150,29 @@ fn only_the_newest_segment_may_end_torn() {
     assert_eq!(Wal::open_dir(&dir).build().unwrap_err(), Error::Corrupted);
     let after: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     assert_eq!(before, after, "untouched");
-    // On request, cut there: the newer segments go.
+    // On request, repaired: the torn frame cut off, so the segments after
+    // it no longer follow; the run of segments with the most events stays,
+    // the other goes to removed/ (nothing is thrown away), and the log is
+    // consistent: LSNs without a gap, and appends go on from its last.
     let wal = Wal::open_dir(&dir)
         .recovery(Recovery::TruncateAtCorruption)
         .build()
         .unwrap();
-    assert_eq!(segment_files(&dir).len(), 2);
+    let kept = segment_files(&dir);
+    let moved = segment_files(&dir.join("removed"));
+    assert_eq!(kept.len() + moved.len(), files.len());
     let held = lsns(&wal, 0).unwrap();
-    assert_eq!(held, (1..=wal.last_lsn()).collect::<Vec<_>>());
+    assert_eq!(held, (wal.first_lsn()..=wal.last_lsn()).collect::<Vec<_>>());
+    assert!(
+        held.len() >= 100,
+        "the larger run stays: {} events",
+        held.len()
+    );
+    let next = wal.append("next").unwrap();
+    assert_eq!(next, wal.last_lsn().max(held[held.len() - 1]) + 1);
+    wal.shutdown(SECOND).unwrap();
+    let wal = Wal::open_dir(&dir).build().unwrap();
+    assert_eq!(wal.last_lsn(), next, "the next open is clean");
 }
 
 #[test]

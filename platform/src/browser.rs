@@ -126,6 +126,24 @@ pub fn is_dir(_path: &Path) -> bool {
 /// # Errors
 ///
 /// Always [`io::ErrorKind::Unsupported`].
+pub fn list_subdirs(_dir: &Path) -> io::Result<Vec<String>> {
+    Err(no_file_system())
+}
+
+/// Always fails: there is no file system here.
+///
+/// # Errors
+///
+/// Always [`io::ErrorKind::Unsupported`].
+pub fn rename(_from: &Path, _to: &Path) -> io::Result<()> {
+    Err(no_file_system())
+}
+
+/// Always fails: there is no file system here.
+///
+/// # Errors
+///
+/// Always [`io::ErrorKind::Unsupported`].
 pub fn list_dir(_dir: &Path) -> io::Result<Vec<String>> {
     Err(no_file_system())
 }

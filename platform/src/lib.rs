@@ -35,8 +35,8 @@
 //!
 //! Directories, for logs kept as a directory of segment files:
 //! [`create_dir`] (making a new directory's entry durable), [`is_dir`],
-//! [`list_dir`] (file names), [`remove_file`] (durable after a
-//! [`sync_dir`]).
+//! [`list_dir`] (file names), [`list_subdirs`] (directory names),
+//! [`remove_file`] and [`rename`] (durable after a [`sync_dir`]).
 //!
 //! [`sync_dir`] makes a directory's entries durable: `fsync` of the
 //! directory on unix; on WASI Preview 1 `fd_sync`, which wasmtime answers
@@ -124,7 +124,9 @@ cfg_if::cfg_if! {
     }
 }
 
-pub use files::{create_dir, is_dir, list_dir, remove_file, sync_dir, File, Map};
+pub use files::{
+    create_dir, is_dir, list_dir, list_subdirs, remove_file, rename, sync_dir, File, Map,
+};
 
 /// Whether this target runs threads: the one decision that picks the
 /// engine's write pipeline (a writer thread with group commit, or the
@@ -142,6 +144,12 @@ pub enum Access {
     Exclusive,
     /// Read only, no lock: for inspecting a log another process may have open.
     ReadOnly,
+    /// Read only, without a lock of its own, under a lock the caller holds
+    /// that covers the file (a segment of a directory locked through its
+    /// lock file): mapped like an exclusive open, since every rewal process
+    /// keeps its hands off while that lock is held. Takes no in-process
+    /// claim either, so that a file may be opened this way many times.
+    ReadCovered,
 }
 
 /// Opens `path` with the given access (see the crate docs for the contract).

@@ -220,7 +220,7 @@ impl File {
             disk.check_alive(path)?;
             let (ino, created) = match disk.entries.get(path) {
                 Some(&ino) => (ino, false),
-                None if access == Access::ReadOnly => {
+                None if access != Access::Exclusive => {
                     return Err(io::Error::from(io::ErrorKind::NotFound))
                 }
                 None => {
@@ -432,6 +432,54 @@ pub fn list_dir(dir: &Path) -> io::Result<Vec<String>> {
             .filter(|path| parent_of(path) == dir)
             .filter_map(|path| path.file_name()?.to_str().map(str::to_owned))
             .collect())
+    })
+}
+
+/// The simulated disk keeps directories implicit: only a directory that
+/// holds files exists, and each is listed here.
+///
+/// # Errors
+///
+/// The simulated crash's error below a directory that [`crash`] stopped.
+pub fn list_subdirs(dir: &Path) -> io::Result<Vec<String>> {
+    with_disk(|disk| {
+        disk.check_alive(dir)?;
+        let mut names: Vec<String> = disk
+            .entries
+            .keys()
+            .filter_map(|path| path.strip_prefix(dir).ok())
+            .filter(|rest| rest.components().count() > 1)
+            .filter_map(|rest| {
+                rest.components()
+                    .next()?
+                    .as_os_str()
+                    .to_str()
+                    .map(str::to_owned)
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    })
+}
+
+/// Moves the entry `from` to `to` (durably only after both directories'
+/// `sync_dir`).
+///
+/// # Errors
+///
+/// `NotFound` for a missing file; the simulated crash's error below a
+/// directory that [`crash`] stopped.
+pub fn rename(from: &Path, to: &Path) -> io::Result<()> {
+    with_disk(|disk| {
+        disk.check_alive(from)?;
+        disk.check_alive(to)?;
+        let ino = disk
+            .entries
+            .remove(from)
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))?;
+        disk.entries.insert(to.to_path_buf(), ino);
+        Ok(())
     })
 }
 

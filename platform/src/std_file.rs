@@ -41,10 +41,10 @@ impl File {
     /// file is already open exclusively (in this process, or where the OS
     /// has advisory locks another one); the OS's error when it cannot be
     /// created or opened, or its directory synced after creating it. For
-    /// [`Access::ReadOnly`]: the OS's error opening it (`NotFound` for a
-    /// missing file).
+    /// [`Access::ReadOnly`] and [`Access::ReadCovered`]: the OS's error
+    /// opening it (`NotFound` for a missing file).
     pub fn open(path: &Path, access: Access) -> io::Result<File> {
-        if access == Access::ReadOnly {
+        if access != Access::Exclusive {
             let file = std::fs::OpenOptions::new().read(true).open(path)?;
             return Ok(File {
                 file,
@@ -161,7 +161,8 @@ impl File {
             return Ok(None);
         }
         let mut maps = self.maps.lock();
-        // SAFETY: the file is held under the exclusive lock, and `set_len`
+        // SAFETY: the file is held under the exclusive lock (its own, or
+        // for `ReadCovered` one the caller holds over it), and `set_len`
         // (the only way this process shrinks it) refuses to cut below a
         // live map, which is registered here before it is returned; this is
         // the backend's contract (nothing shrinks the file below `len` while
@@ -307,6 +308,35 @@ pub fn list_dir(dir: &Path) -> io::Result<Vec<String>> {
         }
     }
     Ok(names)
+}
+
+/// The names of the directories directly in `dir`.
+///
+/// # Errors
+///
+/// The OS's error listing it (`NotFound` for a missing directory).
+pub fn list_subdirs(dir: &Path) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            if let Some(name) = entry.file_name().to_str() {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Moves the file `from` to `to` (in the same file system), replacing a
+/// file already there. Durable once both directories are synced
+/// ([`sync_dir`]).
+///
+/// # Errors
+///
+/// The OS's error (`NotFound` for a missing file).
+pub fn rename(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::rename(from, to)
 }
 
 /// Removes the file at `path`. Its directory entry is gone for good only

@@ -158,6 +158,9 @@ impl Committer {
         Counters::add(&counters.compressed_bytes, compressed);
         if let Some(first) = headers.first() {
             self.shared.note_first_lsn(first.first_lsn);
+            if let Some(segments) = self.shared.storage.segments() {
+                segments.note_first_event(first.first_lsn);
+            }
         }
         if let Some(last) = headers.last() {
             counters
@@ -225,8 +228,10 @@ impl Committer {
             through = Some(all[i + 1].first_lsn.saturating_sub(1));
         }
         if let Some(through) = through {
-            segments.checkpoint(through)?;
-            self.completed.retain(|(lsn, _)| *lsn > through);
+            // Not behind a checkpoint under way: the next rotation retries.
+            segments.try_checkpoint(through)?;
+            let first = segments.first_lsn();
+            self.completed.retain(|(lsn, _)| *lsn >= first);
         }
         Ok(())
     }

@@ -58,6 +58,11 @@ impl Pipeline {
         })
     }
 
+    /// The last LSN assigned.
+    pub(crate) fn last_assigned(&self) -> Lsn {
+        self.lock().queue.last_assigned()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         sync::lock(&self.inner)
     }

@@ -90,6 +90,14 @@ impl Pipeline {
         }
     }
 
+    /// The last LSN assigned (what the last `append` returned).
+    pub(crate) fn last_assigned(&self) -> Lsn {
+        match self {
+            Pipeline::Threaded(pipeline) => pipeline.last_assigned(),
+            Pipeline::Inline(pipeline) => pipeline.last_assigned(),
+        }
+    }
+
     /// Forgets the async caller `id` (its future was dropped).
     pub(crate) fn forget_durable(&self, id: u64) {
         if let Pipeline::Threaded(pipeline) = self {

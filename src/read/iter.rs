@@ -113,17 +113,16 @@ impl Frame {
 
 impl WalIterator {
     pub(crate) fn new(shared: Arc<Shared>, from: Lsn) -> Result<WalIterator> {
-        // Silently starting later than asked would hide a gap from the
-        // caller: events from below the first held LSN are gone.
-        if shared.storage.segments().is_some() && from != 0 && from < shared.first_lsn() {
-            return Err(Error::Checkpointed);
-        }
         let source = Source::open(&shared.storage, shared.file_end())?;
-        // A log kept as segments begins at its oldest segment held.
-        let start = shared
-            .storage
-            .segments()
-            .map_or(0, |segments| segments.start());
+        // A log kept as segments begins at its oldest segment held, as the
+        // source saw them. Silently starting later than asked would hide a
+        // gap from the caller: events from below the first held LSN are
+        // gone.
+        let start = match source.held() {
+            Some(held) if from != 0 && from < held.first_lsn => return Err(Error::Checkpointed),
+            Some(held) => held.start,
+            None => 0,
+        };
         Ok(WalIterator {
             shared,
             source: Some(source),

@@ -7,4 +7,5 @@ pub(crate) mod recover;
 pub(crate) mod recover_dir;
 pub(crate) mod scan;
 pub(crate) mod scan_dir;
+pub(crate) mod set_aside;
 pub(crate) mod source;

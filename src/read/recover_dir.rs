@@ -3,26 +3,37 @@
 //! must follow each other.
 //!
 //! - Only the newest segment may end in a torn tail (cut and synced, as
-//!   for a single file); damage in an older one is a corruption.
-//! - Segment `i + 1` is named by the LSN after segment `i`'s last one (or
-//!   after its name, if it holds nothing): a missing segment (a gap) or two
-//!   that overlap is a corruption, as are frames outside a segment's range.
+//!   for a single file); damage in an older one is a corruption, as is a
+//!   segment that does not follow the one before (a gap: a missing
+//!   segment; an overlap; frames below a segment's name).
 //! - A corruption is refused with the files untouched, unless the caller
-//!   chose `Recovery::TruncateAtCorruption`: the damaged segment is then
-//!   cut there and every newer one removed (newest first, each removal
-//!   made durable: a crash in between leaves a shorter log, never a gap).
-//! - An empty directory gets its first segment (`…0001.wal`); a directory
-//!   that holds files but no segment and no lock file is somebody else's:
-//!   refused as not a log, untouched.
+//!   chose `Recovery::TruncateAtCorruption`. Then the segments are split
+//!   into **runs** that follow each other, each segment cut where its
+//!   valid frames end; the run holding the most events is kept (the newer
+//!   one on a tie: a log may begin later, as after a checkpoint), and
+//!   everything else goes to the `removed/` folder (`set_aside.rs`):
+//!   nothing is thrown away, and the log that stays is consistent, its
+//!   LSNs going on from its last event. Older segments are moved oldest
+//!   first, newer ones newest first, so that a crash in between leaves a
+//!   log that begins later or ends sooner, never one with a gap.
+//! - An empty directory gets its first segment (`…0001.wal`). A directory
+//!   that holds anything else and no segment is somebody else's: refused
+//!   as not a log, untouched. Inside a directory that holds segments, a
+//!   segment that does not begin like a log is damage, not "not a log".
+//! - Only the newest segment is held open (for writing); the others are
+//!   scanned one at a time and closed again, so a directory of thousands
+//!   of segments opens with a handful of descriptors.
 
 use super::scan::{scan, LogEnd, LogScan};
 use super::scan_dir::{segment_last_lsn, segment_misfit};
+use super::set_aside::{copy_out, move_segment_aside, removed_dir, REMOVED_DIR};
 use super::source::Source;
 use crate::error::on_file;
 use crate::frame::Problem;
 use crate::storage::segments::{self, Segment, Segments, LOCK_FILE};
 use crate::storage::{FileStorage, SharedStorage, Storage};
 use crate::{Error, Lsn, Recovery, Result};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 /// An open segment directory, recovered.
@@ -38,90 +49,106 @@ pub(crate) struct RecoveredDir {
     pub(crate) reports: Vec<(u64, Problem)>,
 }
 
+/// One segment file, scanned.
+struct Scanned {
+    named: Lsn,
+    path: PathBuf,
+    scan: LogScan,
+}
+
+impl Scanned {
+    /// Whether it needs cutting: bytes after its valid frames that are not
+    /// the zeros of space written ahead.
+    fn damaged(&self) -> bool {
+        self.scan.end != LogEnd::Clean
+    }
+}
+
+/// Segments that follow each other, `first..=last` of the listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Run {
+    segments: RangeInclusive<usize>,
+    events: u64,
+}
+
 /// Opens (creating if needed) and recovers the segment directory `dir`.
 pub(crate) fn recover_dir(dir: &Path, policy: Recovery) -> Result<RecoveredDir> {
     rewal_platform::create_dir(dir).map_err(|e| on_file("creating", dir, e))?;
     let listed = segments::list_segments(dir)?;
-    if listed.is_empty() {
-        let names = rewal_platform::list_dir(dir).map_err(|e| on_file("listing", dir, e))?;
-        if names.iter().any(|name| name != LOCK_FILE) {
-            return Err(Error::NotALog);
-        }
+    if listed.is_empty() && !holds_only_our_files(dir)? {
+        return Err(Error::NotALog);
     }
     let lock = FileStorage::new(dir.join(LOCK_FILE))?;
-    let mut recovered = Vec::new();
+    let mut scanned = Vec::with_capacity(listed.len());
+    for (named, path) in listed {
+        let scan = scan_segment(&path)?;
+        scanned.push(Scanned { named, path, scan });
+    }
+    let runs = runs(&scanned);
+    let kept = match policy {
+        _ if is_whole_and_sound(&scanned, &runs) => runs.first().cloned(),
+        Recovery::Strict => return Err(Error::Corrupted),
+        Recovery::TruncateAtCorruption => runs
+            .iter()
+            .max_by_key(|run| (run.events, *run.segments.start()))
+            .cloned(),
+    };
+    let kept = kept.map(|run| run.segments);
     let mut reports = Vec::new();
+    set_aside_outside(dir, &scanned, &kept)?;
+
+    let mut recovered = Vec::new();
     let mut start: u64 = 0;
     let mut last_lsn: Lsn = 0;
-    let mut newest_size: u64 = 0;
-    for (i, (first_lsn, path)) in listed.iter().enumerate() {
-        let newest = i + 1 == listed.len();
-        let storage: Box<dyn Storage> = Box::new(FileStorage::new(path)?);
-        let (found, storage) = scan_segment(storage)?;
-        let previous_last = (i > 0).then_some(last_lsn);
-        let (end, problem) = match segment_misfit(previous_last, *first_lsn, &found) {
-            Some(_) => (
-                LogEnd::Corrupted {
-                    offset: 0,
-                    next_valid: Some(0),
-                },
-                Some(Problem::LsnsOutOfOrder {
-                    first_lsn: found.first_lsn.max(*first_lsn),
-                }),
-            ),
-            None => (found.end, found.problem),
-        };
-        let cut = match end {
-            LogEnd::Clean => None,
-            LogEnd::NotALog => return Err(Error::NotALog),
-            LogEnd::TornTail { offset } | LogEnd::Corrupted { offset, .. } => {
-                reports.push((start + offset, problem.unwrap_or(Problem::Zeros)));
-                let torn_newest = newest && matches!(end, LogEnd::TornTail { .. });
-                match policy {
-                    _ if torn_newest => {}
-                    Recovery::Strict => return Err(Error::Corrupted),
-                    Recovery::TruncateAtCorruption => remove_newer(dir, &listed[i + 1..])?,
-                }
-                Some(offset)
-            }
-        };
-        let mut storage = storage;
-        let len = match cut {
-            Some(offset) => {
-                storage.truncate(offset)?;
-                storage.sync()?;
-                offset
-            }
-            None => {
-                // Whatever a previous process wrote may still sit in the
-                // page cache: make "durable up to the last LSN" true.
-                if found.file_len > 0 {
-                    storage.sync()?;
-                }
-                if found.valid_len < found.file_len {
-                    storage.resume_at(found.valid_len)?;
-                }
-                found.valid_len
-            }
-        };
-        last_lsn = if cut.is_some() && found.frames > 0 && len > 0 {
-            last_lsn_below(&mut storage, len)?
-        } else if cut.is_some() {
-            first_lsn.saturating_sub(1)
-        } else {
-            segment_last_lsn(*first_lsn, &found)
-        };
-        newest_size = found.file_len.max(len);
-        recovered.push(Segment::new(*first_lsn, path.clone(), start, len, storage));
-        start += len;
-        if cut.is_some() && !newest {
-            break;
+    let mut newest_size = 0;
+    for i in kept.clone().into_iter().flatten() {
+        let segment = &scanned[i];
+        let newest = kept.as_ref().is_some_and(|kept| i == *kept.end());
+        let valid = segment.scan.valid_len;
+        if segment.damaged() {
+            reports.push((
+                start + valid,
+                segment.scan.problem.unwrap_or(Problem::Zeros),
+            ));
+            let keep_copy = !matches!(segment.scan.end, LogEnd::TornTail { .. });
+            cut(dir, segment, keep_copy)?;
         }
+        last_lsn = segment_last_lsn(segment.named, &segment.scan);
+        if newest {
+            let mut file = FileStorage::new(&segment.path)?;
+            // Whatever a previous process wrote may still sit in the page
+            // cache: make "durable up to the last LSN" true. (Older
+            // segments were synced when they were sealed.)
+            if valid > 0 {
+                file.sync()?;
+            }
+            newest_size = file.size()?;
+            if newest_size > valid {
+                file.resume_at(valid)?;
+            }
+            recovered.push(Segment::newest(
+                segment.named,
+                segment.path.clone(),
+                start,
+                valid,
+                segment.scan.first_lsn,
+                Box::new(file),
+            ));
+        } else {
+            recovered.push(Segment::sealed(
+                segment.named,
+                segment.path.clone(),
+                start,
+                valid,
+                segment.scan.first_lsn,
+            ));
+        }
+        start += valid;
     }
     if recovered.is_empty() {
         let path = dir.join(segments::segment_name(1));
-        let storage = FileStorage::new(&path)?;
-        recovered.push(Segment::new(1, path, 0, 0, Box::new(storage)));
+        let file = FileStorage::new(&path)?;
+        recovered.push(Segment::newest(1, path, 0, 0, 0, Box::new(file)));
     }
     let newest_start = recovered.last().map_or(0, |segment| segment.start);
     let newest_len = recovered.last().map_or(0, |segment| segment.len());
@@ -134,38 +161,110 @@ pub(crate) fn recover_dir(dir: &Path, policy: Recovery) -> Result<RecoveredDir> 
     })
 }
 
-/// Scans one segment file, handing its storage back.
-fn scan_segment(storage: Box<dyn Storage>) -> Result<(LogScan, Box<dyn Storage>)> {
-    let shared = SharedStorage::new(storage);
-    let len = shared.size()?;
-    let found = {
-        // The source (a map, natively) is dropped before any cut.
-        let mut source = Source::open(&shared, len)?;
-        scan(&mut source, &mut |_| {})?
-    };
-    let storage = shared.into_one().ok_or_else(|| Error::InvalidState)?;
-    Ok((found, storage))
+/// Whether a directory without segment files holds nothing but what rewal
+/// itself keeps there (the lock file, the `removed/` folder): a new log
+/// may start in it. Anything else is somebody else's directory.
+fn holds_only_our_files(dir: &Path) -> Result<bool> {
+    let files = rewal_platform::list_dir(dir).map_err(|e| on_file("listing", dir, e))?;
+    let folders = rewal_platform::list_subdirs(dir).map_err(|e| on_file("listing", dir, e))?;
+    let ours_only = files.iter().all(|name| name == LOCK_FILE);
+    let has_lock = !files.is_empty();
+    Ok(ours_only && folders.iter().all(|name| has_lock && name == REMOVED_DIR))
 }
 
-/// The last LSN of the frames in the first `len` bytes of `storage`.
-fn last_lsn_below(storage: &mut Box<dyn Storage>, len: u64) -> Result<Lsn> {
-    let taken = std::mem::replace(storage, Box::new(crate::MemoryStorage::new()));
-    let shared = SharedStorage::new(taken);
-    let found = {
-        let mut source = Source::open(&shared, len)?;
-        scan(&mut source, &mut |_| {})?
-    };
-    *storage = shared.into_one().ok_or_else(|| Error::InvalidState)?;
-    Ok(found.last_lsn)
+/// Scans the segment file `path` (opened read-only under the directory's
+/// lock, and closed again).
+fn scan_segment(path: &Path) -> Result<LogScan> {
+    let storage = SharedStorage::new(Box::new(FileStorage::open_covered(path)?));
+    let len = storage.size()?;
+    let mut source = Source::open(&storage, len)?;
+    let found = scan(&mut source, &mut |_| {})?;
+    // Inside a directory of segments, a file that does not begin like a
+    // log is a damaged segment, not somebody else's file.
+    Ok(match found.end {
+        LogEnd::NotALog => LogScan {
+            end: LogEnd::Corrupted {
+                offset: 0,
+                next_valid: None,
+            },
+            ..found
+        },
+        _ => found,
+    })
 }
 
-/// Removes the segments `newer` (newest first), each removal made durable.
-fn remove_newer(dir: &Path, newer: &[(Lsn, PathBuf)]) -> Result<()> {
-    for (_, path) in newer.iter().rev() {
-        rewal_platform::remove_file(path).map_err(|e| on_file("removing", path, e))?;
-        rewal_platform::sync_dir(dir).map_err(|e| on_file("syncing", dir, e))?;
+/// Splits the listing into runs of segments that follow each other. A
+/// segment whose frames lie below its own name belongs to none.
+fn runs(scanned: &[Scanned]) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    let mut previous_last = None;
+    for (i, segment) in scanned.iter().enumerate() {
+        let follows = previous_last.is_some()
+            && segment_misfit(previous_last, segment.named, &segment.scan).is_none();
+        if follows {
+            if let Some(run) = runs.last_mut() {
+                run.segments = *run.segments.start()..=i;
+                run.events += segment.scan.events;
+            }
+        } else if segment_misfit(None, segment.named, &segment.scan).is_none() {
+            runs.push(Run {
+                segments: i..=i,
+                events: segment.scan.events,
+            });
+        } else {
+            previous_last = None;
+            continue;
+        }
+        previous_last = Some(segment_last_lsn(segment.named, &segment.scan));
+    }
+    runs
+}
+
+/// Whether the directory opens without a repair: one run of every segment,
+/// with damage (a torn tail) only at the end of the newest.
+fn is_whole_and_sound(scanned: &[Scanned], runs: &[Run]) -> bool {
+    let Some(newest) = scanned.last() else {
+        return true;
+    };
+    let whole = runs.len() == 1 && runs[0].segments == (0..=scanned.len() - 1);
+    let older_clean = scanned[..scanned.len() - 1]
+        .iter()
+        .all(|segment| !segment.damaged());
+    let newest_ok = matches!(newest.scan.end, LogEnd::Clean | LogEnd::TornTail { .. });
+    whole && older_clean && newest_ok
+}
+
+/// Moves every segment outside `kept` (all of them, for `None`) into
+/// `removed/`: the older ones oldest first, the newer ones newest first.
+fn set_aside_outside(
+    dir: &Path,
+    scanned: &[Scanned],
+    kept: &Option<RangeInclusive<usize>>,
+) -> Result<()> {
+    let (older, newer) = match kept {
+        Some(kept) => (0..*kept.start(), kept.end() + 1..scanned.len()),
+        None => (0..scanned.len(), 0..0),
+    };
+    for i in older.chain(newer.rev()) {
+        move_segment_aside(dir, &scanned[i].path)?;
     }
     Ok(())
+}
+
+/// Cuts `segment` where its valid frames end, after copying what follows
+/// into `removed/` when `keep_copy` (a torn tail, the remains of one
+/// interrupted write, is simply cut).
+fn cut(dir: &Path, segment: &Scanned, keep_copy: bool) -> Result<()> {
+    let valid = segment.scan.valid_len;
+    let storage = SharedStorage::new(Box::new(FileStorage::new(&segment.path)?));
+    if keep_copy {
+        let name = segment.path.file_name().unwrap_or_default();
+        let into = super::set_aside::removed_path(&removed_dir(dir)?.join(name), valid);
+        copy_out(&storage, valid, segment.scan.file_len, &into)?;
+    }
+    storage.truncate(valid)?;
+    storage.sync()?;
+    storage.close()
 }
 
 /// Checks that `dir` exists as a directory, for `Wal::open_dir` on a path

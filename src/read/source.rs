@@ -8,7 +8,7 @@
 
 use crate::frame::Bytes;
 use crate::storage::segments::Part;
-use crate::storage::{self, Mapped, SharedStorage, Storage};
+use crate::storage::{self, Held, Mapped, SharedStorage, Storage};
 use crate::{Error, Result};
 
 /// How much the read buffer reads ahead: the frame checker's window (1 MiB:
@@ -22,6 +22,8 @@ pub(crate) struct Source {
     storage: SharedStorage,
     limit: u64,
     view: View,
+    /// For segments: where the log this source sees begins.
+    held: Option<Held>,
 }
 
 enum View {
@@ -37,15 +39,15 @@ enum View {
 }
 
 impl View {
-    fn of(storage: &SharedStorage, limit: u64) -> Result<View> {
-        Ok(match storage.view(limit)? {
+    fn from(view: storage::View) -> View {
+        match view {
             storage::View::Whole(map) => View::Mapped(map),
             storage::View::Parts(parts) => View::Parts {
                 parts,
                 spanning: Vec::new(),
             },
             storage::View::Unmapped => View::Buffered(ReadBuffer::default()),
-        })
+        }
     }
 }
 
@@ -53,11 +55,12 @@ impl Source {
     /// A source over the first `limit` bytes of `storage`: mapped if the
     /// storage maps, buffered otherwise.
     pub(crate) fn open(storage: &SharedStorage, limit: u64) -> Result<Source> {
-        let view = View::of(storage, limit)?;
+        let (view, held) = storage.view(limit)?;
         Ok(Source {
             storage: storage.clone(),
             limit,
-            view,
+            view: View::from(view),
+            held,
         })
     }
 
@@ -66,19 +69,43 @@ impl Source {
         self.limit
     }
 
+    /// For segments: where the log this source sees begins (its first LSN
+    /// and offset), as it was when the source was opened.
+    pub(crate) fn held(&self) -> Option<Held> {
+        self.held
+    }
+
     /// True when reads are served from one memory map of the whole log.
     pub(crate) fn is_mapped(&self) -> bool {
         matches!(self.view, View::Mapped(_))
     }
 
     /// Extends the readable bytes to `limit` (the log grew): a new map, or
-    /// simply a larger bound for the buffer.
+    /// simply a larger bound for the buffer. For segments, the newest
+    /// segment seen is mapped again (it grew) and the ones after it added;
+    /// those before it are let go (a reader moves forwards only, and it
+    /// calls this at the end of what it holds). A segment removed by a
+    /// checkpoint before this reader could map all of it ends the reader
+    /// with `Error::Checkpointed`.
     pub(crate) fn grow(&mut self, limit: u64) -> Result<()> {
         if limit <= self.limit {
             return Ok(());
         }
-        if !matches!(self.view, View::Buffered(_)) {
-            self.view = View::of(&self.storage, limit)?;
+        match &mut self.view {
+            View::Buffered(_) => {}
+            View::Mapped(_) => {
+                let (view, _) = self.storage.view(limit)?;
+                self.view = View::from(view);
+            }
+            View::Parts { parts, .. } if parts.is_empty() => {
+                let (view, _) = self.storage.view(limit)?;
+                self.view = View::from(view);
+            }
+            View::Parts { parts, .. } => {
+                if !self.storage.extend_view(parts, limit)? {
+                    self.view = View::Buffered(ReadBuffer::default());
+                }
+            }
         }
         self.limit = limit;
         Ok(())
@@ -151,10 +178,12 @@ fn read_parts<'a>(
     end: u64,
 ) -> Result<&'a [u8]> {
     let first = parts.partition_point(|part| part.start + part.map.bytes().len() as u64 <= off);
+    // Below the first part: a part let go, or never mapped because a
+    // checkpoint removed its segment first.
     let part = parts
         .get(first)
         .filter(|part| part.start <= off)
-        .ok_or_else(|| Error::InvalidRecord)?;
+        .ok_or_else(|| Error::Checkpointed)?;
     let bytes = part.map.bytes();
     let local = (off - part.start) as usize;
     if end <= part.start + bytes.len() as u64 {

@@ -57,6 +57,13 @@ impl FileStorage {
         Self::open(path.as_ref(), Access::ReadOnly)
     }
 
+    /// Opens a segment file of a locked directory read-only, without a
+    /// lock of its own (the directory's covers it): mapped, and as many at
+    /// once as readers need.
+    pub(crate) fn open_covered(path: &Path) -> Result<Self> {
+        Self::open(path, Access::ReadCovered)
+    }
+
     fn open(path: &Path, access: Access) -> Result<Self> {
         let file = rewal_platform::open(path, access).map_err(|error| match error.kind() {
             io::ErrorKind::WouldBlock => Error::FileLocked,

@@ -11,7 +11,7 @@ use segments::{Part, Segments};
 
 use crate::error::catch_panic;
 use crate::sync::{self, RwLock};
-use crate::{Error, Result};
+use crate::{Error, Lsn, Result};
 use std::io;
 use std::sync::Arc;
 
@@ -156,6 +156,15 @@ pub(crate) enum View {
     Unmapped,
 }
 
+/// Where the log a reader sees begins: the first LSN its oldest segment
+/// may hold, and that segment's offset. (A single storage begins at 0 and
+/// holds whatever its frames hold.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Held {
+    pub(crate) first_lsn: Lsn,
+    pub(crate) start: u64,
+}
+
 impl SharedStorage {
     pub(crate) fn new(storage: Box<dyn Storage>) -> Self {
         SharedStorage(Arc::new(Backing::One(RwLock::new(storage))))
@@ -163,17 +172,6 @@ impl SharedStorage {
 
     pub(crate) fn segmented(segments: Segments) -> Self {
         SharedStorage(Arc::new(Backing::Segments(segments)))
-    }
-
-    /// The one storage back, when nobody else holds it.
-    pub(crate) fn into_one(self) -> Option<Box<dyn Storage>> {
-        match Arc::try_unwrap(self.0).ok()? {
-            Backing::One(lock) => Some(
-                lock.into_inner()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
-            ),
-            Backing::Segments(_) => None,
-        }
     }
 
     /// The segments, for a log kept in a directory.
@@ -273,12 +271,31 @@ impl SharedStorage {
         )
     }
 
-    /// How a reader of the first `len` bytes sees them.
-    pub(crate) fn view(&self, len: u64) -> Result<View> {
+    /// How a reader of the first `len` bytes sees them, and, for segments,
+    /// where they begin: both from one moment, so that a checkpoint racing
+    /// the reader's start can never make it begin later than it was told.
+    pub(crate) fn view(&self, len: u64) -> Result<(View, Option<Held>)> {
         self.with(
             "the storage's map",
-            |storage| Ok(storage.map(len)?.map_or(View::Unmapped, View::Whole)),
-            |segments| Ok(segments.map(len)?.map_or(View::Unmapped, View::Parts)),
+            |storage| Ok((storage.map(len)?.map_or(View::Unmapped, View::Whole), None)),
+            |segments| {
+                let seen = segments.view(len)?;
+                let held = Held {
+                    first_lsn: seen.first_lsn,
+                    start: seen.start,
+                };
+                Ok((seen.parts.map_or(View::Unmapped, View::Parts), Some(held)))
+            },
+        )
+    }
+
+    /// For segments: extends a view's parts to `limit` (see
+    /// `Segments::extend_view`).
+    pub(crate) fn extend_view(&self, parts: &mut Vec<Part>, limit: u64) -> Result<bool> {
+        self.with(
+            "the storage's map",
+            |_| Ok(false),
+            |segments| segments.extend_view(parts, limit),
         )
     }
 

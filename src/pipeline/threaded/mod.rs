@@ -216,6 +216,11 @@ impl Pipeline {
         Poll::Pending
     }
 
+    /// The last LSN assigned.
+    pub(crate) fn last_assigned(&self) -> Lsn {
+        self.core.lock().queue.last_assigned()
+    }
+
     /// Forgets the task `id` (its future was dropped, or has its answer).
     pub(crate) fn forget_durable(&self, id: u64) {
         forget_task(&mut self.core.lock(), id);

@@ -1,0 +1,66 @@
+//! What recovery takes out of a log is kept, not thrown away: bytes cut
+//! from a file go to a file beside it (`FILE.removed-OFFSET`, as `rewal
+//! repair` names them), and segments (or the cut tail of one) go to a
+//! `removed/` folder in the log's directory. Each copy is synced, and its
+//! directory entry made durable, before the log itself is changed: a crash
+//! in between leaves the bytes in both places, never in neither.
+
+use crate::error::on_file;
+use crate::storage::{FileStorage, SharedStorage, Storage};
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// The folder of a segment directory that holds what recovery took out.
+pub(crate) const REMOVED_DIR: &str = "removed";
+
+/// How much is copied at a time: memory stays bounded.
+const CHUNK: usize = 1 << 20;
+
+/// `<FILE>.removed-<offset>`, beside `path`.
+pub(crate) fn removed_path(path: &Path, offset: u64) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".removed-{offset}"));
+    path.with_file_name(name)
+}
+
+/// The `removed/` folder of the segment directory `dir`, created (durably)
+/// if missing.
+pub(crate) fn removed_dir(dir: &Path) -> Result<PathBuf> {
+    let removed = dir.join(REMOVED_DIR);
+    rewal_platform::create_dir(&removed).map_err(|e| on_file("creating", &removed, e))?;
+    Ok(removed)
+}
+
+/// Moves the segment file `path` of the directory `dir` into its
+/// `removed/` folder, durably; returns where it went.
+pub(crate) fn move_segment_aside(dir: &Path, path: &Path) -> Result<PathBuf> {
+    let removed = removed_dir(dir)?;
+    let to = removed.join(path.file_name().unwrap_or_default());
+    rewal_platform::rename(path, &to).map_err(|e| on_file("moving aside", path, e))?;
+    rewal_platform::sync_dir(&removed).map_err(|e| on_file("syncing", &removed, e))?;
+    rewal_platform::sync_dir(dir).map_err(|e| on_file("syncing", dir, e))?;
+    Ok(to)
+}
+
+/// Copies the bytes `[from, to)` of `storage` into a new file at `into`
+/// (replacing one there), synced, with its directory entry made durable.
+pub(crate) fn copy_out(storage: &SharedStorage, from: u64, to: u64, into: &Path) -> Result<()> {
+    let _ = rewal_platform::remove_file(into);
+    let mut out = FileStorage::new(into)?;
+    let mut buf = vec![0; CHUNK.min((to - from) as usize)];
+    let mut at = from;
+    while at < to {
+        let n = CHUNK.min((to - at) as usize);
+        storage.read_exact_at(&mut buf[..n], at)?;
+        let mut rest = &buf[..n];
+        while !rest.is_empty() {
+            match out.write(rest)? {
+                0 => return Err(Error::ShortWrite),
+                written => rest = &rest[written.min(rest.len())..],
+            }
+        }
+        at += n as u64;
+    }
+    out.sync()?;
+    out.close()
+}
