@@ -70,9 +70,11 @@ pub enum Error {
 
 /// Lowercase, without a crate prefix, and never repeating its source (the
 /// Rust API guidelines' C-GOOD-ERR): an I/O error displays the I/O error's
-/// own message (for rewal's files, "writing /var/log/app.wal"), and its
-/// [`source`](std::error::Error::source) is that error's cause (the OS
-/// error), so `{:#}` in anyhow prints each once.
+/// own message (for rewal's files, what was being done, to which file,
+/// and the OS's reason: "writing /var/log/app.wal: No space left on device
+/// (os error 28)"), and its [`source`](std::error::Error::source) is that
+/// error's cause if it has one not already said, so `{:#}` in anyhow
+/// prints each once.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = match self {
@@ -125,17 +127,16 @@ pub(crate) struct OnFile {
     source: io::Error,
 }
 
+/// "opening /var/log/app.wal: Too many open files (os error 24)": most
+/// programs print an error with `{}` alone, so the OS's reason is part of
+/// the message (and, said there, it is not repeated as a `source`).
 impl fmt::Display for OnFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.doing, self.path.display())
+        write!(f, "{} {}: {}", self.doing, self.path.display(), self.source)
     }
 }
 
-impl std::error::Error for OnFile {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
-}
+impl std::error::Error for OnFile {}
 
 /// `error`, saying it happened `doing` something (`"writing"`) to `path`.
 pub(crate) fn on_file(doing: &'static str, path: &std::path::Path, error: io::Error) -> Error {
