@@ -147,6 +147,20 @@ impl Problem {
     pub fn is_crc_mismatch(&self) -> bool {
         matches!(self, Problem::CrcMismatch { .. })
     }
+
+    /// Whether the frame's bytes are the ones its writer sealed (its CRC
+    /// matches) and still wrong: the work of a faulty writer or of a
+    /// hostile file, never of a write cut short, so never a torn tail.
+    pub fn passed_its_crc(&self) -> bool {
+        matches!(
+            self,
+            Problem::ImpossibleLsns { .. }
+                | Problem::RecordsEndEarly { .. }
+                | Problem::RecordOverruns { .. }
+                | Problem::BytesLeftOver { .. }
+                | Problem::LsnsOutOfOrder { .. }
+        )
+    }
 }
 
 /// Bytes to check: a slice, or a source that may fail to read (its

@@ -303,8 +303,9 @@ fn walk<B: Bytes>(
 ///
 /// - nothing but zeros to the end is the clean end of the log (space
 ///   preallocated and not filled yet);
-/// - a valid frame there whose LSNs do not follow is a corruption (a torn
-///   write cannot pass the CRC, so cutting would lose valid data);
+/// - a frame there that passes its CRC is a corruption, whatever else is
+///   wrong with it (its LSNs do not follow, its records contradict its
+///   header): a torn write cannot pass the CRC;
 /// - a valid frame further on, with LSNs after the last one, is a
 ///   corruption; but what lies inside the extent a believable header at
 ///   the stop claims is that frame's payload, unless it is shown to follow
@@ -318,12 +319,15 @@ pub(crate) fn classify_end(
     last_lsn: Lsn,
     problem: Problem,
 ) -> Result<(LogEnd, Option<Problem>)> {
-    let out_of_order = matches!(problem, Problem::LsnsOutOfOrder { .. });
+    // A frame that passes its CRC was not torn by a crash: a corruption
+    // (a valid frame whose LSNs do not follow, or one whose records
+    // contradict its header).
+    let sealed = problem.passed_its_crc();
     // Zeros to the end: space written ahead and not filled yet.
-    if !out_of_order && source.is_zeros(off, source.limit())? {
+    if !sealed && source.is_zeros(off, source.limit())? {
         return Ok((LogEnd::Clean, None));
     }
-    if out_of_order {
+    if sealed {
         let end = LogEnd::Corrupted {
             offset: off,
             next_valid: Some(off),
