@@ -32,6 +32,14 @@ fn tail_follow_picks_up_events_appended_by_another_writer() {
 }
 
 #[test]
+fn tail_follow_keeps_up_with_a_durable_writer() {
+    let scratch = Scratch::new("follow-durable");
+    common::follow::follows_a_durable_writer(&common::Runner::Native, &scratch, None);
+    common::follow::follows_a_durable_writer(&common::Runner::Native, &scratch, Some(1 << 20));
+    common::follow::follows_a_durable_writer(&common::Runner::Native, &scratch, Some(4096));
+}
+
+#[test]
 fn tail_follow_moves_across_rotations_and_checkpoints_of_a_segment_directory() {
     common::follow::follows_a_segment_directory(
         &common::Runner::Native,

@@ -147,3 +147,15 @@ fn tail_follow_of_a_segment_directory_works_under_wasmtime() {
     };
     common::follow::follows_a_segment_directory(&runner, &dir);
 }
+
+#[test]
+fn tail_follow_keeps_up_with_a_durable_writer_under_wasmtime() {
+    let Some(wasm) = wasm(Target::P1) else { return };
+    let dir = Scratch::new("wasi-follow-durable");
+    let runner = Runner::Wasi {
+        wasm,
+        grant: dir.dir().to_path_buf(),
+    };
+    common::follow::follows_a_durable_writer(&runner, &dir, None);
+    common::follow::follows_a_durable_writer(&runner, &dir, Some(4096));
+}

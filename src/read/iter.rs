@@ -492,10 +492,11 @@ impl WalIterator {
                 }
                 Err(problem) => {
                     // Zeros to the end: space preallocated and not filled
-                    // yet, the clean end of the log.
-                    let end = source.limit();
-                    if source.is_zeros(off, end)? {
-                        self.next_frame = end;
+                    // yet, the clean end of the log. The next frame goes
+                    // there (a writer fills the zeros in place): the reader
+                    // stays at their start, and `next_offset` says where
+                    // the frames end.
+                    if source.is_zeros(off, source.limit())? {
                         return Ok(false);
                     }
                     return Err(self.bad(off, problem)?);

@@ -175,3 +175,41 @@ pub fn follows_a_segment_directory(runner: &Runner, dir: &Scratch) {
     wal.shutdown(Duration::from_secs(5)).expect("shutdown");
     assert!(follower.running(), "tail -f keeps running");
 }
+
+/// Starts `rewal tail -f` on a new log (a file, or a segment directory of
+/// `segment_size` bytes) while this process appends events and makes each
+/// durable: the writer keeps zeros written ahead of its frames, so the
+/// file does not grow with each event. Before the fix (issue 19, defect
+/// 10), the follower looked for new frames past the zeros, and printed 28
+/// of 264 events. Every event is printed, in order, while the writer is
+/// still running.
+pub fn follows_a_durable_writer(runner: &Runner, dir: &Scratch, segment_size: Option<u64>) {
+    dir.reset();
+    let log = dir.path("durable");
+    let wal = match segment_size {
+        Some(size) => rewal::Wal::open_dir(&log).segment_size(size).build(),
+        None => rewal::Wal::open(&log).build(),
+    }
+    .expect("open");
+    let first = wal.append("first").expect("append");
+    wal.wait_durable(first).expect("durable");
+    let follower = Follower::start(runner, dir.dir(), &["-n", "1", "--interval-ms", "20"], &log);
+    assert_eq!(follower.line(), "1\t-\t\"first\"");
+    for i in 2..=300u64 {
+        let lsn = wal
+            .append(format!("durable {i:04} {}", ".".repeat(40)))
+            .expect("append");
+        wal.wait_durable(lsn).expect("durable");
+        if i % 50 == 0 {
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+    for i in 2..=300u64 {
+        assert_eq!(
+            follower.line(),
+            format!("{i}\t-\t\"durable {i:04} {}\"", ".".repeat(40)),
+            "event {i}"
+        );
+    }
+    wal.shutdown(Duration::from_secs(5)).expect("shutdown");
+}
