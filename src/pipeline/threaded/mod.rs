@@ -73,9 +73,12 @@ impl Pipeline {
         while guard.queue.frames() >= core.settings.queue_capacity {
             match core.settings.backpressure {
                 // Room comes from a turn: this appender's own if nobody is
-                // committing, or the end of the one under way.
+                // committing, or the end of the one under way. Either way
+                // the log may have stopped meanwhile: then nothing is
+                // appended (a shutdown's drain may be over already).
                 Backpressure::Block if !guard.committing && guard.queue.failed().is_none() => {
                     guard = core.take_turn(guard, false);
+                    core.shared.state.check_appends()?;
                 }
                 Backpressure::Block => {
                     guard = core.wait_for_turn(guard);
