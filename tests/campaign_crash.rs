@@ -35,10 +35,22 @@ use std::time::Duration;
 /// that kills land in rotations and checkpoints).
 struct Crash {
     segments: bool,
+    /// Everything at once (see `mixed_child`).
+    mixed: bool,
 }
 
-const SINGLE_FILE: Crash = Crash { segments: false };
-const SEGMENTS: Crash = Crash { segments: true };
+const SINGLE_FILE: Crash = Crash {
+    segments: false,
+    mixed: false,
+};
+const SEGMENTS: Crash = Crash {
+    segments: true,
+    mixed: false,
+};
+const MIXED: Crash = Crash {
+    segments: true,
+    mixed: true,
+};
 
 /// The segments' size: a rotation every few dozen appends.
 const SEGMENT_SIZE: u64 = 16 << 10;
@@ -85,19 +97,39 @@ impl Crash {
             }
         }
     }
+
+    /// As [`checkpointer`](Self::checkpointer), until the log stops.
+    fn checkpointer_until_stopped(wal: &Wal, acked: &AtomicU64, done: &AtomicBool, seed: u64) {
+        let mut rng = Rng::new(seed);
+        while !done.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_micros(500 + rng.below(4000)));
+            let lsn = acked.load(Ordering::Acquire);
+            if lsn > 0 {
+                say(&format!("checkpoint {lsn}"));
+                match wal.checkpoint(lsn) {
+                    Ok(()) | Err(rewal::Error::Closed) => {}
+                    Err(error) => panic!("checkpoint: {error}"),
+                }
+            }
+        }
+    }
 }
 
 impl Workload for Crash {
     type State = Remembered;
 
     fn name(&self) -> &'static str {
-        match self.segments {
-            true => "segments",
-            false => "single-file",
+        match (self.segments, self.mixed) {
+            (_, true) => "mixed",
+            (true, false) => "segments",
+            (false, false) => "single-file",
         }
     }
 
     fn child(&self, env: &ChildEnv) {
+        if self.mixed {
+            return mixed_child(self, env);
+        }
         let wal = self
             .builder(&env.dir)
             .sync_mode(env.mode)
@@ -156,7 +188,12 @@ impl Workload for Crash {
                     .ok_or_else(|| format!("bad line {line:?}"))
             };
             match words[0] {
-                "open" => opened_at = Some((number(1)?, number(2)?)),
+                "open" => {
+                    // The first open of a child recovered what the last one
+                    // left (the mixed child opens again and again).
+                    opened_at = opened_at.or(Some((number(1)?, number(2)?)));
+                    c.add("opens", 1);
+                }
                 "checkpoint" => {
                     state.checkpointed = state.checkpointed.max(number(1)?);
                     c.add("checkpoints", 1);
@@ -330,27 +367,173 @@ fn append_and_ack(
     rng_seed: u64,
     acked_lsn: &AtomicU64,
 ) {
+    let mut events = Writer::new(seed, writer, rng_seed, 0);
+    appender_until(wal, mode, &mut events, rng_seed, acked_lsn, BYTES_PER_CHILD);
+}
+
+/// Appends `writer`'s events to `wal` until `budget` bytes are appended or
+/// the log stops under it (a shutdown or close of the mixed workload);
+/// sometimes waits for durability (a thread's wait, or a task's, or,
+/// under SyncMode::Batch, a flush) and says so. Returns whether the log
+/// stopped.
+fn appender_until(
+    wal: &Wal,
+    mode: SyncMode,
+    events: &mut Writer,
+    rng_seed: u64,
+    acked_lsn: &AtomicU64,
+    budget: u64,
+) -> bool {
     let mut rng = Rng::new(rng_seed);
-    let max_filler = if rng.below(4) == 0 { 20_000 } else { 800 };
-    let mut events = Writer::new(seed, writer, rng_seed, max_filler);
+    events.max_filler = if rng.below(4) == 0 { 20_000 } else { 800 };
+    let stopped =
+        |error: &rewal::Error| matches!(error, rewal::Error::Closed | rewal::Error::Draining);
     let mut bytes = 0;
-    while bytes < BYTES_PER_CHILD {
+    while bytes < budget {
         let append = events.next();
-        let last = append.to(wal).expect("append");
+        let last = match append.to(wal) {
+            Ok(last) => last,
+            Err(error) if stopped(&error) => return true,
+            Err(error) => panic!("append: {error}"),
+        };
         events.taken(&append);
         bytes += 64
             + match &append {
                 events::Append::Single { payload, .. } => payload.len() as u64,
                 events::Append::Batch(batch) => batch.iter().map(|(p, _)| p.len() as u64).sum(),
             };
-        let acked = match rng.below(4) {
+        let acked = match rng.below(5) {
             0 | 1 => wal.wait_durable(last).map(|()| true),
-            2 if mode == SyncMode::Batch => wal.flush().map(|()| true),
+            2 => block_on(wal.wait_durable_async(last)).map(|()| true),
+            3 if mode == SyncMode::Batch => wal.flush().map(|()| true),
             _ => Ok(false),
         };
-        if acked.expect("an acknowledgement") {
-            say(&format!("ack {last} {writer} {}", events.seq - 1));
-            acked_lsn.fetch_max(last, Ordering::AcqRel);
+        match acked {
+            Ok(true) => {
+                say(&format!("ack {last} {} {}", events.writer, events.seq - 1));
+                acked_lsn.fetch_max(last, Ordering::AcqRel);
+            }
+            Ok(false) => {}
+            Err(error) if stopped(&error) => return true,
+            Err(error) => panic!("an acknowledgement: {error}"),
+        }
+    }
+    false
+}
+
+/// Polls `future` on this thread until it is ready, parking in between.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        std::thread::park();
+    }
+}
+
+/// The mixed workload's child: every feature at once until killed. The
+/// log (a directory of small segments, with a small or a large queue)
+/// is opened, then two or three appenders (waits of threads and of tasks),
+/// a live reader (which panics, failing the run, if it ever skips or
+/// repeats an event, or reads one that is not exactly as appended) and a
+/// checkpointer run, until, at a random moment, the child shuts the log
+/// down or closes it under them, and opens it again: over and over, until
+/// the kill lands somewhere in all that.
+fn mixed_child(workload: &Crash, env: &ChildEnv) {
+    let mut rng = Rng::new(env.seed ^ u64::from(env.run).wrapping_mul(0x51_7cc1_b727));
+    for generation in 0u32..1024 {
+        let queue = [2, 8, 4096][rng.below(3) as usize];
+        let wal = workload
+            .builder(&env.dir)
+            .sync_mode(env.mode)
+            .queue_capacity(queue)
+            .build()
+            .expect("open the log");
+        say(&format!("open {} {}", wal.first_lsn(), wal.last_lsn()));
+        let wal = Arc::new(wal);
+        let acked = Arc::new(AtomicU64::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let checkpointer = {
+            let (wal, acked, done) = (Arc::clone(&wal), Arc::clone(&acked), Arc::clone(&done));
+            let seed = rng.next_u64();
+            std::thread::spawn(move || Crash::checkpointer_until_stopped(&wal, &acked, &done, seed))
+        };
+        let reader = {
+            let (wal, seed) = (Arc::clone(&wal), env.seed);
+            std::thread::spawn(move || live_reader(&wal, seed))
+        };
+        // New writers each time: a close discards what was still queued,
+        // so a writer's events in the log are a prefix of what it appended
+        // (numbered per child and per generation, so none repeats).
+        let count = 2 + rng.below(2) as u32;
+        let writers: Vec<Writer> = (0..count)
+            .map(|i| {
+                let writer = env.run * 4096 + generation * 4 + i;
+                Writer::new(env.seed, writer, rng.next_u64(), 0)
+            })
+            .collect();
+        let appenders: Vec<_> = writers
+            .into_iter()
+            .map(|mut events| {
+                let (wal, acked, mode) = (Arc::clone(&wal), Arc::clone(&acked), env.mode);
+                let rng_seed = rng.next_u64();
+                std::thread::spawn(move || {
+                    appender_until(&wal, mode, &mut events, rng_seed, &acked, BYTES_PER_CHILD)
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_micros(2_000 + rng.below(30_000)));
+        match (generation + rng.below(2) as u32) % 2 {
+            0 => wal.shutdown(Duration::from_secs(60)).expect("shutdown"),
+            _ => wal.close().expect("close"),
+        }
+        done.store(true, Ordering::Release);
+        for appender in appenders {
+            appender.join().expect("an appender");
+        }
+        checkpointer.join().expect("the checkpointer");
+        reader.join().expect("the live reader");
+    }
+}
+
+/// A live reader of the mixed child: every event once, in order, exactly
+/// as appended, until the log closes.
+fn live_reader(wal: &Wal, seed: u64) {
+    let Ok(mut events) = wal.iterator(0) else {
+        return;
+    };
+    let mut previous = None;
+    loop {
+        match events.next_wait(Duration::from_millis(5)) {
+            Ok(Some(event)) => {
+                events::read(seed, &event).expect("an event as appended");
+                if let Some(previous) = previous {
+                    assert_eq!(
+                        event.lsn,
+                        previous + 1,
+                        "the live reader skipped or repeated"
+                    );
+                }
+                previous = Some(event.lsn);
+            }
+            Ok(None) if wal.state() == rewal::State::Closed => return,
+            Ok(None) => {}
+            Err(rewal::Error::Checkpointed) => match wal.iterator(0) {
+                Ok(again) => (events, previous) = (again, None),
+                Err(_) => return,
+            },
+            Err(rewal::Error::Closed) => return,
+            Err(error) => panic!("the live reader: {error}"),
         }
     }
 }
@@ -360,6 +543,7 @@ fn crash_child() {
     crash::child_main(|env| match env.workload.as_str() {
         "single-file" => SINGLE_FILE.child(env),
         "segments" => SEGMENTS.child(env),
+        "mixed" => MIXED.child(env),
         other => panic!("no crash workload named {other:?}"),
     });
 }
@@ -417,6 +601,26 @@ fn crash_segments_with_checkpoints_sync_mode_never() {
         "crash-segments-never",
         &SEGMENTS,
         SyncMode::Never,
+        size(60, 1000),
+    );
+}
+
+#[test]
+fn crash_mixed_sync_mode_never() {
+    crash_workload("crash-mixed-never", &MIXED, SyncMode::Never, size(60, 1000));
+}
+
+#[test]
+fn crash_mixed_sync_mode_batch() {
+    crash_workload("crash-mixed-batch", &MIXED, SyncMode::Batch, size(60, 1000));
+}
+
+#[test]
+fn crash_mixed_sync_mode_interval() {
+    crash_workload(
+        "crash-mixed-interval",
+        &MIXED,
+        SyncMode::Interval(Duration::from_millis(1)),
         size(60, 1000),
     );
 }
