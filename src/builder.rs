@@ -3,9 +3,10 @@
 use crate::hooks::HookRunner;
 use crate::pipeline::{Committer, Pipeline, Settings};
 use crate::plugins::{Compressor, Indexer};
-use crate::read::recover::{recover, Recovered};
+use crate::read::recover::{recover, Beside, Recovered};
 use crate::read::recover_dir::{recover_dir, refuse_a_file};
 use crate::shared::Shared;
+use crate::storage::mark::{self, SyncMark};
 use crate::storage::{FileStorage, SharedStorage, Storage};
 use crate::{Backpressure, Error, Hooks, Recovery, Result, State, SyncMode, Wal};
 use std::path::{Path, PathBuf};
@@ -368,6 +369,8 @@ impl WalBuilder {
     /// - with [`storage`](Self::storage), the storage's errors
     ///   (`Error::Panicked` if it panicked).
     pub fn build(self) -> Result<Wal> {
+        let mut synced = None;
+        let by_path = self.storage.is_none() && self.segments.is_none();
         let (storage, recovered, reports) = match (self.storage, &self.segments) {
             (Some(storage), _) => (SharedStorage::new(storage), None, Vec::new()),
             (None, Some(_)) => {
@@ -377,6 +380,7 @@ impl WalBuilder {
                     last_lsn: dir.last_lsn,
                     file_len: dir.file_len,
                     allocated: dir.allocated,
+                    set_aside: dir.set_aside,
                 };
                 (
                     SharedStorage::segmented(dir.segments),
@@ -394,8 +398,18 @@ impl WalBuilder {
                         ),
                     )));
                 }
-                let storage = FileStorage::new(&self.path)?;
-                (SharedStorage::new(Box::new(storage)), None, Vec::new())
+                let storage = Box::new(FileStorage::new(&self.path)?);
+                // Where the log is known synced through, by the sync mark
+                // beside it. A new, empty file: nothing to lose. A log
+                // without a mark (written by an older version, or copied
+                // without it): not known, so no damage is judged a power
+                // cut's.
+                synced = match SyncMark::read(&mark::beside(&self.path)) {
+                    Some(found) => Some(found.offset),
+                    None if storage.size()? == 0 => Some(0),
+                    None => None,
+                };
+                (SharedStorage::new(storage), None, Vec::new())
             }
         };
         let shared = Arc::new(Shared::new(
@@ -409,15 +423,32 @@ impl WalBuilder {
         }
         let recovered = match recovered {
             Some(recovered) => recovered,
-            None => match recover(&shared, self.recovery) {
-                Ok(recovered) => recovered,
-                Err(error) => {
-                    // Release the file (and its lock) before reporting.
-                    let _ = shared.storage.close();
-                    return Err(error);
+            None => {
+                let beside = by_path.then_some(Beside {
+                    path: &self.path,
+                    synced,
+                });
+                match recover(&shared, self.recovery, beside) {
+                    Ok(recovered) => {
+                        // A log now: its sync mark is kept beside it (only
+                        // now, so that opening somebody else's file leaves
+                        // nothing behind), and says all it holds is synced.
+                        if by_path {
+                            keep_a_mark(&shared, &self.path, recovered.file_len)?;
+                        }
+                        recovered
+                    }
+                    Err(error) => {
+                        // Release the file (and its lock) before reporting.
+                        let _ = shared.storage.close();
+                        return Err(error);
+                    }
                 }
-            },
+            }
         };
+        for set_aside in &recovered.set_aside {
+            shared.report_set_aside(set_aside.clone());
+        }
         shared.set_file_end(recovered.file_len);
         shared.counters.last_lsn.store(recovered.last_lsn, Relaxed);
         let committer = Committer::new(
@@ -444,5 +475,17 @@ impl WalBuilder {
         shared.state.start();
         shared.hooks.run(|hooks| hooks.on_start());
         Ok(Wal::from_parts(self.path, shared, pipeline))
+    }
+}
+
+/// Takes the sync mark beside the single-file log at `path` (creating it)
+/// for `shared`'s storage, saying, durably, that its `end` bytes are
+/// synced. A file of that name that holds something else is left alone:
+/// the log then goes without a mark.
+fn keep_a_mark(shared: &Shared, path: &Path, end: u64) -> Result<()> {
+    match SyncMark::open(&mark::beside(path)) {
+        Ok((mark, _)) => shared.storage.attach_mark(mark, end),
+        Err(Error::Io(error)) if error.kind() == std::io::ErrorKind::InvalidData => Ok(()),
+        Err(error) => Err(error),
     }
 }

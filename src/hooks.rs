@@ -35,6 +35,10 @@ pub trait Hooks: Send + Sync {
     /// (called right after it, when the bad bytes were examined): the
     /// structured [`crate::frame::Problem`] a tool can explain.
     fn on_bad_frame(&self, _offset: u64, _problem: &crate::frame::Problem) {}
+    /// Recovery took bytes out of the log when it opened, and kept them
+    /// where `set_aside` says (after `on_corruption` for the same offset):
+    /// a power cut's lost writes, or a cut made on request.
+    fn on_set_aside(&self, _set_aside: &crate::SetAside) {}
     /// `count` events were dropped ([`crate::Backpressure::Drop`], or pending
     /// events discarded by `close`).
     fn on_drop(&self, _count: usize) {}

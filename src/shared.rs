@@ -3,6 +3,7 @@
 use crate::frame::Problem;
 use crate::hooks::HookRunner;
 use crate::plugins::Compressor;
+use crate::read::set_aside::SetAside;
 use crate::state::AtomicState;
 use crate::stats::Counters;
 use crate::storage::SharedStorage;
@@ -19,6 +20,8 @@ pub(crate) struct Shared {
     pub(crate) state: AtomicState,
     /// The first LSN of a single-file log (0 while it holds none).
     first_lsn: AtomicU64,
+    /// What recovery set aside when the log opened.
+    set_aside: Mutex<Vec<SetAside>>,
     /// Readers waiting for the log to grow (see `wait_for_growth`).
     growth: Mutex<()>,
     grown: Condvar,
@@ -39,6 +42,7 @@ impl Shared {
             counters: Counters::default(),
             state: AtomicState::new(state),
             first_lsn: AtomicU64::new(0),
+            set_aside: Mutex::new(Vec::new()),
             growth: Mutex::new(()),
             grown: Condvar::new(),
             waiting: AtomicUsize::new(0),
@@ -118,6 +122,20 @@ impl Shared {
     pub(crate) fn set_file_end(&self, end: u64) {
         self.counters.file_size.store(end, Ordering::Release);
         self.wake_readers();
+    }
+
+    /// Records what recovery set aside (kept for `Wal::set_aside`),
+    /// counts it, and tells the hooks.
+    pub(crate) fn report_set_aside(&self, set_aside: SetAside) {
+        Counters::add(&self.counters.set_aside_bytes, set_aside.len);
+        Counters::add(&self.counters.set_aside_events, set_aside.events);
+        self.hooks.run(|hooks| hooks.on_set_aside(&set_aside));
+        sync::lock(&self.set_aside).push(set_aside);
+    }
+
+    /// What recovery set aside when the log opened.
+    pub(crate) fn set_aside(&self) -> Vec<SetAside> {
+        sync::lock(&self.set_aside).clone()
     }
 
     /// Counts and reports invalid data found at `offset`, and what it is.

@@ -26,6 +26,11 @@ pub struct Stats {
     /// Invalid regions found (torn tail or corruption at open, bad frames
     /// met by replay).
     pub corruptions: u64,
+    /// Bytes recovery took out of the log when it opened and kept beside
+    /// it (see [`Wal::set_aside`](crate::Wal::set_aside)).
+    pub set_aside_bytes: u64,
+    /// Events in the valid frames among those bytes.
+    pub set_aside_events: u64,
     /// Appends waiting for the writer.
     pub queue_len: usize,
     /// Size of the log in bytes (complete frames written).
@@ -47,6 +52,8 @@ pub(crate) struct Counters {
     pub compressed_bytes: AtomicU64,
     pub drops: AtomicU64,
     pub corruptions: AtomicU64,
+    pub set_aside_bytes: AtomicU64,
+    pub set_aside_events: AtomicU64,
     pub queue_len: AtomicU64,
     pub file_size: AtomicU64,
     pub last_lsn: AtomicU64,
@@ -69,6 +76,8 @@ impl Counters {
             compressed_bytes: self.compressed_bytes.load(Relaxed),
             drops: self.drops.load(Relaxed),
             corruptions: self.corruptions.load(Relaxed),
+            set_aside_bytes: self.set_aside_bytes.load(Relaxed),
+            set_aside_events: self.set_aside_events.load(Relaxed),
             queue_len: self.queue_len.load(Relaxed) as usize,
             file_size: self.file_size.load(Relaxed),
             last_lsn: self.last_lsn.load(Relaxed),

@@ -710,6 +710,33 @@ impl Wal {
         self.shared.counters.last_lsn.load(Relaxed)
     }
 
+    /// What recovery took out of the log when it opened, and where it kept
+    /// it (empty when it took nothing): the writes after a power cut's
+    /// lost pages (which opening cuts by itself), or what a
+    /// [`Recovery::TruncateAtCorruption`](crate::Recovery) cut took. A torn
+    /// tail is cut without a copy: it holds no valid frame.
+    ///
+    /// ```
+    /// # fn main() -> rewal::Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-set-aside-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = rewal::Wal::open(&path).build()?;
+    /// for kept in wal.set_aside() {
+    ///     eprintln!(
+    ///         "recovery kept {} bytes ({} events, LSNs {} to {}) in {}",
+    ///         kept.len, kept.events, kept.first_lsn, kept.last_lsn, kept.kept_in.display()
+    ///     );
+    /// }
+    /// assert!(wal.set_aside().is_empty()); // a new log: nothing to recover
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_aside(&self) -> Vec<crate::SetAside> {
+        self.shared.set_aside()
+    }
+
     /// A snapshot of the counters; lock-free.
     ///
     /// ```

@@ -11,6 +11,14 @@
 //! what survives there is every event after the last checkpoint that was
 //! reported durable, in order, with nothing missing in between.
 //!
+//! Half the power cuts lose unsynced writes as a real kernel's page cache
+//! can (`simdisk::power_cut_reordered`): page by page, in any order, the
+//! file's size on its own, directory entries each on their own. Such an
+//! image holds zeros where a page was lost before frames that made it;
+//! every one must open by default (issue 20: a power cut never needs a
+//! human), holding every event reported durable, with LSNs consecutive
+//! from its first, and what recovery cut kept beside the log.
+//!
 //! Run with:
 //!   RUSTFLAGS="--cfg rewal_simdisk" cargo test --target-dir target/simdisk --test power_loss
 //! (`REWAL_POWER_CUTS=N` sets the number of schedules, the test command
@@ -123,8 +131,18 @@ fn check(wal: &Wal, model: &mut Model, seed: u64) {
     model.durable_through = kept;
 }
 
+/// What the schedules did, for the figures.
+#[derive(Default)]
+struct Figures {
+    cuts: u64,
+    reordered: u64,
+    /// Reordered images whose open cut a power cut's lost writes.
+    recovered_by_themselves: u64,
+    checked: u64,
+}
+
 /// One schedule: random operations, with power cuts among them.
-fn schedule(seed: u64, dir: &Path) -> (u64, u64) {
+fn schedule(seed: u64, dir: &Path, figures: &mut Figures) {
     let mut rng = Rng::new(seed);
     let layout = match rng.below(2) {
         0 => Layout::File,
@@ -138,7 +156,6 @@ fn schedule(seed: u64, dir: &Path) -> (u64, u64) {
     };
     let mut model = Model::default();
     let mut wal = open(&path, layout, mode);
-    let (mut cuts, mut checked) = (0, 0);
     for _ in 0..40 + rng.below(80) {
         match rng.below(23) {
             0..=8 => {
@@ -212,9 +229,19 @@ fn schedule(seed: u64, dir: &Path) -> (u64, u64) {
                 simdisk::crash(dir);
                 let _ = wal.close();
                 drop(wal);
-                simdisk::power_cut(dir, |n| rng.below(n + 1));
+                let reordered = rng.below(2) == 0;
+                match reordered {
+                    true => simdisk::power_cut_reordered(dir, |n| rng.below(n + 1)),
+                    false => simdisk::power_cut(dir, |n| rng.below(n + 1)),
+                }
                 simdisk::restart(dir);
                 wal = open(&path, layout, mode);
+                if reordered {
+                    figures.reordered += 1;
+                    if !wal.set_aside().is_empty() {
+                        figures.recovered_by_themselves += 1;
+                    }
+                }
                 // Sometimes the power goes again before anything new is
                 // written: recovery must be as safe the second time.
                 if rng.below(4) == 0 {
@@ -225,13 +252,12 @@ fn schedule(seed: u64, dir: &Path) -> (u64, u64) {
                     wal = open(&path, layout, mode);
                 }
                 check(&wal, &mut model, seed);
-                cuts += 1;
-                checked += model.events.len() as u64;
+                figures.cuts += 1;
+                figures.checked += model.events.len() as u64;
             }
         }
     }
     wal.shutdown(Duration::from_secs(5)).expect("shutdown");
-    (cuts, checked)
 }
 
 #[test]
@@ -249,15 +275,24 @@ fn every_event_reported_durable_survives_a_power_cut() {
         None => 1..=schedules,
     };
     let runs = seeds.clone().count() as u64;
-    let (mut cuts, mut checked) = (0, 0);
+    let mut figures = Figures::default();
     for seed in seeds {
         let dir = PathBuf::from(format!("/simdisk/schedule-{seed}"));
-        let (c, e) = schedule(seed, &dir);
-        cuts += c;
-        checked += e;
+        schedule(seed, &dir, &mut figures);
     }
-    println!("{runs} schedules, {cuts} power cuts, {checked} surviving events checked");
-    assert!(cuts >= runs, "the schedules cut the power too rarely");
+    let mut c = common::campaign::Campaign::start("power-loss");
+    c.add("schedules", runs);
+    c.add("power_cuts", figures.cuts);
+    c.add("reordered_images", figures.reordered);
+    c.add("reordered_opened_by_default", figures.reordered);
+    c.add("recovered_by_themselves", figures.recovered_by_themselves);
+    c.add("surviving_events_checked", figures.checked);
+    c.add("lost", 0);
+    c.finish();
+    assert!(
+        figures.cuts >= runs,
+        "the schedules cut the power too rarely"
+    );
 }
 
 #[test]

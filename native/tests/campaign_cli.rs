@@ -99,7 +99,7 @@ fn check_native(sample: &Sample, command: &Command, out: &Outcome) -> Result<(),
         let scan = inspect::scan_bytes(&sample.bytes, |_| {}).expect("scan");
         let code = match scan.end {
             LogEnd::Clean => 0,
-            LogEnd::TornTail { .. } => 1,
+            LogEnd::TornTail { .. } | LogEnd::PowerCut { .. } => 1,
             LogEnd::Corrupted { .. } => 2,
             LogEnd::NotALog => 3,
         };

@@ -8,7 +8,9 @@
 //! exist. [`power_cut`] throws away what was not synced: each file loses a
 //! suffix of its unsynced writes and size changes (the write at the cut
 //! may land in part), and each entry created or removed since its
-//! directory's last sync may be undone. [`crash`] first makes every call
+//! directory's last sync may be undone. [`power_cut_reordered`] loses
+//! unsynced writes as a real kernel's page cache can: page by page, in any
+//! order, the size on its own. [`crash`] first makes every call
 //! on the files below a directory fail, as if the process had died.
 //!
 //! Paths are names only: nothing touches the real file system.
@@ -130,35 +132,95 @@ pub fn power_cut(dir: &Path, mut choose: impl FnMut(u64) -> u64) {
             inode.now = bytes.clone();
             inode.synced = bytes;
         }
-        // Each entry created, replaced or removed since its directory's
-        // last sync is kept or undone on its own: a directory sync is the
-        // only order the disk promises.
-        let changed: Vec<PathBuf> = disk
+        undo_unsynced_entries(disk, dir, &mut choose);
+    });
+}
+
+/// A power cut as a real disk and kernel can make it, for everything below
+/// `dir`: each file keeps what was synced, and of what was written since,
+/// each page of [`PAGE`] bytes on its own, old or new (the OS writes dirty
+/// pages back in any order), and its size old or new (the size reaches the
+/// disk apart from the data: a page past the old size that was not
+/// written back reads as zeros). Directory entries as [`power_cut`] does.
+/// `choose(n)` returns a number in `0..=n`.
+pub fn power_cut_reordered(dir: &Path, mut choose: impl FnMut(u64) -> u64) {
+    with_disk(|disk| {
+        let below = |path: &Path| path.starts_with(dir);
+        let mut inodes: Vec<usize> = disk
             .entries
-            .keys()
-            .chain(disk.synced_entries.keys())
-            .filter(|path| below(path))
-            .filter(|path| disk.entries.get(*path) != disk.synced_entries.get(*path))
-            .cloned()
+            .iter()
+            .chain(disk.synced_entries.iter())
+            .filter(|(path, _)| below(path))
+            .map(|(_, &ino)| ino)
             .collect();
-        for path in changed {
-            let entry = if choose(1) == 0 {
-                disk.synced_entries.get(&path).copied()
-            } else {
-                disk.entries.get(&path).copied()
+        inodes.sort_unstable();
+        inodes.dedup();
+        for ino in inodes {
+            let inode = &mut disk.inodes[ino];
+            if inode.unsynced.is_empty() {
+                continue;
+            }
+            inode.unsynced.clear();
+            let (old, new) = (&inode.synced, &inode.now);
+            let len = if choose(1) == 0 { old.len() } else { new.len() };
+            let mut bytes = vec![0u8; len];
+            let page_of = |version: &Vec<u8>, at: usize, end: usize| -> Vec<u8> {
+                let mut page = vec![0u8; end - at];
+                if at < version.len() {
+                    let have = version.len().min(end) - at;
+                    page[..have].copy_from_slice(&version[at..at + have]);
+                }
+                page
             };
-            match entry {
-                Some(ino) => {
-                    disk.entries.insert(path.clone(), ino);
-                    disk.synced_entries.insert(path, ino);
-                }
-                None => {
-                    disk.entries.remove(&path);
-                    disk.synced_entries.remove(&path);
-                }
+            let mut at = 0;
+            while at < len {
+                let end = (at + PAGE as usize).min(len);
+                let (was, is) = (page_of(old, at, end), page_of(new, at, end));
+                let kept = if was == is || choose(1) == 0 { was } else { is };
+                bytes[at..end].copy_from_slice(&kept);
+                at = end;
+            }
+            inode.now = bytes.clone();
+            inode.synced = bytes;
+        }
+        undo_unsynced_entries(disk, dir, &mut choose);
+    });
+}
+
+/// The size of the pages [`power_cut_reordered`] keeps or loses, each on
+/// its own.
+pub const PAGE: u64 = 4096;
+
+/// Each directory entry below `dir` created, replaced or removed since its
+/// directory's last sync is kept or undone on its own: a directory sync is
+/// the only order the disk promises.
+fn undo_unsynced_entries(disk: &mut Disk, dir: &Path, choose: &mut impl FnMut(u64) -> u64) {
+    let below = |path: &Path| path.starts_with(dir);
+    let changed: Vec<PathBuf> = disk
+        .entries
+        .keys()
+        .chain(disk.synced_entries.keys())
+        .filter(|path| below(path))
+        .filter(|path| disk.entries.get(*path) != disk.synced_entries.get(*path))
+        .cloned()
+        .collect();
+    for path in changed {
+        let entry = if choose(1) == 0 {
+            disk.synced_entries.get(&path).copied()
+        } else {
+            disk.entries.get(&path).copied()
+        };
+        match entry {
+            Some(ino) => {
+                disk.entries.insert(path.clone(), ino);
+                disk.synced_entries.insert(path, ino);
+            }
+            None => {
+                disk.entries.remove(&path);
+                disk.synced_entries.remove(&path);
             }
         }
-    });
+    }
 }
 
 /// The bytes of the file at `path` as they are now, if it exists.

@@ -284,6 +284,12 @@ impl fmt::Display for DirVerdict<'_> {
                 "{ending}; {}{before}; `rewal repair` cuts the tail",
                 valid(found)
             ),
+            LogEnd::PowerCut { .. } => write!(
+                f,
+                "{ending}; {}{before}; {}",
+                valid(found),
+                crate::POWER_CUT_CUT
+            ),
             LogEnd::TornTail { .. } | LogEnd::Corrupted { .. } => {
                 write!(f, "{ending}; {}{before}", valid(found))
             }

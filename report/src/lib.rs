@@ -23,7 +23,8 @@ pub use dir::{
 pub mod exit {
     /// Success; for `verify`, a clean log.
     pub const OK: u8 = 0;
-    /// The log ends with a torn tail.
+    /// The log ends with a torn tail, or with what a power cut left after
+    /// its last sync: opening it (or `rewal repair`) cuts there by itself.
     pub const TORN: u8 = 1;
     /// The log is corrupted: invalid bytes followed by valid frames.
     pub const CORRUPTED: u8 = 2;
@@ -40,7 +41,7 @@ pub mod exit {
 pub fn exit_code(end: LogEnd) -> u8 {
     match end {
         LogEnd::Clean => exit::OK,
-        LogEnd::TornTail { .. } => exit::TORN,
+        LogEnd::TornTail { .. } | LogEnd::PowerCut { .. } => exit::TORN,
         LogEnd::Corrupted { .. } => exit::CORRUPTED,
         LogEnd::NotALog => exit::UNREADABLE,
     }
@@ -211,11 +212,21 @@ impl<W: fmt::Display> fmt::Display for Verdict<'_, W> {
                 self.ending(),
                 valid(scan)
             ),
+            LogEnd::PowerCut { .. } => write!(
+                f,
+                "{}; {}; {POWER_CUT_CUT}",
+                self.ending(),
+                valid(scan)
+            ),
             LogEnd::Corrupted { .. } => write!(f, "{}; {}", self.ending(), valid(scan)),
             LogEnd::NotALog => write!(f, "{}", self.ending()),
         }
     }
 }
+
+/// What opening a log that ends in a power cut's lost writes does, said
+/// after the verdict.
+pub const POWER_CUT_CUT: &str = "opening the log (or `rewal repair`) cuts there by itself and keeps the bytes it cuts beside the log";
 
 /// How a log ends, in words: `clean`, `torn tail at offset 233: ...`,
 /// `corrupted at offset 79: ..., and a valid frame follows at offset 127`,
@@ -334,6 +345,20 @@ impl<W: fmt::Display> fmt::Display for Ending<W> {
                 match what {
                     Some(what) => write!(f, ": {what}"),
                     None => f.write_str(": it is not a rewal log"),
+                }
+            }
+            LogEnd::PowerCut { offset, next_valid } => {
+                f.write_str("lost writes after a power cut")?;
+                in_segment(f)?;
+                write!(f, " at offset {offset}")?;
+                write_what(f)?;
+                f.write_str(", after the last sync")?;
+                match next_valid {
+                    Some(next) => write!(
+                        f,
+                        " (the frames from offset {next} on were written since, and not synced)"
+                    ),
+                    None => Ok(()),
                 }
             }
             LogEnd::Corrupted { offset, next_valid } => {

@@ -21,6 +21,9 @@
 //!   slice;
 //! - [`check_frame`] is the whole check, over any [`Bytes`], returning the
 //!   header or the [`Problem`] (`check.rs`);
+//! - [`classify_end`] says how a log ends after its last valid frame, over
+//!   any [`Bytes`] (`ending.rs`): a clean end, a torn tail, a power cut's
+//!   lost writes, a corruption, or somebody else's file;
 //! - `encode.rs` builds frames, `decode.rs` reads checked ones.
 //!
 //! Nothing else in rewal reads a header field or a record length. Decoders
@@ -30,16 +33,17 @@
 mod check;
 mod decode;
 mod encode;
+mod ending;
 mod header;
 mod records;
 
+pub(crate) use check::WINDOW;
 pub use check::{check_frame, Bytes, Found, Problem};
-pub(crate) use check::{streamed_crc, WINDOW};
 pub use decode::FrameEvents;
 pub(crate) use decode::{checked, decode_frame, open_region};
 pub use encode::{encode_batch, encode_event, push_record};
 pub(crate) use encode::{push_unsealed_frame, push_unsealed_single, seal};
-pub(crate) use header::BATCH_SIZE_AT;
+pub use ending::{begins_like_a_log, classify_end, is_zeros, not_a_log, LogEnd, PAGE};
 pub use header::{
     FrameHeader, FLAG_COMPRESSED, HEADER_LEN, MAGIC, MIN_FRAME_LEN, TRAILER_LEN, VERSION,
 };

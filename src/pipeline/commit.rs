@@ -339,7 +339,7 @@ impl Committer {
         let hooks = &self.shared.hooks;
         hooks.run(|hooks| hooks.before_sync());
         let started = rewal_platform::now();
-        self.shared.storage.sync()?;
+        self.shared.storage.sync_through(self.file_end)?;
         let now = rewal_platform::now();
         hooks.run(|hooks| hooks.after_sync(now.saturating_sub(started)));
         let counters = &self.shared.counters;

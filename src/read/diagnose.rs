@@ -3,9 +3,8 @@
 //! in `LogScan::problem`; these look anywhere). The sentences people read
 //! are the tools' (the `rewal-report` crate).
 
-use super::scan::not_a_log;
 use super::source::Source;
-use crate::frame::{self, Bytes, Problem};
+use crate::frame::{self, not_a_log, Bytes, Problem};
 use crate::storage::{FileStorage, SharedStorage, Storage};
 use crate::Result;
 use std::path::Path;

@@ -1,8 +1,9 @@
 //! `WalIterator`: events in LSN order, borrowed from the map or read buffer.
 
-use super::scan::{classify_end, LogEnd};
+use super::scan::LogEnd;
 use super::source::Source;
 use crate::encoding::BorrowedEvent;
+use crate::frame::classify_end;
 use crate::frame::{self, Problem, RecordCursor, Records, HEADER_LEN};
 use crate::shared::Shared;
 use crate::{Error, Event, Lsn, Result};
@@ -23,10 +24,12 @@ use std::time::Duration;
 /// what. A zero-filled tail (space preallocated and never filled) is the
 /// end of the log, not a bad frame.
 ///
-/// After the log is shut down or closed, a native iterator keeps reading
-/// its map (everything written before); one that reads through the buffer
-/// (wasm32, custom storages) gets `Error::Closed` when it next needs to
-/// read, since the storage is closed.
+/// After the log is shut down or closed, an iterator reads on through
+/// everything written before, the events a shutdown's drain wrote
+/// included: the log's storage stays readable after its close
+/// ([`FileStorage`](crate::FileStorage) and
+/// [`MemoryStorage`](crate::MemoryStorage) do; a custom storage that
+/// cannot ends the iterator with its `Error::Closed`).
 pub struct WalIterator {
     shared: Arc<Shared>,
     source: Option<Source>,
@@ -175,9 +178,8 @@ impl WalIterator {
     ///   compressor;
     /// - the compressor's error for a frame it cannot decompress
     ///   (`Error::Panicked` if it panicked);
-    /// - `Error::Closed` after [`close`](Self::close), or, for an iterator
-    ///   that reads through the buffer (wasm32, custom storages), once the
-    ///   log is closed;
+    /// - `Error::Closed` after [`close`](Self::close) (this iterator's), or
+    ///   from a custom storage that cannot be read once the log is closed;
     /// - an I/O error (or the storage's error) from reading the log: of
     ///   kind `UnexpectedEof` if it shrank under the reader
     ///   (`Error::InvalidRecord` if a storage's map is shorter than the
@@ -447,7 +449,9 @@ impl WalIterator {
         let source = self.source.as_mut().ok_or_else(|| Error::Closed)?;
         // How the log ends from here, and what the bytes are (at the start
         // of a file that is not a log, how it begins).
-        let (end, classified) = classify_end(source, offset, self.last_lsn, problem)?;
+        // (A reader never judges a power cut: it reads what was written,
+        // not what a power cut left; recovery judges that at open.)
+        let (end, classified) = classify_end(source, offset, self.last_lsn, problem, None)?;
         self.bad_frame = Some(BadFrame {
             offset,
             problem: classified.unwrap_or(problem),
@@ -496,7 +500,8 @@ impl WalIterator {
                     // there (a writer fills the zeros in place): the reader
                     // stays at their start, and `next_offset` says where
                     // the frames end.
-                    if source.is_zeros(off, source.limit())? {
+                    let end = source.limit();
+                    if frame::is_zeros(source, off, end)? {
                         return Ok(false);
                     }
                     return Err(self.bad(off, problem)?);

@@ -3,7 +3,10 @@
 //! must follow each other.
 //!
 //! - Only the newest segment may end in a torn tail (cut and synced, as
-//!   for a single file); damage in an older one is a corruption, as is a
+//!   for a single file), or in what a power cut leaves after the last sync
+//!   (cut, the bytes kept in `removed/`: see `frame/ending.rs` and the
+//!   sync mark, `storage/mark.rs`); damage in an older one is a
+//!   corruption, as is a
 //!   segment that does not follow the one before (a gap: a missing
 //!   segment; an overlap; frames below a segment's name).
 //! - A corruption is refused with the files untouched, unless the caller
@@ -26,10 +29,13 @@
 
 use super::scan::{scan, LogEnd, LogScan};
 use super::scan_dir::{segment_last_lsn, segment_misfit};
-use super::set_aside::{copy_out, move_segment_aside, removed_dir, REMOVED_DIR};
+use super::set_aside::{
+    copy_out, move_segment_aside, removed_dir, removed_path, valid_frames_in, SetAside, REMOVED_DIR,
+};
 use super::source::Source;
 use crate::error::on_file;
 use crate::frame::Problem;
+use crate::storage::mark::{SyncMark, Synced};
 use crate::storage::segments::{self, Segment, Segments, LOCK_FILE};
 use crate::storage::{FileStorage, SharedStorage, Storage};
 use crate::{Error, Lsn, Recovery, Result};
@@ -47,6 +53,8 @@ pub(crate) struct RecoveredDir {
     pub(crate) allocated: u64,
     /// Bad bytes found (and cut) on the way: reported once the log exists.
     pub(crate) reports: Vec<(u64, Problem)>,
+    /// What recovery cut or moved, and where it kept it.
+    pub(crate) set_aside: Vec<SetAside>,
 }
 
 /// One segment file, scanned.
@@ -78,10 +86,18 @@ pub(crate) fn recover_dir(dir: &Path, policy: Recovery) -> Result<RecoveredDir> 
     if listed.is_empty() && !holds_only_our_files(dir)? {
         return Err(Error::NotALog);
     }
-    let lock = FileStorage::new(dir.join(LOCK_FILE))?;
+    let (mut mark, synced) = SyncMark::open(&dir.join(LOCK_FILE))?;
+    let newest_named = listed.last().map(|(named, _)| *named);
     let mut scanned = Vec::with_capacity(listed.len());
     for (named, path) in listed {
-        let scan = scan_segment(&path)?;
+        // Only the newest segment can hold unsynced bytes (a rotation syncs
+        // the segment it seals before the next exists): only there may
+        // damage be a power cut's.
+        let unsynced_from = match (synced, Some(named) == newest_named) {
+            (Some(synced), true) => newest_synced_from(synced, named),
+            _ => None,
+        };
+        let scan = scan_segment(&path, unsynced_from)?;
         scanned.push(Scanned { named, path, scan });
     }
     let runs = runs(&scanned);
@@ -95,7 +111,7 @@ pub(crate) fn recover_dir(dir: &Path, policy: Recovery) -> Result<RecoveredDir> 
     };
     let kept = kept.map(|run| run.segments);
     let mut reports = Vec::new();
-    set_aside_outside(dir, &scanned, &kept)?;
+    let mut set_aside = set_aside_outside(dir, &scanned, &kept)?;
 
     let mut recovered = Vec::new();
     let mut start: u64 = 0;
@@ -111,7 +127,7 @@ pub(crate) fn recover_dir(dir: &Path, policy: Recovery) -> Result<RecoveredDir> 
                 segment.scan.problem.unwrap_or(Problem::Zeros),
             ));
             let keep_copy = !matches!(segment.scan.end, LogEnd::TornTail { .. });
-            cut(dir, segment, keep_copy)?;
+            set_aside.extend(cut(dir, segment, keep_copy)?);
         }
         last_lsn = segment_last_lsn(segment.named, &segment.scan);
         if newest {
@@ -152,12 +168,21 @@ pub(crate) fn recover_dir(dir: &Path, policy: Recovery) -> Result<RecoveredDir> 
     }
     let newest_start = recovered.last().map_or(0, |segment| segment.start);
     let newest_len = recovered.last().map_or(0, |segment| segment.len());
+    // Everything the log holds now is synced (the newest above, the others
+    // when they were sealed): a fresh mark, durable before any append.
+    if let Some(newest) = recovered.last() {
+        mark.record_durably(Synced {
+            segment: newest.first_lsn,
+            offset: newest_len,
+        })?;
+    }
     Ok(RecoveredDir {
-        segments: Segments::new(dir.to_path_buf(), lock, recovered),
+        segments: Segments::new(dir.to_path_buf(), mark, recovered),
         last_lsn,
         file_len: newest_start + newest_len,
         allocated: newest_start + newest_size.max(newest_len),
         reports,
+        set_aside,
     })
 }
 
@@ -172,13 +197,26 @@ fn holds_only_our_files(dir: &Path) -> Result<bool> {
     Ok(ours_only && folders.iter().all(|name| has_lock && name == REMOVED_DIR))
 }
 
+/// Where the newest segment, named `named`, may hold unsynced bytes, by
+/// the directory's sync mark `synced`: from what the mark says of it, or
+/// from its start if the mark names an older segment. `None` (judge no
+/// damage a power cut's) if the mark names a segment past it.
+pub(crate) fn newest_synced_from(synced: Synced, named: Lsn) -> Option<u64> {
+    match synced.segment.cmp(&named) {
+        std::cmp::Ordering::Equal => Some(synced.offset),
+        std::cmp::Ordering::Less => Some(0),
+        std::cmp::Ordering::Greater => None,
+    }
+}
+
 /// Scans the segment file `path` (opened read-only under the directory's
-/// lock, and closed again).
-fn scan_segment(path: &Path) -> Result<LogScan> {
+/// lock, and closed again), judging damage from `unsynced_from` on as a
+/// power cut's when it looks like one.
+fn scan_segment(path: &Path, unsynced_from: Option<u64>) -> Result<LogScan> {
     let storage = SharedStorage::new(Box::new(FileStorage::open_covered(path)?));
     let len = storage.size()?;
     let mut source = Source::open(&storage, len)?;
-    let found = scan(&mut source, &mut |_| {})?;
+    let found = scan(&mut source, &mut |_| {}, unsynced_from)?;
     // Inside a directory of segments, a file that does not begin like a
     // log is a damaged segment, not somebody else's file.
     Ok(match found.end {
@@ -230,7 +268,10 @@ fn is_whole_and_sound(scanned: &[Scanned], runs: &[Run]) -> bool {
     let older_clean = scanned[..scanned.len() - 1]
         .iter()
         .all(|segment| !segment.damaged());
-    let newest_ok = matches!(newest.scan.end, LogEnd::Clean | LogEnd::TornTail { .. });
+    let newest_ok = matches!(
+        newest.scan.end,
+        LogEnd::Clean | LogEnd::TornTail { .. } | LogEnd::PowerCut { .. }
+    );
     whole && older_clean && newest_ok
 }
 
@@ -240,31 +281,67 @@ fn set_aside_outside(
     dir: &Path,
     scanned: &[Scanned],
     kept: &Option<RangeInclusive<usize>>,
-) -> Result<()> {
+) -> Result<Vec<SetAside>> {
     let (older, newer) = match kept {
         Some(kept) => (0..*kept.start(), kept.end() + 1..scanned.len()),
         None => (0..scanned.len(), 0..0),
     };
+    let mut moved = Vec::new();
     for i in older.chain(newer.rev()) {
-        move_segment_aside(dir, &scanned[i].path)?;
+        let segment = &scanned[i];
+        let kept_in = move_segment_aside(dir, &segment.path)?;
+        moved.push(SetAside {
+            end: segment.scan.end,
+            from: segment.path.clone(),
+            offset: 0,
+            len: segment.scan.file_len,
+            kept_in,
+            events: segment.scan.events,
+            first_lsn: segment.scan.first_lsn,
+            last_lsn: segment.scan.last_lsn,
+        });
     }
-    Ok(())
+    Ok(moved)
 }
 
 /// Cuts `segment` where its valid frames end, after copying what follows
 /// into `removed/` when `keep_copy` (a torn tail, the remains of one
-/// interrupted write, is simply cut).
-fn cut(dir: &Path, segment: &Scanned, keep_copy: bool) -> Result<()> {
+/// interrupted write, is simply cut); returns what was kept.
+fn cut(dir: &Path, segment: &Scanned, keep_copy: bool) -> Result<Option<SetAside>> {
     let valid = segment.scan.valid_len;
+    let len = segment.scan.file_len;
     let storage = SharedStorage::new(Box::new(FileStorage::new(&segment.path)?));
+    let mut kept = None;
     if keep_copy {
         let name = segment.path.file_name().unwrap_or_default();
-        let into = super::set_aside::removed_path(&removed_dir(dir)?.join(name), valid);
-        copy_out(&storage, valid, segment.scan.file_len, &into)?;
+        let kept_in = removed_path(&removed_dir(dir)?.join(name), valid);
+        copy_out(&storage, valid, len, &kept_in)?;
+        let (events, first_lsn, last_lsn) = match segment.scan.end {
+            LogEnd::PowerCut {
+                next_valid: Some(at),
+                ..
+            }
+            | LogEnd::Corrupted {
+                next_valid: Some(at),
+                ..
+            } => valid_frames_in(&storage, at, len)?,
+            _ => (0, 0, 0),
+        };
+        kept = Some(SetAside {
+            end: segment.scan.end,
+            from: segment.path.clone(),
+            offset: valid,
+            len: len - valid,
+            kept_in,
+            events,
+            first_lsn,
+            last_lsn,
+        });
     }
     storage.truncate(valid)?;
     storage.sync()?;
-    storage.close()
+    storage.close()?;
+    Ok(kept)
 }
 
 /// Checks that `dir` exists as a directory, for `Wal::open_dir` on a path

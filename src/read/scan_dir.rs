@@ -3,8 +3,10 @@
 //! must follow each other checked. Recovery at `Wal::open_dir` applies the
 //! same rule ([`segment_misfit`]); the CLI and the viewer report it.
 
-use super::scan::{scan_file, LogEnd, LogScan};
-use crate::storage::segments::list_segments;
+use super::recover_dir::newest_synced_from;
+use super::scan::{scan_file_synced, LogEnd, LogScan};
+use crate::storage::mark::SyncMark;
+use crate::storage::segments::{list_segments, LOCK_FILE};
 use crate::{Lsn, Result};
 use std::path::{Path, PathBuf};
 
@@ -180,17 +182,27 @@ impl DirScan {
 /// An I/O error if the directory cannot be listed (`NotFound` for a
 /// missing one), or a segment cannot be opened or read.
 pub fn scan_dir(dir: impl AsRef<Path>) -> Result<DirScan> {
-    let listed = list_segments(dir.as_ref())?;
+    let dir = dir.as_ref();
+    let listed = list_segments(dir)?;
     let mut found = DirScan {
         segments: Vec::with_capacity(listed.len()),
         problem: None,
     };
+    // The directory's sync mark: where damage in the newest segment may be
+    // a power cut's.
+    let synced = SyncMark::read(&dir.join(LOCK_FILE));
     let mut previous_last = None;
     for (i, (named, path)) in listed.iter().enumerate() {
-        let scan = scan_file(path, |_| {})?;
         let newest = i + 1 == listed.len();
+        let unsynced_from = match synced {
+            Some(synced) if newest => newest_synced_from(synced, *named),
+            _ => None,
+        };
+        let scan = scan_file_synced(path, &mut |_| {}, unsynced_from)?;
         found.problem = match segment_misfit(previous_last, *named, &scan) {
             Some(misfit) => Some(DirProblem::Misfit { segment: i, misfit }),
+            // Only the newest may end torn, or in a power cut's lost
+            // writes.
             None if !newest && scan.end != LogEnd::Clean => {
                 Some(DirProblem::Damaged { segment: i })
             }

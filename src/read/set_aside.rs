@@ -5,10 +5,70 @@
 //! directory entry made durable, before the log itself is changed: a crash
 //! in between leaves the bytes in both places, never in neither.
 
+use super::source::Source;
 use crate::error::on_file;
+use crate::frame::{check_frame, LogEnd};
 use crate::storage::{FileStorage, SharedStorage, Storage};
-use crate::{Error, Result};
+use crate::{Error, Lsn, Result};
 use std::path::{Path, PathBuf};
+
+/// Bytes recovery took out of a log when it opened, and where it kept
+/// them: the bytes after a power cut's lost writes, the rest of a file cut
+/// at a corruption on request (`Recovery::TruncateAtCorruption`), or whole
+/// segments of a directory that no longer followed the rest. Nothing
+/// recovery takes is thrown away; a torn tail (the rest of one interrupted
+/// write, holding no valid frame) is simply cut, and not listed here.
+///
+/// See [`Wal::set_aside`](crate::Wal::set_aside), the `Stats` counters
+/// `set_aside_bytes` and `set_aside_events`, and
+/// [`Hooks::on_set_aside`](crate::Hooks::on_set_aside).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SetAside {
+    /// Why: how the log ended where it was cut (for a whole segment moved
+    /// aside, how it ended, or `Clean` when the segment itself was sound
+    /// but did not follow the ones kept).
+    pub end: LogEnd,
+    /// The file the bytes were cut from (a segment's, for a directory).
+    pub from: PathBuf,
+    /// Where in that file they began.
+    pub offset: u64,
+    /// How many bytes.
+    pub len: u64,
+    /// The file that holds them now.
+    pub kept_in: PathBuf,
+    /// How many events the valid frames among them hold (0: none).
+    pub events: u64,
+    /// The LSN of the first of those events (0 when there are none).
+    pub first_lsn: Lsn,
+    /// The LSN of the last of those events (0 when there are none).
+    pub last_lsn: Lsn,
+}
+
+/// The events of the valid frames of `storage` in `[from, to)`, one after
+/// another from `from` while they are valid and their LSNs increase: how
+/// many, and the first and last LSN (zeros for none).
+pub(crate) fn valid_frames_in(
+    storage: &SharedStorage,
+    from: u64,
+    to: u64,
+) -> Result<(u64, Lsn, Lsn)> {
+    let mut source = Source::open(storage, to)?;
+    let (mut at, mut events, mut first, mut last) = (from, 0, 0, 0);
+    while at < to {
+        match check_frame(&mut source, at)? {
+            Ok(header) if header.first_lsn > last => {
+                if events == 0 {
+                    first = header.first_lsn;
+                }
+                events += u64::from(header.record_count);
+                last = header.last_lsn();
+                at += u64::from(header.batch_size);
+            }
+            _ => break,
+        }
+    }
+    Ok((events, first, last))
+}
 
 /// The folder of a segment directory that holds what recovery took out.
 pub(crate) const REMOVED_DIR: &str = "removed";

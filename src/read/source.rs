@@ -111,23 +111,6 @@ impl Source {
         Ok(())
     }
 
-    /// True when every byte of `[from, to)` is zero: read a window at a
-    /// time, so a large zero tail costs no memory.
-    pub(crate) fn is_zeros(&mut self, from: u64, to: u64) -> Result<bool> {
-        // Compared a block at a time with a block of zeros: `==` on byte
-        // slices is a `memcmp`, fast even in a debug build.
-        const ZEROS: [u8; 4096] = [0; 4096];
-        let mut at = from;
-        while at < to {
-            let n = (to - at).min(ZEROS.len() as u64) as usize;
-            if self.get(at, n)? != &ZEROS[..n] {
-                return Ok(false);
-            }
-            at += n as u64;
-        }
-        Ok(true)
-    }
-
     /// All the readable bytes, when they are mapped (the fast path of the
     /// frame checker: one slice, no dispatch per read).
     #[inline]

@@ -2,15 +2,17 @@
 //! [`FileStorage`] (a real file) and [`MemoryStorage`] (a byte vector).
 
 mod file;
+pub(crate) mod mark;
 mod memory;
 pub(crate) mod segments;
 
 pub use file::FileStorage;
+use mark::{SyncMark, Synced};
 pub use memory::MemoryStorage;
 use segments::{Part, Segments};
 
 use crate::error::catch_panic;
-use crate::sync::{self, RwLock};
+use crate::sync::{self, Mutex, RwLock};
 use crate::{Error, Lsn, Result};
 use std::io;
 use std::sync::Arc;
@@ -142,7 +144,9 @@ pub trait Mapped: Send + Sync {
 pub(crate) struct SharedStorage(Arc<Backing>);
 
 enum Backing {
-    One(RwLock<Box<dyn Storage>>),
+    /// One storage, and its sync mark when it has one (a file opened by
+    /// path: see `mark.rs`).
+    One(RwLock<Box<dyn Storage>>, Mutex<Option<SyncMark>>),
     Segments(Segments),
 }
 
@@ -167,7 +171,10 @@ pub(crate) struct Held {
 
 impl SharedStorage {
     pub(crate) fn new(storage: Box<dyn Storage>) -> Self {
-        SharedStorage(Arc::new(Backing::One(RwLock::new(storage))))
+        SharedStorage(Arc::new(Backing::One(
+            RwLock::new(storage),
+            Mutex::new(None),
+        )))
     }
 
     pub(crate) fn segmented(segments: Segments) -> Self {
@@ -178,7 +185,7 @@ impl SharedStorage {
     pub(crate) fn segments(&self) -> Option<&Segments> {
         match &*self.0 {
             Backing::Segments(segments) => Some(segments),
-            Backing::One(_) => None,
+            Backing::One(..) => None,
         }
     }
 
@@ -190,7 +197,7 @@ impl SharedStorage {
         segments: impl FnOnce(&Segments) -> Result<T>,
     ) -> Result<T> {
         match &*self.0 {
-            Backing::One(lock) => {
+            Backing::One(lock, _) => {
                 let storage = sync::read(lock);
                 catch_panic(call, || one(storage.as_ref()))
             }
@@ -206,7 +213,7 @@ impl SharedStorage {
         segments: impl FnOnce(&Segments) -> Result<T>,
     ) -> Result<T> {
         match &*self.0 {
-            Backing::One(lock) => {
+            Backing::One(lock, _) => {
                 let mut storage = sync::write(lock);
                 catch_panic(call, || one(storage.as_mut()))
             }
@@ -242,6 +249,21 @@ impl SharedStorage {
         )
     }
 
+    /// Makes what was written durable, the log's frames ending at `end`,
+    /// and records that in the sync mark, if there is one.
+    pub(crate) fn sync_through(&self, end: u64) -> Result<()> {
+        self.sync()?;
+        if let Backing::One(_, mark) = &*self.0 {
+            if let Some(mark) = sync::lock(mark).as_mut() {
+                mark.record(Synced {
+                    segment: 0,
+                    offset: end,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Cuts the storage to `size` bytes (a single storage: segments are
     /// cut file by file when the log opens).
     pub(crate) fn truncate(&self, size: u64) -> Result<()> {
@@ -252,8 +274,28 @@ impl SharedStorage {
         )
     }
 
-    /// Releases the storage.
+    /// Gives the one storage its sync mark (after its recovery at open),
+    /// recording, durably, that it is synced through `end`.
+    pub(crate) fn attach_mark(&self, mut mark: SyncMark, end: u64) -> Result<()> {
+        if let Backing::One(_, slot) = &*self.0 {
+            mark.record_durably(Synced {
+                segment: 0,
+                offset: end,
+            })?;
+            *sync::lock(slot) = Some(mark);
+        }
+        Ok(())
+    }
+
+    /// Releases the storage (and its sync mark, made durable first: what
+    /// it says holds after any crash to come).
     pub(crate) fn close(&self) -> Result<()> {
+        if let Backing::One(_, mark) = &*self.0 {
+            if let Some(mark) = sync::lock(mark).as_mut() {
+                mark.sync();
+                mark.release();
+            }
+        }
         self.with_mut(
             "the storage's close",
             |storage| storage.close(),
@@ -322,7 +364,7 @@ impl SharedStorage {
     /// reader), not bad data.
     pub(crate) fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> Result<()> {
         match &*self.0 {
-            Backing::One(lock) => {
+            Backing::One(lock, _) => {
                 let storage = sync::read(lock);
                 catch_panic("the storage's read_at", || {
                     read_exact(buf, offset, |buf, at| storage.read_at(buf, at))

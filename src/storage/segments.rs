@@ -10,12 +10,15 @@
 //!
 //! The directory is locked through a file in it, `rewal.lock`, held open
 //! exclusively (flock / LockFileEx natively, the in-process registry
-//! everywhere): a second open of the directory is refused. That lock covers
+//! everywhere): a second open of the directory is refused. The same file
+//! holds the sync mark (`mark.rs`): which segment, and how much of it, is
+//! known to be synced. That lock covers
 //! every segment: only the newest is held open (for writing); a sealed
 //! segment is opened when a reader needs it (`Access::ReadCovered`: mapped,
 //! no lock of its own) and closed again, so a log of thousands of segments
 //! needs a handful of descriptors, not one per segment.
 
+use super::mark::{SyncMark, Synced};
 use super::{FileStorage, Mapped, Storage};
 use crate::error::on_file;
 use crate::sync::{self, Mutex, RwLock, RwLockReadGuard};
@@ -175,8 +178,8 @@ pub(crate) struct SegmentsView {
 /// The segments of an open log.
 pub(crate) struct Segments {
     dir: PathBuf,
-    /// The lock file, held open for the log's lifetime.
-    lock: Mutex<Option<FileStorage>>,
+    /// The lock file, held open for the log's lifetime: the sync mark.
+    mark: Mutex<Option<SyncMark>>,
     /// Oldest first; never empty while the log is open.
     list: RwLock<Vec<Arc<Segment>>>,
     /// The newest segment was written since its last sync (sealed segments
@@ -191,10 +194,10 @@ pub(crate) struct Segments {
 }
 
 impl Segments {
-    pub(crate) fn new(dir: PathBuf, lock: FileStorage, list: Vec<Arc<Segment>>) -> Segments {
+    pub(crate) fn new(dir: PathBuf, mark: SyncMark, list: Vec<Arc<Segment>>) -> Segments {
         Segments {
             dir,
-            lock: Mutex::new(Some(lock)),
+            mark: Mutex::new(Some(mark)),
             list: RwLock::new(list),
             dirty: AtomicBool::new(false),
             removing: Mutex::new(()),
@@ -249,10 +252,14 @@ impl Segments {
         Ok(written)
     }
 
-    /// Syncs the newest segment, if it was written since its last sync.
+    /// Syncs the newest segment, if it was written since its last sync, and
+    /// records that in the sync mark.
     pub(crate) fn sync(&self) -> Result<()> {
         if self.dirty.swap(false, Ordering::AcqRel) {
             let newest = self.newest()?;
+            // The length before the sync: the mark may say less than was
+            // synced, never more.
+            let len = newest.len();
             let synced = match newest.file().as_ref() {
                 Some(file) => file.sync(),
                 None => Err(Error::Closed),
@@ -260,6 +267,12 @@ impl Segments {
             if let Err(error) = synced {
                 self.dirty.store(true, Ordering::Release);
                 return Err(error);
+            }
+            if let Some(mark) = sync::lock(&self.mark).as_mut() {
+                mark.record(Synced {
+                    segment: newest.first_lsn,
+                    offset: len,
+                });
             }
         }
         Ok(())
@@ -474,8 +487,9 @@ impl Segments {
             Err(_) => Ok(()),
         };
         sync::lock(&self.read_handles).clear();
-        if let Some(mut lock) = sync::lock(&self.lock).take() {
-            let _ = lock.close();
+        if let Some(mut mark) = sync::lock(&self.mark).take() {
+            mark.sync();
+            mark.release();
         }
         outcome
     }

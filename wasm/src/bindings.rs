@@ -513,6 +513,11 @@ fn end_parts(end: LogEnd) -> (String, Option<f64>, Option<f64>) {
     match end {
         LogEnd::Clean => ("clean".into(), None, None),
         LogEnd::TornTail { offset } => ("torn-tail".into(), Some(offset as f64), None),
+        LogEnd::PowerCut { offset, next_valid } => (
+            "power-cut".into(),
+            Some(offset as f64),
+            next_valid.map(|at| at as f64),
+        ),
         LogEnd::Corrupted { offset, next_valid } => (
             "corrupted".into(),
             Some(offset as f64),

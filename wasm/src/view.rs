@@ -555,7 +555,9 @@ fn blemishes(scan: &LogScan, after: Option<&AfterCorruption>) -> Vec<(u64, u64, 
     let len = scan.file_len;
     match scan.end {
         LogEnd::Clean => vec![],
-        LogEnd::TornTail { offset } => vec![(offset, len, Blemish::Torn)],
+        LogEnd::TornTail { offset } | LogEnd::PowerCut { offset, .. } => {
+            vec![(offset, len, Blemish::Torn)]
+        }
         LogEnd::NotALog => vec![(0, len, Blemish::Corrupt)],
         LogEnd::Corrupted { offset, .. } => {
             let mut found = vec![(offset, after.map_or(len, |a| a.offset), Blemish::Corrupt)];

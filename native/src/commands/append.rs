@@ -215,6 +215,14 @@ fn check_before_opening(path: &Path) -> Result<(), Failure> {
             ));
             Ok(())
         }
+        LogEnd::PowerCut { offset, .. } => {
+            say(format_args!(
+                "{}: note: the log ends in lost writes after a power cut at offset {offset}; opening it cuts there and keeps the {} after it beside the log, before appending",
+                path.display(),
+                count(found.file_len - offset, "byte", "bytes")
+            ));
+            Ok(())
+        }
         LogEnd::Corrupted { .. } => Err(Failure::at(
             exit::CORRUPTED,
             path,

@@ -60,6 +60,21 @@ pub fn run(path: &Path, dry_run: bool, cut_at_corruption: bool) -> Result<u8, Fa
                 remaining(&found)
             )
         }
+        LogEnd::PowerCut { offset, .. } => {
+            let kept = removed_path(path, offset);
+            if let Some(storage) = storage.as_mut() {
+                save(path, storage, offset, found.file_len, &kept)?;
+                cut(path, storage, offset)?;
+            }
+            format!(
+                "{}: {would} at the lost writes of a power cut at offset {offset}: {} removed (written after the last sync), {} in {}; {}\n",
+                path.display(),
+                count(found.file_len - offset, "byte", "bytes"),
+                if dry_run { "to be kept" } else { "kept" },
+                kept.display(),
+                remaining(&found)
+            )
+        }
         LogEnd::Corrupted { offset, .. } if !cut_at_corruption => {
             return Err(refuse(path, &found, offset));
         }

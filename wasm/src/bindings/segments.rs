@@ -222,6 +222,7 @@ fn end_kind(end: LogEnd) -> &'static str {
     match end {
         LogEnd::Clean => "clean",
         LogEnd::TornTail { .. } => "torn-tail",
+        LogEnd::PowerCut { .. } => "power-cut",
         LogEnd::Corrupted { .. } => "corrupted",
         LogEnd::NotALog => "not-a-log",
     }

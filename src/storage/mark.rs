@@ -1,0 +1,194 @@
+//! The sync mark: where a log is known to be synced through, kept in a
+//! small file beside it (`FILE.synced` for a single file; the lock file
+//! `rewal.lock` of a segment directory, naming the newest segment).
+//!
+//! It lets recovery tell a power cut from damage. Under `SyncMode::Never`
+//! the OS writes pages back in any order, so a power cut can keep a later
+//! page of unsynced frames and lose an earlier one: zeros, then frames.
+//! Bytes the log had synced cannot be lost that way; so zeros before the
+//! mark are damage (refused), and zeros after it are what the power cut
+//! took (cut, and kept beside the log: see `frame/ending.rs`).
+//!
+//! The mark is written after each sync of the log, with a positional
+//! write and no sync of its own (about a microsecond beside the sync it
+//! follows), and made durable when the log opens and closes. After a power
+//! cut it may therefore say less than was synced, never more: it is
+//! written only once the sync it records has returned. A mark that says
+//! too little only lets recovery judge more of the log as a power cut's;
+//! the bytes it cuts are kept all the same.
+//!
+//! Layout: two slots, at offsets 0 and 512 (different sectors, so a torn
+//! write spoils at most one), written in turn; the slot with the valid CRC
+//! and the higher sequence number holds the mark.
+//!
+//! ```text
+//! slot: "RWSY" | sequence u64 | segment u64 | offset u64 | CRC-32C u32
+//! ```
+//! `segment`: the first LSN (the name) of the segment the offset is in; 0
+//! for a single file.
+
+use crate::error::on_file;
+use crate::{crc, Lsn, Result};
+use rewal_platform::{Access, File};
+use std::path::{Path, PathBuf};
+
+const MAGIC: &[u8; 4] = b"RWSY";
+const SLOT_LEN: usize = 32;
+const SLOTS: [u64; 2] = [0, 512];
+
+/// Where a log is known to be synced through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Synced {
+    /// The segment (its first LSN) the offset is in; 0 for a single file.
+    pub(crate) segment: Lsn,
+    /// The bytes of that file known to be synced.
+    pub(crate) offset: u64,
+}
+
+/// The sync mark of an open log: its file, held exclusively.
+#[derive(Debug)]
+pub(crate) struct SyncMark {
+    file: File,
+    path: PathBuf,
+    /// The sequence number of the last slot written.
+    sequence: u64,
+}
+
+/// The sync mark's file beside the single-file log at `log`.
+pub(crate) fn beside(log: &Path) -> PathBuf {
+    let mut name = log.file_name().unwrap_or_default().to_os_string();
+    name.push(".synced");
+    log.with_file_name(name)
+}
+
+impl SyncMark {
+    /// Opens (creating if missing) and locks the mark file at `path`;
+    /// returns it and the mark it holds. `Ok(None)` for the mark when the
+    /// file holds none; `Err` with kind `InvalidData` when it holds
+    /// something else (somebody else's file: it is left untouched).
+    pub(crate) fn open(path: &Path) -> Result<(SyncMark, Option<Synced>)> {
+        let file =
+            rewal_platform::open(path, Access::Exclusive).map_err(|error| match error.kind() {
+                std::io::ErrorKind::WouldBlock => crate::Error::FileLocked,
+                _ => on_file("opening", path, error),
+            })?;
+        let (sequence, synced) = read_slots(&file).map_err(|e| on_file("reading", path, e))?;
+        let size = file
+            .size()
+            .map_err(|e| on_file("reading the size of", path, e))?;
+        if synced.is_none() && size > 0 && !only_zeros(&file, size) {
+            return Err(on_file(
+                "keeping the sync mark in",
+                path,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "the file holds something else",
+                ),
+            ));
+        }
+        let mark = SyncMark {
+            file,
+            path: path.to_path_buf(),
+            sequence,
+        };
+        Ok((mark, synced))
+    }
+
+    /// The mark in the file at `path`, read-only and without a lock (for
+    /// tools looking into a log another process may have open); `None` if
+    /// there is no such file or it holds no mark.
+    pub(crate) fn read(path: &Path) -> Option<Synced> {
+        let file = rewal_platform::open(path, Access::ReadOnly).ok()?;
+        read_slots(&file).ok()?.1
+    }
+
+    /// Records that the log is synced through `synced`: written at once,
+    /// synced with the next `record_durably` (or by the OS in its time).
+    /// A failure is ignored: the mark then says less than it could, which
+    /// only makes recovery judge more of the log as a power cut's.
+    pub(crate) fn record(&mut self, synced: Synced) {
+        let _ = self.write(synced);
+    }
+
+    /// As [`record`](Self::record), and synced.
+    pub(crate) fn record_durably(&mut self, synced: Synced) -> Result<()> {
+        self.write(synced)
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| on_file("syncing", &self.path, e))
+    }
+
+    /// Syncs the mark file (what it says survives a crash from now on). A
+    /// failure is ignored, as in [`record`](Self::record).
+    pub(crate) fn sync(&mut self) {
+        let _ = self.file.sync_data();
+    }
+
+    /// Releases the lock (the file stays, with its mark).
+    pub(crate) fn release(&mut self) {
+        let _ = self.file.release_lock();
+    }
+
+    fn write(&mut self, synced: Synced) -> std::io::Result<()> {
+        self.sequence += 1;
+        let mut slot = [0u8; SLOT_LEN];
+        slot[..4].copy_from_slice(MAGIC);
+        slot[4..12].copy_from_slice(&self.sequence.to_le_bytes());
+        slot[12..20].copy_from_slice(&synced.segment.to_le_bytes());
+        slot[20..28].copy_from_slice(&synced.offset.to_le_bytes());
+        let crc = crc::checksum(&slot[..28]);
+        slot[28..].copy_from_slice(&crc.to_le_bytes());
+        let at = SLOTS[(self.sequence % 2) as usize];
+        let mut written = 0;
+        while written < SLOT_LEN {
+            match self.file.write_at(&slot[written..], at + written as u64)? {
+                0 => return Err(std::io::ErrorKind::WriteZero.into()),
+                n => written += n,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The highest sequence number of a valid slot (0 for none), and the mark
+/// it holds.
+fn read_slots(file: &File) -> std::io::Result<(u64, Option<Synced>)> {
+    let mut best: (u64, Option<Synced>) = (0, None);
+    for at in SLOTS {
+        let mut slot = [0u8; SLOT_LEN];
+        let mut read = 0;
+        while read < SLOT_LEN {
+            match file.read_at(&mut slot[read..], at + read as u64)? {
+                0 => break,
+                n => read += n,
+            }
+        }
+        if read < SLOT_LEN || &slot[..4] != MAGIC {
+            continue;
+        }
+        let number =
+            |from: usize| u64::from_le_bytes(slot[from..from + 8].try_into().unwrap_or_default());
+        let stored = u32::from_le_bytes(slot[28..].try_into().unwrap_or_default());
+        if crc::checksum(&slot[..28]) != stored {
+            continue;
+        }
+        let sequence = number(4);
+        if sequence >= best.0 {
+            best = (
+                sequence,
+                Some(Synced {
+                    segment: number(12),
+                    offset: number(20),
+                }),
+            );
+        }
+    }
+    Ok(best)
+}
+
+/// Whether the first `size` bytes of `file` (a few, at most) are zeros.
+fn only_zeros(file: &File, size: u64) -> bool {
+    let mut head = [0u8; 1024];
+    let n = (size as usize).min(head.len());
+    matches!(file.read_at(&mut head[..n], 0), Ok(read) if head[..read].iter().all(|&b| b == 0))
+        && size <= head.len() as u64
+}
