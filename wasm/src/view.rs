@@ -11,7 +11,9 @@
 //! memory opens with memory in the order of its index.
 
 use crate::index::{header_at, Index, Row};
+use crate::jsonl;
 use crate::picture::{Blemish, Mark, Picture};
+use crate::search::{Field, Found, Query, MAX_MATCHES};
 use crate::segments::{self, SegmentFile, Segments};
 use crate::storage::{BytesStorage, TailStorage};
 use rewal::encoding::FrameHeader;
@@ -32,6 +34,18 @@ pub enum Part {
     AfterCorruption,
 }
 
+/// Where a frame of the frame list stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FrameStatus {
+    /// One of the log's valid frames.
+    Ok,
+    /// The bytes where the valid frames end (a torn tail or a corruption).
+    Invalid,
+    /// A valid frame past the invalid bytes: what a cut would remove.
+    AfterCorruption,
+}
+
 /// A frame as the frame list shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameEntry {
@@ -48,9 +62,8 @@ pub struct FrameEntry {
     pub flags: u16,
     /// True when the frame passes every check (CRC, bounds, records).
     pub crc_ok: bool,
-    /// Where it stands: `ok`, `invalid` (where the valid frames end), or
-    /// `after corruption` (a valid frame past the invalid bytes).
-    pub status: &'static str,
+    /// Where it stands.
+    pub status: FrameStatus,
     /// The ordinal of its first event among its part's events (0 for the
     /// invalid entry).
     pub first_ordinal: u64,
@@ -100,10 +113,6 @@ impl AfterCorruption {
         self.index.events()
     }
 }
-
-/// The most matches [`LogView::filter_meta`] returns: enough for any
-/// screen, and a bound on its memory however many events match.
-pub const MAX_MATCHES: usize = 1 << 22;
 
 /// A log opened for viewing.
 pub struct LogView {
@@ -372,23 +381,143 @@ impl LogView {
     /// The ordinals of the log's events whose meta contains `needle`: at
     /// most `max` of them (and at most [`MAX_MATCHES`]), from the start.
     pub fn filter_meta(&mut self, needle: &[u8], max: usize) -> Result<Vec<u32>> {
-        let max = max.min(MAX_MATCHES);
-        let mut found = Vec::new();
-        if max == 0 {
-            return Ok(found);
-        }
-        self.log.walk(&mut self.reader, 0, 0, |row| {
-            if row.meta.is_some_and(|meta| contains(meta, needle)) {
-                // Ordinals past u32 would need a log of over 24 GiB; the
-                // filter stops there rather than wrap.
-                match u32::try_from(row.ordinal) {
-                    Ok(ordinal) => found.push(ordinal),
-                    Err(_) => return false,
+        let mut found = self.search(&Query::bytes(needle, Field::Meta), max)?;
+        found.ordinals.truncate(max);
+        Ok(found.ordinals)
+    }
+
+    /// The log's events that `query` matches: the ordinals of the first
+    /// `keep` of them (at most [`MAX_MATCHES`]), and how many there are,
+    /// all counted.
+    /// Events of compressed frames have no bytes to search.
+    pub fn search(&mut self, query: &Query, keep: usize) -> Result<Found> {
+        let keep = keep.min(MAX_MATCHES);
+        let mut found = Found::default();
+        let max_payload = if query.reads_payload() { u64::MAX } else { 0 };
+        self.log.walk(&mut self.reader, 0, max_payload, |row| {
+            if !row.compressed && query.matches(row.payload, row.meta) {
+                found.total += 1;
+                if found.ordinals.len() < keep {
+                    // Ordinals past u32 would need a log of over 24 GiB;
+                    // the search stops there rather than wrap.
+                    match u32::try_from(row.ordinal) {
+                        Ok(ordinal) => found.ordinals.push(ordinal),
+                        Err(_) => return false,
+                    }
                 }
             }
-            found.len() < max
+            true
         })?;
         Ok(found)
+    }
+
+    /// The log's events at `ordinals` (ascending), payloads cut to
+    /// `max_payload` bytes; ordinals past the last event are left out.
+    /// Runs of consecutive ordinals are read in one walk.
+    pub fn rows_at_ordinals(
+        &mut self,
+        ordinals: &[u32],
+        max_payload: u64,
+    ) -> Result<Vec<EventRow>> {
+        let mut rows = Vec::with_capacity(ordinals.len());
+        self.each_at(ordinals, max_payload, |row| rows.push(owned(row)))?;
+        Ok(rows)
+    }
+
+    /// Calls `visit` with the log's events at `ordinals` (ascending).
+    fn each_at(
+        &mut self,
+        ordinals: &[u32],
+        max_payload: u64,
+        mut visit: impl FnMut(Row<'_>),
+    ) -> Result<()> {
+        let mut i = 0;
+        while i < ordinals.len() {
+            let first = ordinals[i];
+            let mut run = 1;
+            while i + run < ordinals.len()
+                && u64::from(ordinals[i + run]) == u64::from(first) + run as u64
+            {
+                run += 1;
+            }
+            let mut seen = 0;
+            self.log
+                .walk(&mut self.reader, u64::from(first), max_payload, |row| {
+                    visit(row);
+                    seen += 1;
+                    seen < run
+                })?;
+            i += run;
+        }
+        Ok(())
+    }
+
+    /// The log's events at `ordinals` (ascending) as JSON lines, each as
+    /// `rewal dump --format jsonl` prints it (see [`jsonl`]); events of
+    /// compressed frames, which the CLI cannot print either, are left out.
+    pub fn jsonl_at(&mut self, ordinals: &[u32]) -> Result<String> {
+        let mut out = String::new();
+        let mut rows = Vec::new();
+        self.each_at(ordinals, u64::MAX, |row| {
+            if !row.compressed {
+                rows.push(owned(row));
+            }
+        })?;
+        for row in rows {
+            let (segment, offset) = match self.locate(row.frame_offset) {
+                Some((name, offset)) => (Some(name), offset),
+                None => (None, row.frame_offset),
+            };
+            jsonl::line(
+                &mut out,
+                row.lsn,
+                row.meta.as_deref(),
+                &row.payload,
+                offset,
+                segment,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` of the log's events from the `ordinal`-th on, with an
+    /// LSN below `to` (all when `None`) and, when `meta` is given, exactly
+    /// that meta (an empty one: events without meta); and the ordinal to
+    /// go on from, `None` when there are no more. A page of the library's
+    /// event iterator.
+    pub fn page(
+        &mut self,
+        ordinal: u64,
+        limit: usize,
+        to: Option<Lsn>,
+        meta: Option<&[u8]>,
+    ) -> Result<(Vec<EventRow>, Option<u64>)> {
+        let mut rows = Vec::new();
+        let mut next = None;
+        let mut ended = true;
+        if limit == 0 {
+            return Ok((rows, Some(ordinal)));
+        }
+        self.log.walk(&mut self.reader, ordinal, u64::MAX, |row| {
+            if to.is_some_and(|to| row.lsn >= to) {
+                return false;
+            }
+            if rows.len() == limit {
+                next = Some(row.ordinal);
+                ended = false;
+                return false;
+            }
+            let kept = match meta {
+                None => true,
+                Some([]) => row.meta.is_none(),
+                Some(wanted) => row.meta == Some(wanted),
+            };
+            if kept {
+                rows.push(owned(row));
+            }
+            true
+        })?;
+        Ok((rows, if ended { None } else { next }))
     }
 
     /// The number of entries in the frame list: the log's frames, the
@@ -409,7 +538,7 @@ impl LogView {
             list.extend(
                 found
                     .iter()
-                    .map(|at| entry(at.offset, &at.header, "ok", at.first_ordinal)),
+                    .map(|at| entry(at.offset, &at.header, FrameStatus::Ok, at.first_ordinal)),
             );
         }
         let mut at = start.max(log_frames);
@@ -427,11 +556,14 @@ impl LogView {
                     at - first_after,
                     limit - list.len(),
                 )?;
-                list.extend(
-                    found
-                        .iter()
-                        .map(|f| entry(f.offset, &f.header, "after corruption", f.first_ordinal)),
-                );
+                list.extend(found.iter().map(|f| {
+                    entry(
+                        f.offset,
+                        &f.header,
+                        FrameStatus::AfterCorruption,
+                        f.first_ordinal,
+                    )
+                }));
             }
         }
         Ok(list)
@@ -440,7 +572,12 @@ impl LogView {
     /// The `i`-th entry of the frame list.
     pub fn frame(&mut self, i: u64) -> Result<Option<FrameEntry>> {
         if let Some(at) = self.log.frame(&mut self.reader, i)? {
-            return Ok(Some(entry(at.offset, &at.header, "ok", at.first_ordinal)));
+            return Ok(Some(entry(
+                at.offset,
+                &at.header,
+                FrameStatus::Ok,
+                at.first_ordinal,
+            )));
         }
         let mut i = i - self.log.frames();
         if let Some(invalid) = self.invalid {
@@ -452,10 +589,14 @@ impl LogView {
         let Some(after) = &self.after else {
             return Ok(None);
         };
-        Ok(after
-            .index
-            .frame(&mut self.reader, i)?
-            .map(|at| entry(at.offset, &at.header, "after corruption", at.first_ordinal)))
+        Ok(after.index.frame(&mut self.reader, i)?.map(|at| {
+            entry(
+                at.offset,
+                &at.header,
+                FrameStatus::AfterCorruption,
+                at.first_ordinal,
+            )
+        }))
     }
 
     /// The frame-list entry of the frame holding file offset `offset` (or
@@ -571,7 +712,7 @@ fn blemishes(scan: &LogScan, after: Option<&AfterCorruption>) -> Vec<(u64, u64, 
 /// `limit` at most.
 pub(crate) fn invalid_entry(reader: &mut Reader, offset: u64, limit: u64) -> FrameEntry {
     let mut invalid = match header_at(reader, offset) {
-        Ok(header) => entry(offset, &header, "invalid", 0),
+        Ok(header) => entry(offset, &header, FrameStatus::Invalid, 0),
         Err(_) => FrameEntry {
             offset,
             size: limit.saturating_sub(offset),
@@ -579,7 +720,7 @@ pub(crate) fn invalid_entry(reader: &mut Reader, offset: u64, limit: u64) -> Fra
             count: 0,
             flags: 0,
             crc_ok: false,
-            status: "invalid",
+            status: FrameStatus::Invalid,
             first_ordinal: 0,
         },
     };
@@ -590,7 +731,7 @@ pub(crate) fn invalid_entry(reader: &mut Reader, offset: u64, limit: u64) -> Fra
 pub(crate) fn entry(
     offset: u64,
     header: &FrameHeader,
-    status: &'static str,
+    status: FrameStatus,
     first_ordinal: u64,
 ) -> FrameEntry {
     FrameEntry {
@@ -599,7 +740,7 @@ pub(crate) fn entry(
         first_lsn: header.first_lsn,
         count: header.record_count,
         flags: header.flags,
-        crc_ok: status != "invalid",
+        crc_ok: status != FrameStatus::Invalid,
         status,
         first_ordinal,
     }
@@ -615,12 +756,4 @@ fn owned(row: Row<'_>) -> EventRow {
         payload_len: row.payload_len,
         meta: row.meta.map(<[u8]>::to_vec),
     }
-}
-
-/// True when `needle` occurs in `haystack` (an empty needle always does).
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty()
-        || haystack
-            .windows(needle.len())
-            .any(|window| window == needle)
 }

@@ -15,7 +15,7 @@ use rewal::inspect::{self, segment_name, DirProblem, LogEnd, Misfit};
 use rewal::{Batch, Event, Wal};
 use rewal_wasm::picture::Blemish;
 use rewal_wasm::segments::{Standing, MAX_SEGMENTS};
-use rewal_wasm::view::{LogView, Part};
+use rewal_wasm::view::{FrameStatus, LogView, Part};
 use std::path::Path;
 use std::time::Duration;
 
@@ -300,7 +300,10 @@ fn a_flipped_byte_in_an_older_segment_is_a_corruption_named_with_its_offset() {
         assert_eq!(lsns(&rows), want, "{how}");
         // The invalid frame sits where the log's frames end.
         let invalid = view.frame(view.scan().frames).unwrap().unwrap();
-        assert_eq!((invalid.offset, invalid.status), (start + hit, "invalid"));
+        assert_eq!(
+            (invalid.offset, invalid.status),
+            (start + hit, FrameStatus::Invalid)
+        );
         let problem = DirProblem::Damaged { segment: 1 };
         assert_eq!(view.segments().unwrap().dir_problem(), Some(&problem));
         assert_eq!(
