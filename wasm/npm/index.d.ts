@@ -38,7 +38,6 @@ export type RewalErrorCode =
   | "invalid-segments"
   | "too-large"
   | "empty-batch"
-  | "compressed"
   | "io"
   | "uninitialized"
   | "internal";

@@ -323,13 +323,16 @@ export class WalLog {
     if (last !== undefined && last < first) throw new RangeError(`options.to (${last}) is below options.from (${first})`);
     const wanted = meta === undefined ? undefined : bytes(meta, "options.meta");
     if (typeof strict !== "boolean") throw new TypeError(`options.strict must be a boolean; got ${kind(strict)}`);
-    this.#open();
+    // Where to start is found now: a `from` the log cannot serve throws here.
+    let ordinal = this.#open().ordinalOf(first);
     const log = this;
     return (function* events() {
-      let ordinal = log.#open().ordinalOf(first);
       for (;;) {
         const page = log.#open().page(ordinal, PAGE, last, wanted);
-        for (const event of page.events) yield record(LogEvent, event);
+        for (const event of page.events) {
+          log.#open(); // a log closed meanwhile ends its iterators too
+          yield record(LogEvent, event);
+        }
         if (page.next === null) break;
         ordinal = page.next;
       }
@@ -354,7 +357,10 @@ export class WalLog {
     return (function* frames() {
       for (;;) {
         const page = log.#open().frames(start, PAGE);
-        for (const frame of page) yield record(LogFrame, frame);
+        for (const frame of page) {
+          log.#open();
+          yield record(LogFrame, frame);
+        }
         if (page.length < PAGE) return;
         start += page.length;
       }

@@ -25,7 +25,10 @@ rm -rf "$stage"
 mkdir -p "$stage"
 cp www/pkg/rewal_wasm.js www/pkg/rewal_wasm.d.ts www/pkg/rewal_wasm_bg.wasm "$stage/"
 cp wasm/npm/index.js wasm/npm/index.d.ts wasm/npm/README.md "$stage/"
-cp wasm/npm/index.d.ts "$stage/index.d.cts"
+# The same types for require; the engine's record types come from an ES
+# module, which CommonJS types must say.
+sed 's|^} from "./rewal_wasm.js";|} from "./rewal_wasm.js" with { "resolution-mode": "import" };|' wasm/npm/index.d.ts >"$stage/index.d.cts"
+grep -q resolution-mode "$stage/index.d.cts"
 www/node_modules/.bin/esbuild "$stage/index.js" --bundle --format=cjs --platform=node --target=node20 \
     --define:import.meta.url=importMetaUrl --inject:wasm/npm/cjs-shim.js \
     --outfile="$stage/index.cjs" --log-level=warning >&2

@@ -49,7 +49,6 @@ pub fn code(error: &Error) -> &'static str {
         Error::Checkpointed => "checkpointed",
         Error::TooLarge => "too-large",
         Error::EmptyBatch => "empty-batch",
-        Error::CompressorRequired => "compressed",
         Error::Io(io) => match io
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<Refusal>())
