@@ -9,7 +9,7 @@ const $ = (id) => document.getElementById(id);
 
 /** Fills the breakdown tab from a log's summary and picture. */
 export function renderBreakdown(summary, picture) {
-  const metas = [...picture.metaLabels].map((label, i) => [label, picture.metaCounts[i]]);
+  const metas = picture.metas.map(({ label, count }) => [label, count]);
   fill($("meta-table"), metas, summary.events, "No events.");
   const sizes = [];
   picture.sizes.forEach((count, k) => {

@@ -8,7 +8,7 @@ const encoder = new TextEncoder();
 
 export class Composer {
   /**
-   * @param {object} wasm the module's exports (WalWriter, WalBatch)
+   * @param {object} wasm the module's exports (WriterCore)
    * @param {(bytes: Uint8Array, name: string) => void} openBytes opens a log in the viewer
    */
   constructor(wasm, openBytes) {
@@ -84,17 +84,14 @@ export class Composer {
       this.note("Add at least one event first.", true);
       return;
     }
-    const { WalWriter, WalBatch } = this.wasm;
-    const writer = new WalWriter();
+    const writer = new this.wasm.WriterCore();
     let bytes;
     try {
       if (document.getElementById("compose-batch").checked) {
-        const batch = new WalBatch();
-        for (const event of this.events) batch.addWithMeta(event.payload, event.meta);
-        writer.appendBatch(batch);
-        batch.free();
+        for (const event of this.events) writer.batchAdd(event.payload, event.meta);
+        writer.appendBatch();
       } else {
-        for (const event of this.events) writer.appendWithMeta(event.payload, event.meta);
+        for (const event of this.events) writer.append(event.payload, event.meta);
       }
       bytes = writer.finish();
     } finally {

@@ -62,7 +62,7 @@ export class LogWorker {
     const request = this.pending.get(data.id);
     if (!request) return;
     this.pending.delete(data.id);
-    if ("error" in data) request.reject(new Error(data.error));
+    if ("error" in data) request.reject(Object.assign(new Error(data.error.message), data.error));
     else request.resolve(data.result);
   }
 
@@ -106,9 +106,14 @@ export class LogWorker {
     return this.call("ordinalOf", { lsn });
   }
 
-  /** The ordinals (Uint32Array) of the events whose meta contains `needle`, at most `max`. */
-  filter(needle, max) {
-    return this.call("filter", { needle, max });
+  /** The events `query` matches (a SearchQuery): resolves to { ordinals (Uint32Array), total, ms }. */
+  search(query) {
+    return this.call("search", { query });
+  }
+
+  /** The log's events at `ordinals` as JSON lines (`rewal dump --format jsonl`'s). */
+  jsonl(ordinals) {
+    return this.call("jsonl", { ordinals });
   }
 
   frames(start, count) {

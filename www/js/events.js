@@ -1,13 +1,18 @@
 // The events tab: a virtualized list fed page by page from the engine's
 // worker, the selected event's payload and meta, jump to an LSN, the meta
-// filter, and, on a corrupted log, the events after the corruption, shown
-// read-only and marked as what a cut would remove.
+// filter, search (payloads and metas, as text, hex bytes or a regular
+// expression, run by the engine in the worker; matches counted, and
+// stepped through), export as JSON lines (`rewal dump --format jsonl`'s,
+// written by the engine), and, on a corrupted log, the events after the
+// corruption, shown read-only and marked as what a cut would remove. What
+// is selected, filtered and searched is kept in the URL's fragment.
 
 import { VirtualList } from "./vlist.js";
 import { fmt, hexDump, parseLsn, prettyJson, showBytes, toHex } from "./format.js";
 import { guard } from "./errors.js";
 import { richText } from "./text.js";
 import { cellPlace, place, remover, segmented } from "./place.js";
+import { writeFragment } from "./state.js";
 
 /** Payload bytes a row of the table needs for its preview. */
 const PREVIEW_BYTES = 300;
@@ -15,8 +20,8 @@ const PREVIEW_BYTES = 300;
 /** Payload bytes the detail panel reads: more is said, not shown. */
 const DETAIL_BYTES = 4 << 20;
 
-/** The most filter matches kept (the engine's own ceiling). */
-const MAX_MATCHES = 1 << 22;
+/** Events written per request when a list is downloaded as JSON lines. */
+const JSONL_CHUNK = 50_000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -56,12 +61,29 @@ export class EventsView {
       "click",
       guard(() => this.showLog(), "Could not show the log's events"),
     );
+    $("search-form").addEventListener(
+      "submit",
+      guard((event) => {
+        event.preventDefault();
+        return this.search($("search-text").value, $("search-as").value, $("search-in").value);
+      }, "The search failed"),
+    );
+    $("search-text").addEventListener(
+      "search",
+      guard((event) => (event.target.value === "" ? this.search("") : undefined), "The search failed"),
+    );
+    $("search-next").addEventListener("click", guard(() => this.step(1), "Could not show the match"));
+    $("search-prev").addEventListener("click", guard(() => this.step(-1), "Could not show the match"));
+    $("search-only").addEventListener("change", guard((event) => this.onlyMatches(event.target.checked), "Could not show the matches"));
+    $("copy-jsonl").addEventListener("click", guard(() => this.copySelected(), "Could not copy the event"));
+    $("download-jsonl").addEventListener("click", guard(() => this.downloadList(), "Could not download the events"));
   }
 
   /** Shows the events of a newly opened log (`log` a LogWorker, `summary` its summary). */
-  show(log, summary) {
+  show(log, summary, label) {
     this.log = log;
     this.summary = summary;
+    this.label = label;
     $("filter-meta").value = "";
     $("jump-lsn").value = "";
     this.showPart("log");
@@ -90,7 +112,11 @@ export class EventsView {
     const s = this.summary;
     this.part = part;
     this.filtered = null;
+    this.clearSearch();
     $("filter-meta").value = "";
+    $("download-jsonl").disabled = part === "after";
+    $("copy-jsonl").disabled = true;
+    $("export-note").textContent = part === "after" ? "The events after the corruption are not the log's: rewal dump never prints them." : "";
     const after = part === "after";
     $("after-strip").hidden = !after;
     if (after) {
@@ -158,6 +184,8 @@ export class EventsView {
     if (!this.log) return;
     if (this.part !== "log") this.showPart("log");
     const total = this.summary.events;
+    this.clearSearch();
+    writeFragment({ filter: needle });
     if (needle === "") {
       this.filtered = null;
       this.list.setCount(total, "No events.");
@@ -166,12 +194,125 @@ export class EventsView {
       return;
     }
     this.note(`Filtering ${fmt(total)} events…`);
-    const found = await this.log.filter(needle, MAX_MATCHES);
-    this.filtered = found;
-    this.list.setCount(found.length, `No event has meta containing “${needle}”.`);
-    const atLeast = found.length === MAX_MATCHES ? "at least " : "";
-    this.note(`${atLeast}${fmt(found.length)} of ${fmt(total)} events have meta containing “${needle}”`);
+    const found = await this.log.search({ text: needle, in: "meta" });
+    this.filtered = found.ordinals;
+    this.list.setCount(found.ordinals.length, `No event has meta containing “${needle}”.`);
+    const listed = found.total > found.ordinals.length ? ` (the first ${fmt(found.ordinals.length)} listed)` : "";
+    this.note(`${fmt(found.total)} of ${fmt(total)} events have meta containing “${needle}”${listed}`);
     this.clearDetail();
+  }
+
+  /**
+   * Searches the log's events for `text` (as "text", "hex" bytes or a
+   * "regex"), in their payloads, metas or "both"; "" ends the search. The
+   * first match is selected; the buttons step through the rest.
+   */
+  async search(text, as = "text", field = "both") {
+    if (!this.log) return;
+    if (this.part !== "log" || this.filtered) this.showPart("log");
+    this.clearSearch();
+    writeFragment({ search: text, as: text ? as : null, in: text ? field : null, filter: null });
+    if (text === "") return;
+    $("search-note").textContent = `Searching ${fmt(this.summary.events)} events…`;
+    let found;
+    try {
+      found = await this.log.search({ [as]: text, in: field });
+    } catch (error) {
+      // A query that cannot be (odd hex, a bad regex): said where it was typed.
+      if (error?.name !== "TypeError") throw error;
+      this.searchNote(error.message, true);
+      return;
+    }
+    this.matches = { ...found, at: -1, said: "" };
+    document.body.dataset.searchMs = found.ms.toFixed(1);
+    const none = found.total === 0;
+    $("search-next").disabled = none;
+    $("search-prev").disabled = none;
+    $("search-only").disabled = none;
+    const where = { both: "payload or meta", payload: "payload", meta: "meta" }[field];
+    const what = as === "regex" ? `matching /${text}/` : as === "hex" ? `containing the bytes ${text}` : `containing “${text}”`;
+    this.matches.said = `${fmt(found.total)} event${found.total === 1 ? "" : "s"} with a ${where} ${what} (${found.ms.toFixed(0)} ms)`;
+    this.searchNote(this.matches.said);
+    if (!none) await this.step(1);
+  }
+
+  /** Forgets the search (its matches, its buttons). */
+  clearSearch() {
+    this.matches = null;
+    $("search-next").disabled = true;
+    $("search-prev").disabled = true;
+    $("search-only").disabled = true;
+    $("search-only").checked = false;
+    $("search-note").textContent = "";
+    delete document.body.dataset.matchAt;
+  }
+
+  searchNote(text, error = false) {
+    const note = $("search-note");
+    note.textContent = text;
+    note.classList.toggle("error", error);
+  }
+
+  /** Selects the next (`step` 1) or previous (-1) match, round the list. */
+  async step(step) {
+    const m = this.matches;
+    if (!m || m.ordinals.length === 0) return;
+    m.at = (m.at + step + m.ordinals.length) % m.ordinals.length;
+    const index = this.filtered ? m.at : m.ordinals[m.at];
+    const kept = m.total > m.ordinals.length ? ` (the first ${fmt(m.ordinals.length)} can be stepped through)` : "";
+    this.searchNote(`match ${fmt(m.at + 1)} of ${fmt(m.total)}${kept} · ${m.said}`);
+    document.body.dataset.matchAt = String(m.at + 1);
+    await this.select(index, true);
+  }
+
+  /** Lists only the matches of the search (`only`), or every event. */
+  async onlyMatches(only) {
+    const m = this.matches;
+    if (!m) return;
+    const at = m.at;
+    this.filtered = only ? m.ordinals : null;
+    this.list.setCount(only ? m.ordinals.length : this.summary.events, "No matches.");
+    this.clearDetail();
+    m.at = at - 1;
+    await this.step(1);
+  }
+
+  /** The ordinal of the selected event among the log's, or null. */
+  selectedOrdinal() {
+    const i = this.list.selected;
+    if (i < 0 || this.part !== "log") return null;
+    return this.filtered ? this.filtered[i] : i;
+  }
+
+  /** Copies the selected event as a JSON line, as `rewal dump --format jsonl` prints it. */
+  async copySelected() {
+    const ordinal = this.selectedOrdinal();
+    if (ordinal === null) return;
+    const line = await this.log.jsonl([ordinal]);
+    document.body.dataset.copied = line;
+    try {
+      await navigator.clipboard.writeText(line);
+      $("export-note").textContent = "Copied the selected event as a JSON line.";
+    } catch {
+      $("export-note").textContent = "The browser did not allow copying; the line is: " + line.trim();
+    }
+  }
+
+  /** Downloads the list as shown (the filtered events, or all of the log's) as JSON lines. */
+  async downloadList() {
+    if (!this.log || this.part !== "log") return;
+    const count = this.rows();
+    const parts = [];
+    for (let first = 0; first < count; first += JSONL_CHUNK) {
+      const n = Math.min(JSONL_CHUNK, count - first);
+      const ordinals = this.filtered ? this.filtered.slice(first, first + n) : Uint32Array.from({ length: n }, (_, k) => first + k);
+      $("export-note").textContent = `Writing ${fmt(first + n)} of ${fmt(count)} events…`;
+      parts.push(await this.log.jsonl(ordinals));
+    }
+    const base = (this.label ?? "log").replace(/\.wal$|\/$/, "");
+    const name = `${base}${this.filtered ? "-filtered" : ""}.jsonl`;
+    download(new Blob(parts, { type: "application/x-ndjson" }), name);
+    $("export-note").textContent = `Downloaded ${name}: ${fmt(count)} events.`;
   }
 
   note(text, error = false) {
@@ -184,6 +325,7 @@ export class EventsView {
     const detail = $("detail");
     detail.replaceChildren(paragraph("note", "Select an event to see its payload and meta."));
     delete detail.dataset.lsn;
+    $("copy-jsonl").disabled = true;
   }
 
   /** Shows the event on row `index`: payload as text, JSON and hex; meta. */
@@ -195,6 +337,8 @@ export class EventsView {
     this.detailShown = request.then(([event]) => {
       if (!event || this.list.selected !== index || this.part !== part) return;
       renderDetail(event, part === "after");
+      $("copy-jsonl").disabled = part !== "log" || event.compressed;
+      if (part === "log") writeFragment({ lsn: event.lsn });
     });
     this.detailShown.catch(() => {}); // reported where it is awaited, or by the page
     return this.detailShown;
@@ -235,7 +379,7 @@ function renderDetail(event, after) {
     const json = event.payloadLength === event.payload.length ? prettyJson(event.payload) : null;
     if (json !== null) parts.push(heading("payload · JSON"), pre("payload-json", json));
     parts.push(heading("payload · hex"), pre("payload-hex", hexDump(event.payload), toHex(event.payload.subarray(0, 1 << 20))));
-    if (event.meta === undefined) {
+    if (event.meta === null) {
       parts.push(heading("meta"), paragraph("note meta-none", "none"));
     } else {
       parts.push(heading("meta · text"), pre("meta-text", showBytes(event.meta)));
@@ -256,10 +400,22 @@ function renderRow(row, event, part) {
   if (event.compressed) {
     row.append(span("compressed", "meta none"), span("(compressed frame: no decompressor)", "payload none"));
   } else {
-    const meta = event.meta === undefined ? null : showBytes(event.meta, 200);
+    const meta = event.meta === null ? null : showBytes(event.meta, 200);
     const payload = showBytes(event.payload, PREVIEW_BYTES);
     row.append(meta === null ? span("—", "meta none") : span(meta, "meta"), span(payload, "payload"));
   }
+}
+
+/** Offers `blob` as a file download named `name`. */
+function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** The first position in the sorted `array` whose value is >= `value`. */

@@ -67,12 +67,15 @@ export class FramesView {
     const lsns = frame.count === 1 ? `LSN ${frame.firstLsn}` : `LSNs ${frame.firstLsn} to ${frame.firstLsn + BigInt(frame.count - 1)}`;
     const kind = frame.flags & 1 ? "compressed, " : "";
     const after =
-      frame.status === "after corruption" ? ` After the corruption: ${remover()} would remove it.` : "";
+      frame.status === "after-corruption" ? ` After the corruption: ${remover()} would remove it.` : "";
     note.replaceChildren(
       ...richText(`${where}: ${fmt(frame.count)} event${frame.count === 1 ? "" : "s"}, ${lsns}, ${kind}checks out.${after} Enter shows its events.`),
     );
   }
 }
+
+/** What the status column says. */
+const STATUS = { ok: "ok", invalid: "invalid: the valid frames end here", "after-corruption": "after corruption" };
 
 function renderRow(row, frame) {
   row.className = "vrow frames-grid" + (frame.status === "invalid" ? " bad" : frame.status === "ok" ? "" : " after");
@@ -85,7 +88,7 @@ function renderRow(row, frame) {
     ["count", valid ? String(frame.count) : "—"],
     ["flags", valid ? flags : "—"],
     ["crc", frame.crcOk ? "ok" : "bad"],
-    ["status", frame.status === "invalid" ? "invalid: the valid frames end here" : frame.status],
+    ["status", STATUS[frame.status]],
   ];
   row.replaceChildren();
   for (const [name, text] of cells) {

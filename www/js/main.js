@@ -3,7 +3,9 @@
 // it is read, and hands them to the summary, minimap, events, frames and
 // breakdown views. Several files chosen at once, or a folder (its button,
 // or dropped), open as the segment files of one log. Tabs follow the ARIA
-// tabs pattern (arrow keys move between them).
+// tabs pattern (arrow keys move between them). The empty page offers
+// example logs; `?url=` opens a log fetched from an address, `?example=`
+// an example; the fragment returns to what was selected (js/state.js).
 
 import * as wasm from "../pkg/rewal_wasm.js";
 import { loadEngine, LogWorker } from "./engine.js";
@@ -18,6 +20,8 @@ import { fmt, fmtBytes } from "./format.js";
 import { folderFiles, pickedFolder, segmentFiles } from "./gather.js";
 import { setSegments } from "./place.js";
 import { renderSegments } from "./segments.js";
+import { exampleLog } from "./example.js";
+import { readFragment, readSource, writeFragment, writeSource } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,13 +31,60 @@ const SEPARATE_FRAMES_UP_TO = 2000;
 let engine = null; // the compiled wasm module, shared with the workers
 let current = null; // the open log's LogWorker
 let openedStatus = ""; // what the status says of the open log
+let restoring = null; // the fragment to return to once the URL's log is open
 let events;
 let frames;
 let minimap;
 
-/** Opens `file` (a File or Blob with a name): scanned in a new worker, then shown. */
-function openFile(file) {
+/**
+ * Opens `file` (a File or Blob with a name): scanned in a new worker, then
+ * shown. `source` says how the URL can open it again (`{ url }`, `{
+ * example }`); a file the user chose only they can open again.
+ */
+function openFile(file, source = {}) {
+  writeSource(source);
   return openLog(file.name, file.size, [], (log) => log.open(file));
+}
+
+/** Opens the example log `kind` ("corrupted" or "torn"), built here by the engine. */
+function openExample(kind) {
+  return openFile(exampleLog(wasm, kind), { example: kind });
+}
+
+/** Opens the log at `url` (fetched whole, then read as a file is), as Perfetto UI's `?url=` does. */
+async function openUrl(url) {
+  const name = decodeURIComponent(new URL(url, location.href).pathname.split("/").pop() || "log.wal");
+  $("status").textContent = `fetching ${url}…`;
+  let blob;
+  try {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText}`.trim());
+    blob = await response.blob();
+  } catch (error) {
+    hideProgress(`${url}: could not be fetched`);
+    showBanner("bad", `Could not fetch ${url}`, [String(error?.message ?? error)]);
+    return;
+  }
+  await openFile(new File([blob], name), { url });
+}
+
+/** Returns to what the fragment says was shown: the tab, the filter, the search, the selected event. */
+async function applyFragment(state) {
+  if (state.filter) {
+    $("filter-meta").value = state.filter;
+    await events.filter(state.filter);
+  }
+  if (state.search) {
+    $("search-text").value = state.search;
+    if (state.as) $("search-as").value = state.as;
+    if (state.in) $("search-in").value = state.in;
+    await events.search(state.search, $("search-as").value, $("search-in").value);
+  }
+  if (state.lsn && /^\d+$/.test(state.lsn)) {
+    $("jump-lsn").value = state.lsn;
+    await events.jump(state.lsn);
+  }
+  if (state.tab && state.tab !== "events") selectTab(state.tab, false);
 }
 
 /**
@@ -87,6 +138,8 @@ async function openLog(label, size, notes, open) {
   }
   if (current !== log) return;
   const { summary, picture, segments, frameCount, timing } = opened;
+  const restore = restoring;
+  restoring = null;
   setSegments(segments);
   const starts =
     frameCount > 0 && frameCount <= SEPARATE_FRAMES_UP_TO ? (await log.frames(0, frameCount)).map((f) => f.offset) : null;
@@ -95,7 +148,7 @@ async function openLog(label, size, notes, open) {
   $("viewer").hidden = false;
   renderBanner(summary, () => showAfterCorruption(0));
   minimap.show(summary, picture, starts, segments);
-  events.show(log, summary);
+  events.show(log, summary, label);
   frames.show(log, summary, frameCount);
   renderBreakdown(summary, picture);
   renderSegments(segments);
@@ -112,6 +165,8 @@ async function openLog(label, size, notes, open) {
   document.body.dataset.scanMs = timing.scanMs.toFixed(1);
   document.body.dataset.readMs = timing.readMs.toFixed(1);
   document.body.dataset.reads = String(timing.reads);
+  if (restore) await applyFragment(restore);
+  else writeFragment({ lsn: null, tab: null, filter: null, search: null, as: null, in: null });
   document.body.dataset.opened = label;
   requestAnimationFrame(() => {
     document.body.dataset.openMs = (performance.now() - started).toFixed(1);
@@ -148,7 +203,7 @@ async function showAfterCorruption(ordinal) {
 /** Opens a frame chosen in the frame list: its events, in the log or after the corruption. */
 async function openFrame(frame) {
   selectTab("events", false);
-  if (frame.status === "after corruption") await events.showAfter(frame.firstOrdinal);
+  if (frame.status === "after-corruption") await events.showAfter(frame.firstOrdinal);
   else await events.showOrdinal(frame.firstOrdinal);
 }
 
@@ -252,6 +307,7 @@ function selectTab(name, focus) {
     $(tab.getAttribute("aria-controls")).hidden = !on;
     if (on && focus) tab.focus();
   }
+  writeFragment({ tab: name === "events" ? null : name });
   // A list measured while hidden has no height: draw it now it shows.
   if (name === "events") events.list.refresh();
   if (name === "frames") frames.list.refresh();
@@ -295,7 +351,15 @@ async function main() {
   wireOpening();
   wireTabs();
   testHooks();
+  for (const button of document.querySelectorAll("[data-example]")) {
+    button.addEventListener("click", guard(() => openExample(button.dataset.example), "Could not open the example"));
+  }
   document.body.dataset.ready = "true";
+  const source = readSource();
+  if (source) {
+    restoring = readFragment();
+    await guard(() => (source.url ? openUrl(source.url) : openExample(source.example)), "Could not open the log the address names")();
+  }
 }
 
 main();

@@ -59,9 +59,7 @@ export class Minimap {
     this.buckets = picture.minimap;
     this.starts = starts;
     // The engine says which bytes are torn or corrupted: [from, to, 0 torn | 1 corrupt], flat.
-    const flat = picture.blemishes;
-    this.blemishes = [];
-    for (let i = 0; i + 2 < flat.length; i += 3) this.blemishes.push([flat[i], flat[i + 1], flat[i + 2] === 0 ? "torn" : "corrupt"]);
+    this.blemishes = picture.blemishes.map(({ from, to, kind }) => [from, to, kind]);
     this.segmentStarts = segments.slice(1).map((segment) => segment.start);
     this.cursor = 0;
     this.canvas.setAttribute("aria-valuemax", String(Math.max(0, summary.bytes - 1)));

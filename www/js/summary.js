@@ -91,7 +91,7 @@ function endWords(s) {
       return `torn tail at ${at(s.endOffset)}`;
     case "corrupted":
       if (MISFITS[s.segmentProblem]) return MISFITS[s.segmentProblem].ends(s.problemSegment);
-      return s.nextValid === undefined
+      return s.nextValid === null
         ? `corrupted at ${at(s.endOffset)}`
         : `corrupted at ${at(s.endOffset)}, next valid frame at ${segmented() ? at(s.nextValid) : s.nextValid}`;
     default:
@@ -121,7 +121,7 @@ export function renderBanner(s, showAfter) {
       ]);
       return;
     case "corrupted": {
-      const next = s.nextValid === undefined ? "" : `, next valid frame at ${at(s.nextValid)}`;
+      const next = s.nextValid === null ? "" : `, next valid frame at ${at(s.nextValid)}`;
       // `rewal repair DIR` cuts only a torn newest segment: a corruption
       // in a segment directory it refuses (native/src/commands/repair_dir.rs).
       const refusal = segmented()
@@ -133,7 +133,7 @@ export function renderBanner(s, showAfter) {
           `After it, ${fmt(s.afterFrames)} valid frame${s.afterFrames === 1 ? "" : "s"} hold ${fmt(s.afterEvents)} event${s.afterEvents === 1 ? "" : "s"} ` +
             `(LSNs ${s.afterFirstLsn} to ${s.afterLastLsn}) that ${remover()} would remove.`,
         );
-      } else if (s.nextValid === undefined && !segmented()) {
+      } else if (s.nextValid === null && !segmented()) {
         lines.push("The rest of the file was too costly to search for valid frames, so it counts as a corruption.");
       }
       const action =

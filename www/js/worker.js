@@ -6,7 +6,7 @@
 // Several segment files of one log are read the same way, one after the
 // other, as one log (WalLog.openSegmentSources): never copied together.
 
-import init, { WalLog, segmentLsn } from "../pkg/rewal_wasm.js";
+import init, { LogCore, segmentLsn } from "../pkg/rewal_wasm.js";
 
 let engine = null; // the wasm module's exports (for its memory size)
 let log = null; // the open WalLog
@@ -85,33 +85,14 @@ function wasmBytes() {
   return engine ? engine.memory.buffer.byteLength : 0;
 }
 
-/** A wasm object's fields copied into a plain object (which can be posted), and the wasm one freed. */
-function plain(object, fields) {
-  const copy = {};
-  for (const field of fields) copy[field] = object[field];
-  object.free();
-  return copy;
-}
-
-const SUMMARY = [
-  "bytes", "validBytes", "frames", "events", "compressedFrames", "largestFrame", "firstLsn", "lastLsn",
-  "end", "endOffset", "nextValid", "ending", "verdict", "problem",
-  "afterOffset", "afterEnd", "afterFrames", "afterEvents", "afterFirstLsn", "afterLastLsn",
-  "segments", "problemSegment", "segmentProblem",
-];
-const EVENT = ["lsn", "ordinal", "frameOffset", "compressed", "payload", "payloadLength", "meta", "segment", "segmentOffset"];
-const FRAME = ["offset", "size", "firstLsn", "count", "flags", "crcOk", "status", "firstOrdinal", "segment", "segmentOffset"];
-const PICTURE = ["minimap", "sizes", "metaLabels", "metaCounts", "blemishes"];
-const SEGMENT = ["name", "start", "size", "named", "frames", "events", "firstLsn", "lastLsn", "end", "standing", "verdict", "ending"];
-
 /** The events of a page, and the buffers to transfer rather than copy. */
 function events(list, transfer) {
-  return list.map((event) => {
-    const copy = plain(event, EVENT);
-    transfer.push(copy.payload.buffer);
-    if (copy.meta) transfer.push(copy.meta.buffer);
-    return copy;
-  });
+  // The engine hands out plain objects (each payload its own buffer).
+  for (const event of list) {
+    transfer.push(event.payload.buffer);
+    if (event.meta) transfer.push(event.meta.buffer);
+  }
+  return list;
 }
 
 /**
@@ -124,9 +105,9 @@ function opened(openLog) {
   log?.free();
   log = null;
   log = openLog();
-  const summary = plain(log.summary(), SUMMARY);
-  const picture = plain(log.picture(), PICTURE);
-  const segments = log.segments().map((segment) => plain(segment, SEGMENT));
+  const summary = log.summary();
+  const picture = log.picture();
+  const segments = log.segments();
   // How the time went: reading slices, and everything else (the engine's
   // checks, the index, the picture).
   const timing = { scanMs: performance.now() - started, readMs: progress.readMs, reads: progress.reads };
@@ -140,7 +121,7 @@ const requests = {
 
   open({ file }) {
     size = file.size;
-    return opened(() => WalLog.openSource(fileSource(file)));
+    return opened(() => LogCore.openSource(fileSource(file)));
   },
 
   /** Opens segment files (File objects named as segments) as one log. */
@@ -158,35 +139,39 @@ const requests = {
       return source;
     });
     size = base;
-    return opened(() => WalLog.openSegmentSources(sources));
+    return opened(() => LogCore.openSegmentSources(sources));
   },
 
   /** Events `first .. first + count` of a part ("log", or "after" the corruption). */
   events({ part, first, count, maxPayload }, transfer) {
-    const page = part === "after" ? log.afterEventsAt(first, count, maxPayload) : log.eventsAt(first, count, maxPayload);
-    return events(page, transfer);
+    return events(log.eventsAt(part, first, count, maxPayload), transfer);
   },
 
   /** The log's events at the given ordinals (rows of a filtered table). */
   pick({ ordinals, maxPayload }, transfer) {
-    const out = [];
-    for (const ordinal of ordinals) out.push(...log.eventsAt(ordinal, 1, maxPayload));
-    return events(out, transfer);
+    return events(log.eventsAtOrdinals(ordinals, maxPayload), transfer);
   },
 
   ordinalOf({ lsn }) {
     return log.ordinalOf(lsn);
   },
 
-  filter({ needle, max }, transfer) {
-    progress = newProgress("filter");
-    const found = log.filterMeta(needle, max);
-    transfer.push(found.buffer);
-    return found;
+  /** The events a query matches (`SearchQuery`): { ordinals, total, ms }. */
+  search({ query }, transfer) {
+    progress = newProgress("search");
+    const started = performance.now();
+    const found = log.search(query);
+    transfer.push(found.ordinals.buffer);
+    return { ...found, ms: performance.now() - started };
+  },
+
+  /** The log's events at `ordinals` (ascending) as JSON lines, as `rewal dump --format jsonl` prints them. */
+  jsonl({ ordinals }) {
+    return log.jsonl(ordinals);
   },
 
   frames({ start, count }) {
-    return log.frames(start, count).map((frame) => plain(frame, FRAME));
+    return log.frames(start, count);
   },
 
   frameAt({ offset }) {
@@ -204,9 +189,11 @@ self.onmessage = async ({ data: { id, op, args } }) => {
     const result = await requests[op](args, transfer);
     postMessage({ id, result, wasmBytes: wasmBytes() }, transfer);
   } catch (error) {
-    // Engine errors carry the engine's message; a failed slice read (the
-    // file changed or vanished) carries the browser's.
-    postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+    // Engine errors are RewalErrors (a code, the engine's message); a
+    // failed slice read (the file changed or vanished) carries the
+    // browser's message.
+    const { name = "Error", message = String(error), code = null } = error instanceof Error ? error : {};
+    postMessage({ id, error: { name, message, code } });
   } finally {
     // A request that showed progress says when it is over.
     if (progress?.posted) postMessage({ type: "progress", op: progress.op, finished: true });
