@@ -62,6 +62,9 @@ for (const scheme of ["light", "dark"]) {
     assert.match(after, /^\d+ events in \d+ valid frames/);
     assert.deepEqual(await axe(page), [], "the corrupted example");
 
+    // Back to the empty page, which offers the other example.
+    await page.goto(new URL(page.url()).origin + "/");
+    await page.waitForSelector("body[data-ready=true]");
     await page.click("#example-torn");
     await opened(page);
     assert.match(page.url(), /\?example=torn$/);
@@ -102,8 +105,9 @@ for (const scheme of ["light", "dark"]) {
 
     // Text in payloads: as many as the CLI's events whose payload holds it.
     let note = await search(page, "n0001", "text", "payload");
-    assert.equal(count(note), cli((payload) => payload.includes("n0001")).length);
-    assert.match(note, /^match 1 of 10 · 10 events with a payload containing “n0001” \(\d+ ms\)$/);
+    const n = cli((payload) => payload.includes("n0001")).length;
+    assert.ok(n > 3);
+    assert.match(note, new RegExp(`^match 1 of ${n} · ${n} events with a payload containing “n0001” \\(\\d+ ms\\)$`));
     const firsts = [];
     for (let i = 0; i < 3; i++) {
       firsts.push(await page.getAttribute("#detail", "data-lsn"));
@@ -119,7 +123,8 @@ for (const scheme of ["light", "dark"]) {
     // Only the matches listed.
     await page.check("#search-only");
     await settled(page);
-    assert.equal(await page.locator("#events .vrow:not([hidden])").count(), 10);
+    assert.equal(await page.getAttribute("#events", "aria-label"), "Events");
+    assert.equal(await page.locator("#events .vrow:not([hidden])").first().getAttribute("aria-setsize"), String(n));
     assert.equal(await page.getAttribute("#detail", "data-lsn"), expected[2]);
 
     // Metas, text: a quarter of the events.
@@ -159,12 +164,12 @@ test("the URL returns to what was shown: ?url=, the fragment, a reload", async (
   await page.waitForFunction(() => document.getElementById("table-note").textContent.startsWith("5,000 of 20,000"));
   await page.locator("#events .vrow").nth(3).click();
   await page.waitForSelector('#detail[data-lsn="16"]');
-  assert.equal(new URL(page.url()).hash, "#filter=type%3Aaudit&lsn=16");
+  assert.deepEqual(Object.fromEntries(new URLSearchParams(new URL(page.url()).hash.slice(1))), { filter: "type:audit", lsn: "16" });
   await page.reload();
   await opened(page);
   await page.waitForSelector('#detail[data-lsn="16"]');
   assert.equal(await page.inputValue("#filter-meta"), "type:audit");
-  assert.match(await page.textContent("#table-note"), /^5,000 of 20,000/);
+  assert.equal(await page.locator("#events .vrow:not([hidden])").first().getAttribute("aria-setsize"), "5000");
 
   await search(page, "n0001", "text", "payload");
   const hash = new URL(page.url()).hash;
