@@ -40,7 +40,7 @@ export async function serve(root = WWW) {
       res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream", "access-control-allow-origin": "*" });
       res.end(body);
     } catch {
-      res.writeHead(404).end("not found");
+      res.writeHead(404, { "access-control-allow-origin": "*" }).end("not found");
     }
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
