@@ -29,6 +29,7 @@ pub mod bindings;
 mod clock;
 pub mod index;
 pub mod jsonl;
+mod opening;
 pub mod picture;
 pub mod search;
 pub mod segments;

@@ -10,15 +10,16 @@
 //! the engine's read buffer and the viewer's [`Reader`]: a log larger than
 //! memory opens with memory in the order of its index.
 
-use crate::index::{header_at, Index, Row};
+use crate::index::{Index, Row};
 use crate::jsonl;
-use crate::picture::{Blemish, Mark, Picture};
+use crate::opening::Opening;
+use crate::picture::{Blemish, Picture};
 use crate::search::{Field, Found, Query, MAX_MATCHES};
 use crate::segments::{self, SegmentFile, Segments};
 use crate::storage::{BytesStorage, TailStorage};
 use rewal::encoding::FrameHeader;
 use rewal::inspect::StorageReader as Reader;
-use rewal::inspect::{self, FrameInfo, LogEnd, LogScan, Problem};
+use rewal::inspect::{self, LogEnd, LogScan, Problem};
 use rewal::{Lsn, Result, Storage};
 use rewal_report::{describe, Verdict};
 use std::sync::Arc;
@@ -114,32 +115,20 @@ impl AfterCorruption {
     }
 }
 
-/// A log opened for viewing.
+/// A log opened for viewing (assembled by [`crate::opening::Opening`]).
 pub struct LogView {
-    reader: Reader,
-    scan: LogScan,
+    pub(crate) reader: Reader,
+    pub(crate) scan: LogScan,
     /// What is wrong where the valid frames end (none for a clean log).
-    problem: Option<Problem>,
-    log: Index,
-    invalid: Option<FrameEntry>,
-    after: Option<AfterCorruption>,
-    picture: Picture,
+    pub(crate) problem: Option<Problem>,
+    pub(crate) log: Index,
+    pub(crate) invalid: Option<FrameEntry>,
+    pub(crate) after: Option<AfterCorruption>,
+    pub(crate) picture: Picture,
     /// The byte ranges that are not valid frames: torn or corrupted.
-    blemishes: Vec<(u64, u64, Blemish)>,
+    pub(crate) blemishes: Vec<(u64, u64, Blemish)>,
     /// The segment files, for a log of several.
-    segments: Option<Segments>,
-}
-
-/// What opening a log of segment files builds (see [`crate::segments`]).
-pub(crate) struct Parts {
-    pub reader: Reader,
-    pub scan: LogScan,
-    pub log: Index,
-    pub invalid: Option<FrameEntry>,
-    pub after: Option<AfterCorruption>,
-    pub picture: Picture,
-    pub blemishes: Vec<(u64, u64, Blemish)>,
-    pub segments: Segments,
+    pub(crate) segments: Option<Segments>,
 }
 
 impl LogView {
@@ -154,61 +143,33 @@ impl LogView {
     /// events. Fails only when the storage cannot be read.
     pub fn open<S: Storage + Clone + 'static>(storage: S) -> Result<LogView> {
         let len = storage.size()?;
-        let mut reader = Reader::new(storage.clone(), len)?;
-        let mut picture = Picture::new(len);
-        let mut log = Index::default();
+        let mut opening = Opening::new(storage.clone(), len)?;
         let mut failed = None;
         let scan = inspect::scan_storage(storage.clone(), |frame| {
             if failed.is_none() {
-                let pushed = index_log_frame(&mut log, &mut reader, &mut picture, frame);
-                failed = pushed.err();
+                failed = opening.log_frame(frame).err();
             }
         })?;
         if let Some(error) = failed {
             return Err(error);
         }
-        // The scan says what is wrong where it stopped: nothing to read again.
-        let problem = scan.problem;
         let invalid = scan
             .end
             .offset()
             .filter(|_| scan.end != LogEnd::NotALog)
-            .map(|offset| invalid_entry(&mut reader, offset, len));
-        let after = match scan.end {
-            LogEnd::Corrupted {
-                next_valid: Some(offset),
-                ..
-            } => {
-                let mut index = Index::default();
-                let found = scan_after(
-                    TailStorage::new(storage, offset),
-                    offset,
-                    &mut reader,
-                    &mut picture,
-                    &mut index,
-                )?;
-                Some(AfterCorruption {
-                    offset,
-                    end: offset + found.valid_len,
-                    first_lsn: found.first_lsn,
-                    last_lsn: found.last_lsn,
-                    index,
-                })
-            }
-            _ => None,
-        };
-        let blemishes = blemishes(&scan, after.as_ref());
-        Ok(LogView {
-            reader,
-            scan,
-            problem,
-            log,
-            invalid,
-            after,
-            picture,
-            blemishes,
-            segments: None,
-        })
+            .map(|offset| opening.invalid_entry(offset, len));
+        if let LogEnd::Corrupted {
+            next_valid: Some(offset),
+            ..
+        } = scan.end
+        {
+            // The engine scans again from the next valid frame it found.
+            opening.scan_after(TailStorage::new(storage, offset), offset)?;
+        }
+        for (from, to, kind) in blemishes(&scan, opening.after_span()) {
+            opening.blemish(from, to, kind);
+        }
+        Ok(opening.finish(scan, invalid, None))
     }
 
     /// Opens segment files held in memory as one log: `files` are `(name,
@@ -243,18 +204,7 @@ impl LogView {
         storage: S,
         files: Vec<SegmentFile>,
     ) -> Result<LogView> {
-        let parts = segments::open(storage, files)?;
-        Ok(LogView {
-            reader: parts.reader,
-            problem: parts.scan.problem,
-            scan: parts.scan,
-            log: parts.log,
-            invalid: parts.invalid,
-            after: parts.after,
-            picture: parts.picture,
-            blemishes: parts.blemishes,
-            segments: Some(parts.segments),
-        })
+        segments::open(storage, files)
     }
 
     /// The segment files, for a log opened from several.
@@ -632,100 +582,25 @@ impl LogView {
     }
 }
 
-/// Indexes a valid frame of the log (its offset in the log being
-/// `frame.offset`): in the seek index, on the minimap, in the breakdowns.
-pub(crate) fn index_log_frame(
-    log: &mut Index,
-    reader: &mut Reader,
-    picture: &mut Picture,
-    frame: &FrameInfo,
-) -> Result<()> {
-    let header = &frame.header;
-    let mark = if header.is_compressed() {
-        picture.compressed_events(u64::from(header.record_count));
-        Mark::Compressed
-    } else {
-        Mark::Valid
-    };
-    picture.frame(frame.offset, header.len() as u64, mark);
-    log.push(reader, frame.offset, header, |meta| picture.meta(meta))
-}
-
-/// Indexes a valid frame after a corruption (its offset in the log being
-/// `frame.offset`): in `index`, and on the minimap.
-pub(crate) fn index_after_frame(
-    index: &mut Index,
-    reader: &mut Reader,
-    picture: &mut Picture,
-    frame: &FrameInfo,
-) -> Result<()> {
-    let size = frame.header.len() as u64;
-    picture.frame(frame.offset, size, Mark::AfterCorruption);
-    index.push(reader, frame.offset, &frame.header, |_| {})
-}
-
-/// Scans `storage` (bytes of the log from offset `base` on: where a scan
-/// found the next valid frame after a corruption, or a segment after the
-/// first problem) as a log of its own, indexing its valid frames into
-/// `index` as frames after the corruption.
-pub(crate) fn scan_after<S: Storage + 'static>(
-    storage: S,
-    base: u64,
-    reader: &mut Reader,
-    picture: &mut Picture,
-    index: &mut Index,
-) -> Result<LogScan> {
-    let mut failed = None;
-    let scan = inspect::scan_storage(storage, |frame| {
-        if failed.is_none() {
-            let at = FrameInfo {
-                offset: base + frame.offset,
-                header: frame.header,
-            };
-            failed = index_after_frame(index, reader, picture, &at).err();
-        }
-    })?;
-    match failed {
-        Some(error) => Err(error),
-        None => Ok(scan),
-    }
-}
-
 /// The byte ranges of a single file that are not valid frames.
-fn blemishes(scan: &LogScan, after: Option<&AfterCorruption>) -> Vec<(u64, u64, Blemish)> {
+fn blemishes(scan: &LogScan, after: Option<(u64, u64)>) -> Vec<(u64, u64, Blemish)> {
     let len = scan.file_len;
     match scan.end {
         LogEnd::Clean => vec![],
         LogEnd::TornTail { offset } => vec![(offset, len, Blemish::Torn)],
         LogEnd::NotALog => vec![(0, len, Blemish::Corrupt)],
         LogEnd::Corrupted { offset, .. } => {
-            let mut found = vec![(offset, after.map_or(len, |a| a.offset), Blemish::Corrupt)];
-            if let Some(after) = after.filter(|a| a.end < len) {
-                found.push((after.end, len, Blemish::Corrupt));
+            let mut found = vec![(
+                offset,
+                after.map_or(len, |(from, _)| from),
+                Blemish::Corrupt,
+            )];
+            if let Some((_, end)) = after.filter(|&(_, end)| end < len) {
+                found.push((end, len, Blemish::Corrupt));
             }
             found
         }
     }
-}
-
-/// The frame-list entry for the invalid bytes at `offset`, which go on to
-/// `limit` at most.
-pub(crate) fn invalid_entry(reader: &mut Reader, offset: u64, limit: u64) -> FrameEntry {
-    let mut invalid = match header_at(reader, offset) {
-        Ok(header) => entry(offset, &header, FrameStatus::Invalid, 0),
-        Err(_) => FrameEntry {
-            offset,
-            size: limit.saturating_sub(offset),
-            first_lsn: 0,
-            count: 0,
-            flags: 0,
-            crc_ok: false,
-            status: FrameStatus::Invalid,
-            first_ordinal: 0,
-        },
-    };
-    invalid.crc_ok = false;
-    invalid
 }
 
 pub(crate) fn entry(
