@@ -1,3 +1,4 @@
+// @ts-check
 // The page's side of the engine: the wasm module, compiled once and shared
 // by the page (the composer writes logs here) and by one worker per opened
 // log (js/worker.js), which reads the file in slices and answers requests

@@ -1,3 +1,4 @@
+// @ts-check
 // The events tab: a virtualized list fed page by page from the engine's
 // worker, the selected event's payload and meta, jump to an LSN, the meta
 // filter, search (payloads and metas, as text, hex bytes or a regular
@@ -11,8 +12,12 @@ import { VirtualList } from "./vlist.js";
 import { fmt, hexDump, parseLsn, prettyJson, showBytes, toHex } from "./format.js";
 import { guard } from "./errors.js";
 import { richText } from "./text.js";
-import { cellPlace, place, remover, segmented } from "./place.js";
 import { writeFragment } from "./state.js";
+import { $, button, download, input, paragraph, select, span } from "./dom.js";
+
+/** @typedef {import("./session.js").Session} Session */
+/** @typedef {import("../pkg/rewal_wasm.js").LogEvent} LogEvent */
+/** @typedef {import("./place.js").Places} Places */
 
 /** Payload bytes a row of the table needs for its preview. */
 const PREVIEW_BYTES = 300;
@@ -23,18 +28,17 @@ const DETAIL_BYTES = 4 << 20;
 /** Events written per request when a list is downloaded as JSON lines. */
 const JSONL_CHUNK = 50_000;
 
-const $ = (id) => document.getElementById(id);
 
 export class EventsView {
   constructor() {
-    this.log = null; // the LogWorker
-    this.summary = null;
+    /** @type {Session | null} the open log */
+    this.session = null;
     this.part = "log"; // or "after": the events after the corruption
     this.filtered = null; // Uint32Array of ordinals, or null for every event
     this.list = new VirtualList($("events"), {
       label: "Events",
       fetch: (first, count) => this.fetch(first, count),
-      render: (row, event) => renderRow(row, event, this.part),
+      render: (row, event) => renderRow(row, event, this.part, this.session.places),
       onSelect: (index) => this.showDetail(index),
       placeholder: $("events-empty"),
     });
@@ -42,14 +46,14 @@ export class EventsView {
       "submit",
       guard((event) => {
         event.preventDefault();
-        return this.jump($("jump-lsn").value);
+        return this.jump(input("jump-lsn").value);
       }, "Jump to LSN failed"),
     );
     $("filter-form").addEventListener(
       "submit",
       guard((event) => {
         event.preventDefault();
-        return this.filter($("filter-meta").value);
+        return this.filter(input("filter-meta").value);
       }, "The filter failed"),
     );
     // Clearing the search box (its × button, or Escape) clears the filter.
@@ -65,7 +69,7 @@ export class EventsView {
       "submit",
       guard((event) => {
         event.preventDefault();
-        return this.search($("search-text").value, $("search-as").value, $("search-in").value);
+        return this.search(input("search-text").value, select("search-as").value, select("search-in").value);
       }, "The search failed"),
     );
     $("search-text").addEventListener(
@@ -79,13 +83,23 @@ export class EventsView {
     $("download-jsonl").addEventListener("click", guard(() => this.downloadList(), "Could not download the events"));
   }
 
-  /** Shows the events of a newly opened log (`log` a LogWorker, `summary` its summary). */
-  show(log, summary, label) {
-    this.log = log;
-    this.summary = summary;
-    this.label = label;
-    $("filter-meta").value = "";
-    $("jump-lsn").value = "";
+  /** The open log's worker. */
+  get log() {
+    return this.session?.log ?? null;
+  }
+
+  get summary() {
+    return this.session?.summary ?? null;
+  }
+
+  /**
+   * Shows the events of a newly opened log.
+   * @param {Session} session
+   */
+  show(session) {
+    this.session = session;
+    input("filter-meta").value = "";
+    input("jump-lsn").value = "";
     this.showPart("log");
   }
 
@@ -113,19 +127,20 @@ export class EventsView {
     this.part = part;
     this.filtered = null;
     this.clearSearch();
-    $("filter-meta").value = "";
-    $("download-jsonl").disabled = part === "after";
-    $("copy-jsonl").disabled = true;
+    input("filter-meta").value = "";
+    button("download-jsonl").disabled = part === "after";
+    button("copy-jsonl").disabled = true;
     $("export-note").textContent = part === "after" ? "The events after the corruption are not the log's: rewal dump never prints them." : "";
     const after = part === "after";
     $("after-strip").hidden = !after;
     if (after) {
-      const where = segmented()
-        ? `from ${place(s.afterOffset)} to ${place(s.afterEnd)}`
+      const places = this.session.places;
+      const where = places.segmented
+        ? `from ${places.place(s.afterOffset)} to ${places.place(s.afterEnd)}`
         : `offsets ${fmt(s.afterOffset)} to ${fmt(s.afterEnd)}`;
       $("after-text").replaceChildren(
         ...richText(
-          `After the corruption: ${remover()} would remove these ${fmt(s.afterEvents)} ` +
+          `After the corruption: ${places.remover()} would remove these ${fmt(s.afterEvents)} ` +
             `event${s.afterEvents === 1 ? "" : "s"} (${fmt(s.afterFrames)} valid frame${s.afterFrames === 1 ? "" : "s"}, ` +
             `${where}), shown read-only to decide before repairing.`,
         ),
@@ -226,9 +241,9 @@ export class EventsView {
     this.matches = { ...found, at: -1, said: "" };
     document.body.dataset.searchMs = found.ms.toFixed(1);
     const none = found.total === 0;
-    $("search-next").disabled = none;
-    $("search-prev").disabled = none;
-    $("search-only").disabled = none;
+    button("search-next").disabled = none;
+    button("search-prev").disabled = none;
+    input("search-only").disabled = none;
     const where = { both: "payload or meta", payload: "payload", meta: "meta" }[field];
     const what = as === "regex" ? `matching /${text}/` : as === "hex" ? `containing the bytes ${text}` : `containing “${text}”`;
     this.matches.said = `${fmt(found.total)} event${found.total === 1 ? "" : "s"} with a ${where} ${what} (${found.ms.toFixed(0)} ms)`;
@@ -239,10 +254,10 @@ export class EventsView {
   /** Forgets the search (its matches, its buttons). */
   clearSearch() {
     this.matches = null;
-    $("search-next").disabled = true;
-    $("search-prev").disabled = true;
-    $("search-only").disabled = true;
-    $("search-only").checked = false;
+    button("search-next").disabled = true;
+    button("search-prev").disabled = true;
+    input("search-only").disabled = true;
+    input("search-only").checked = false;
     $("search-note").textContent = "";
     delete document.body.dataset.matchAt;
   }
@@ -309,7 +324,7 @@ export class EventsView {
       $("export-note").textContent = `Writing ${fmt(first + n)} of ${fmt(count)} events…`;
       parts.push(await this.log.jsonl(ordinals));
     }
-    const base = (this.label ?? "log").replace(/\.wal$|\/$/, "");
+    const base = this.session.label.replace(/\.wal$|\/$/, "");
     const name = `${base}${this.filtered ? "-filtered" : ""}.jsonl`;
     download(new Blob(parts, { type: "application/x-ndjson" }), name);
     $("export-note").textContent = `Downloaded ${name}: ${fmt(count)} events.`;
@@ -325,7 +340,7 @@ export class EventsView {
     const detail = $("detail");
     detail.replaceChildren(paragraph("note", "Select an event to see its payload and meta."));
     delete detail.dataset.lsn;
-    $("copy-jsonl").disabled = true;
+    button("copy-jsonl").disabled = true;
   }
 
   /** Shows the event on row `index`: payload as text, JSON and hex; meta. */
@@ -336,8 +351,8 @@ export class EventsView {
       : this.log.events(part, index, 1, DETAIL_BYTES);
     this.detailShown = request.then(([event]) => {
       if (!event || this.list.selected !== index || this.part !== part) return;
-      renderDetail(event, part === "after");
-      $("copy-jsonl").disabled = part !== "log" || event.compressed;
+      renderDetail(event, part === "after", this.session.places);
+      button("copy-jsonl").disabled = part !== "log" || event.compressed;
       if (part === "log") writeFragment({ lsn: event.lsn });
     });
     this.detailShown.catch(() => {}); // reported where it is awaited, or by the page
@@ -345,19 +360,25 @@ export class EventsView {
   }
 }
 
-/** Fills the detail panel with `event`. */
-function renderDetail(event, after) {
+/**
+ * Fills the detail panel with `event`.
+ * @param {LogEvent} event
+ * @param {boolean} after an event after the corruption
+ * @param {Places} places
+ */
+function renderDetail(event, after, places) {
   const detail = $("detail");
   detail.dataset.lsn = String(event.lsn);
   const title = document.createElement("h3");
   title.textContent = `LSN ${event.lsn}`;
+  /** @type {HTMLElement[]} */
   const parts = [title];
   if (after) {
     parts.push(
-      paragraph("after-note", ...richText(`After the corruption: ${remover()} would remove this event.`)),
+      paragraph("after-note", ...richText(`After the corruption: ${places.remover()} would remove this event.`)),
     );
   }
-  const where = `frame at ${place(event.frameOffset)} · event ${fmt(event.ordinal + 1)} ${after ? "after the corruption" : "of the log"}`;
+  const where = `frame at ${places.place(event.frameOffset)} · event ${fmt(event.ordinal + 1)} ${after ? "after the corruption" : "of the log"}`;
   parts.push(
     paragraph(
       "facts",
@@ -389,12 +410,18 @@ function renderDetail(event, after) {
   detail.replaceChildren(...parts);
 }
 
-/** Fills one row of the list. */
-function renderRow(row, event, part) {
+/**
+ * Fills one row of the list.
+ * @param {HTMLElement} row
+ * @param {LogEvent} event
+ * @param {string} part
+ * @param {Places} places
+ */
+function renderRow(row, event, part, places) {
   row.className = "vrow events-grid" + (part === "after" ? " after" : "");
   row.replaceChildren(
     span(String(event.lsn), "lsn"),
-    cellPlace(event.frameOffset, "frame"),
+    places.cell(event.frameOffset, "frame"),
     span(event.compressed ? "?" : String(event.payloadLength), "size"),
   );
   if (event.compressed) {
@@ -404,18 +431,6 @@ function renderRow(row, event, part) {
     const payload = showBytes(event.payload, PREVIEW_BYTES);
     row.append(meta === null ? span("—", "meta none") : span(meta, "meta"), span(payload, "payload"));
   }
-}
-
-/** Offers `blob` as a file download named `name`. */
-function download(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** The first position in the sorted `array` whose value is >= `value`. */
@@ -428,20 +443,6 @@ function lowerBound(array, value) {
     else hi = mid;
   }
   return lo;
-}
-
-function span(text, className) {
-  const node = document.createElement("span");
-  node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
-function paragraph(className, ...content) {
-  const node = document.createElement("p");
-  node.className = className;
-  node.append(...content);
-  return node;
 }
 
 function heading(text) {

@@ -1,3 +1,4 @@
+// @ts-check
 // The example logs the empty page offers, so that a first look needs no
 // file: a few dozen orders written by the engine in the page (WriterCore,
 // the native library's own code), then damaged as logs get damaged: a

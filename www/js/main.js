@@ -1,3 +1,4 @@
+// @ts-check
 // The viewer's entry point: loads the engine, opens logs (the open button,
 // or drag and drop) each in a worker of its own, with a progress bar while
 // it is read, and hands them to the summary, minimap, events, frames and
@@ -18,12 +19,12 @@ import { Composer } from "./composer.js";
 import { guard, report, showBanner } from "./errors.js";
 import { fmt, fmtBytes } from "./format.js";
 import { folderFiles, pickedFolder, segmentFiles } from "./gather.js";
-import { setSegments } from "./place.js";
+import { Session } from "./session.js";
+import { $, input, select } from "./dom.js";
 import { renderSegments } from "./segments.js";
 import { exampleLog } from "./example.js";
 import { readFragment, readSource, writeFragment, writeSource } from "./state.js";
 
-const $ = (id) => document.getElementById(id);
 
 /** The minimap draws each frame's start when a log has at most this many frames. */
 const SEPARATE_FRAMES_UP_TO = 2000;
@@ -71,17 +72,17 @@ async function openUrl(url) {
 /** Returns to what the fragment says was shown: the tab, the filter, the search, the selected event. */
 async function applyFragment(state) {
   if (state.filter) {
-    $("filter-meta").value = state.filter;
+    input("filter-meta").value = state.filter;
     await events.filter(state.filter);
   }
   if (state.search) {
-    $("search-text").value = state.search;
-    if (state.as) $("search-as").value = state.as;
-    if (state.in) $("search-in").value = state.in;
-    await events.search(state.search, $("search-as").value, $("search-in").value);
+    input("search-text").value = state.search;
+    if (state.as) select("search-as").value = state.as;
+    if (state.in) select("search-in").value = state.in;
+    await events.search(state.search, select("search-as").value, select("search-in").value);
   }
   if (state.lsn && /^\d+$/.test(state.lsn)) {
-    $("jump-lsn").value = state.lsn;
+    input("jump-lsn").value = state.lsn;
     await events.jump(state.lsn);
   }
   if (state.tab && state.tab !== "events") selectTab(state.tab, false);
@@ -140,24 +141,24 @@ async function openLog(label, size, notes, open) {
   const { summary, picture, segments, frameCount, timing } = opened;
   const restore = restoring;
   restoring = null;
-  setSegments(segments);
+  const session = new Session(label, log, summary, segments);
   const starts =
     frameCount > 0 && frameCount <= SEPARATE_FRAMES_UP_TO ? (await log.frames(0, frameCount)).map((f) => f.offset) : null;
   if (current !== log) return;
   $("empty-state").hidden = true;
   $("viewer").hidden = false;
-  renderBanner(summary, () => showAfterCorruption(0));
-  minimap.show(summary, picture, starts, segments);
-  events.show(log, summary, label);
-  frames.show(log, summary, frameCount);
-  renderBreakdown(summary, picture);
-  renderSegments(segments);
+  renderBanner(session, () => showAfterCorruption(0));
+  minimap.show(session, picture, starts);
+  events.show(session);
+  frames.show(session, frameCount);
+  renderBreakdown(session, picture);
+  renderSegments(session);
   $("tab-segments-button").hidden = segments.length === 0;
   // Offsets in segment files are longer: the lists make room for them.
   $("viewer").classList.toggle("segmented", segments.length > 0);
   selectTab("events", false);
   const openMs = performance.now() - started;
-  renderSummary(label, summary, openMs, segments, notes);
+  renderSummary(session, openMs, notes);
   openedStatus = `${label}: ${fmt(summary.events)} events, opened in ${openMs.toFixed(0)} ms`;
   hideProgress(openedStatus);
   // For people and for the tests: how long from choosing the file to the
@@ -173,9 +174,13 @@ async function openLog(label, size, notes, open) {
   });
 }
 
-/** Shows how far a request that reads the file ("open", "filter") has gone. */
-function showProgress(name, { op, done, total, finished }) {
-  const bar = $("progress");
+/**
+ * Shows how far a request that reads the file ("open", "search") has gone.
+ * @param {string} name
+ * @param {{ op: string, done?: number, total?: number, finished?: boolean }} progress
+ */
+function showProgress(name, { op, done = 0, total = 0, finished = false }) {
+  const bar = /** @type {HTMLProgressElement} */ ($("progress"));
   if (finished) {
     // The open shows its own result; after a filter, the status is the log's again.
     if (op !== "open") hideProgress(openedStatus);
@@ -185,7 +190,7 @@ function showProgress(name, { op, done, total, finished }) {
   bar.value = total > 0 ? done / total : 0;
   // The status is a live region: it speaks every tenth, not every update.
   const tenths = total > 0 ? Math.floor((10 * done) / total) : 0;
-  const text = `${op === "filter" ? "filtering" : "reading"} ${name}: ${tenths * 10}% of ${fmtBytes(total)}`;
+  const text = `${op === "search" ? "searching" : "reading"} ${name}: ${tenths * 10}% of ${fmtBytes(total)}`;
   if ($("status").textContent !== text) $("status").textContent = text;
 }
 
@@ -217,8 +222,8 @@ async function pickOffset(offset) {
 }
 
 function wireOpening() {
-  $("open-button").addEventListener("click", () => $("file-input").click());
-  $("open-folder-button").addEventListener("click", () => $("folder-input").click());
+  $("open-button").addEventListener("click", () => input("file-input").click());
+  $("open-folder-button").addEventListener("click", () => input("folder-input").click());
   $("file-input").addEventListener(
     "change",
     guard(async (event) => {
@@ -279,7 +284,8 @@ async function openDropped(transfer) {
   }
 }
 
-const allTabs = () => [...document.querySelectorAll('[role="tab"]')];
+/** @returns {HTMLElement[]} */
+const allTabs = () => [...document.querySelectorAll('[role="tab"]')].map((tab) => /** @type {HTMLElement} */ (tab));
 
 /** The tabs shown (the segments tab only for a log of segment files). */
 const tabs = () => allTabs().filter((tab) => !tab.hidden);
@@ -315,7 +321,7 @@ function selectTab(name, focus) {
 
 /** What the tests read: the worker's wasm memory (now, and the most it reported). */
 function testHooks() {
-  window.rewalViewer = {
+  /** @type {any} */ (window).rewalViewer = {
     wasmBytes: async () => (current ? current.memory() : 0),
     peakWasmBytes: () => current?.wasmBytes ?? 0,
     settled: async () => {
@@ -347,11 +353,11 @@ async function main() {
   events = new EventsView();
   frames = new FramesView((frame) => openFrame(frame));
   minimap = new Minimap((offset) => guard(() => pickOffset(offset), "Could not open that frame")());
-  new Composer(wasm, (bytes, name) => openFile(new File([bytes], name)));
+  new Composer(wasm, (bytes, name) => openFile(new File([/** @type {BlobPart} */ (bytes)], name)));
   wireOpening();
   wireTabs();
   testHooks();
-  for (const button of document.querySelectorAll("[data-example]")) {
+  for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-example]"))) {
     button.addEventListener("click", guard(() => openExample(button.dataset.example), "Could not open the example"));
   }
   document.body.dataset.ready = "true";

@@ -1,3 +1,4 @@
+// @ts-check
 // What the page shows, kept in the URL so that a link or a reload returns
 // to it: the fragment holds the selected event's LSN, the tab, the meta
 // filter and the search (`#lsn=1200&tab=events&filter=type:order&search=

@@ -1,3 +1,4 @@
+// @ts-check
 // A virtualized list: whatever the number of rows (tens of millions are
 // fine), only the rows in view exist in the DOM, and only their data is
 // fetched, a page at a time, from the engine's worker. Drawing never waits
@@ -58,7 +59,7 @@ export class VirtualList {
     this.pool = [];
     container.addEventListener("scroll", () => this.schedule(), { passive: true });
     container.addEventListener("click", (event) => {
-      const row = event.target.closest(".vrow");
+      const row = /** @type {HTMLElement | null} */ (/** @type {HTMLElement} */ (event.target).closest(".vrow"));
       if (!row || row.dataset.index === undefined) return;
       const index = Number(row.dataset.index);
       this.select(index);

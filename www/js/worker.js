@@ -1,3 +1,4 @@
+// @ts-check
 // The rewal engine in a worker, one worker per opened log. A worker can
 // read a File synchronously (FileReaderSync), a slice at a time, which is
 // what the engine's storage needs: the log is read through the engine's
@@ -192,8 +193,8 @@ self.onmessage = async ({ data: { id, op, args } }) => {
     // Engine errors are RewalErrors (a code, the engine's message); a
     // failed slice read (the file changed or vanished) carries the
     // browser's message.
-    const { name = "Error", message = String(error), code = null } = error instanceof Error ? error : {};
-    postMessage({ id, error: { name, message, code } });
+    const said = error instanceof Error ? { name: error.name, message: error.message, code: /** @type {any} */ (error).code ?? null } : { name: "Error", message: String(error), code: null };
+    postMessage({ id, error: said });
   } finally {
     // A request that showed progress says when it is over.
     if (progress?.posted) postMessage({ type: "progress", op: progress.op, finished: true });
