@@ -8,6 +8,7 @@
 import { fmt, fmtBytes } from "./format.js";
 import { hideBanner, showBanner } from "./errors.js";
 import { sentence } from "./text.js";
+import { $ } from "./dom.js";
 /** @typedef {import("./session.js").Session} Session */
 /** @typedef {import("./session.js").Summary} Summary */
 /** @typedef {import("./place.js").Places} Places */
@@ -38,7 +39,7 @@ const at = (places, offset) => places.place(offset, String);
  */
 export function renderSummary(session, openMs, notes = []) {
   const { label: name, summary: s, segments, places } = session;
-  const panel = document.getElementById("summary");
+  const panel = $("summary");
   const lsns = s.frames > 0 ? `${s.firstLsn} to ${s.lastLsn}` : "none";
   const files = segments.length;
   let valid;

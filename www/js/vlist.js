@@ -9,6 +9,8 @@
 // aria-activedescendant, and the arrows, Page Up/Down, Home and End move
 // the selection; Enter activates the selected row.
 
+import { element } from "./dom.js";
+
 /** Rows fetched per request. */
 const PAGE = 100;
 
@@ -52,8 +54,8 @@ export class VirtualList {
     container.setAttribute("aria-label", label);
     container.tabIndex = 0;
     container.replaceChildren();
-    this.rowsLayer = el("div", "rows");
-    this.spacer = el("div", "spacer");
+    this.rowsLayer = element("div", "rows");
+    this.spacer = element("div", "spacer");
     this.spacer.setAttribute("aria-hidden", "true");
     container.append(this.rowsLayer, this.spacer);
     this.pool = [];
@@ -196,7 +198,7 @@ export class VirtualList {
     const shift = y - first * h;
     const wanted = Math.min(Math.ceil(view / h) + 1, Math.max(0, this.count - first));
     while (this.pool.length < wanted) {
-      const row = el("div", "vrow");
+      const row = element("div", "vrow");
       row.setAttribute("role", "option");
       this.pool.push(row);
       this.rowsLayer.append(row);
@@ -270,10 +272,4 @@ export class VirtualList {
     this.scrollToIndex(next);
     this.select(next);
   }
-}
-
-function el(tag, className) {
-  const node = document.createElement(tag);
-  node.className = className;
-  return node;
 }
