@@ -25,6 +25,9 @@ const PREVIEW_BYTES = 300;
 /** Payload bytes the detail panel reads: more is said, not shown. */
 const DETAIL_BYTES = 4 << 20;
 
+/** The most events copied to the clipboard at once (more are downloaded). */
+const MAX_COPIED = 100_000;
+
 /** Events written per request when a list is downloaded as JSON lines. */
 const JSONL_CHUNK = 50_000;
 
@@ -41,6 +44,7 @@ export class EventsView {
       render: (row, event) => renderRow(row, event, this.part, this.session.places),
       onSelect: (index) => this.showDetail(index),
       placeholder: $("events-empty"),
+      multiple: true,
     });
     $("jump-form").addEventListener(
       "submit",
@@ -292,24 +296,30 @@ export class EventsView {
     await this.step(1);
   }
 
-  /** The ordinal of the selected event among the log's, or null. */
-  selectedOrdinal() {
-    const i = this.list.selected;
-    if (i < 0 || this.part !== "log") return null;
-    return this.filtered ? this.filtered[i] : i;
+  /** The ordinals of the selected events among the log's (ascending), or null. */
+  selectedOrdinals() {
+    const range = this.list.range();
+    if (!range || this.part !== "log") return null;
+    const [first, last] = range;
+    if (this.filtered) return this.filtered.slice(first, last + 1);
+    return Uint32Array.from({ length: last - first + 1 }, (_, k) => first + k);
   }
 
-  /** Copies the selected event as a JSON line, as `rewal dump --format jsonl` prints it. */
+  /** Copies the selected events (Shift extends the selection) as JSON lines, as `rewal dump --format jsonl` prints them. */
   async copySelected() {
-    const ordinal = this.selectedOrdinal();
-    if (ordinal === null) return;
-    const line = await this.log.jsonl([ordinal]);
-    document.body.dataset.copied = line;
+    const ordinals = this.selectedOrdinals();
+    if (!ordinals) return;
+    if (ordinals.length > MAX_COPIED) {
+      $("export-note").textContent = `${fmt(ordinals.length)} events are selected: copy at most ${fmt(MAX_COPIED)}, or download the list.`;
+      return;
+    }
+    const lines = await this.log.jsonl(ordinals);
+    const n = ordinals.length;
     try {
-      await navigator.clipboard.writeText(line);
-      $("export-note").textContent = "Copied the selected event as a JSON line.";
+      await navigator.clipboard.writeText(lines);
+      $("export-note").textContent = `Copied ${n === 1 ? "the selected event as a JSON line" : `${fmt(n)} events as JSON lines`}.`;
     } catch {
-      $("export-note").textContent = "The browser did not allow copying; the line is: " + line.trim();
+      $("export-note").textContent = "The browser did not allow copying to the clipboard.";
     }
   }
 

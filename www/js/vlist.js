@@ -7,7 +7,9 @@
 // For keyboards and screen readers it is a listbox: the list itself takes
 // focus, its rows are options with aria-selected, the selected row is its
 // aria-activedescendant, and the arrows, Page Up/Down, Home and End move
-// the selection; Enter activates the selected row.
+// the selection; Enter activates the selected row. A list made with
+// `multiple` selects a range too: Shift with a click or those keys extends
+// it from where it began (the listbox is then aria-multiselectable).
 
 import { element } from "./dom.js";
 
@@ -35,9 +37,10 @@ export class VirtualList {
    *   fills a row element for an item
    * @param {(index: number) => void} [options.onSelect] a row was selected
    * @param {(index: number) => void} [options.onActivate] a row was clicked, or Enter pressed on it
+   * @param {boolean} [options.multiple] Shift extends the selection to a range
    * @param {HTMLElement} options.placeholder where "nothing to show" is said
    */
-  constructor(container, { label, fetch, render, onSelect, onActivate, placeholder }) {
+  constructor(container, { label, fetch, render, onSelect, onActivate, placeholder, multiple = false }) {
     this.container = container;
     this.fetchRows = fetch;
     this.render = render;
@@ -46,12 +49,16 @@ export class VirtualList {
     this.placeholder = placeholder;
     this.count = 0;
     this.selected = -1;
+    /** Where a range selection began (the selected row when there is no range). */
+    this.anchor = -1;
+    this.multiple = multiple;
     this.generation = 0; // bumped when the rows change: late pages are dropped
     this.pages = new Map(); // page number → items, or a Promise while loading
     this.pending = false;
     this.rowHeight = 26;
     container.setAttribute("role", "listbox");
     container.setAttribute("aria-label", label);
+    if (multiple) container.setAttribute("aria-multiselectable", "true");
     container.tabIndex = 0;
     container.replaceChildren();
     this.rowsLayer = element("div", "rows");
@@ -64,8 +71,9 @@ export class VirtualList {
       const row = /** @type {HTMLElement | null} */ (/** @type {HTMLElement} */ (event.target).closest(".vrow"));
       if (!row || row.dataset.index === undefined) return;
       const index = Number(row.dataset.index);
-      this.select(index);
-      this.onActivate(index);
+      const extend = this.multiple && event.shiftKey;
+      this.select(index, extend);
+      if (!extend) this.onActivate(index);
     });
     container.addEventListener("keydown", (event) => this.key(event));
     new ResizeObserver(() => {
@@ -80,6 +88,7 @@ export class VirtualList {
     this.pages.clear();
     this.count = count;
     this.selected = -1;
+    this.anchor = -1;
     this.container.removeAttribute("aria-activedescendant");
     this.measure();
     this.container.scrollTop = 0;
@@ -111,9 +120,25 @@ export class VirtualList {
     this.draw();
   }
 
-  /** Marks row `index` as selected and tells the owner. */
-  select(index) {
+  /**
+   * The selected rows, `[first, last]`, or null when none is.
+   * @returns {[number, number] | null}
+   */
+  range() {
+    if (this.selected < 0) return null;
+    const anchor = this.anchor < 0 ? this.selected : this.anchor;
+    return [Math.min(anchor, this.selected), Math.max(anchor, this.selected)];
+  }
+
+  /**
+   * Marks row `index` as selected (`extend`: the rows from where the range
+   * began to it) and tells the owner.
+   * @param {number} index
+   * @param {boolean} [extend]
+   */
+  select(index, extend = false) {
     if (index < 0 || index >= this.count) return;
+    if (!extend || this.anchor < 0) this.anchor = index;
     this.selected = index;
     this.markSelection();
     this.onSelect(index);
@@ -237,11 +262,13 @@ export class VirtualList {
   /** Shows which row is selected, to eyes and to screen readers. */
   markSelection() {
     let active = null;
+    const [first, last] = this.range() ?? [-1, -1];
     for (const row of this.pool) {
-      const selected = !row.hidden && Number(row.dataset.index) === this.selected;
+      const index = Number(row.dataset.index);
+      const selected = !row.hidden && index >= first && index <= last;
       row.classList.toggle("selected", selected);
       row.setAttribute("aria-selected", String(selected));
-      if (selected) active = row.id;
+      if (selected && index === this.selected) active = row.id;
     }
     if (active) this.container.setAttribute("aria-activedescendant", active);
     else this.container.removeAttribute("aria-activedescendant");
@@ -270,6 +297,6 @@ export class VirtualList {
     event.preventDefault();
     const next = Math.min(this.count - 1, Math.max(0, target));
     this.scrollToIndex(next);
-    this.select(next);
+    this.select(next, this.multiple && event.shiftKey);
   }
 }

@@ -190,7 +190,7 @@ test("the URL returns to what was shown: ?url=, the fragment, a reload", async (
   await missing.close();
 });
 
-test("JSON lines: the selected event and the list, as `rewal dump --format jsonl` prints them", async () => {
+test("JSON lines: the selected events and the list, as `rewal dump --format jsonl` prints them", async () => {
   const page = await browser.newPage({ at: `?url=${encodeURIComponent(logs.url + "orders.wal")}` });
   await opened(page);
   // The whole log.
@@ -208,12 +208,31 @@ test("JSON lines: the selected event and the list, as `rewal dump --format jsonl
   await filtered.saveAs(saved);
   assert.equal(await readFile(saved, "utf8"), cli((_, meta) => meta === "type:payment").join("\n") + "\n");
   // The selected event, to the clipboard.
+  const payments = cli((_, meta) => meta === "type:payment");
+  const copy = async () => {
+    await page.evaluate(() => (document.getElementById("export-note").textContent = ""));
+    await page.click("#copy-jsonl");
+    await page.waitForFunction(() => document.getElementById("export-note").textContent.startsWith("Copied"));
+    return page.evaluate(() => navigator.clipboard.readText());
+  };
   await page.locator("#events .vrow").nth(2).click();
   await page.waitForSelector('#detail[data-lsn="10"]');
-  await page.click("#copy-jsonl");
-  await page.waitForFunction(() => document.getElementById("export-note").textContent.startsWith("Copied"));
-  const copied = await page.evaluate(() => navigator.clipboard.readText());
-  assert.equal(copied, dump[9] + "\n");
+  assert.equal(await copy(), dump[9] + "\n");
+  assert.equal(payments[2], dump[9]);
+  // Several: Shift with a click, then Shift with the arrow keys.
+  await page.locator("#events .vrow").nth(5).click({ modifiers: ["Shift"] });
+  assert.equal(await page.locator('#events .vrow[aria-selected="true"]').count(), 4);
+  assert.equal(await page.getAttribute("#events", "aria-multiselectable"), "true");
+  assert.equal(await copy(), payments.slice(2, 6).join("\n") + "\n");
+  assert.equal(await page.textContent("#export-note"), "Copied 4 events as JSON lines.");
+  await page.focus("#events");
+  await page.keyboard.press("Shift+ArrowDown");
+  await page.keyboard.press("Shift+ArrowDown");
+  assert.equal(await copy(), payments.slice(2, 8).join("\n") + "\n");
+  // A plain click selects one again.
+  await page.locator("#events .vrow").nth(4).click();
+  assert.equal(await page.locator('#events .vrow[aria-selected="true"]').count(), 1);
+  assert.equal(await copy(), payments[4] + "\n");
   assert.deepEqual(page.errors, []);
   await page.close();
 });
