@@ -138,6 +138,13 @@ test("the README's examples run, and print what it shows", async () => {
     examples++;
   }
   assert.ok(examples >= 7, `${examples} examples`);
+  // And the repository README's, in its browser section.
+  const top = await readFile(path.join(ROOT, "README.md"), "utf8");
+  const section = top.slice(top.indexOf("## WASI and the browser"));
+  const [, code] = section.match(/```js\n([\s\S]*?)```/);
+  await writeFile(path.join(dir, "top-readme.mjs"), code);
+  const printed = run("node", ["top-readme.mjs"]);
+  assert.match(printed, /^1n \{"id":1\}\nok: every frame checked: 1 frame, 1 event, LSNs 1 to 1, \d+ bytes\n1n\n$/);
 });
 
 const EVENTS = [
