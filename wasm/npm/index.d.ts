@@ -53,16 +53,41 @@ export class RewalError extends Error {
   constructor(message: string, code: RewalErrorCode, offset?: number | null, lsn?: bigint | null);
 }
 
-/** Records: plain data fields, and toJSON() for JSON.stringify (bigints as strings, bytes as UTF-8 text). */
-interface JsonRecord {
+// Records: classes of plain data fields (declared by the interfaces they
+// merge with), whose only method is toJSON() for JSON.stringify (bigints
+// as strings, bytes as UTF-8 text). A clone is a plain object of the same
+// fields: the field interfaces describe it.
+
+/** One event. */
+export interface LogEvent extends LogEventFields {}
+export class LogEvent {
+  private constructor();
   toJSON(): Record<string, unknown>;
 }
-
-export interface LogEvent extends LogEventFields, JsonRecord {}
-export interface LogFrame extends LogFrameFields, JsonRecord {}
-export interface Summary extends SummaryFields, JsonRecord {}
-export interface Verdict extends VerdictFields, JsonRecord {}
-export interface LogSegment extends LogSegmentFields, JsonRecord {}
+/** One frame. */
+export interface LogFrame extends LogFrameFields {}
+export class LogFrame {
+  private constructor();
+  toJSON(): Record<string, unknown>;
+}
+/** What a log holds and how it ends. */
+export interface Summary extends SummaryFields {}
+export class Summary {
+  private constructor();
+  toJSON(): Record<string, unknown>;
+}
+/** What `rewal verify` says of a log. */
+export interface Verdict extends VerdictFields {}
+export class Verdict {
+  private constructor();
+  toJSON(): Record<string, unknown>;
+}
+/** One segment file of a log kept as a directory. */
+export interface LogSegment extends LogSegmentFields {}
+export class LogSegment {
+  private constructor();
+  toJSON(): Record<string, unknown>;
+}
 
 /** A log read a slice at a time: its size, and a positional read into `target` that returns how many bytes it wrote. */
 export interface ByteSource {
@@ -140,7 +165,7 @@ export function readEvents(
 ): EventStream;
 
 /** An event's payload (or any bytes) as UTF-8 text; null for null. */
-export function text(value: LogEvent | LogEventFields | Uint8Array | null): string | null;
+export function text(value: LogEventFields | Uint8Array | null): string | null;
 
 /** The LSN a segment file's name says, or null when it is not a segment's name. */
 export function segmentLsn(name: string): bigint | null;

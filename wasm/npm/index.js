@@ -479,7 +479,9 @@ export class EventStream {
   /** What `rewal verify` says of the stream's bytes, once it has ended (else null). */
   verdict = null;
 
-  constructor(input, strict) {
+  /** @internal Use readEvents(). */
+  constructor(input, strict, token) {
+    if (token !== made) throw new TypeError("an EventStream is made by readEvents()");
     this.#input = input;
     this.#strict = strict;
   }
@@ -518,5 +520,5 @@ export function readEvents(input, options_) {
   if (!readable || input instanceof Uint8Array) {
     throw new TypeError(`input must be a Blob, a ReadableStream or an (async) iterable of Uint8Array chunks; got ${kind(input)}`);
   }
-  return new EventStream(input, strict);
+  return new EventStream(input, strict, made);
 }

@@ -76,13 +76,18 @@ test("the package: ES module, CommonJS, types, and nothing else", async () => {
 test("TypeScript: the package's types compile for import and for require", async () => {
   await writeFile(
     path.join(dir, "use.mts"),
-    `import { init, WalLog, WalWriter, RewalError, text, type LogEvent } from "rewal-wasm";
+    `import { init, WalLog, WalWriter, RewalError, Summary, text, type LogEvent } from "rewal-wasm";
+type LogEventFields = Omit<LogEvent, "toJSON">;
 await init();
 const writer = new WalWriter();
 const lsn: bigint = writer.append("x", null);
 const log = WalLog.open(writer.finish());
 for (const event of log.events({ from: lsn })) { const e: LogEvent = event; console.log(e.lsn + 1n, text(e)?.length); }
 try { log.event(5); } catch (error) { if (error instanceof RewalError && error.code === "invalid-lsn") console.log(error.lsn); }
+const summary = log.summary();
+if (summary instanceof Summary) console.log(summary.lastLsn > 0n, JSON.stringify(summary.toJSON()));
+const cloned: LogEventFields = structuredClone([...log.events()][0]);
+console.log(cloned.payload.length);
 `,
   );
   await writeFile(

@@ -84,6 +84,7 @@ module.exports = async function check(rewal, fixtures) {
   throwsNaming(() => WalLog.openSegments([{ name: "00000000000000000001.wal", bytes: "x" }]), TypeError, "segments[0].bytes");
   throwsNaming(() => WalLog.openSegmentSources([{ name: "a", size: 1 }]), TypeError, "sources[0].readAt");
   assert.throws(() => new WalLog(), TypeError);
+  assert.throws(() => new rewal.EventStream([], true), TypeError);
   throwsCode(() => WalLog.openSegments([{ name: "rewal.lock", bytes }]), "invalid-segments");
   throwsCode(() => WalLog.openSegments([]), "invalid-segments");
   throwsCode(
@@ -104,6 +105,8 @@ module.exports = async function check(rewal, fixtures) {
   assert.deepEqual(events.map((e) => text(e)), ["text payload", "bytes", "a buffer", "an array buffer", "b1", "b2", "\ufffd\0"]);
   assert.deepEqual(events.map((e) => (e.meta === null ? null : text(e.meta))), ["type:a", null, null, null, null, "type:b", null]);
   const event = events[0];
+  assert.ok(event instanceof rewal.LogEvent);
+  assert.ok(summary instanceof rewal.Summary);
   assert.ok(event.payload instanceof Uint8Array);
   assert.equal(typeof event.free, "undefined", "an event holds no wasm memory");
   assert.equal(Object.keys(event).every((key) => typeof event[key] !== "function"), true);
