@@ -111,6 +111,7 @@ async function openFiles(files, folder = null, notes = []) {
   const n = chosen.segments.length;
   const label = folder === null ? `${fmt(n)} segment file${n === 1 ? "" : "s"}` : `${folder}/`;
   const size = chosen.segments.reduce((sum, file) => sum + file.size, 0);
+  writeSource({}); // files the user chose: only they can open them again
   return openLog(label, size, notes, (log) => log.openSegments(chosen.segments));
 }
 
