@@ -43,7 +43,7 @@ before(async () => {
   for (const file of await readdir(path.join(WWW, "tests", "npm"))) await copyFile(path.join(WWW, "tests", "npm", file), path.join(dir, file));
   const segments = path.join(dir, "orders.d");
   const names = nativeWriter(["segments", segments, "300", "4096"]).trim().split("\n");
-  fixtures = { corrupt: path.join(VECTORS, "corrupt.wal"), segments: names.map((name) => path.join(segments, name)) };
+  fixtures = { corrupt: path.join(VECTORS, "corrupt.wal"), vectors: VECTORS, segments: names.map((name) => path.join(segments, name)) };
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
