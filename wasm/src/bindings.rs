@@ -3,7 +3,7 @@
 //! log read as it streams in). They are the engine's side of two front
 //! ends, which check what JavaScript hands them:
 //!
-//! - the npm package `rewal-wasm` (`wasm/npm/src/`), whose `WalLog`,
+//! - the npm package `rewal-wasm` (`wasm/npm/index.js`), whose `WalLog`,
 //!   `WalWriter` and `readEvents` wrap these classes and are the library's
 //!   documented API;
 //! - the viewer (`www/js/worker.js`), which also uses what only it needs:

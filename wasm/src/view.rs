@@ -1,5 +1,5 @@
 //! `LogView`: a log opened for looking at, the core of the JavaScript
-//! `WalLog` class (and usable natively, which is how it is tested).
+//! `LogCore` class (and usable natively, which is how it is tested).
 //!
 //! Opening runs the engine's scan (`rewal::inspect::scan_storage`) once:
 //! every frame checked, the end classified, and, as each valid frame goes

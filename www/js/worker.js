@@ -5,12 +5,12 @@
 // read buffer and never held whole, so a log larger than memory opens.
 // The page asks for pages of events and frames by message (js/engine.js).
 // Several segment files of one log are read the same way, one after the
-// other, as one log (WalLog.openSegmentSources): never copied together.
+// other, as one log (LogCore.openSegmentSources): never copied together.
 
 import init, { LogCore, segmentLsn } from "../pkg/rewal_wasm.js";
 
 let engine = null; // the wasm module's exports (for its memory size)
-let log = null; // the open WalLog
+let log = null; // the open LogCore
 let size = 0; // its size in bytes
 let progress = null; // what the current request has read: { op, total, done, last, posted, readMs, reads }
 const reader = new FileReaderSync();
@@ -97,7 +97,7 @@ function events(list, transfer) {
 }
 
 /**
- * Opens a log with `openLog` (which returns a WalLog), in place of the one
+ * Opens a log with `openLog` (which returns a LogCore), in place of the one
  * open before; resolves to what the page shows first.
  */
 function opened(openLog) {
