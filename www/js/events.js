@@ -13,7 +13,7 @@ import { fmt, hexDump, parseLsn, prettyJson, showBytes, toHex } from "./format.j
 import { guard } from "./errors.js";
 import { richText } from "./text.js";
 import { writeFragment } from "./state.js";
-import { $, button, download, input, paragraph, select, span } from "./dom.js";
+import { $, button, download, element, input, paragraph, select, span } from "./dom.js";
 
 /** @typedef {import("./session.js").Session} Session */
 /** @typedef {import("../pkg/rewal_wasm.js").LogEvent} LogEvent */
@@ -242,7 +242,9 @@ export class EventsView {
       this.searchNote(error.message, true);
       return;
     }
-    this.matches = { ...found, at: -1, said: "" };
+    // Text found is marked where the selected event shows it.
+    const shown = as === "text" ? showBytes(new TextEncoder().encode(text)) : null;
+    this.matches = { ...found, at: -1, said: "", mark: shown ? { text: shown, field } : null };
     document.body.dataset.searchMs = found.ms.toFixed(1);
     const none = found.total === 0;
     button("search-next").disabled = none;
@@ -361,7 +363,7 @@ export class EventsView {
       : this.log.events(part, index, 1, DETAIL_BYTES);
     this.detailShown = request.then(([event]) => {
       if (!event || this.list.selected !== index || this.part !== part) return;
-      renderDetail(event, part === "after", this.session.places);
+      renderDetail(event, part === "after", this.session.places, part === "log" ? this.matches?.mark : null);
       button("copy-jsonl").disabled = part !== "log" || event.compressed;
       if (part === "log") writeFragment({ lsn: event.lsn });
     });
@@ -371,12 +373,15 @@ export class EventsView {
 }
 
 /**
- * Fills the detail panel with `event`.
+ * Fills the detail panel with `event`; `mark` says which searched text to
+ * mark, in its payload, meta or both.
  * @param {LogEvent} event
  * @param {boolean} after an event after the corruption
  * @param {Places} places
+ * @param {{ text: string, field: string } | null} [mark]
  */
-function renderDetail(event, after, places) {
+function renderDetail(event, after, places, mark = null) {
+  const marked = (field) => (mark && (mark.field === "both" || mark.field === field) ? mark.text : null);
   const detail = $("detail");
   detail.dataset.lsn = String(event.lsn);
   const title = document.createElement("h3");
@@ -406,14 +411,14 @@ function renderDetail(event, after, places) {
     if (event.payloadLength > event.payload.length) {
       parts.push(paragraph("note", `A large payload: the first ${fmt(event.payload.length)} of its ${fmt(event.payloadLength)} bytes are shown.`));
     }
-    parts.push(heading("payload · text"), pre("payload-text", showBytes(event.payload, 64 << 10)));
+    parts.push(heading("payload · text"), pre("payload-text", showBytes(event.payload, 64 << 10), undefined, marked("payload")));
     const json = event.payloadLength === event.payload.length ? prettyJson(event.payload) : null;
     if (json !== null) parts.push(heading("payload · JSON"), pre("payload-json", json));
     parts.push(heading("payload · hex"), pre("payload-hex", hexDump(event.payload), toHex(event.payload.subarray(0, 1 << 20))));
     if (event.meta === null) {
       parts.push(heading("meta"), paragraph("note meta-none", "none"));
     } else {
-      parts.push(heading("meta · text"), pre("meta-text", showBytes(event.meta)));
+      parts.push(heading("meta · text"), pre("meta-text", showBytes(event.meta), undefined, marked("meta")));
       parts.push(heading("meta · hex"), pre("meta-hex", hexDump(event.meta), toHex(event.meta)));
     }
   }
@@ -461,11 +466,27 @@ function heading(text) {
   return node;
 }
 
-function pre(id, text, hex) {
+/**
+ * A scrollable block of text, its part named by `id`; `hex`, the bytes as
+ * plain hex (for copying); every occurrence of `marked` in `text` marked.
+ * @param {string} id
+ * @param {string} text
+ * @param {string} [hex]
+ * @param {string | null} [marked]
+ */
+function pre(id, text, hex, marked = null) {
   const node = document.createElement("pre");
   node.className = id.endsWith("hex") ? "hex" : "";
   node.dataset.part = id;
-  node.textContent = text;
+  if (marked) {
+    const pieces = text.split(marked);
+    pieces.forEach((piece, i) => {
+      if (i > 0) node.append(element("mark", "hit", marked));
+      node.append(piece);
+    });
+  } else {
+    node.textContent = text;
+  }
   // Scrollable regions must be reachable by keyboard.
   node.tabIndex = 0;
   if (hex !== undefined) node.dataset.hex = hex;

@@ -127,9 +127,14 @@ for (const scheme of ["light", "dark"]) {
     assert.equal(await page.locator("#events .vrow:not([hidden])").first().getAttribute("aria-setsize"), String(n));
     assert.equal(await page.getAttribute("#detail", "data-lsn"), expected[2]);
 
+    // The text found is marked in the selected event, where it was looked for.
+    assert.deepEqual(await page.$$eval('#detail [data-part="payload-text"] mark.hit', (marks) => marks.map((m) => m.textContent)), ["n0001"]);
     // Metas, text: a quarter of the events.
     note = await search(page, "refund", "text", "meta");
     assert.equal(count(note), cli((_, meta) => meta.includes("refund")).length);
+    await page.waitForSelector('#detail [data-part="meta-text"] mark.hit');
+    assert.equal(await page.locator('#detail [data-part="payload-text"] mark').count(), 0);
+    assert.deepEqual(await axe(page), [], "a search with its text marked");
     // Hex bytes: `"EUR"` in hex, in payload or meta.
     note = await search(page, "22 45 55 52 22", "hex", "both");
     assert.equal(count(note), EVENTS);
