@@ -206,7 +206,10 @@ async function showAfterCorruption(ordinal) {
   await events.showAfter(ordinal);
 }
 
-/** Opens a frame chosen in the frame list: its events, in the log or after the corruption. */
+/**
+ * Opens a frame chosen in the frame list: its events, in the log or after the corruption.
+ * @param {import("../pkg/rewal_wasm.js").LogFrame} frame
+ */
 async function openFrame(frame) {
   selectTab("events", false);
   if (frame.status === "after-corruption") await events.showAfter(frame.firstOrdinal);
