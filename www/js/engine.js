@@ -6,6 +6,22 @@
 
 import init from "../pkg/rewal_wasm.js";
 
+/** @typedef {import("../pkg/rewal_wasm.js").LogEvent} LogEvent */
+/** @typedef {import("../pkg/rewal_wasm.js").LogFrame} LogFrame */
+/** @typedef {import("../pkg/rewal_wasm.js").SearchQuery} SearchQuery */
+/** @typedef {import("../pkg/rewal_wasm.js").SearchResult} SearchResult */
+/**
+ * What the worker says of a log it opened.
+ * @typedef {{
+ *   summary: import("../pkg/rewal_wasm.js").Summary,
+ *   picture: import("../pkg/rewal_wasm.js").Picture,
+ *   segments: import("../pkg/rewal_wasm.js").LogSegment[],
+ *   frameCount: number,
+ *   wasmBytes: number,
+ *   timing: { scanMs: number, readMs: number, reads: number },
+ * }} Opened
+ */
+
 const WASM_URL = new URL("../pkg/rewal_wasm_bg.wasm", import.meta.url);
 
 /** Compiles the engine once and instantiates it in the page; resolves to the compiled module. */
@@ -81,47 +97,61 @@ export class LogWorker {
     this.pending.clear();
   }
 
-  /** Scans `file`; resolves to { summary, picture, segments, frameCount }. */
+  /** Scans `file`. @param {File} file @returns {Promise<Opened>} */
   async open(file) {
     await this.ready;
     return this.call("open", { file });
   }
 
-  /** Scans segment files (`files`, an array of File) as one log; resolves as `open` does. */
+  /** Scans segment files as one log. @param {File[]} files @returns {Promise<Opened>} */
   async openSegments(files) {
     await this.ready;
     return this.call("openSegments", { files });
   }
 
-  /** Events `first .. first + count` of `part` ("log", or "after" the corruption), payloads cut to `maxPayload` bytes. */
+  /**
+   * Events `first .. first + count` of `part` ("log", or "after" the corruption), payloads cut to `maxPayload` bytes.
+   * @param {import("../pkg/rewal_wasm.js").EventPart} part
+   * @param {number} first
+   * @param {number} count
+   * @param {number} maxPayload
+   * @returns {Promise<LogEvent[]>}
+   */
   events(part, first, count, maxPayload) {
     return this.call("events", { part, first, count, maxPayload });
   }
 
-  /** The log's events at `ordinals` (an array of numbers). */
+  /**
+   * The log's events at `ordinals` (ascending).
+   * @param {number[] | Uint32Array} ordinals
+   * @param {number} maxPayload
+   * @returns {Promise<LogEvent[]>}
+   */
   pick(ordinals, maxPayload) {
     return this.call("pick", { ordinals, maxPayload });
   }
 
+  /** @param {bigint} lsn @returns {Promise<number>} */
   ordinalOf(lsn) {
     return this.call("ordinalOf", { lsn });
   }
 
-  /** The events `query` matches (a SearchQuery): resolves to { ordinals (Uint32Array), total, ms }. */
+  /** The events `query` matches. @param {SearchQuery} query @returns {Promise<SearchResult & { ms: number }>} */
   search(query) {
     return this.call("search", { query });
   }
 
-  /** The log's events at `ordinals` as JSON lines (`rewal dump --format jsonl`'s). */
+  /** The log's events at `ordinals` as JSON lines (`rewal dump --format jsonl`'s). @param {number[] | Uint32Array} ordinals @returns {Promise<string>} */
   jsonl(ordinals) {
     return this.call("jsonl", { ordinals });
   }
 
+  /** @param {number} start @param {number} count @returns {Promise<LogFrame[]>} */
   frames(start, count) {
     return this.call("frames", { start, count });
   }
 
-  /** The frame-list position of the frame at file offset `offset`. */
+  /** The frame-list position of the frame at file offset `offset`. @param {number} offset @returns {Promise<number | undefined>} */
   frameAt(offset) {
     return this.call("frameAt", { offset });
   }

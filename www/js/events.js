@@ -36,7 +36,8 @@ export class EventsView {
   constructor() {
     /** @type {Session | null} the open log */
     this.session = null;
-    this.part = "log"; // or "after": the events after the corruption
+    /** @type {import("../pkg/rewal_wasm.js").EventPart} "log", or "after": the events after the corruption */
+    this.part = "log";
     this.filtered = null; // Uint32Array of ordinals, or null for every event
     this.list = new VirtualList($("events"), {
       label: "Events",
@@ -126,6 +127,7 @@ export class EventsView {
     await this.select(ordinal, true);
   }
 
+  /** @param {import("../pkg/rewal_wasm.js").EventPart} part */
   showPart(part) {
     const s = this.summary;
     this.part = part;
@@ -225,6 +227,9 @@ export class EventsView {
    * Searches the log's events for `text` (as "text", "hex" bytes or a
    * "regex"), in their payloads, metas or "both"; "" ends the search. The
    * first match is selected; the buttons step through the rest.
+   * @param {string} text
+   * @param {string} [as] "text", "hex" or "regex"
+   * @param {string} [field] "payload", "meta" or "both"
    */
   async search(text, as = "text", field = "both") {
     if (!this.log) return;
@@ -235,7 +240,7 @@ export class EventsView {
     $("search-note").textContent = `Searching ${fmt(this.summary.events)} events…`;
     let found;
     try {
-      found = await this.log.search({ [as]: text, in: field });
+      found = await this.log.search({ [as]: text, in: /** @type {"payload" | "meta" | "both"} */ (field) });
     } catch (error) {
       // A query that cannot be (odd hex, a bad regex): said where it was typed.
       if (error?.name !== "TypeError") throw error;
