@@ -499,3 +499,29 @@ fn a_damaged_older_segment_that_ends_torn_is_a_corruption() {
     assert!(matches!(view.scan().end, LogEnd::Corrupted { .. }));
     assert_eq!(view.events(Part::AfterCorruption), 2);
 }
+
+#[test]
+fn json_lines_of_segment_files_name_the_segment_and_the_offset_in_it() {
+    let (_scratch, files) = written("seg-jsonl");
+    let mut view = LogView::from_segments(files.clone()).unwrap();
+    let last = view.events(Part::Log) as u32 - 1;
+    let text = view.jsonl_at(&[0, last]).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let (oldest, newest) = (&files[0].0, &files[files.len() - 1].0);
+    assert!(
+        lines[0].ends_with(&format!(",\"frame_offset\":0,\"segment\":\"{oldest}\"}}")),
+        "{}",
+        lines[0]
+    );
+    // The newest segment's last frame: its offset counts from that file's start.
+    let offsets = frame_offsets(&files[files.len() - 1].1);
+    let at = offsets.last().unwrap();
+    assert!(
+        lines[1].ends_with(&format!(
+            ",\"frame_offset\":{at},\"segment\":\"{newest}\"}}"
+        )),
+        "{}",
+        lines[1]
+    );
+}
