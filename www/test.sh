@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The browser suite, from nothing: lints rewal-wasm for wasm32, builds the
-# wasm into www/pkg/ (build.sh), installs playwright-core and axe-core at
-# the versions package-lock.json pins (npm ci), installs Debian's Chromium
-# if it is missing, and runs www/tests/ with node's test runner (one file
+# wasm into www/pkg/ (build.sh), installs playwright-core, axe-core,
+# esbuild and typescript at the versions package-lock.json pins (npm ci),
+# installs Debian's Chromium if it is missing, checks the viewer's
+# JavaScript with tsc against the engine's generated types, and runs
+# www/tests/ with node's test runner (one file
 # at a time: the speed figures are measured with the machine otherwise
 # idle). tests/npm-package.test.js packs the npm package itself
-# (wasm/npm/pack.sh); tests/bigfile.test.js writes a 2 GiB log to the
+# (wasm/npm/pack.sh) and installs Node 22 from npm once (target/node22);
+# tests/bigfile.test.js writes a 2 GiB log to the
 # temporary directory for half a minute and removes it.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -27,4 +30,8 @@ if [ ! -x "$chromium" ]; then
 fi
 
 npm ci --no-audit --no-fund --loglevel=error
+# The viewer's JavaScript against the engine's generated types (// @ts-check
+# in every file; the worker apart, with a worker's globals).
+node_modules/.bin/tsc -p tsconfig.json
+node_modules/.bin/tsc -p tsconfig.worker.json
 node --test --test-concurrency=1 tests/

@@ -1,5 +1,5 @@
 //! `LogView`: a log opened for looking at, the core of the JavaScript
-//! `WalLog` class (and usable natively, which is how it is tested).
+//! `LogCore` class (and usable natively, which is how it is tested).
 //!
 //! Opening runs the engine's scan (`rewal::inspect::scan_storage`) once:
 //! every frame checked, the end classified, and, as each valid frame goes
@@ -10,13 +10,16 @@
 //! the engine's read buffer and the viewer's [`Reader`]: a log larger than
 //! memory opens with memory in the order of its index.
 
-use crate::index::{header_at, Index, Row};
-use crate::picture::{Blemish, Mark, Picture};
+use crate::index::{Index, Row};
+use crate::jsonl;
+use crate::opening::Opening;
+use crate::picture::{Blemish, Picture};
+use crate::search::{Field, Found, Query, MAX_MATCHES};
 use crate::segments::{self, SegmentFile, Segments};
 use crate::storage::{BytesStorage, TailStorage};
 use rewal::encoding::FrameHeader;
 use rewal::inspect::StorageReader as Reader;
-use rewal::inspect::{self, FrameInfo, LogEnd, LogScan, Problem};
+use rewal::inspect::{self, LogEnd, LogScan, Problem};
 use rewal::{Lsn, Result, Storage};
 use rewal_report::{describe, Verdict};
 use std::sync::Arc;
@@ -29,6 +32,18 @@ pub enum Part {
     Log,
     /// The events after a corruption: what `rewal repair
     /// --cut-at-corruption` would remove.
+    AfterCorruption,
+}
+
+/// Where a frame of the frame list stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FrameStatus {
+    /// One of the log's valid frames.
+    Ok,
+    /// The bytes where the valid frames end (a torn tail or a corruption).
+    Invalid,
+    /// A valid frame past the invalid bytes: what a cut would remove.
     AfterCorruption,
 }
 
@@ -48,9 +63,8 @@ pub struct FrameEntry {
     pub flags: u16,
     /// True when the frame passes every check (CRC, bounds, records).
     pub crc_ok: bool,
-    /// Where it stands: `ok`, `invalid` (where the valid frames end), or
-    /// `after corruption` (a valid frame past the invalid bytes).
-    pub status: &'static str,
+    /// Where it stands.
+    pub status: FrameStatus,
     /// The ordinal of its first event among its part's events (0 for the
     /// invalid entry).
     pub first_ordinal: u64,
@@ -101,36 +115,20 @@ impl AfterCorruption {
     }
 }
 
-/// The most matches [`LogView::filter_meta`] returns: enough for any
-/// screen, and a bound on its memory however many events match.
-pub const MAX_MATCHES: usize = 1 << 22;
-
-/// A log opened for viewing.
+/// A log opened for viewing (assembled by [`crate::opening::Opening`]).
 pub struct LogView {
-    reader: Reader,
-    scan: LogScan,
+    pub(crate) reader: Reader,
+    pub(crate) scan: LogScan,
     /// What is wrong where the valid frames end (none for a clean log).
-    problem: Option<Problem>,
-    log: Index,
-    invalid: Option<FrameEntry>,
-    after: Option<AfterCorruption>,
-    picture: Picture,
+    pub(crate) problem: Option<Problem>,
+    pub(crate) log: Index,
+    pub(crate) invalid: Option<FrameEntry>,
+    pub(crate) after: Option<AfterCorruption>,
+    pub(crate) picture: Picture,
     /// The byte ranges that are not valid frames: torn or corrupted.
-    blemishes: Vec<(u64, u64, Blemish)>,
+    pub(crate) blemishes: Vec<(u64, u64, Blemish)>,
     /// The segment files, for a log of several.
-    segments: Option<Segments>,
-}
-
-/// What opening a log of segment files builds (see [`crate::segments`]).
-pub(crate) struct Parts {
-    pub reader: Reader,
-    pub scan: LogScan,
-    pub log: Index,
-    pub invalid: Option<FrameEntry>,
-    pub after: Option<AfterCorruption>,
-    pub picture: Picture,
-    pub blemishes: Vec<(u64, u64, Blemish)>,
-    pub segments: Segments,
+    pub(crate) segments: Option<Segments>,
 }
 
 impl LogView {
@@ -145,61 +143,33 @@ impl LogView {
     /// events. Fails only when the storage cannot be read.
     pub fn open<S: Storage + Clone + 'static>(storage: S) -> Result<LogView> {
         let len = storage.size()?;
-        let mut reader = Reader::new(storage.clone(), len)?;
-        let mut picture = Picture::new(len);
-        let mut log = Index::default();
+        let mut opening = Opening::new(storage.clone(), len)?;
         let mut failed = None;
         let scan = inspect::scan_storage(storage.clone(), |frame| {
             if failed.is_none() {
-                let pushed = index_log_frame(&mut log, &mut reader, &mut picture, frame);
-                failed = pushed.err();
+                failed = opening.log_frame(frame).err();
             }
         })?;
         if let Some(error) = failed {
             return Err(error);
         }
-        // The scan says what is wrong where it stopped: nothing to read again.
-        let problem = scan.problem;
         let invalid = scan
             .end
             .offset()
             .filter(|_| scan.end != LogEnd::NotALog)
-            .map(|offset| invalid_entry(&mut reader, offset, len));
-        let after = match scan.end {
-            LogEnd::Corrupted {
-                next_valid: Some(offset),
-                ..
-            } => {
-                let mut index = Index::default();
-                let found = scan_after(
-                    TailStorage::new(storage, offset),
-                    offset,
-                    &mut reader,
-                    &mut picture,
-                    &mut index,
-                )?;
-                Some(AfterCorruption {
-                    offset,
-                    end: offset + found.valid_len,
-                    first_lsn: found.first_lsn,
-                    last_lsn: found.last_lsn,
-                    index,
-                })
-            }
-            _ => None,
-        };
-        let blemishes = blemishes(&scan, after.as_ref());
-        Ok(LogView {
-            reader,
-            scan,
-            problem,
-            log,
-            invalid,
-            after,
-            picture,
-            blemishes,
-            segments: None,
-        })
+            .map(|offset| opening.invalid_entry(offset, len));
+        if let LogEnd::Corrupted {
+            next_valid: Some(offset),
+            ..
+        } = scan.end
+        {
+            // The engine scans again from the next valid frame it found.
+            opening.scan_after(TailStorage::new(storage, offset), offset)?;
+        }
+        for (from, to, kind) in blemishes(&scan, opening.after_span()) {
+            opening.blemish(from, to, kind);
+        }
+        Ok(opening.finish(scan, invalid, None))
     }
 
     /// Opens segment files held in memory as one log: `files` are `(name,
@@ -234,18 +204,7 @@ impl LogView {
         storage: S,
         files: Vec<SegmentFile>,
     ) -> Result<LogView> {
-        let parts = segments::open(storage, files)?;
-        Ok(LogView {
-            reader: parts.reader,
-            problem: parts.scan.problem,
-            scan: parts.scan,
-            log: parts.log,
-            invalid: parts.invalid,
-            after: parts.after,
-            picture: parts.picture,
-            blemishes: parts.blemishes,
-            segments: Some(parts.segments),
-        })
+        segments::open(storage, files)
     }
 
     /// The segment files, for a log opened from several.
@@ -372,23 +331,143 @@ impl LogView {
     /// The ordinals of the log's events whose meta contains `needle`: at
     /// most `max` of them (and at most [`MAX_MATCHES`]), from the start.
     pub fn filter_meta(&mut self, needle: &[u8], max: usize) -> Result<Vec<u32>> {
-        let max = max.min(MAX_MATCHES);
-        let mut found = Vec::new();
-        if max == 0 {
-            return Ok(found);
-        }
-        self.log.walk(&mut self.reader, 0, 0, |row| {
-            if row.meta.is_some_and(|meta| contains(meta, needle)) {
-                // Ordinals past u32 would need a log of over 24 GiB; the
-                // filter stops there rather than wrap.
-                match u32::try_from(row.ordinal) {
-                    Ok(ordinal) => found.push(ordinal),
-                    Err(_) => return false,
+        let mut found = self.search(&Query::bytes(needle, Field::Meta), max)?;
+        found.ordinals.truncate(max);
+        Ok(found.ordinals)
+    }
+
+    /// The log's events that `query` matches: the ordinals of the first
+    /// `keep` of them (at most [`MAX_MATCHES`]), and how many there are,
+    /// all counted.
+    /// Events of compressed frames have no bytes to search.
+    pub fn search(&mut self, query: &Query, keep: usize) -> Result<Found> {
+        let keep = keep.min(MAX_MATCHES);
+        let mut found = Found::default();
+        let max_payload = if query.reads_payload() { u64::MAX } else { 0 };
+        self.log.walk(&mut self.reader, 0, max_payload, |row| {
+            if !row.compressed && query.matches(row.payload, row.meta) {
+                found.total += 1;
+                if found.ordinals.len() < keep {
+                    // Ordinals past u32 would need a log of over 24 GiB;
+                    // the search stops there rather than wrap.
+                    match u32::try_from(row.ordinal) {
+                        Ok(ordinal) => found.ordinals.push(ordinal),
+                        Err(_) => return false,
+                    }
                 }
             }
-            found.len() < max
+            true
         })?;
         Ok(found)
+    }
+
+    /// The log's events at `ordinals` (ascending), payloads cut to
+    /// `max_payload` bytes; ordinals past the last event are left out.
+    /// Runs of consecutive ordinals are read in one walk.
+    pub fn rows_at_ordinals(
+        &mut self,
+        ordinals: &[u32],
+        max_payload: u64,
+    ) -> Result<Vec<EventRow>> {
+        let mut rows = Vec::with_capacity(ordinals.len());
+        self.each_at(ordinals, max_payload, |row| rows.push(owned(row)))?;
+        Ok(rows)
+    }
+
+    /// Calls `visit` with the log's events at `ordinals` (ascending).
+    fn each_at(
+        &mut self,
+        ordinals: &[u32],
+        max_payload: u64,
+        mut visit: impl FnMut(Row<'_>),
+    ) -> Result<()> {
+        let mut i = 0;
+        while i < ordinals.len() {
+            let first = ordinals[i];
+            let mut run = 1;
+            while i + run < ordinals.len()
+                && u64::from(ordinals[i + run]) == u64::from(first) + run as u64
+            {
+                run += 1;
+            }
+            let mut seen = 0;
+            self.log
+                .walk(&mut self.reader, u64::from(first), max_payload, |row| {
+                    visit(row);
+                    seen += 1;
+                    seen < run
+                })?;
+            i += run;
+        }
+        Ok(())
+    }
+
+    /// The log's events at `ordinals` (ascending) as JSON lines, each as
+    /// `rewal dump --format jsonl` prints it (see [`jsonl`]); events of
+    /// compressed frames, which the CLI cannot print either, are left out.
+    pub fn jsonl_at(&mut self, ordinals: &[u32]) -> Result<String> {
+        let mut out = String::new();
+        let mut rows = Vec::new();
+        self.each_at(ordinals, u64::MAX, |row| {
+            if !row.compressed {
+                rows.push(owned(row));
+            }
+        })?;
+        for row in rows {
+            let (segment, offset) = match self.locate(row.frame_offset) {
+                Some((name, offset)) => (Some(name), offset),
+                None => (None, row.frame_offset),
+            };
+            jsonl::line(
+                &mut out,
+                row.lsn,
+                row.meta.as_deref(),
+                &row.payload,
+                offset,
+                segment,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` of the log's events from the `ordinal`-th on, with an
+    /// LSN below `to` (all when `None`) and, when `meta` is given, exactly
+    /// that meta (an empty one: events without meta); and the ordinal to
+    /// go on from, `None` when there are no more. A page of the library's
+    /// event iterator.
+    pub fn page(
+        &mut self,
+        ordinal: u64,
+        limit: usize,
+        to: Option<Lsn>,
+        meta: Option<&[u8]>,
+    ) -> Result<(Vec<EventRow>, Option<u64>)> {
+        let mut rows = Vec::new();
+        let mut next = None;
+        let mut ended = true;
+        if limit == 0 {
+            return Ok((rows, Some(ordinal)));
+        }
+        self.log.walk(&mut self.reader, ordinal, u64::MAX, |row| {
+            if to.is_some_and(|to| row.lsn >= to) {
+                return false;
+            }
+            if rows.len() == limit {
+                next = Some(row.ordinal);
+                ended = false;
+                return false;
+            }
+            let kept = match meta {
+                None => true,
+                Some([]) => row.meta.is_none(),
+                Some(wanted) => row.meta == Some(wanted),
+            };
+            if kept {
+                rows.push(owned(row));
+            }
+            true
+        })?;
+        Ok((rows, if ended { None } else { next }))
     }
 
     /// The number of entries in the frame list: the log's frames, the
@@ -409,7 +488,7 @@ impl LogView {
             list.extend(
                 found
                     .iter()
-                    .map(|at| entry(at.offset, &at.header, "ok", at.first_ordinal)),
+                    .map(|at| entry(at.offset, &at.header, FrameStatus::Ok, at.first_ordinal)),
             );
         }
         let mut at = start.max(log_frames);
@@ -427,11 +506,14 @@ impl LogView {
                     at - first_after,
                     limit - list.len(),
                 )?;
-                list.extend(
-                    found
-                        .iter()
-                        .map(|f| entry(f.offset, &f.header, "after corruption", f.first_ordinal)),
-                );
+                list.extend(found.iter().map(|f| {
+                    entry(
+                        f.offset,
+                        &f.header,
+                        FrameStatus::AfterCorruption,
+                        f.first_ordinal,
+                    )
+                }));
             }
         }
         Ok(list)
@@ -440,7 +522,12 @@ impl LogView {
     /// The `i`-th entry of the frame list.
     pub fn frame(&mut self, i: u64) -> Result<Option<FrameEntry>> {
         if let Some(at) = self.log.frame(&mut self.reader, i)? {
-            return Ok(Some(entry(at.offset, &at.header, "ok", at.first_ordinal)));
+            return Ok(Some(entry(
+                at.offset,
+                &at.header,
+                FrameStatus::Ok,
+                at.first_ordinal,
+            )));
         }
         let mut i = i - self.log.frames();
         if let Some(invalid) = self.invalid {
@@ -452,10 +539,14 @@ impl LogView {
         let Some(after) = &self.after else {
             return Ok(None);
         };
-        Ok(after
-            .index
-            .frame(&mut self.reader, i)?
-            .map(|at| entry(at.offset, &at.header, "after corruption", at.first_ordinal)))
+        Ok(after.index.frame(&mut self.reader, i)?.map(|at| {
+            entry(
+                at.offset,
+                &at.header,
+                FrameStatus::AfterCorruption,
+                at.first_ordinal,
+            )
+        }))
     }
 
     /// The frame-list entry of the frame holding file offset `offset` (or
@@ -491,67 +582,8 @@ impl LogView {
     }
 }
 
-/// Indexes a valid frame of the log (its offset in the log being
-/// `frame.offset`): in the seek index, on the minimap, in the breakdowns.
-pub(crate) fn index_log_frame(
-    log: &mut Index,
-    reader: &mut Reader,
-    picture: &mut Picture,
-    frame: &FrameInfo,
-) -> Result<()> {
-    let header = &frame.header;
-    let mark = if header.is_compressed() {
-        picture.compressed_events(u64::from(header.record_count));
-        Mark::Compressed
-    } else {
-        Mark::Valid
-    };
-    picture.frame(frame.offset, header.len() as u64, mark);
-    log.push(reader, frame.offset, header, |meta| picture.meta(meta))
-}
-
-/// Indexes a valid frame after a corruption (its offset in the log being
-/// `frame.offset`): in `index`, and on the minimap.
-pub(crate) fn index_after_frame(
-    index: &mut Index,
-    reader: &mut Reader,
-    picture: &mut Picture,
-    frame: &FrameInfo,
-) -> Result<()> {
-    let size = frame.header.len() as u64;
-    picture.frame(frame.offset, size, Mark::AfterCorruption);
-    index.push(reader, frame.offset, &frame.header, |_| {})
-}
-
-/// Scans `storage` (bytes of the log from offset `base` on: where a scan
-/// found the next valid frame after a corruption, or a segment after the
-/// first problem) as a log of its own, indexing its valid frames into
-/// `index` as frames after the corruption.
-pub(crate) fn scan_after<S: Storage + 'static>(
-    storage: S,
-    base: u64,
-    reader: &mut Reader,
-    picture: &mut Picture,
-    index: &mut Index,
-) -> Result<LogScan> {
-    let mut failed = None;
-    let scan = inspect::scan_storage(storage, |frame| {
-        if failed.is_none() {
-            let at = FrameInfo {
-                offset: base + frame.offset,
-                header: frame.header,
-            };
-            failed = index_after_frame(index, reader, picture, &at).err();
-        }
-    })?;
-    match failed {
-        Some(error) => Err(error),
-        None => Ok(scan),
-    }
-}
-
 /// The byte ranges of a single file that are not valid frames.
-fn blemishes(scan: &LogScan, after: Option<&AfterCorruption>) -> Vec<(u64, u64, Blemish)> {
+fn blemishes(scan: &LogScan, after: Option<(u64, u64)>) -> Vec<(u64, u64, Blemish)> {
     let len = scan.file_len;
     match scan.end {
         LogEnd::Clean => vec![],
@@ -560,39 +592,23 @@ fn blemishes(scan: &LogScan, after: Option<&AfterCorruption>) -> Vec<(u64, u64, 
         }
         LogEnd::NotALog => vec![(0, len, Blemish::Corrupt)],
         LogEnd::Corrupted { offset, .. } => {
-            let mut found = vec![(offset, after.map_or(len, |a| a.offset), Blemish::Corrupt)];
-            if let Some(after) = after.filter(|a| a.end < len) {
-                found.push((after.end, len, Blemish::Corrupt));
+            let mut found = vec![(
+                offset,
+                after.map_or(len, |(from, _)| from),
+                Blemish::Corrupt,
+            )];
+            if let Some((_, end)) = after.filter(|&(_, end)| end < len) {
+                found.push((end, len, Blemish::Corrupt));
             }
             found
         }
     }
 }
 
-/// The frame-list entry for the invalid bytes at `offset`, which go on to
-/// `limit` at most.
-pub(crate) fn invalid_entry(reader: &mut Reader, offset: u64, limit: u64) -> FrameEntry {
-    let mut invalid = match header_at(reader, offset) {
-        Ok(header) => entry(offset, &header, "invalid", 0),
-        Err(_) => FrameEntry {
-            offset,
-            size: limit.saturating_sub(offset),
-            first_lsn: 0,
-            count: 0,
-            flags: 0,
-            crc_ok: false,
-            status: "invalid",
-            first_ordinal: 0,
-        },
-    };
-    invalid.crc_ok = false;
-    invalid
-}
-
 pub(crate) fn entry(
     offset: u64,
     header: &FrameHeader,
-    status: &'static str,
+    status: FrameStatus,
     first_ordinal: u64,
 ) -> FrameEntry {
     FrameEntry {
@@ -601,7 +617,7 @@ pub(crate) fn entry(
         first_lsn: header.first_lsn,
         count: header.record_count,
         flags: header.flags,
-        crc_ok: status != "invalid",
+        crc_ok: status != FrameStatus::Invalid,
         status,
         first_ordinal,
     }
@@ -617,12 +633,4 @@ fn owned(row: Row<'_>) -> EventRow {
         payload_len: row.payload_len,
         meta: row.meta.map(<[u8]>::to_vec),
     }
-}
-
-/// True when `needle` occurs in `haystack` (an empty needle always does).
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty()
-        || haystack
-            .windows(needle.len())
-            .any(|window| window == needle)
 }

@@ -12,7 +12,7 @@ use rewal::inspect::LogEnd;
 use rewal::{Batch, Event};
 use rewal_wasm::index::MARK_EVERY;
 use rewal_wasm::picture::{Mark, MARKS, MINIMAP_BUCKETS};
-use rewal_wasm::view::Part;
+use rewal_wasm::view::{FrameStatus, Part};
 use std::collections::BTreeMap;
 
 /// Frame offsets and bytes of a log: 40 singles, a batch larger than the
@@ -117,13 +117,13 @@ fn the_events_after_a_corruption_page_like_the_logs() {
         let invalid = view.frame(10).unwrap().unwrap();
         assert_eq!(
             (invalid.offset, invalid.status, invalid.crc_ok),
-            (offsets[10], "invalid", false)
+            (offsets[10], FrameStatus::Invalid, false)
         );
         for (i, &offset) in offsets.iter().enumerate().skip(11) {
             let frame = view.frame(i as u64).unwrap().unwrap();
             assert_eq!(
                 (frame.offset, frame.status),
-                (offset, "after corruption"),
+                (offset, FrameStatus::AfterCorruption),
                 "{how}"
             );
             let first = view

@@ -264,3 +264,132 @@ fn a_log_read_in_slices_is_read_in_bounded_pieces_about_once() {
     let paged = storage.total.load(Ordering::Relaxed) - opened;
     assert!(paged <= 128 << 10, "a page read {paged} bytes");
 }
+
+/// Which events a search should find.
+type Keep = fn(&Event) -> bool;
+
+#[test]
+fn search_counts_every_match_and_keeps_the_first_ordinals() {
+    use rewal_wasm::search::{Asked, Field, Query};
+    let bytes = gapped_log();
+    let events = all_events(&bytes);
+    for (how, mut view) in both_ways(&bytes) {
+        let cases: [(Asked, Keep); 4] = [
+            (
+                Asked {
+                    text: Some("batch-a 1".into()),
+                    field: Some(Field::Payload),
+                    ..Asked::default()
+                },
+                |e: &Event| e.payload.starts_with(b"batch-a 1"),
+            ),
+            (
+                Asked {
+                    hex: Some("78 78 78".into()),
+                    field: Some(Field::Both),
+                    ..Asked::default()
+                },
+                |e: &Event| e.payload.windows(3).any(|w| w == b"xxx"),
+            ),
+            (
+                Asked {
+                    regex: Some(r"^single \d*7$".into()),
+                    field: Some(Field::Payload),
+                    ..Asked::default()
+                },
+                |e: &Event| {
+                    let text = String::from_utf8_lossy(&e.payload);
+                    text.starts_with("single ") && text.ends_with('7')
+                },
+            ),
+            (
+                Asked {
+                    text: Some("even".into()),
+                    field: Some(Field::Meta),
+                    ..Asked::default()
+                },
+                |e: &Event| {
+                    e.meta
+                        .as_deref()
+                        .is_some_and(|m| m.windows(4).any(|w| w == b"even"))
+                },
+            ),
+        ];
+        for (asked, keep) in cases {
+            let want: Vec<u32> = (0..events.len() as u32)
+                .filter(|&i| keep(&events[i as usize]))
+                .collect();
+            assert!(!want.is_empty(), "{how}: {asked:?}");
+            let query = Query::new(&asked).unwrap();
+            let found = view.search(&query, usize::MAX).unwrap();
+            assert_eq!(
+                (found.ordinals.clone(), found.total),
+                (want.clone(), want.len() as u64),
+                "{how}: {asked:?}"
+            );
+            let first = view.search(&query, 3).unwrap();
+            assert_eq!(
+                (first.ordinals, first.total),
+                (want[..3.min(want.len())].to_vec(), want.len() as u64)
+            );
+            // The rows at those ordinals are those events.
+            let rows = view.rows_at_ordinals(&want, u64::MAX).unwrap();
+            let lsns: Vec<u64> = rows.iter().map(|row| row.lsn).collect();
+            let expected: Vec<u64> = want.iter().map(|&i| events[i as usize].lsn).collect();
+            assert_eq!(lsns, expected, "{how}: {asked:?}");
+        }
+    }
+}
+
+#[test]
+fn pages_stop_before_to_and_keep_only_the_meta_asked_for() {
+    let bytes = gapped_log();
+    let events = all_events(&bytes);
+    for (how, mut view) in both_ways(&bytes) {
+        // Every event below LSN 250 whose meta is exactly "type:third", in
+        // pages of 7 that go on where the last one stopped.
+        let mut got = Vec::new();
+        let mut at = Some(0);
+        while let Some(ordinal) = at {
+            let (rows, next) = view
+                .page(ordinal, 7, Some(250), Some(b"type:third"))
+                .unwrap();
+            got.extend(rows.iter().map(|row| row.lsn));
+            at = next;
+        }
+        let want: Vec<u64> = events
+            .iter()
+            .filter(|e| e.lsn < 250 && e.meta.as_deref() == Some(&b"type:third"[..]))
+            .map(|e| e.lsn)
+            .collect();
+        assert_eq!(got, want, "{how}");
+        // An empty meta asked for: the events without one.
+        let (rows, _) = view.page(0, 1000, Some(200), Some(b"")).unwrap();
+        assert!(rows.iter().all(|row| row.meta.is_none()), "{how}");
+        assert_eq!(
+            rows.len(),
+            events
+                .iter()
+                .filter(|e| e.lsn < 200 && e.meta.is_none())
+                .count()
+        );
+    }
+}
+
+#[test]
+fn json_lines_have_the_clis_shape_for_each_event_asked_for() {
+    let bytes = gapped_log();
+    let events = all_events(&bytes);
+    let [(_, mut view), _] = both_ways(&bytes);
+    let text = view.jsonl_at(&[0, 2, 3]).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        lines[0],
+        "{\"lsn\":1,\"meta\":null,\"payload\":\"single 1\",\"frame_offset\":0}"
+    );
+    assert!(lines[1].starts_with(
+        "{\"lsn\":3,\"meta\":\"type:third\",\"payload\":\"single 3\",\"frame_offset\":"
+    ));
+    assert_eq!(events[3].lsn, 4);
+}

@@ -15,7 +15,7 @@ use rewal::inspect::{self, segment_name, DirProblem, LogEnd, Misfit};
 use rewal::{Batch, Event, Wal};
 use rewal_wasm::picture::Blemish;
 use rewal_wasm::segments::{Standing, MAX_SEGMENTS};
-use rewal_wasm::view::{LogView, Part};
+use rewal_wasm::view::{FrameStatus, LogView, Part};
 use std::path::Path;
 use std::time::Duration;
 
@@ -300,7 +300,10 @@ fn a_flipped_byte_in_an_older_segment_is_a_corruption_named_with_its_offset() {
         assert_eq!(lsns(&rows), want, "{how}");
         // The invalid frame sits where the log's frames end.
         let invalid = view.frame(view.scan().frames).unwrap().unwrap();
-        assert_eq!((invalid.offset, invalid.status), (start + hit, "invalid"));
+        assert_eq!(
+            (invalid.offset, invalid.status),
+            (start + hit, FrameStatus::Invalid)
+        );
         let problem = DirProblem::Damaged { segment: 1 };
         assert_eq!(view.segments().unwrap().dir_problem(), Some(&problem));
         assert_eq!(
@@ -495,4 +498,30 @@ fn a_damaged_older_segment_that_ends_torn_is_a_corruption() {
     );
     assert!(matches!(view.scan().end, LogEnd::Corrupted { .. }));
     assert_eq!(view.events(Part::AfterCorruption), 2);
+}
+
+#[test]
+fn json_lines_of_segment_files_name_the_segment_and_the_offset_in_it() {
+    let (_scratch, files) = written("seg-jsonl");
+    let mut view = LogView::from_segments(files.clone()).unwrap();
+    let last = view.events(Part::Log) as u32 - 1;
+    let text = view.jsonl_at(&[0, last]).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let (oldest, newest) = (&files[0].0, &files[files.len() - 1].0);
+    assert!(
+        lines[0].ends_with(&format!(",\"frame_offset\":0,\"segment\":\"{oldest}\"}}")),
+        "{}",
+        lines[0]
+    );
+    // The newest segment's last frame: its offset counts from that file's start.
+    let offsets = frame_offsets(&files[files.len() - 1].1);
+    let at = offsets.last().unwrap();
+    assert!(
+        lines[1].ends_with(&format!(
+            ",\"frame_offset\":{at},\"segment\":\"{newest}\"}}"
+        )),
+        "{}",
+        lines[1]
+    );
 }

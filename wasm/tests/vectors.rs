@@ -7,7 +7,7 @@ mod common;
 
 use common::{both_ways, cli_verify_line, sidecar, vectors_dir, VECTORS};
 use rewal::inspect::{scan_bytes, LogEnd};
-use rewal_wasm::view::{FrameEntry, LogView, Part};
+use rewal_wasm::view::{FrameEntry, FrameStatus, LogView, Part};
 
 fn bytes(name: &str) -> Vec<u8> {
     std::fs::read(vectors_dir().join(format!("{name}.wal"))).unwrap()
@@ -83,7 +83,7 @@ fn the_frame_list_flags_the_invalid_frame_and_what_follows_a_corruption() {
         assert_eq!(offsets, [0, 45, 86, 136, 192, 233], "{how}");
         let bad = list[5];
         assert!(!bad.crc_ok);
-        assert_eq!((bad.status, bad.size), ("invalid", 17));
+        assert_eq!((bad.status, bad.size), (FrameStatus::Invalid, 17));
         assert!(torn.after_corruption().is_none());
     }
 
@@ -106,10 +106,14 @@ fn corrupt_frame_list(corrupt: &mut LogView, how: &str) {
         .collect();
     assert_eq!(
         statuses[..3],
-        [(0, "ok"), (39, "ok"), (79, "invalid")],
+        [
+            (0, FrameStatus::Ok),
+            (39, FrameStatus::Ok),
+            (79, FrameStatus::Invalid)
+        ],
         "{how}"
     );
-    assert_eq!(statuses[3], (127, "after corruption"));
+    assert_eq!(statuses[3], (127, FrameStatus::AfterCorruption));
     assert!(list[3].crc_ok && !list[2].crc_ok);
     assert_eq!(list[2].first_lsn, 3);
 }

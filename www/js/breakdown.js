@@ -1,15 +1,22 @@
+// @ts-check
 // The breakdown tab: the log's events counted by meta value (the counts
 // `rewal demo` prints after its replay) and its frames counted by size,
 // as tables with bars.
 
 import { fmt } from "./format.js";
 import { richText } from "./text.js";
+import { $ } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
+/** @typedef {import("./session.js").Session} Session */
+/** @typedef {import("../pkg/rewal_wasm.js").Picture} Picture */
 
-/** Fills the breakdown tab from a log's summary and picture. */
-export function renderBreakdown(summary, picture) {
-  const metas = [...picture.metaLabels].map((label, i) => [label, picture.metaCounts[i]]);
+/**
+ * Fills the breakdown tab from the open log's summary and picture.
+ * @param {Session} session
+ * @param {Picture} picture
+ */
+export function renderBreakdown({ summary }, picture) {
+  const metas = picture.metas.map(({ label, count }) => [label, count]);
   fill($("meta-table"), metas, summary.events, "No events.");
   const sizes = [];
   picture.sizes.forEach((count, k) => {

@@ -1,28 +1,30 @@
+// @ts-check
 // The composer: type events, let the rewal engine (wasm) write them into a
 // log in memory, download it, and open it in the viewer.
 
 import { fmt, showBytes } from "./format.js";
 import { guard } from "./errors.js";
+import { $, input, download } from "./dom.js";
 
 const encoder = new TextEncoder();
 
 export class Composer {
   /**
-   * @param {object} wasm the module's exports (WalWriter, WalBatch)
+   * @param {typeof import("../pkg/rewal_wasm.js")} wasm the engine's exports (WriterCore)
    * @param {(bytes: Uint8Array, name: string) => void} openBytes opens a log in the viewer
    */
   constructor(wasm, openBytes) {
     this.wasm = wasm;
     this.openBytes = openBytes;
+    /** @type {{ payload: Uint8Array, meta: Uint8Array }[]} */
     this.events = [];
-    const $ = (id) => document.getElementById(id);
     $("compose-form").addEventListener(
       "submit",
       guard((event) => {
         event.preventDefault();
-        this.add($("compose-payload").value, $("compose-meta").value);
-        $("compose-payload").value = "";
-        $("compose-meta").value = "";
+        this.add(input("compose-payload").value, input("compose-meta").value);
+        input("compose-payload").value = "";
+        input("compose-meta").value = "";
         $("compose-payload").focus();
       }, "Could not add the event"),
     );
@@ -50,7 +52,7 @@ export class Composer {
   }
 
   draw() {
-    const list = document.getElementById("compose-list");
+    const list = $("compose-list");
     list.replaceChildren();
     this.events.forEach((event, i) => {
       const item = document.createElement("li");
@@ -84,17 +86,14 @@ export class Composer {
       this.note("Add at least one event first.", true);
       return;
     }
-    const { WalWriter, WalBatch } = this.wasm;
-    const writer = new WalWriter();
+    const writer = new this.wasm.WriterCore();
     let bytes;
     try {
-      if (document.getElementById("compose-batch").checked) {
-        const batch = new WalBatch();
-        for (const event of this.events) batch.addWithMeta(event.payload, event.meta);
-        writer.appendBatch(batch);
-        batch.free();
+      if (input("compose-batch").checked) {
+        for (const event of this.events) writer.batchAdd(event.payload, event.meta);
+        writer.appendBatch();
       } else {
-        for (const event of this.events) writer.appendWithMeta(event.payload, event.meta);
+        for (const event of this.events) writer.append(event.payload, event.meta);
       }
       bytes = writer.finish();
     } finally {
@@ -106,21 +105,8 @@ export class Composer {
   }
 
   note(text, error = false) {
-    const note = document.getElementById("compose-note");
+    const note = $("compose-note");
     note.textContent = text;
     note.classList.toggle("error", error);
   }
-}
-
-/** Offers `bytes` as a file download named `name`. */
-function download(bytes, name) {
-  const url = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Revoke later: the download has to start reading the blob first.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

@@ -1,9 +1,26 @@
+// @ts-check
 // The page's side of the engine: the wasm module, compiled once and shared
 // by the page (the composer writes logs here) and by one worker per opened
 // log (js/worker.js), which reads the file in slices and answers requests
 // for pages of events and frames.
 
 import init from "../pkg/rewal_wasm.js";
+
+/** @typedef {import("../pkg/rewal_wasm.js").LogEvent} LogEvent */
+/** @typedef {import("../pkg/rewal_wasm.js").LogFrame} LogFrame */
+/** @typedef {import("../pkg/rewal_wasm.js").SearchQuery} SearchQuery */
+/** @typedef {import("../pkg/rewal_wasm.js").SearchResult} SearchResult */
+/**
+ * What the worker says of a log it opened.
+ * @typedef {{
+ *   summary: import("../pkg/rewal_wasm.js").Summary,
+ *   picture: import("../pkg/rewal_wasm.js").Picture,
+ *   segments: import("../pkg/rewal_wasm.js").LogSegment[],
+ *   frameCount: number,
+ *   wasmBytes: number,
+ *   timing: { scanMs: number, readMs: number, reads: number },
+ * }} Opened
+ */
 
 const WASM_URL = new URL("../pkg/rewal_wasm_bg.wasm", import.meta.url);
 
@@ -62,7 +79,7 @@ export class LogWorker {
     const request = this.pending.get(data.id);
     if (!request) return;
     this.pending.delete(data.id);
-    if ("error" in data) request.reject(new Error(data.error));
+    if ("error" in data) request.reject(Object.assign(new Error(data.error.message), data.error));
     else request.resolve(data.result);
   }
 
@@ -80,42 +97,61 @@ export class LogWorker {
     this.pending.clear();
   }
 
-  /** Scans `file`; resolves to { summary, picture, segments, frameCount }. */
+  /** Scans `file`. @param {File} file @returns {Promise<Opened>} */
   async open(file) {
     await this.ready;
     return this.call("open", { file });
   }
 
-  /** Scans segment files (`files`, an array of File) as one log; resolves as `open` does. */
+  /** Scans segment files as one log. @param {File[]} files @returns {Promise<Opened>} */
   async openSegments(files) {
     await this.ready;
     return this.call("openSegments", { files });
   }
 
-  /** Events `first .. first + count` of `part` ("log", or "after" the corruption), payloads cut to `maxPayload` bytes. */
+  /**
+   * Events `first .. first + count` of `part` ("log", or "after" the corruption), payloads cut to `maxPayload` bytes.
+   * @param {import("../pkg/rewal_wasm.js").EventPart} part
+   * @param {number} first
+   * @param {number} count
+   * @param {number} maxPayload
+   * @returns {Promise<LogEvent[]>}
+   */
   events(part, first, count, maxPayload) {
     return this.call("events", { part, first, count, maxPayload });
   }
 
-  /** The log's events at `ordinals` (an array of numbers). */
+  /**
+   * The log's events at `ordinals` (ascending).
+   * @param {number[] | Uint32Array} ordinals
+   * @param {number} maxPayload
+   * @returns {Promise<LogEvent[]>}
+   */
   pick(ordinals, maxPayload) {
     return this.call("pick", { ordinals, maxPayload });
   }
 
+  /** @param {bigint} lsn @returns {Promise<number>} */
   ordinalOf(lsn) {
     return this.call("ordinalOf", { lsn });
   }
 
-  /** The ordinals (Uint32Array) of the events whose meta contains `needle`, at most `max`. */
-  filter(needle, max) {
-    return this.call("filter", { needle, max });
+  /** The events `query` matches. @param {SearchQuery} query @returns {Promise<SearchResult & { ms: number }>} */
+  search(query) {
+    return this.call("search", { query });
   }
 
+  /** The log's events at `ordinals` as JSON lines (`rewal dump --format jsonl`'s). @param {number[] | Uint32Array} ordinals @returns {Promise<string>} */
+  jsonl(ordinals) {
+    return this.call("jsonl", { ordinals });
+  }
+
+  /** @param {number} start @param {number} count @returns {Promise<LogFrame[]>} */
   frames(start, count) {
     return this.call("frames", { start, count });
   }
 
-  /** The frame-list position of the frame at file offset `offset`. */
+  /** The frame-list position of the frame at file offset `offset`. @param {number} offset @returns {Promise<number | undefined>} */
   frameAt(offset) {
     return this.call("frameAt", { offset });
   }

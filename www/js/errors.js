@@ -1,9 +1,9 @@
+// @ts-check
 // One place for everything that goes wrong: it is shown on the page in
 // words, never thrown into the console.
 
 import { richText } from "./text.js";
-
-const $ = (id) => document.getElementById(id);
+import { $ } from "./dom.js";
 
 /**
  * Shows the banner: `kind` is "warn" (yellow), "bad" (red) or "info"

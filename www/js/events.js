@@ -1,13 +1,23 @@
+// @ts-check
 // The events tab: a virtualized list fed page by page from the engine's
 // worker, the selected event's payload and meta, jump to an LSN, the meta
-// filter, and, on a corrupted log, the events after the corruption, shown
-// read-only and marked as what a cut would remove.
+// filter, search (payloads and metas, as text, hex bytes or a regular
+// expression, run by the engine in the worker; matches counted, and
+// stepped through), export as JSON lines (`rewal dump --format jsonl`'s,
+// written by the engine), and, on a corrupted log, the events after the
+// corruption, shown read-only and marked as what a cut would remove. What
+// is selected, filtered and searched is kept in the URL's fragment.
 
 import { VirtualList } from "./vlist.js";
 import { fmt, hexDump, parseLsn, prettyJson, showBytes, toHex } from "./format.js";
 import { guard } from "./errors.js";
 import { richText } from "./text.js";
-import { cellPlace, place, remover, segmented } from "./place.js";
+import { writeFragment } from "./state.js";
+import { $, button, download, element, input, paragraph, select, span } from "./dom.js";
+
+/** @typedef {import("./session.js").Session} Session */
+/** @typedef {import("../pkg/rewal_wasm.js").LogEvent} LogEvent */
+/** @typedef {import("./place.js").Places} Places */
 
 /** Payload bytes a row of the table needs for its preview. */
 const PREVIEW_BYTES = 300;
@@ -15,36 +25,40 @@ const PREVIEW_BYTES = 300;
 /** Payload bytes the detail panel reads: more is said, not shown. */
 const DETAIL_BYTES = 4 << 20;
 
-/** The most filter matches kept (the engine's own ceiling). */
-const MAX_MATCHES = 1 << 22;
+/** The most events copied to the clipboard at once (more are downloaded). */
+const MAX_COPIED = 100_000;
 
-const $ = (id) => document.getElementById(id);
+/** Events written per request when a list is downloaded as JSON lines. */
+const JSONL_CHUNK = 50_000;
+
 
 export class EventsView {
   constructor() {
-    this.log = null; // the LogWorker
-    this.summary = null;
-    this.part = "log"; // or "after": the events after the corruption
+    /** @type {Session | null} the open log */
+    this.session = null;
+    /** @type {import("../pkg/rewal_wasm.js").EventPart} "log", or "after": the events after the corruption */
+    this.part = "log";
     this.filtered = null; // Uint32Array of ordinals, or null for every event
     this.list = new VirtualList($("events"), {
       label: "Events",
       fetch: (first, count) => this.fetch(first, count),
-      render: (row, event) => renderRow(row, event, this.part),
+      render: (row, event) => renderRow(row, event, this.part, this.session.places),
       onSelect: (index) => this.showDetail(index),
       placeholder: $("events-empty"),
+      multiple: true,
     });
     $("jump-form").addEventListener(
       "submit",
       guard((event) => {
         event.preventDefault();
-        return this.jump($("jump-lsn").value);
+        return this.jump(input("jump-lsn").value);
       }, "Jump to LSN failed"),
     );
     $("filter-form").addEventListener(
       "submit",
       guard((event) => {
         event.preventDefault();
-        return this.filter($("filter-meta").value);
+        return this.filter(input("filter-meta").value);
       }, "The filter failed"),
     );
     // Clearing the search box (its × button, or Escape) clears the filter.
@@ -56,14 +70,41 @@ export class EventsView {
       "click",
       guard(() => this.showLog(), "Could not show the log's events"),
     );
+    $("search-form").addEventListener(
+      "submit",
+      guard((event) => {
+        event.preventDefault();
+        return this.search(input("search-text").value, select("search-as").value, select("search-in").value);
+      }, "The search failed"),
+    );
+    $("search-text").addEventListener(
+      "search",
+      guard((event) => (event.target.value === "" ? this.search("") : undefined), "The search failed"),
+    );
+    $("search-next").addEventListener("click", guard(() => this.step(1), "Could not show the match"));
+    $("search-prev").addEventListener("click", guard(() => this.step(-1), "Could not show the match"));
+    $("search-only").addEventListener("change", guard((event) => this.onlyMatches(event.target.checked), "Could not show the matches"));
+    $("copy-jsonl").addEventListener("click", guard(() => this.copySelected(), "Could not copy the event"));
+    $("download-jsonl").addEventListener("click", guard(() => this.downloadList(), "Could not download the events"));
   }
 
-  /** Shows the events of a newly opened log (`log` a LogWorker, `summary` its summary). */
-  show(log, summary) {
-    this.log = log;
-    this.summary = summary;
-    $("filter-meta").value = "";
-    $("jump-lsn").value = "";
+  /** The open log's worker. */
+  get log() {
+    return this.session?.log ?? null;
+  }
+
+  get summary() {
+    return this.session?.summary ?? null;
+  }
+
+  /**
+   * Shows the events of a newly opened log.
+   * @param {Session} session
+   */
+  show(session) {
+    this.session = session;
+    input("filter-meta").value = "";
+    input("jump-lsn").value = "";
     this.showPart("log");
   }
 
@@ -86,20 +127,26 @@ export class EventsView {
     await this.select(ordinal, true);
   }
 
+  /** @param {import("../pkg/rewal_wasm.js").EventPart} part */
   showPart(part) {
     const s = this.summary;
     this.part = part;
     this.filtered = null;
-    $("filter-meta").value = "";
+    this.clearSearch();
+    input("filter-meta").value = "";
+    button("download-jsonl").disabled = part === "after";
+    button("copy-jsonl").disabled = true;
+    $("export-note").textContent = part === "after" ? "The events after the corruption are not the log's: rewal dump never prints them." : "";
     const after = part === "after";
     $("after-strip").hidden = !after;
     if (after) {
-      const where = segmented()
-        ? `from ${place(s.afterOffset)} to ${place(s.afterEnd)}`
+      const places = this.session.places;
+      const where = places.segmented
+        ? `from ${places.place(s.afterOffset)} to ${places.place(s.afterEnd)}`
         : `offsets ${fmt(s.afterOffset)} to ${fmt(s.afterEnd)}`;
       $("after-text").replaceChildren(
         ...richText(
-          `After the corruption: ${remover()} would remove these ${fmt(s.afterEvents)} ` +
+          `After the corruption: ${places.remover()} would remove these ${fmt(s.afterEvents)} ` +
             `event${s.afterEvents === 1 ? "" : "s"} (${fmt(s.afterFrames)} valid frame${s.afterFrames === 1 ? "" : "s"}, ` +
             `${where}), shown read-only to decide before repairing.`,
         ),
@@ -158,6 +205,8 @@ export class EventsView {
     if (!this.log) return;
     if (this.part !== "log") this.showPart("log");
     const total = this.summary.events;
+    this.clearSearch();
+    writeFragment({ filter: needle });
     if (needle === "") {
       this.filtered = null;
       this.list.setCount(total, "No events.");
@@ -166,12 +215,136 @@ export class EventsView {
       return;
     }
     this.note(`Filtering ${fmt(total)} events…`);
-    const found = await this.log.filter(needle, MAX_MATCHES);
-    this.filtered = found;
-    this.list.setCount(found.length, `No event has meta containing “${needle}”.`);
-    const atLeast = found.length === MAX_MATCHES ? "at least " : "";
-    this.note(`${atLeast}${fmt(found.length)} of ${fmt(total)} events have meta containing “${needle}”`);
+    const found = await this.log.search({ text: needle, in: "meta" });
+    this.filtered = found.ordinals;
+    this.list.setCount(found.ordinals.length, `No event has meta containing “${needle}”.`);
+    const listed = found.total > found.ordinals.length ? ` (the first ${fmt(found.ordinals.length)} listed)` : "";
+    this.note(`${fmt(found.total)} of ${fmt(total)} events have meta containing “${needle}”${listed}`);
     this.clearDetail();
+  }
+
+  /**
+   * Searches the log's events for `text` (as "text", "hex" bytes or a
+   * "regex"), in their payloads, metas or "both"; "" ends the search. The
+   * first match is selected; the buttons step through the rest.
+   * @param {string} text
+   * @param {string} [as] "text", "hex" or "regex"
+   * @param {string} [field] "payload", "meta" or "both"
+   */
+  async search(text, as = "text", field = "both") {
+    if (!this.log) return;
+    if (this.part !== "log" || this.filtered) this.showPart("log");
+    this.clearSearch();
+    writeFragment({ search: text, as: text ? as : null, in: text ? field : null, filter: null });
+    if (text === "") return;
+    $("search-note").textContent = `Searching ${fmt(this.summary.events)} events…`;
+    let found;
+    try {
+      found = await this.log.search({ [as]: text, in: /** @type {"payload" | "meta" | "both"} */ (field) });
+    } catch (error) {
+      // A query that cannot be (odd hex, a bad regex): said where it was typed.
+      if (error?.name !== "TypeError") throw error;
+      this.searchNote(error.message, true);
+      return;
+    }
+    // Text found is marked where the selected event shows it.
+    const shown = as === "text" ? showBytes(new TextEncoder().encode(text)) : null;
+    this.matches = { ...found, at: -1, said: "", mark: shown ? { text: shown, field } : null };
+    document.body.dataset.searchMs = found.ms.toFixed(1);
+    const none = found.total === 0;
+    button("search-next").disabled = none;
+    button("search-prev").disabled = none;
+    input("search-only").disabled = none;
+    const where = { both: "payload or meta", payload: "payload", meta: "meta" }[field];
+    const what = as === "regex" ? `matching /${text}/` : as === "hex" ? `containing the bytes ${text}` : `containing “${text}”`;
+    this.matches.said = `${fmt(found.total)} event${found.total === 1 ? "" : "s"} with a ${where} ${what} (${found.ms.toFixed(0)} ms)`;
+    this.searchNote(this.matches.said);
+    if (!none) await this.step(1);
+  }
+
+  /** Forgets the search (its matches, its buttons). */
+  clearSearch() {
+    this.matches = null;
+    button("search-next").disabled = true;
+    button("search-prev").disabled = true;
+    input("search-only").disabled = true;
+    input("search-only").checked = false;
+    $("search-note").textContent = "";
+    delete document.body.dataset.matchAt;
+  }
+
+  searchNote(text, error = false) {
+    const note = $("search-note");
+    note.textContent = text;
+    note.classList.toggle("error", error);
+  }
+
+  /** Selects the next (`step` 1) or previous (-1) match, round the list. */
+  async step(step) {
+    const m = this.matches;
+    if (!m || m.ordinals.length === 0) return;
+    m.at = (m.at + step + m.ordinals.length) % m.ordinals.length;
+    const index = this.filtered ? m.at : m.ordinals[m.at];
+    const kept = m.total > m.ordinals.length ? ` (the first ${fmt(m.ordinals.length)} can be stepped through)` : "";
+    this.searchNote(`match ${fmt(m.at + 1)} of ${fmt(m.total)}${kept} · ${m.said}`);
+    document.body.dataset.matchAt = String(m.at + 1);
+    await this.select(index, true);
+  }
+
+  /** Lists only the matches of the search (`only`), or every event. */
+  async onlyMatches(only) {
+    const m = this.matches;
+    if (!m) return;
+    const at = m.at;
+    this.filtered = only ? m.ordinals : null;
+    this.list.setCount(only ? m.ordinals.length : this.summary.events, "No matches.");
+    this.clearDetail();
+    m.at = at - 1;
+    await this.step(1);
+  }
+
+  /** The ordinals of the selected events among the log's (ascending), or null. */
+  selectedOrdinals() {
+    const range = this.list.range();
+    if (!range || this.part !== "log") return null;
+    const [first, last] = range;
+    if (this.filtered) return this.filtered.slice(first, last + 1);
+    return Uint32Array.from({ length: last - first + 1 }, (_, k) => first + k);
+  }
+
+  /** Copies the selected events (Shift extends the selection) as JSON lines, as `rewal dump --format jsonl` prints them. */
+  async copySelected() {
+    const ordinals = this.selectedOrdinals();
+    if (!ordinals) return;
+    if (ordinals.length > MAX_COPIED) {
+      $("export-note").textContent = `${fmt(ordinals.length)} events are selected: copy at most ${fmt(MAX_COPIED)}, or download the list.`;
+      return;
+    }
+    const lines = await this.log.jsonl(ordinals);
+    const n = ordinals.length;
+    try {
+      await navigator.clipboard.writeText(lines);
+      $("export-note").textContent = `Copied ${n === 1 ? "the selected event as a JSON line" : `${fmt(n)} events as JSON lines`}.`;
+    } catch {
+      $("export-note").textContent = "The browser did not allow copying to the clipboard.";
+    }
+  }
+
+  /** Downloads the list as shown (the filtered events, or all of the log's) as JSON lines. */
+  async downloadList() {
+    if (!this.log || this.part !== "log") return;
+    const count = this.rows();
+    const parts = [];
+    for (let first = 0; first < count; first += JSONL_CHUNK) {
+      const n = Math.min(JSONL_CHUNK, count - first);
+      const ordinals = this.filtered ? this.filtered.slice(first, first + n) : Uint32Array.from({ length: n }, (_, k) => first + k);
+      $("export-note").textContent = `Writing ${fmt(first + n)} of ${fmt(count)} events…`;
+      parts.push(await this.log.jsonl(ordinals));
+    }
+    const base = this.session.label.replace(/\.wal$|\/$/, "");
+    const name = `${base}${this.filtered ? "-filtered" : ""}.jsonl`;
+    download(new Blob(parts, { type: "application/x-ndjson" }), name);
+    $("export-note").textContent = `Downloaded ${name}: ${fmt(count)} events.`;
   }
 
   note(text, error = false) {
@@ -184,6 +357,7 @@ export class EventsView {
     const detail = $("detail");
     detail.replaceChildren(paragraph("note", "Select an event to see its payload and meta."));
     delete detail.dataset.lsn;
+    button("copy-jsonl").disabled = true;
   }
 
   /** Shows the event on row `index`: payload as text, JSON and hex; meta. */
@@ -194,26 +368,37 @@ export class EventsView {
       : this.log.events(part, index, 1, DETAIL_BYTES);
     this.detailShown = request.then(([event]) => {
       if (!event || this.list.selected !== index || this.part !== part) return;
-      renderDetail(event, part === "after");
+      renderDetail(event, part === "after", this.session.places, part === "log" ? this.matches?.mark : null);
+      button("copy-jsonl").disabled = part !== "log" || event.compressed;
+      if (part === "log") writeFragment({ lsn: event.lsn });
     });
     this.detailShown.catch(() => {}); // reported where it is awaited, or by the page
     return this.detailShown;
   }
 }
 
-/** Fills the detail panel with `event`. */
-function renderDetail(event, after) {
+/**
+ * Fills the detail panel with `event`; `mark` says which searched text to
+ * mark, in its payload, meta or both.
+ * @param {LogEvent} event
+ * @param {boolean} after an event after the corruption
+ * @param {Places} places
+ * @param {{ text: string, field: string } | null} [mark]
+ */
+function renderDetail(event, after, places, mark = null) {
+  const marked = (field) => (mark && (mark.field === "both" || mark.field === field) ? mark.text : null);
   const detail = $("detail");
   detail.dataset.lsn = String(event.lsn);
   const title = document.createElement("h3");
   title.textContent = `LSN ${event.lsn}`;
+  /** @type {HTMLElement[]} */
   const parts = [title];
   if (after) {
     parts.push(
-      paragraph("after-note", ...richText(`After the corruption: ${remover()} would remove this event.`)),
+      paragraph("after-note", ...richText(`After the corruption: ${places.remover()} would remove this event.`)),
     );
   }
-  const where = `frame at ${place(event.frameOffset)} · event ${fmt(event.ordinal + 1)} ${after ? "after the corruption" : "of the log"}`;
+  const where = `frame at ${places.place(event.frameOffset)} · event ${fmt(event.ordinal + 1)} ${after ? "after the corruption" : "of the log"}`;
   parts.push(
     paragraph(
       "facts",
@@ -231,32 +416,38 @@ function renderDetail(event, after) {
     if (event.payloadLength > event.payload.length) {
       parts.push(paragraph("note", `A large payload: the first ${fmt(event.payload.length)} of its ${fmt(event.payloadLength)} bytes are shown.`));
     }
-    parts.push(heading("payload · text"), pre("payload-text", showBytes(event.payload, 64 << 10)));
+    parts.push(heading("payload · text"), pre("payload-text", showBytes(event.payload, 64 << 10), undefined, marked("payload")));
     const json = event.payloadLength === event.payload.length ? prettyJson(event.payload) : null;
     if (json !== null) parts.push(heading("payload · JSON"), pre("payload-json", json));
     parts.push(heading("payload · hex"), pre("payload-hex", hexDump(event.payload), toHex(event.payload.subarray(0, 1 << 20))));
-    if (event.meta === undefined) {
+    if (event.meta === null) {
       parts.push(heading("meta"), paragraph("note meta-none", "none"));
     } else {
-      parts.push(heading("meta · text"), pre("meta-text", showBytes(event.meta)));
+      parts.push(heading("meta · text"), pre("meta-text", showBytes(event.meta), undefined, marked("meta")));
       parts.push(heading("meta · hex"), pre("meta-hex", hexDump(event.meta), toHex(event.meta)));
     }
   }
   detail.replaceChildren(...parts);
 }
 
-/** Fills one row of the list. */
-function renderRow(row, event, part) {
+/**
+ * Fills one row of the list.
+ * @param {HTMLElement} row
+ * @param {LogEvent} event
+ * @param {string} part
+ * @param {Places} places
+ */
+function renderRow(row, event, part, places) {
   row.className = "vrow events-grid" + (part === "after" ? " after" : "");
   row.replaceChildren(
     span(String(event.lsn), "lsn"),
-    cellPlace(event.frameOffset, "frame"),
+    places.cell(event.frameOffset, "frame"),
     span(event.compressed ? "?" : String(event.payloadLength), "size"),
   );
   if (event.compressed) {
     row.append(span("compressed", "meta none"), span("(compressed frame: no decompressor)", "payload none"));
   } else {
-    const meta = event.meta === undefined ? null : showBytes(event.meta, 200);
+    const meta = event.meta === null ? null : showBytes(event.meta, 200);
     const payload = showBytes(event.payload, PREVIEW_BYTES);
     row.append(meta === null ? span("—", "meta none") : span(meta, "meta"), span(payload, "payload"));
   }
@@ -274,31 +465,33 @@ function lowerBound(array, value) {
   return lo;
 }
 
-function span(text, className) {
-  const node = document.createElement("span");
-  node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
-function paragraph(className, ...content) {
-  const node = document.createElement("p");
-  node.className = className;
-  node.append(...content);
-  return node;
-}
-
 function heading(text) {
   const node = document.createElement("h4");
   node.textContent = text;
   return node;
 }
 
-function pre(id, text, hex) {
+/**
+ * A scrollable block of text, its part named by `id`; `hex`, the bytes as
+ * plain hex (for copying); every occurrence of `marked` in `text` marked.
+ * @param {string} id
+ * @param {string} text
+ * @param {string} [hex]
+ * @param {string | null} [marked]
+ */
+function pre(id, text, hex, marked = null) {
   const node = document.createElement("pre");
   node.className = id.endsWith("hex") ? "hex" : "";
   node.dataset.part = id;
-  node.textContent = text;
+  if (marked) {
+    const pieces = text.split(marked);
+    pieces.forEach((piece, i) => {
+      if (i > 0) node.append(element("mark", "hit", marked));
+      node.append(piece);
+    });
+  } else {
+    node.textContent = text;
+  }
   // Scrollable regions must be reachable by keyboard.
   node.tabIndex = 0;
   if (hex !== undefined) node.dataset.hex = hex;

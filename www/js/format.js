@@ -1,3 +1,4 @@
+// @ts-check
 // Turning bytes and numbers into text for the page: readable strings that
 // never hide a byte, hex dumps, JSON when a payload is JSON.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The frames tab: every frame with its offset, size, LSNs, flags and
 // check, virtualized like the events (a log may have millions of frames).
 // Selecting a frame (click, or the arrow keys) says what it is; opening it
@@ -7,19 +8,20 @@
 import { VirtualList } from "./vlist.js";
 import { fmt } from "./format.js";
 import { richText, sentence } from "./text.js";
-import { cellPlace, place, remover } from "./place.js";
+import { $ } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
+/** @typedef {import("./session.js").Session} Session */
+/** @typedef {import("../pkg/rewal_wasm.js").LogFrame} LogFrame */
 
 export class FramesView {
-  /** @param {(frame: object) => void} onOpenFrame called with a frame that is opened */
+  /** @param {(frame: LogFrame) => void} onOpenFrame called with a frame that is opened */
   constructor(onOpenFrame) {
-    this.log = null;
-    this.summary = null;
+    /** @type {Session | null} */
+    this.session = null;
     this.list = new VirtualList($("frames"), {
       label: "Frames",
-      fetch: (first, count) => this.log.frames(first, count),
-      render: renderRow,
+      fetch: (first, count) => this.session.log.frames(first, count),
+      render: (row, frame) => renderRow(row, frame, this.session),
       onSelect: (index) => this.describe(index),
       onActivate: async (index) => {
         const frame = await this.frameAt(index);
@@ -29,11 +31,14 @@ export class FramesView {
     });
   }
 
-  /** Shows the frames of a newly opened log. */
-  show(log, summary, frameCount) {
-    this.log = log;
-    this.summary = summary;
-    this.list.setCount(frameCount, summary.end === "not-a-log" ? "Not a rewal log: no frames." : "No frames.");
+  /**
+   * Shows the frames of a newly opened log.
+   * @param {Session} session
+   * @param {number} frameCount
+   */
+  show(session, frameCount) {
+    this.session = session;
+    this.list.setCount(frameCount, session.summary.end === "not-a-log" ? "Not a rewal log: no frames." : "No frames.");
     $("frame-note").replaceChildren("Select a frame to see what it is; click it or press Enter to see its events.");
   }
 
@@ -44,8 +49,9 @@ export class FramesView {
     $("frames").focus({ preventScroll: true });
   }
 
+  /** @param {number} index @returns {Promise<LogFrame | undefined>} */
   async frameAt(index) {
-    const [frame] = await this.log.frames(index, 1);
+    const [frame] = await this.session.log.frames(index, 1);
     return frame;
   }
 
@@ -53,12 +59,12 @@ export class FramesView {
   async describe(index) {
     const frame = await this.frameAt(index);
     if (!frame || this.list.selected !== index) return;
-    const s = this.summary;
+    const { summary: s, places } = this.session;
     const note = $("frame-note");
     note.dataset.offset = String(frame.offset);
-    const where = `Frame at ${place(frame.offset)}, ${fmt(frame.size)} bytes`;
+    const where = `Frame at ${places.place(frame.offset)}, ${fmt(frame.size)} bytes`;
     if (frame.status === "invalid") {
-      const at = place(frame.offset);
+      const at = places.place(frame.offset);
       note.replaceChildren(
         ...richText(`${at[0].toUpperCase()}${at.slice(1)}: where the valid frames end. ${sentence(s.problem ?? "")}`),
       );
@@ -67,14 +73,23 @@ export class FramesView {
     const lsns = frame.count === 1 ? `LSN ${frame.firstLsn}` : `LSNs ${frame.firstLsn} to ${frame.firstLsn + BigInt(frame.count - 1)}`;
     const kind = frame.flags & 1 ? "compressed, " : "";
     const after =
-      frame.status === "after corruption" ? ` After the corruption: ${remover()} would remove it.` : "";
+      frame.status === "after-corruption" ? ` After the corruption: ${places.remover()} would remove it.` : "";
     note.replaceChildren(
       ...richText(`${where}: ${fmt(frame.count)} event${frame.count === 1 ? "" : "s"}, ${lsns}, ${kind}checks out.${after} Enter shows its events.`),
     );
   }
 }
 
-function renderRow(row, frame) {
+/** What the status column says. */
+const STATUS = { ok: "ok", invalid: "invalid: the valid frames end here", "after-corruption": "after corruption" };
+
+/**
+ * Fills one row of the list.
+ * @param {HTMLElement} row
+ * @param {LogFrame} frame
+ * @param {Session} session
+ */
+function renderRow(row, frame, session) {
   row.className = "vrow frames-grid" + (frame.status === "invalid" ? " bad" : frame.status === "ok" ? "" : " after");
   const flags = frame.flags === 0 ? "0" : `${frame.flags}${frame.flags & 1 ? " compressed" : ""}`;
   const valid = frame.status !== "invalid" || frame.count > 0;
@@ -85,12 +100,12 @@ function renderRow(row, frame) {
     ["count", valid ? String(frame.count) : "—"],
     ["flags", valid ? flags : "—"],
     ["crc", frame.crcOk ? "ok" : "bad"],
-    ["status", frame.status === "invalid" ? "invalid: the valid frames end here" : frame.status],
+    ["status", STATUS[frame.status]],
   ];
   row.replaceChildren();
   for (const [name, text] of cells) {
     if (text === null) {
-      row.append(cellPlace(frame.offset, name));
+      row.append(session.places.cell(frame.offset, name));
       continue;
     }
     const cell = document.createElement("span");

@@ -1,3 +1,4 @@
+// @ts-check
 // Which files make a log. One file opens as it is. Several files, or a
 // folder, are the segment files of one log kept as a directory
 // (`Wal::open_dir`): the files named as segments (their first LSN, 20

@@ -1,9 +1,12 @@
+// @ts-check
 // The viewer's entry point: loads the engine, opens logs (the open button,
 // or drag and drop) each in a worker of its own, with a progress bar while
 // it is read, and hands them to the summary, minimap, events, frames and
 // breakdown views. Several files chosen at once, or a folder (its button,
 // or dropped), open as the segment files of one log. Tabs follow the ARIA
-// tabs pattern (arrow keys move between them).
+// tabs pattern (arrow keys move between them). The empty page offers
+// example logs; `?url=` opens a log fetched from an address, `?example=`
+// an example; the fragment returns to what was selected (js/state.js).
 
 import * as wasm from "../pkg/rewal_wasm.js";
 import { loadEngine, LogWorker } from "./engine.js";
@@ -16,10 +19,12 @@ import { Composer } from "./composer.js";
 import { guard, report, showBanner } from "./errors.js";
 import { fmt, fmtBytes } from "./format.js";
 import { folderFiles, pickedFolder, segmentFiles } from "./gather.js";
-import { setSegments } from "./place.js";
+import { Session } from "./session.js";
+import { $, input, select } from "./dom.js";
 import { renderSegments } from "./segments.js";
+import { exampleLog } from "./example.js";
+import { readFragment, readSource, writeFragment, writeSource } from "./state.js";
 
-const $ = (id) => document.getElementById(id);
 
 /** The minimap draws each frame's start when a log has at most this many frames. */
 const SEPARATE_FRAMES_UP_TO = 2000;
@@ -27,13 +32,60 @@ const SEPARATE_FRAMES_UP_TO = 2000;
 let engine = null; // the compiled wasm module, shared with the workers
 let current = null; // the open log's LogWorker
 let openedStatus = ""; // what the status says of the open log
+let restoring = null; // the fragment to return to once the URL's log is open
 let events;
 let frames;
 let minimap;
 
-/** Opens `file` (a File or Blob with a name): scanned in a new worker, then shown. */
-function openFile(file) {
+/**
+ * Opens `file` (a File or Blob with a name): scanned in a new worker, then
+ * shown. `source` says how the URL can open it again (`{ url }`, `{
+ * example }`); a file the user chose only they can open again.
+ */
+function openFile(file, source = {}) {
+  writeSource(source);
   return openLog(file.name, file.size, [], (log) => log.open(file));
+}
+
+/** Opens the example log `kind` ("corrupted" or "torn"), built here by the engine. */
+function openExample(kind) {
+  return openFile(exampleLog(wasm, kind), { example: kind });
+}
+
+/** Opens the log at `url` (fetched whole, then read as a file is), as Perfetto UI's `?url=` does. */
+async function openUrl(url) {
+  const name = decodeURIComponent(new URL(url, location.href).pathname.split("/").pop() || "log.wal");
+  $("status").textContent = `fetching ${url}…`;
+  let blob;
+  try {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText}`.trim());
+    blob = await response.blob();
+  } catch (error) {
+    hideProgress(`${url}: could not be fetched`);
+    showBanner("bad", `Could not fetch ${url}`, [String(error?.message ?? error)]);
+    return;
+  }
+  await openFile(new File([blob], name), { url });
+}
+
+/** Returns to what the fragment says was shown: the tab, the filter, the search, the selected event. */
+async function applyFragment(state) {
+  if (state.filter) {
+    input("filter-meta").value = state.filter;
+    await events.filter(state.filter);
+  }
+  if (state.search) {
+    input("search-text").value = state.search;
+    if (state.as) select("search-as").value = state.as;
+    if (state.in) select("search-in").value = state.in;
+    await events.search(state.search, select("search-as").value, select("search-in").value);
+  }
+  if (state.lsn && /^\d+$/.test(state.lsn)) {
+    input("jump-lsn").value = state.lsn;
+    await events.jump(state.lsn);
+  }
+  if (state.tab && state.tab !== "events") selectTab(state.tab, false);
 }
 
 /**
@@ -59,6 +111,7 @@ async function openFiles(files, folder = null, notes = []) {
   const n = chosen.segments.length;
   const label = folder === null ? `${fmt(n)} segment file${n === 1 ? "" : "s"}` : `${folder}/`;
   const size = chosen.segments.reduce((sum, file) => sum + file.size, 0);
+  writeSource({}); // files the user chose: only they can open them again
   return openLog(label, size, notes, (log) => log.openSegments(chosen.segments));
 }
 
@@ -87,24 +140,26 @@ async function openLog(label, size, notes, open) {
   }
   if (current !== log) return;
   const { summary, picture, segments, frameCount, timing } = opened;
-  setSegments(segments);
+  const restore = restoring;
+  restoring = null;
+  const session = new Session(label, log, summary, segments);
   const starts =
     frameCount > 0 && frameCount <= SEPARATE_FRAMES_UP_TO ? (await log.frames(0, frameCount)).map((f) => f.offset) : null;
   if (current !== log) return;
   $("empty-state").hidden = true;
   $("viewer").hidden = false;
-  renderBanner(summary, () => showAfterCorruption(0));
-  minimap.show(summary, picture, starts, segments);
-  events.show(log, summary);
-  frames.show(log, summary, frameCount);
-  renderBreakdown(summary, picture);
-  renderSegments(segments);
+  renderBanner(session, () => showAfterCorruption(0));
+  minimap.show(session, picture, starts);
+  events.show(session);
+  frames.show(session, frameCount);
+  renderBreakdown(session, picture);
+  renderSegments(session);
   $("tab-segments-button").hidden = segments.length === 0;
   // Offsets in segment files are longer: the lists make room for them.
   $("viewer").classList.toggle("segmented", segments.length > 0);
   selectTab("events", false);
   const openMs = performance.now() - started;
-  renderSummary(label, summary, openMs, segments, notes);
+  renderSummary(session, openMs, notes);
   openedStatus = `${label}: ${fmt(summary.events)} events, opened in ${openMs.toFixed(0)} ms`;
   hideProgress(openedStatus);
   // For people and for the tests: how long from choosing the file to the
@@ -112,15 +167,21 @@ async function openLog(label, size, notes, open) {
   document.body.dataset.scanMs = timing.scanMs.toFixed(1);
   document.body.dataset.readMs = timing.readMs.toFixed(1);
   document.body.dataset.reads = String(timing.reads);
+  if (restore) await applyFragment(restore);
+  else writeFragment({ lsn: null, tab: null, filter: null, search: null, as: null, in: null });
   document.body.dataset.opened = label;
   requestAnimationFrame(() => {
     document.body.dataset.openMs = (performance.now() - started).toFixed(1);
   });
 }
 
-/** Shows how far a request that reads the file ("open", "filter") has gone. */
-function showProgress(name, { op, done, total, finished }) {
-  const bar = $("progress");
+/**
+ * Shows how far a request that reads the file ("open", "search") has gone.
+ * @param {string} name
+ * @param {{ op: string, done?: number, total?: number, finished?: boolean }} progress
+ */
+function showProgress(name, { op, done = 0, total = 0, finished = false }) {
+  const bar = /** @type {HTMLProgressElement} */ ($("progress"));
   if (finished) {
     // The open shows its own result; after a filter, the status is the log's again.
     if (op !== "open") hideProgress(openedStatus);
@@ -130,7 +191,7 @@ function showProgress(name, { op, done, total, finished }) {
   bar.value = total > 0 ? done / total : 0;
   // The status is a live region: it speaks every tenth, not every update.
   const tenths = total > 0 ? Math.floor((10 * done) / total) : 0;
-  const text = `${op === "filter" ? "filtering" : "reading"} ${name}: ${tenths * 10}% of ${fmtBytes(total)}`;
+  const text = `${op === "search" ? "searching" : "reading"} ${name}: ${tenths * 10}% of ${fmtBytes(total)}`;
   if ($("status").textContent !== text) $("status").textContent = text;
 }
 
@@ -145,10 +206,13 @@ async function showAfterCorruption(ordinal) {
   await events.showAfter(ordinal);
 }
 
-/** Opens a frame chosen in the frame list: its events, in the log or after the corruption. */
+/**
+ * Opens a frame chosen in the frame list: its events, in the log or after the corruption.
+ * @param {import("../pkg/rewal_wasm.js").LogFrame} frame
+ */
 async function openFrame(frame) {
   selectTab("events", false);
-  if (frame.status === "after corruption") await events.showAfter(frame.firstOrdinal);
+  if (frame.status === "after-corruption") await events.showAfter(frame.firstOrdinal);
   else await events.showOrdinal(frame.firstOrdinal);
 }
 
@@ -162,8 +226,8 @@ async function pickOffset(offset) {
 }
 
 function wireOpening() {
-  $("open-button").addEventListener("click", () => $("file-input").click());
-  $("open-folder-button").addEventListener("click", () => $("folder-input").click());
+  $("open-button").addEventListener("click", () => input("file-input").click());
+  $("open-folder-button").addEventListener("click", () => input("folder-input").click());
   $("file-input").addEventListener(
     "change",
     guard(async (event) => {
@@ -224,7 +288,8 @@ async function openDropped(transfer) {
   }
 }
 
-const allTabs = () => [...document.querySelectorAll('[role="tab"]')];
+/** @returns {HTMLElement[]} */
+const allTabs = () => [...document.querySelectorAll('[role="tab"]')].map((tab) => /** @type {HTMLElement} */ (tab));
 
 /** The tabs shown (the segments tab only for a log of segment files). */
 const tabs = () => allTabs().filter((tab) => !tab.hidden);
@@ -252,6 +317,7 @@ function selectTab(name, focus) {
     $(tab.getAttribute("aria-controls")).hidden = !on;
     if (on && focus) tab.focus();
   }
+  writeFragment({ tab: name === "events" ? null : name });
   // A list measured while hidden has no height: draw it now it shows.
   if (name === "events") events.list.refresh();
   if (name === "frames") frames.list.refresh();
@@ -259,7 +325,7 @@ function selectTab(name, focus) {
 
 /** What the tests read: the worker's wasm memory (now, and the most it reported). */
 function testHooks() {
-  window.rewalViewer = {
+  /** @type {any} */ (window).rewalViewer = {
     wasmBytes: async () => (current ? current.memory() : 0),
     peakWasmBytes: () => current?.wasmBytes ?? 0,
     settled: async () => {
@@ -291,11 +357,19 @@ async function main() {
   events = new EventsView();
   frames = new FramesView((frame) => openFrame(frame));
   minimap = new Minimap((offset) => guard(() => pickOffset(offset), "Could not open that frame")());
-  new Composer(wasm, (bytes, name) => openFile(new File([bytes], name)));
+  new Composer(wasm, (bytes, name) => openFile(new File([/** @type {BlobPart} */ (bytes)], name)));
   wireOpening();
   wireTabs();
   testHooks();
+  for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-example]"))) {
+    button.addEventListener("click", guard(() => openExample(button.dataset.example), "Could not open the example"));
+  }
   document.body.dataset.ready = "true";
+  const source = readSource();
+  if (source) {
+    restoring = readFragment();
+    await guard(() => (source.url ? openUrl(source.url) : openExample(source.example)), "Could not open the log the address names")();
+  }
 }
 
 main();

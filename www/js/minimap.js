@@ -1,3 +1,4 @@
+// @ts-check
 // The minimap: the file from its first byte to its last, left to right,
 // each frame a mark coloured by what it is (valid, compressed, torn tail,
 // corruption, after the corruption). A click, or Enter on the focused map,
@@ -7,7 +8,10 @@
 // line where each begins, and offsets are said in their segment.
 
 import { fmt } from "./format.js";
-import { locate, place } from "./place.js";
+import { $ } from "./dom.js";
+
+/** @typedef {import("./session.js").Session} Session */
+/** @typedef {import("../pkg/rewal_wasm.js").Picture} Picture */
 
 /** What each colour means, in the order a pixel shows them (first wins). */
 const KINDS = [
@@ -24,12 +28,11 @@ const LEGEND = ["valid", "compressed", "torn", "corrupt", "after"];
 /** Torn and corrupted bytes are drawn at least this wide (CSS px), however few. */
 const PROBLEM_MIN_PX = 3;
 
-const $ = (id) => document.getElementById(id);
 
 export class Minimap {
   /** @param {(offset: number) => void} onPick called with the file offset chosen */
   constructor(onPick) {
-    this.canvas = $("minimap");
+    this.canvas = /** @type {HTMLCanvasElement} */ ($("minimap"));
     this.onPick = onPick;
     this.summary = null;
     this.buckets = null;
@@ -51,17 +54,19 @@ export class Minimap {
   /**
    * Shows a newly opened log: `picture.minimap` counts frames of each kind
    * per bucket; `starts`, for small logs, the frames' offsets (each start
-   * is drawn as a gap, where there are pixels enough); `segments`, the
-   * segment files (none for a single file).
+   * is drawn as a gap, where there are pixels enough).
+   * @param {Session} session
+   * @param {Picture} picture
+   * @param {number[] | null} starts
    */
-  show(summary, picture, starts, segments = []) {
+  show(session, picture, starts) {
+    const { summary, segments } = session;
+    this.session = session;
     this.summary = summary;
     this.buckets = picture.minimap;
     this.starts = starts;
-    // The engine says which bytes are torn or corrupted: [from, to, 0 torn | 1 corrupt], flat.
-    const flat = picture.blemishes;
-    this.blemishes = [];
-    for (let i = 0; i + 2 < flat.length; i += 3) this.blemishes.push([flat[i], flat[i + 1], flat[i + 2] === 0 ? "torn" : "corrupt"]);
+    // The engine says which bytes are torn or corrupted.
+    this.blemishes = picture.blemishes.map(({ from, to, kind }) => [from, to, kind]);
     this.segmentStarts = segments.slice(1).map((segment) => segment.start);
     this.cursor = 0;
     this.canvas.setAttribute("aria-valuemax", String(Math.max(0, summary.bytes - 1)));
@@ -83,7 +88,8 @@ export class Minimap {
     if (!s || s.bytes === 0) return "empty";
     const kinds = this.kindsIn(offset, offset + 1);
     const what = KINDS.find((k) => kinds.has(k.kind))?.label ?? "no frame";
-    return locate(offset) ? `${place(offset)}: ${what}` : `offset ${fmt(offset)} of ${fmt(s.bytes)}: ${what}`;
+    const places = this.session.places;
+    return places.segmented ? `${places.place(offset)}: ${what}` : `offset ${fmt(offset)} of ${fmt(s.bytes)}: ${what}`;
   }
 
   /** The byte ranges that are not valid frames, as [from, to, kind]. */

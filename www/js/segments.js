@@ -1,3 +1,4 @@
+// @ts-check
 // The segments tab, for a log opened from several segment files: each
 // file with its size, events, LSNs, how it ends (as `rewal info DIR` lists
 // it; rewal scans no further than the problem, so a file after it says
@@ -5,6 +6,9 @@
 // where the log's events stop, or after that and not replayed).
 
 import { fmt, fmtBytes } from "./format.js";
+import { $ } from "./dom.js";
+
+/** @typedef {import("./session.js").Session} Session */
 
 /** Rows drawn; a folder of thousands of segments says how many more there are. */
 const MAX_ROWS = 1000;
@@ -17,11 +21,12 @@ const STANDING = {
 
 const ENDS = { clean: "clean", "torn-tail": "torn tail", corrupted: "corrupted", "not-a-log": "not a rewal log" };
 
-const $ = (id) => document.getElementById(id);
-
-/** Fills the segments tab with `segments` (from the worker; empty for a single file). */
-export function renderSegments(segments) {
-  const body = $("segment-table").tBodies[0];
+/**
+ * Fills the segments tab with the open log's segment files (none for a single file).
+ * @param {Session} session
+ */
+export function renderSegments({ segments }) {
+  const body = /** @type {HTMLTableElement} */ ($("segment-table")).tBodies[0];
   body.replaceChildren();
   for (const segment of segments.slice(0, MAX_ROWS)) {
     const row = body.insertRow();

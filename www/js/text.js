@@ -1,3 +1,4 @@
+// @ts-check
 // Sentences for the page: the engine and the CLI write commands between
 // backticks (`rewal repair`); on the page they become <code>, not literal
 // backticks.

@@ -1,3 +1,4 @@
+// @ts-check
 // A virtualized list: whatever the number of rows (tens of millions are
 // fine), only the rows in view exist in the DOM, and only their data is
 // fetched, a page at a time, from the engine's worker. Drawing never waits
@@ -6,7 +7,11 @@
 // For keyboards and screen readers it is a listbox: the list itself takes
 // focus, its rows are options with aria-selected, the selected row is its
 // aria-activedescendant, and the arrows, Page Up/Down, Home and End move
-// the selection; Enter activates the selected row.
+// the selection; Enter activates the selected row. A list made with
+// `multiple` selects a range too: Shift with a click or those keys extends
+// it from where it began (the listbox is then aria-multiselectable).
+
+import { element } from "./dom.js";
 
 /** Rows fetched per request. */
 const PAGE = 100;
@@ -32,9 +37,10 @@ export class VirtualList {
    *   fills a row element for an item
    * @param {(index: number) => void} [options.onSelect] a row was selected
    * @param {(index: number) => void} [options.onActivate] a row was clicked, or Enter pressed on it
+   * @param {boolean} [options.multiple] Shift extends the selection to a range
    * @param {HTMLElement} options.placeholder where "nothing to show" is said
    */
-  constructor(container, { label, fetch, render, onSelect, onActivate, placeholder }) {
+  constructor(container, { label, fetch, render, onSelect, onActivate, placeholder, multiple = false }) {
     this.container = container;
     this.fetchRows = fetch;
     this.render = render;
@@ -43,26 +49,31 @@ export class VirtualList {
     this.placeholder = placeholder;
     this.count = 0;
     this.selected = -1;
+    /** Where a range selection began (the selected row when there is no range). */
+    this.anchor = -1;
+    this.multiple = multiple;
     this.generation = 0; // bumped when the rows change: late pages are dropped
     this.pages = new Map(); // page number → items, or a Promise while loading
     this.pending = false;
     this.rowHeight = 26;
     container.setAttribute("role", "listbox");
     container.setAttribute("aria-label", label);
+    if (multiple) container.setAttribute("aria-multiselectable", "true");
     container.tabIndex = 0;
     container.replaceChildren();
-    this.rowsLayer = el("div", "rows");
-    this.spacer = el("div", "spacer");
+    this.rowsLayer = element("div", "rows");
+    this.spacer = element("div", "spacer");
     this.spacer.setAttribute("aria-hidden", "true");
     container.append(this.rowsLayer, this.spacer);
     this.pool = [];
     container.addEventListener("scroll", () => this.schedule(), { passive: true });
     container.addEventListener("click", (event) => {
-      const row = event.target.closest(".vrow");
+      const row = /** @type {HTMLElement | null} */ (/** @type {HTMLElement} */ (event.target).closest(".vrow"));
       if (!row || row.dataset.index === undefined) return;
       const index = Number(row.dataset.index);
-      this.select(index);
-      this.onActivate(index);
+      const extend = this.multiple && event.shiftKey;
+      this.select(index, extend);
+      if (!extend) this.onActivate(index);
     });
     container.addEventListener("keydown", (event) => this.key(event));
     new ResizeObserver(() => {
@@ -77,6 +88,7 @@ export class VirtualList {
     this.pages.clear();
     this.count = count;
     this.selected = -1;
+    this.anchor = -1;
     this.container.removeAttribute("aria-activedescendant");
     this.measure();
     this.container.scrollTop = 0;
@@ -108,9 +120,25 @@ export class VirtualList {
     this.draw();
   }
 
-  /** Marks row `index` as selected and tells the owner. */
-  select(index) {
+  /**
+   * The selected rows, `[first, last]`, or null when none is.
+   * @returns {[number, number] | null}
+   */
+  range() {
+    if (this.selected < 0) return null;
+    const anchor = this.anchor < 0 ? this.selected : this.anchor;
+    return [Math.min(anchor, this.selected), Math.max(anchor, this.selected)];
+  }
+
+  /**
+   * Marks row `index` as selected (`extend`: the rows from where the range
+   * began to it) and tells the owner.
+   * @param {number} index
+   * @param {boolean} [extend]
+   */
+  select(index, extend = false) {
     if (index < 0 || index >= this.count) return;
+    if (!extend || this.anchor < 0) this.anchor = index;
     this.selected = index;
     this.markSelection();
     this.onSelect(index);
@@ -195,7 +223,7 @@ export class VirtualList {
     const shift = y - first * h;
     const wanted = Math.min(Math.ceil(view / h) + 1, Math.max(0, this.count - first));
     while (this.pool.length < wanted) {
-      const row = el("div", "vrow");
+      const row = element("div", "vrow");
       row.setAttribute("role", "option");
       this.pool.push(row);
       this.rowsLayer.append(row);
@@ -234,11 +262,13 @@ export class VirtualList {
   /** Shows which row is selected, to eyes and to screen readers. */
   markSelection() {
     let active = null;
+    const [first, last] = this.range() ?? [-1, -1];
     for (const row of this.pool) {
-      const selected = !row.hidden && Number(row.dataset.index) === this.selected;
+      const index = Number(row.dataset.index);
+      const selected = !row.hidden && index >= first && index <= last;
       row.classList.toggle("selected", selected);
       row.setAttribute("aria-selected", String(selected));
-      if (selected) active = row.id;
+      if (selected && index === this.selected) active = row.id;
     }
     if (active) this.container.setAttribute("aria-activedescendant", active);
     else this.container.removeAttribute("aria-activedescendant");
@@ -267,12 +297,6 @@ export class VirtualList {
     event.preventDefault();
     const next = Math.min(this.count - 1, Math.max(0, target));
     this.scrollToIndex(next);
-    this.select(next);
+    this.select(next, this.multiple && event.shiftKey);
   }
-}
-
-function el(tag, className) {
-  const node = document.createElement(tag);
-  node.className = className;
-  return node;
 }

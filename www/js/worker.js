@@ -1,15 +1,16 @@
+// @ts-check
 // The rewal engine in a worker, one worker per opened log. A worker can
 // read a File synchronously (FileReaderSync), a slice at a time, which is
 // what the engine's storage needs: the log is read through the engine's
 // read buffer and never held whole, so a log larger than memory opens.
 // The page asks for pages of events and frames by message (js/engine.js).
 // Several segment files of one log are read the same way, one after the
-// other, as one log (WalLog.openSegmentSources): never copied together.
+// other, as one log (LogCore.openSegmentSources): never copied together.
 
-import init, { WalLog, segmentLsn } from "../pkg/rewal_wasm.js";
+import init, { LogCore, segmentLsn } from "../pkg/rewal_wasm.js";
 
 let engine = null; // the wasm module's exports (for its memory size)
-let log = null; // the open WalLog
+let log = null; // the open LogCore
 let size = 0; // its size in bytes
 let progress = null; // what the current request has read: { op, total, done, last, posted, readMs, reads }
 const reader = new FileReaderSync();
@@ -85,37 +86,18 @@ function wasmBytes() {
   return engine ? engine.memory.buffer.byteLength : 0;
 }
 
-/** A wasm object's fields copied into a plain object (which can be posted), and the wasm one freed. */
-function plain(object, fields) {
-  const copy = {};
-  for (const field of fields) copy[field] = object[field];
-  object.free();
-  return copy;
-}
-
-const SUMMARY = [
-  "bytes", "validBytes", "frames", "events", "compressedFrames", "largestFrame", "firstLsn", "lastLsn",
-  "end", "endOffset", "nextValid", "ending", "verdict", "problem",
-  "afterOffset", "afterEnd", "afterFrames", "afterEvents", "afterFirstLsn", "afterLastLsn",
-  "segments", "problemSegment", "segmentProblem",
-];
-const EVENT = ["lsn", "ordinal", "frameOffset", "compressed", "payload", "payloadLength", "meta", "segment", "segmentOffset"];
-const FRAME = ["offset", "size", "firstLsn", "count", "flags", "crcOk", "status", "firstOrdinal", "segment", "segmentOffset"];
-const PICTURE = ["minimap", "sizes", "metaLabels", "metaCounts", "blemishes"];
-const SEGMENT = ["name", "start", "size", "named", "frames", "events", "firstLsn", "lastLsn", "end", "standing", "verdict", "ending"];
-
 /** The events of a page, and the buffers to transfer rather than copy. */
 function events(list, transfer) {
-  return list.map((event) => {
-    const copy = plain(event, EVENT);
-    transfer.push(copy.payload.buffer);
-    if (copy.meta) transfer.push(copy.meta.buffer);
-    return copy;
-  });
+  // The engine hands out plain objects (each payload its own buffer).
+  for (const event of list) {
+    transfer.push(event.payload.buffer);
+    if (event.meta) transfer.push(event.meta.buffer);
+  }
+  return list;
 }
 
 /**
- * Opens a log with `openLog` (which returns a WalLog), in place of the one
+ * Opens a log with `openLog` (which returns a LogCore), in place of the one
  * open before; resolves to what the page shows first.
  */
 function opened(openLog) {
@@ -124,9 +106,9 @@ function opened(openLog) {
   log?.free();
   log = null;
   log = openLog();
-  const summary = plain(log.summary(), SUMMARY);
-  const picture = plain(log.picture(), PICTURE);
-  const segments = log.segments().map((segment) => plain(segment, SEGMENT));
+  const summary = log.summary();
+  const picture = log.picture();
+  const segments = log.segments();
   // How the time went: reading slices, and everything else (the engine's
   // checks, the index, the picture).
   const timing = { scanMs: performance.now() - started, readMs: progress.readMs, reads: progress.reads };
@@ -140,7 +122,7 @@ const requests = {
 
   open({ file }) {
     size = file.size;
-    return opened(() => WalLog.openSource(fileSource(file)));
+    return opened(() => LogCore.openSource(fileSource(file)));
   },
 
   /** Opens segment files (File objects named as segments) as one log. */
@@ -158,35 +140,39 @@ const requests = {
       return source;
     });
     size = base;
-    return opened(() => WalLog.openSegmentSources(sources));
+    return opened(() => LogCore.openSegmentSources(sources));
   },
 
   /** Events `first .. first + count` of a part ("log", or "after" the corruption). */
   events({ part, first, count, maxPayload }, transfer) {
-    const page = part === "after" ? log.afterEventsAt(first, count, maxPayload) : log.eventsAt(first, count, maxPayload);
-    return events(page, transfer);
+    return events(log.eventsAt(part, first, count, maxPayload), transfer);
   },
 
   /** The log's events at the given ordinals (rows of a filtered table). */
   pick({ ordinals, maxPayload }, transfer) {
-    const out = [];
-    for (const ordinal of ordinals) out.push(...log.eventsAt(ordinal, 1, maxPayload));
-    return events(out, transfer);
+    return events(log.eventsAtOrdinals(ordinals, maxPayload), transfer);
   },
 
   ordinalOf({ lsn }) {
     return log.ordinalOf(lsn);
   },
 
-  filter({ needle, max }, transfer) {
-    progress = newProgress("filter");
-    const found = log.filterMeta(needle, max);
-    transfer.push(found.buffer);
-    return found;
+  /** The events a query matches (`SearchQuery`): { ordinals, total, ms }. */
+  search({ query }, transfer) {
+    progress = newProgress("search");
+    const started = performance.now();
+    const found = log.search(query);
+    transfer.push(found.ordinals.buffer);
+    return { ...found, ms: performance.now() - started };
+  },
+
+  /** The log's events at `ordinals` (ascending) as JSON lines, as `rewal dump --format jsonl` prints them. */
+  jsonl({ ordinals }) {
+    return log.jsonl(ordinals);
   },
 
   frames({ start, count }) {
-    return log.frames(start, count).map((frame) => plain(frame, FRAME));
+    return log.frames(start, count);
   },
 
   frameAt({ offset }) {
@@ -204,9 +190,11 @@ self.onmessage = async ({ data: { id, op, args } }) => {
     const result = await requests[op](args, transfer);
     postMessage({ id, result, wasmBytes: wasmBytes() }, transfer);
   } catch (error) {
-    // Engine errors carry the engine's message; a failed slice read (the
-    // file changed or vanished) carries the browser's.
-    postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+    // Engine errors are RewalErrors (a code, the engine's message); a
+    // failed slice read (the file changed or vanished) carries the
+    // browser's message.
+    const said = error instanceof Error ? { name: error.name, message: error.message, code: /** @type {any} */ (error).code ?? null } : { name: "Error", message: String(error), code: null };
+    postMessage({ id, error: said });
   } finally {
     // A request that showed progress says when it is over.
     if (progress?.posted) postMessage({ type: "progress", op: progress.op, finished: true });

@@ -73,7 +73,7 @@ for (const batch of [false, true]) {
   });
 }
 
-test("the writer's errors are JavaScript Errors with the engine's message", async () => {
+test("the writer's errors are RewalErrors with a code and the engine's message", async () => {
   const page = await browser.newPage();
   const messages = await page.evaluate(async () => {
     const wasm = await import("./pkg/rewal_wasm.js");
@@ -82,26 +82,26 @@ test("the writer's errors are JavaScript Errors with the engine's message", asyn
         f();
         return "no error";
       } catch (error) {
-        return `${error instanceof Error} ${error.message}`;
+        return `${error instanceof Error} ${error.name} ${error.code} ${error.message}`;
       }
     };
-    const writer = new wasm.WalWriter();
-    const first = writer.append(new Uint8Array([1]));
+    const writer = new wasm.WriterCore();
+    const first = writer.append(new Uint8Array([1]), new Uint8Array());
     const out = [
-      caught(() => writer.appendWithMeta(new Uint8Array([1]), new Uint8Array(65536))),
-      caught(() => writer.appendBatch(new wasm.WalBatch())),
+      caught(() => writer.append(new Uint8Array([1]), new Uint8Array(65536))),
+      caught(() => writer.appendBatch()),
     ];
     writer.finish();
-    out.push(caught(() => writer.append(new Uint8Array([2]))));
+    out.push(caught(() => writer.append(new Uint8Array([2]), new Uint8Array())));
     out.push(String(first), String(writer.lastLsn));
     return out;
   });
   // The engine's messages, as its errors word them (lowercase, no crate
   // prefix, since the error guidelines change).
   assert.deepEqual(messages, [
-    "true too large for the format: meta is at most 65535 bytes, payloads and frames at most 4 GiB",
-    "true an append needs at least one event",
-    "true the log is closed",
+    "true RewalError too-large too large for the format: meta is at most 65535 bytes, payloads and frames at most 4 GiB",
+    "true RewalError empty-batch an append needs at least one event",
+    "true RewalError closed the log is closed",
     "1",
     "1",
   ]);

@@ -35,10 +35,12 @@ export async function serve(root = WWW) {
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+      // Any origin may fetch (the viewer's `?url=` from another port, as
+      // from another site).
+      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream", "access-control-allow-origin": "*" });
       res.end(body);
     } catch {
-      res.writeHead(404).end("not found");
+      res.writeHead(404, { "access-control-allow-origin": "*" }).end("not found");
     }
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -73,7 +75,8 @@ export async function start() {
     args: ARGS,
   });
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
-  const newPage = async ({ viewport, colorScheme = "light" } = {}) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url.slice(0, -1) });
+  const newPage = async ({ viewport, colorScheme = "light", at = "" } = {}) => {
     const page = await context.newPage();
     if (viewport) await page.setViewportSize(viewport);
     await page.emulateMedia({ colorScheme });
@@ -82,7 +85,7 @@ export async function start() {
       if (message.type() === "error") page.errors.push(message.text());
     });
     page.on("pageerror", (error) => page.errors.push(String(error)));
-    await page.goto(server.url);
+    await page.goto(server.url + at);
     await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
     return page;
   };

@@ -58,10 +58,9 @@ test("every hostile file: a summary, a banner unless clean, the native verdict, 
     const cli = cliVerify(file);
     const report = await page.evaluate(async (data) => {
       const wasm = await import("./pkg/rewal_wasm.js");
-      const log = wasm.WalLog.open(new Uint8Array(data));
+      const log = wasm.LogCore.open(new Uint8Array(data));
       const r = log.verify();
       const out = { exitCode: r.exitCode, verdict: r.verdict };
-      r.free();
       log.free();
       return out;
     }, [...bytes]);

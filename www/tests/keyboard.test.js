@@ -77,7 +77,7 @@ test("Tab reaches the open button first; Enter opens the file chooser", async ()
 
 test("then the minimap, the tabs, the toolbar, the list and the detail, in that order", async () => {
   const order = [];
-  for (let i = 0; i < 9; i++) order.push((await tab()).name);
+  for (let i = 0; i < 14; i++) order.push((await tab()).name);
   assert.deepEqual(order, [
     "open-folder-button",
     "minimap",
@@ -86,6 +86,11 @@ test("then the minimap, the tabs, the toolbar, the list and the detail, in that 
     "jump-form button",
     "filter-meta",
     "filter-form button",
+    "search-text",
+    "search-as",
+    "search-in",
+    "search-form button",
+    "download-jsonl", // the match buttons and "copy" wait for a search and a selection
     "events",
     "compose-payload", // no event selected yet: the detail has nothing to focus
   ]);
@@ -119,8 +124,7 @@ test("filter by meta from the keyboard, then select among the matches", async ()
   await page.keyboard.type("type:audit");
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => document.getElementById("table-note").textContent.startsWith("5,000 of 20,000"));
-  await tab();
-  assert.equal((await tab()).name, "events");
+  await tabTo("events");
   await page.keyboard.press("Home");
   await detailLsn(4);
   await page.keyboard.press("ArrowDown");

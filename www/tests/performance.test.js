@@ -136,6 +136,42 @@ test("paging at the far end and the meta filter over 1 M events", async () => {
   await page.click('#filter-form button[type="submit"]');
 });
 
+/** The search target from the issue: 1 M events searched in under a second. */
+const SEARCH_TARGET_MS = 1000;
+
+test("search over 1 M events: text, hex and regex, in the worker", async () => {
+  const figures = [];
+  for (const [text, as, field, matches] of [
+    ["n424242", "text", "payload", 1],
+    ["type:refund", "text", "meta", 250_000],
+    ["6e 34 32 34 32 34 32", "hex", "both", 1],
+    [String.raw`"amount":4242\d,`, "regex", "payload", null],
+  ]) {
+    await page.evaluate(() => delete document.body.dataset.searchMs);
+    const t0 = performance.now();
+    await page.fill("#search-text", text);
+    await page.selectOption("#search-as", as);
+    await page.selectOption("#search-in", field);
+    await page.click('#search-form button[type="submit"]');
+    await page.waitForFunction(() => document.body.dataset.searchMs, null, { timeout: 30_000 });
+    const driver = performance.now() - t0;
+    const ms = Number(await page.evaluate(() => document.body.dataset.searchMs));
+    const note = await page.textContent("#search-note");
+    const found = Number(note.match(/([\d,]+) events? with/)[1].replaceAll(",", ""));
+    if (matches !== null) assert.equal(found, matches, text);
+    else assert.ok(found > 0, text);
+    figures.push(ms);
+    report(`search ${as} ${JSON.stringify(text)} in ${field} over 1,000,000 events: ${ms.toFixed(0)} ms in the worker (file read again in slices), ${driver.toFixed(0)} ms seen by the test driver → ${found.toLocaleString("en-US")} matches`);
+  }
+  await page.fill("#search-text", "");
+  await page.click('#search-form button[type="submit"]');
+  const best = Math.min(...figures);
+  report(`search: fastest ${best.toFixed(0)} ms, slowest ${Math.max(...figures).toFixed(0)} ms (target < ${SEARCH_TARGET_MS} ms)`);
+  // Each search reads the 106 MB file again; on a loaded 2-core machine
+  // that alone may take half the budget, so the target is held for each.
+  for (const ms of figures) assert.ok(ms < SEARCH_TARGET_MS, `a search took ${ms} ms`);
+});
+
 test("screenshot with the log loaded: target/www-screenshot.png", async () => {
   await page.fill("#jump-lsn", "424242");
   await page.click('#jump-form button[type="submit"]');

@@ -113,8 +113,8 @@ test("a JSON payload is pretty-printed; a non-UTF-8 one is escaped, byte for byt
   // A payload that is JSON, written by the composer path's engine.
   await page.evaluate(async () => {
     const wasm = await import("./pkg/rewal_wasm.js");
-    const writer = new wasm.WalWriter();
-    writer.append(new TextEncoder().encode('{"id":7,"tags":["a","b"]}'));
+    const writer = new wasm.WriterCore();
+    writer.append(new TextEncoder().encode('{"id":7,"tags":["a","b"]}'), new Uint8Array());
     window.__json = writer.finish();
   });
   const bytes = Buffer.from(await page.evaluate(() => Array.from(window.__json)));
@@ -194,8 +194,8 @@ test("corrupt.wal: the events after the corruption open read-only, marked as wha
   const bytes = await readFile(path.join(VECTORS, "corrupt.wal"));
   const expected = await page.evaluate(async (tail) => {
     const wasm = await import("./pkg/rewal_wasm.js");
-    const log = wasm.WalLog.open(new Uint8Array(tail));
-    const events = log.eventsAt(0, 100).map((e) => ({ lsn: String(e.lsn), payload: Array.from(e.payload) }));
+    const log = wasm.LogCore.open(new Uint8Array(tail));
+    const events = log.eventsAt("log", 0, 100).map((e) => ({ lsn: String(e.lsn), payload: Array.from(e.payload) }));
     log.free();
     return events;
   }, [...bytes.subarray(127)]);
@@ -243,10 +243,9 @@ test("the JavaScript API's verify report: the CLI's verdict and exit code for ev
     const bytes = [...(await readFile(path.join(VECTORS, `${name}.wal`)))];
     const report = await page.evaluate(async (data) => {
       const wasm = await import("./pkg/rewal_wasm.js");
-      const log = wasm.WalLog.open(new Uint8Array(data));
+      const log = wasm.LogCore.open(new Uint8Array(data));
       const r = log.verify();
       const out = { ok: r.ok, exitCode: r.exitCode, end: r.end, endOffset: r.endOffset, nextValid: r.nextValid, verdict: r.verdict };
-      r.free();
       log.free();
       return out;
     }, bytes);

@@ -23,7 +23,6 @@ pub(crate) use open::open;
 use rewal::inspect::{segment_lsn, DirProblem, DirScan, LogEnd, LogScan, SegmentScan};
 use rewal::{Error, Lsn, Result};
 use rewal_report::{segment_ending, DirVerdict, Verdict};
-use std::io;
 use std::path::PathBuf;
 
 /// The most segment files opened as one log. A log of 64 MiB segments
@@ -52,10 +51,10 @@ impl SegmentFile {
     }
 }
 
-/// An error with a message for people, as the engine's I/O error (which
-/// displays just the message).
+/// Segment files that cannot be opened as a log, with a message for
+/// people (code `invalid-segments` in JavaScript).
 fn refused(message: String) -> Error {
-    Error::Io(io::Error::other(message))
+    crate::bindings::errors::Refusal::error("invalid-segments", message)
 }
 
 /// The order of the segment files named `names` in their log: indices

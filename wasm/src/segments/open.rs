@@ -3,78 +3,65 @@
 //! follows the one before checked with the engine's own
 //! (`segment_misfit`). Frames go to the log's seek index until the first
 //! segment that breaks the rules; from there on, to the index of the
-//! frames after the problem, which are shown apart and read-only.
+//! frames after the problem, which are shown apart and read-only. What is
+//! built is the single file's [`Opening`]; this adds what segments need.
 //!
 //! Whether a segment's frames are the log's is known before they are
 //! indexed: a gap or an overlap from its name alone, frames below its name
 //! from its first frame. So every byte is scanned once, as for one file.
 
 use super::{refused, SegmentFile, Segments};
-use crate::index::Index;
-use crate::picture::{Blemish, Picture};
+use crate::opening::Opening;
+use crate::picture::Blemish;
 use crate::storage::TailStorage;
-use crate::view::{
-    index_after_frame, index_log_frame, invalid_entry, scan_after, AfterCorruption, Parts,
-};
+use crate::view::LogView;
 use rewal::inspect::{
     self, segment_last_lsn, segment_lsn, segment_misfit, DirProblem, FrameInfo, LogEnd, LogScan,
-    Misfit, StorageReader as Reader,
+    Misfit,
 };
 use rewal::{Lsn, Result, Storage};
 
 /// Scans the segment files `files`, whose bytes `storage` holds one after
-/// the other, into the parts of a [`crate::view::LogView`].
+/// the other, into a view of one log.
 pub(crate) fn open<S: Storage + Clone + 'static>(
     storage: S,
     files: Vec<SegmentFile>,
-) -> Result<Parts> {
+) -> Result<LogView> {
     let total = check(&storage, &files)?;
-    let mut opening = Opening {
-        reader: Reader::new(storage.clone(), total)?,
-        picture: Picture::new(total),
-        log: Index::default(),
-        after: Index::default(),
-        runs: Vec::new(),
+    let mut run = SegmentRun {
+        opening: Opening::new(storage.clone(), total)?,
         scans: Vec::with_capacity(files.len()),
         problem: None,
         stop: None,
-        blemishes: Vec::new(),
     };
     let mut previous_last = None;
     for (i, file) in files.iter().enumerate() {
         let window = TailStorage::window(storage.clone(), file.start, file.len);
-        if opening.stop.is_some() {
+        if run.stop.is_some() {
             // After the problem: the segment's valid frames, apart.
-            let scan = scan_after(
-                window,
-                file.start,
-                &mut opening.reader,
-                &mut opening.picture,
-                &mut opening.after,
-            )?;
-            opening.ran_after(file.start, &scan);
-            opening.blemish_after(file, &scan);
-            opening.scans.push(scan);
+            let scan = run.opening.scan_after(window, file.start)?;
+            run.blemish_after(file, &scan);
+            run.scans.push(scan);
             continue;
         }
-        let (scan, misfit) = opening.scan_segment(window, file, previous_last)?;
+        let (scan, misfit) = run.scan_segment(window, file, previous_last)?;
         let newest = i + 1 == files.len();
         if let Some(misfit) = misfit {
-            opening.problem = Some(DirProblem::Misfit { segment: i, misfit });
-            opening.stop = Some(i);
-            opening.ran_after(file.start, &scan);
-            opening.blemish_after(file, &scan);
+            run.problem = Some(DirProblem::Misfit { segment: i, misfit });
+            run.stop = Some(i);
+            run.opening.ran_after(file.start, &scan);
+            run.blemish_after(file, &scan);
         } else if scan.end != LogEnd::Clean {
             if !newest {
-                opening.problem = Some(DirProblem::Damaged { segment: i });
+                run.problem = Some(DirProblem::Damaged { segment: i });
             }
-            opening.stop = Some(i);
-            opening.ends_badly(&storage, file, &scan, newest)?;
+            run.stop = Some(i);
+            run.ends_badly(&storage, file, &scan, newest)?;
         }
         previous_last = Some(segment_last_lsn(file.named, &scan));
-        opening.scans.push(scan);
+        run.scans.push(scan);
     }
-    Ok(opening.finish(files, total))
+    Ok(run.finish(files, total))
 }
 
 /// Checks that `files` are laid one after the other, each named as a
@@ -96,24 +83,16 @@ fn check<S: Storage>(storage: &S, files: &[SegmentFile]) -> Result<u64> {
     Ok(end)
 }
 
-/// What opening has built so far.
-struct Opening {
-    reader: Reader,
-    picture: Picture,
-    log: Index,
-    after: Index,
-    /// The scans whose frames went after the problem, with where each
-    /// began, in order: `(base, first LSN, last LSN, end)` of those with
-    /// frames.
-    runs: Vec<(u64, Lsn, Lsn, u64)>,
+/// An opening of segment files, and what it knows of them so far.
+struct SegmentRun {
+    opening: Opening,
     scans: Vec<LogScan>,
     problem: Option<DirProblem>,
     /// The segment where the log's events stop.
     stop: Option<usize>,
-    blemishes: Vec<(u64, u64, Blemish)>,
 }
 
-impl Opening {
+impl SegmentRun {
     /// Scans one segment that the log's events reach, indexing its frames
     /// as the log's unless it does not follow the segment before it.
     fn scan_segment<S: Storage + 'static>(
@@ -126,6 +105,7 @@ impl Opening {
         let mut held = probe(previous_last, file.named, None).is_none();
         let mut first = true;
         let mut failed = None;
+        let opening = &mut self.opening;
         let scan = inspect::scan_storage(window, |frame| {
             if failed.is_some() {
                 return;
@@ -139,9 +119,9 @@ impl Opening {
                 header: frame.header,
             };
             failed = if held {
-                index_log_frame(&mut self.log, &mut self.reader, &mut self.picture, &at)
+                opening.log_frame(&at)
             } else {
-                index_after_frame(&mut self.after, &mut self.reader, &mut self.picture, &at)
+                opening.after_frame(&at)
             }
             .err();
         })?;
@@ -173,31 +153,16 @@ impl Opening {
             } => (Blemish::Corrupt, start + next),
             _ => (Blemish::Corrupt, file.end()),
         };
-        self.blemishes.push((bad, until, kind));
+        self.opening.blemish(bad, until, kind);
         if until < file.end() {
             let tail = TailStorage::window(storage.clone(), until, file.end() - until);
-            let after = scan_after(
-                tail,
-                until,
-                &mut self.reader,
-                &mut self.picture,
-                &mut self.after,
-            )?;
-            self.ran_after(until, &after);
+            let after = self.opening.scan_after(tail, until)?;
             let end = until + after.valid_len;
             if end < file.end() {
-                self.blemishes.push((end, file.end(), Blemish::Corrupt));
+                self.opening.blemish(end, file.end(), Blemish::Corrupt);
             }
         }
         Ok(())
-    }
-
-    /// Notes a scan whose frames went after the problem.
-    fn ran_after(&mut self, base: u64, scan: &LogScan) {
-        if scan.frames > 0 {
-            self.runs
-                .push((base, scan.first_lsn, scan.last_lsn, base + scan.valid_len));
-        }
     }
 
     /// The invalid bytes of a segment after the problem (or of the one
@@ -205,27 +170,17 @@ impl Opening {
     fn blemish_after(&mut self, file: &SegmentFile, scan: &LogScan) {
         if scan.end != LogEnd::Clean {
             let from = file.start + scan.valid_len;
-            self.blemishes.push((from, file.end(), Blemish::Corrupt));
+            self.opening.blemish(from, file.end(), Blemish::Corrupt);
         }
     }
 
-    fn finish(mut self, files: Vec<SegmentFile>, total: u64) -> Parts {
-        let after = self
-            .runs
-            .first()
-            .map(|&(offset, first_lsn, _, _)| AfterCorruption {
-                offset,
-                end: self.runs.last().map_or(offset, |run| run.3),
-                first_lsn,
-                last_lsn: self.runs.iter().map(|run| run.2).max().unwrap_or(first_lsn),
-                index: std::mem::take(&mut self.after),
-            });
+    fn finish(mut self, files: Vec<SegmentFile>, total: u64) -> LogView {
         let held = self.stop.map_or(files.len(), |stop| match self.problem {
             Some(DirProblem::Misfit { .. }) => stop,
             _ => stop + 1,
         });
         let mut scan = totals(&self.scans[..held], total);
-        let next_valid = after.as_ref().map(|after| after.offset);
+        let next_valid = self.opening.after_span().map(|(offset, _)| offset);
         let mut invalid = None;
         if let Some(stop) = self.stop {
             let (file, own) = (&files[stop], &self.scans[stop]);
@@ -262,22 +217,14 @@ impl Opening {
                         } => start + next,
                         _ => file.end(),
                     };
-                    invalid = Some(invalid_entry(&mut self.reader, scan.valid_len, limit));
+                    invalid = Some(self.opening.invalid_entry(scan.valid_len, limit));
                 }
             }
         } else if let (Some(file), Some(own)) = (files.last(), self.scans.last()) {
             scan.valid_len = file.start + own.valid_len;
         }
-        Parts {
-            reader: self.reader,
-            scan,
-            log: self.log,
-            invalid,
-            after,
-            picture: self.picture,
-            blemishes: self.blemishes,
-            segments: Segments::new(files, self.scans, self.problem),
-        }
+        let segments = Segments::new(files, self.scans, self.problem);
+        self.opening.finish(scan, invalid, Some(segments))
     }
 }
 

@@ -3,7 +3,7 @@
 //! every frame:
 //!
 //! - [`BytesStorage`]: bytes already in wasm memory (a `Uint8Array` or a
-//!   Node `Buffer` handed to `WalLog.open`); it maps, so the scan and the
+//!   Node `Buffer` handed to `LogCore.open`); it maps, so the scan and the
 //!   pages read it in place;
 //! - [`SourceStorage`]: a JavaScript object with `size` and
 //!   `readAt(offset, target)` (a `File` read slice by slice in a worker, a

@@ -35,7 +35,7 @@ pub const BLOCKS: usize = 3;
 #[wasm_bindgen(typescript_custom_section)]
 const BYTE_SOURCE_TS: &str = r#"
 /**
- * Where `WalLog.openSource` reads a log from: its size, and a positional
+ * Where `LogCore.openSource` (the package's `WalLog.openSource`) reads a log from: its size, and a positional
  * read that fills `target` with the bytes at `offset` and returns how many
  * it wrote (fewer only at the end). Throwing makes the open fail with the
  * thrown message.
