@@ -30,7 +30,6 @@ export type LsnLike = bigint | number;
 /** What a RewalError is about. */
 export type RewalErrorCode =
   | "torn"
-  | "power-cut"
   | "corrupted"
   | "not-a-log"
   | "closed"

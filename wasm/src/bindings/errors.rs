@@ -64,8 +64,10 @@ pub fn code(error: &Error) -> &'static str {
 pub fn end_code(end: LogEnd) -> Option<&'static str> {
     match end {
         LogEnd::Clean => None,
-        LogEnd::TornTail { .. } => Some("torn"),
-        LogEnd::PowerCut { .. } => Some("power-cut"),
+        // A power cut's lost writes (judged only with a log's sync mark,
+        // which bytes in the browser never have) are cut by the open as a
+        // torn tail is.
+        LogEnd::TornTail { .. } | LogEnd::PowerCut { .. } => Some("torn"),
         LogEnd::Corrupted { .. } => Some("corrupted"),
         LogEnd::NotALog => Some("not-a-log"),
     }
