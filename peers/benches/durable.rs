@@ -217,6 +217,16 @@ mod bench {
             run: Some(rewal_durable),
         },
         Row {
+            key: "rewal-unmarked",
+            group: Group::Durable,
+            role: Role::Peer,
+            threads: Threads::Each,
+            library: "rewal without its sync mark",
+            calls: "append + wait_durable, the file given as a custom storage",
+            marker: "§§",
+            run: Some(rewal_unmarked),
+        },
+        Row {
             key: "rewal-async",
             group: Group::Durable,
             role: Role::Shown,
@@ -399,6 +409,11 @@ mod bench {
             "*",
             "okaywal cannot append without a durable commit: it has no non-durable row.",
         ),
+        (
+            "§§",
+            "not a peer: rewal itself without its sync mark (the file handed to the builder as a \
+         custom storage); rewal against it is what the mark costs.",
+        ),
     ];
 
     // ── the workloads (each runs in a child process) ────────────────────────────
@@ -454,6 +469,26 @@ mod bench {
             nothing,
         );
         print_syncs(&wal, threads);
+        wal.shutdown(Duration::from_secs(60)).unwrap();
+        rate
+    }
+
+    /// rewal's durable row without its sync mark (a `FileStorage` handed to
+    /// the builder keeps none): rewal against this row is what the mark
+    /// (one positional write after each sync, issue 20) costs.
+    fn rewal_unmarked(dir: &Path, threads: usize, time: Duration) -> f64 {
+        let file = rewal::FileStorage::new(dir.join("unmarked.wal")).unwrap();
+        let wal = rewal::Wal::open("unmarked").storage(file).build().unwrap();
+        let rate = run_threads(
+            &wal,
+            threads,
+            time,
+            |wal| {
+                let lsn = wal.append(EVENT).unwrap();
+                wal.wait_durable(lsn).unwrap();
+            },
+            nothing,
+        );
         wal.shutdown(Duration::from_secs(60)).unwrap();
         rate
     }
