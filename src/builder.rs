@@ -7,7 +7,7 @@ use crate::read::recover::{recover, Beside, Recovered};
 use crate::read::recover_dir::{recover_dir, refuse_a_file};
 use crate::shared::Shared;
 use crate::storage::mark::{self, SyncMark};
-use crate::storage::{FileStorage, SharedStorage, Storage};
+use crate::storage::{FileStorage, ReadStorage, SharedStorage, Storage};
 use crate::{Backpressure, Error, Hooks, Recovery, Result, State, SyncMode, Wal};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::Relaxed;

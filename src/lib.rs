@@ -153,5 +153,5 @@ pub use read::iter::WalIterator;
 pub use read::set_aside::SetAside;
 pub use state::State;
 pub use stats::Stats;
-pub use storage::{FileStorage, Mapped, MemoryStorage, Storage};
+pub use storage::{FileStorage, Mapped, MemoryStorage, ReadStorage, Storage};
 pub use wal::{DurableFuture, Wal};

@@ -361,6 +361,15 @@ fn f6b_a_waiter_racing_close_hears_ok_only_for_durable_events() {
 #[test]
 fn f8_under_batch_mode_a_flush_never_returns_before_its_sync() {
     struct SyncFails(MemoryStorage);
+    impl rewal::ReadStorage for SyncFails {
+        fn size(&self) -> rewal::Result<u64> {
+            self.0.size()
+        }
+        fn read_at(&self, buf: &mut [u8], offset: u64) -> rewal::Result<usize> {
+            self.0.read_at(buf, offset)
+        }
+    }
+
     impl rewal::Storage for SyncFails {
         fn write(&mut self, buf: &[u8]) -> rewal::Result<usize> {
             self.0.write(buf)
@@ -371,14 +380,8 @@ fn f8_under_batch_mode_a_flush_never_returns_before_its_sync() {
         fn close(&mut self) -> rewal::Result<()> {
             self.0.close()
         }
-        fn size(&self) -> rewal::Result<u64> {
-            self.0.size()
-        }
         fn truncate(&mut self, size: u64) -> rewal::Result<()> {
             self.0.truncate(size)
-        }
-        fn read_at(&self, buf: &mut [u8], offset: u64) -> rewal::Result<usize> {
-            self.0.read_at(buf, offset)
         }
     }
     let wal = Wal::open("batch-sync-fails")

@@ -331,6 +331,16 @@ fn close_discards_buffered_events_and_counts_them_as_drops() {
 /// Memory storage whose `close` fails.
 struct FailingClose(rewal::MemoryStorage);
 
+impl rewal::ReadStorage for FailingClose {
+    fn size(&self) -> rewal::Result<u64> {
+        self.0.size()
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> rewal::Result<usize> {
+        self.0.read_at(buf, offset)
+    }
+}
+
 impl rewal::Storage for FailingClose {
     fn write(&mut self, buf: &[u8]) -> rewal::Result<usize> {
         self.0.write(buf)
@@ -343,14 +353,8 @@ impl rewal::Storage for FailingClose {
             "the disk went away",
         )))
     }
-    fn size(&self) -> rewal::Result<u64> {
-        self.0.size()
-    }
     fn truncate(&mut self, size: u64) -> rewal::Result<()> {
         self.0.truncate(size)
-    }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> rewal::Result<usize> {
-        self.0.read_at(buf, offset)
     }
 }
 

@@ -5,7 +5,9 @@ mod common;
 
 use rewal::encoding::{self, FrameHeader, FLAG_COMPRESSED, HEADER_LEN, MIN_FRAME_LEN};
 use rewal::inspect::{self, LogEnd};
-use rewal::{Batch, BatchView, Event, FileStorage, MemoryStorage, State, Storage, Wal};
+use rewal::{
+    Batch, BatchView, Event, FileStorage, MemoryStorage, ReadStorage, State, Storage, Wal,
+};
 
 #[test]
 fn events_and_batches() {

@@ -3,9 +3,10 @@
 //! in `LogScan::problem`; these look anywhere). The sentences people read
 //! are the tools' (the `rewal-report` crate).
 
-use super::source::Source;
+use super::source::{Plain, Source};
+use crate::error::catch_panic;
 use crate::frame::{self, not_a_log, Bytes, Problem};
-use crate::storage::{FileStorage, SharedStorage, Storage};
+use crate::storage::{FileStorage, ReadStorage};
 use crate::Result;
 use std::path::Path;
 
@@ -46,10 +47,9 @@ pub fn diagnose_bytes(bytes: &[u8], offset: u64) -> Problem {
 ///
 /// The storage's errors (`Error::Panicked` if it panicked), as for
 /// [`scan_storage`](crate::inspect::scan_storage).
-pub fn diagnose_storage(storage: impl Storage + 'static, offset: u64, len: u64) -> Result<Problem> {
-    let storage = SharedStorage::new(Box::new(storage));
-    let len = len.min(storage.size()?);
-    let mut source = Source::open(&storage, len)?;
+pub fn diagnose_storage(storage: impl ReadStorage, offset: u64, len: u64) -> Result<Problem> {
+    let len = len.min(catch_panic("the storage's size", || storage.size())?);
+    let mut source = Source::over(Plain(storage), len)?;
     examine(&mut source, offset)
 }
 

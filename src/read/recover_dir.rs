@@ -37,7 +37,7 @@ use crate::error::on_file;
 use crate::frame::Problem;
 use crate::storage::mark::{SyncMark, Synced};
 use crate::storage::segments::{self, Segment, Segments, LOCK_FILE};
-use crate::storage::{FileStorage, SharedStorage, Storage};
+use crate::storage::{FileStorage, ReadStorage, SharedStorage, Storage};
 use crate::{Error, Lsn, Recovery, Result};
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};

@@ -2,14 +2,15 @@
 //! classified. Recovery at open runs this; so do the CLI and the viewer.
 
 use super::iter::WalIterator;
-use super::source::Source;
+use super::source::{Backing, Plain, Source};
+use crate::error::catch_panic;
 pub use crate::frame::LogEnd;
 use crate::frame::{self, classify_end, Bytes, FrameHeader, Problem};
 use crate::hooks::HookRunner;
 use crate::plugins::Compressor;
 use crate::shared::Shared;
 use crate::storage::mark::{self, SyncMark};
-use crate::storage::{FileStorage, MemoryStorage, SharedStorage, Storage};
+use crate::storage::{FileStorage, ReadStorage, SharedStorage, Storage};
 use crate::{Error, Lsn, Result, State};
 use std::path::Path;
 use std::sync::Arc;
@@ -154,8 +155,9 @@ pub(crate) fn scan_file_synced(
 ///
 /// None: bytes in memory always read (the `Result` is
 /// [`scan_storage`]'s).
-pub fn scan_bytes(bytes: &[u8], visit: impl FnMut(&FrameInfo)) -> Result<LogScan> {
-    scan_storage(MemoryStorage::from_bytes(bytes), visit)
+pub fn scan_bytes(bytes: &[u8], mut visit: impl FnMut(&FrameInfo)) -> Result<LogScan> {
+    let mut source = Source::over(Plain(bytes), bytes.len() as u64)?;
+    scan(&mut source, &mut visit, None)
 }
 
 /// Scans a log in any storage; see [`scan_file`].
@@ -167,12 +169,11 @@ pub fn scan_bytes(bytes: &[u8], visit: impl FnMut(&FrameInfo)) -> Result<LogScan
 /// bytes than its size says; `Error::InvalidRecord` if its map is shorter
 /// than its size.
 pub fn scan_storage(
-    storage: impl Storage + 'static,
+    storage: impl ReadStorage,
     mut visit: impl FnMut(&FrameInfo),
 ) -> Result<LogScan> {
-    let storage = SharedStorage::new(Box::new(storage));
-    let len = storage.size()?;
-    let mut source = Source::open(&storage, len)?;
+    let len = catch_panic("the storage's size", || storage.size())?;
+    let mut source = Source::over(Plain(storage), len)?;
     scan(&mut source, &mut visit, None)
 }
 
@@ -223,8 +224,8 @@ pub fn read_storage(
 /// Checks every frame of `source` from offset 0 and classifies the end;
 /// damage from `synced` on (the log's sync mark, if known) may be a power
 /// cut's (see `frame/ending.rs`).
-pub(crate) fn scan(
-    source: &mut Source,
+pub(crate) fn scan<B: Backing>(
+    source: &mut Source<B>,
     visit: &mut impl FnMut(&FrameInfo),
     synced: Option<u64>,
 ) -> Result<LogScan> {

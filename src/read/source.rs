@@ -6,9 +6,10 @@
 //! frame. Checks of frames larger than the window stream through it, so even
 //! a hostile length claim costs no more than the window to verify.
 
+use crate::error::catch_panic;
 use crate::frame::Bytes;
 use crate::storage::segments::Part;
-use crate::storage::{self, Held, Mapped, SharedStorage, Storage};
+use crate::storage::{self, read_exact, Held, Mapped, ReadStorage, SharedStorage};
 use crate::{Error, Result};
 
 /// How much the read buffer reads ahead: the frame checker's window (1 MiB:
@@ -17,9 +18,59 @@ use crate::{Error, Result};
 /// instance's memory).
 pub(crate) use crate::frame::WINDOW;
 
+/// Where a source's bytes come from: the log's own storage (one storage,
+/// or its segments), or any reader of bytes (a tool's, [`Plain`]).
+pub(crate) trait Backing {
+    /// How a reader of the first `limit` bytes sees them, and, for
+    /// segments, where they begin.
+    fn view(&self, limit: u64) -> Result<(storage::View, Option<Held>)>;
+    /// For segments: extends a view's parts to `limit` (see
+    /// `Segments::extend_view`).
+    fn extend_view(&self, _parts: &mut Vec<Part>, _limit: u64) -> Result<bool> {
+        Ok(false)
+    }
+    /// Reads exactly `buf.len()` bytes at `offset`.
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> Result<()>;
+}
+
+impl Backing for SharedStorage {
+    fn view(&self, limit: u64) -> Result<(storage::View, Option<Held>)> {
+        SharedStorage::view(self, limit)
+    }
+
+    fn extend_view(&self, parts: &mut Vec<Part>, limit: u64) -> Result<bool> {
+        SharedStorage::extend_view(self, parts, limit)
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> Result<()> {
+        SharedStorage::read_exact_at(self, buf, offset)
+    }
+}
+
+/// Any reader of a log's bytes, as a source's backing: what the tools of
+/// `inspect` read through (no segments, no writes, no `Send`). Its calls
+/// are guarded against panics, as a log's storage's are.
+pub(crate) struct Plain<R>(pub(crate) R);
+
+impl<R: ReadStorage> Backing for Plain<R> {
+    fn view(&self, limit: u64) -> Result<(storage::View, Option<Held>)> {
+        let map = catch_panic("the storage's map", || self.0.map(limit))?;
+        Ok((
+            map.map_or(storage::View::Unmapped, storage::View::Whole),
+            None,
+        ))
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> Result<()> {
+        catch_panic("the storage's read_at", || {
+            read_exact(buf, offset, |buf, at| self.0.read_at(buf, at))
+        })
+    }
+}
+
 /// Readable bytes `[0, limit)` of a storage.
-pub(crate) struct Source {
-    storage: SharedStorage,
+pub(crate) struct Source<B: Backing = SharedStorage> {
+    storage: B,
     limit: u64,
     view: View,
     /// For segments: where the log this source sees begins.
@@ -52,12 +103,20 @@ impl View {
 }
 
 impl Source {
-    /// A source over the first `limit` bytes of `storage`: mapped if the
-    /// storage maps, buffered otherwise.
+    /// A source over the first `limit` bytes of the log's `storage`:
+    /// mapped if the storage maps, buffered otherwise.
     pub(crate) fn open(storage: &SharedStorage, limit: u64) -> Result<Source> {
+        Source::over(storage.clone(), limit)
+    }
+}
+
+impl<B: Backing> Source<B> {
+    /// A source over the first `limit` bytes of `storage`: mapped if it
+    /// maps, buffered otherwise.
+    pub(crate) fn over(storage: B, limit: u64) -> Result<Source<B>> {
         let (view, held) = storage.view(limit)?;
         Ok(Source {
-            storage: storage.clone(),
+            storage,
             limit,
             view: View::from(view),
             held,
@@ -206,7 +265,7 @@ impl ReadBuffer {
 
     /// Makes the buffer hold `[off, off + max(len, WINDOW))`, clipped to
     /// `limit`, keeping what it already has from `off` on.
-    fn refill(&mut self, storage: &SharedStorage, off: u64, len: usize, limit: u64) -> Result<()> {
+    fn refill(&mut self, storage: &impl Backing, off: u64, len: usize, limit: u64) -> Result<()> {
         let want = (limit - off).min(len.max(WINDOW) as u64) as usize;
         let keep = if off >= self.start && off < self.start + self.held as u64 {
             let skip = (off - self.start) as usize;
@@ -233,7 +292,7 @@ impl ReadBuffer {
     }
 }
 
-impl Bytes for Source {
+impl<B: Backing> Bytes for Source<B> {
     type Error = Error;
 
     #[inline]
@@ -251,20 +310,19 @@ impl Bytes for Source {
 /// reads: in place when the storage maps, otherwise through a bounded read
 /// buffer (the current read plus a 1 MiB window), so that a tool can page
 /// through a log far larger than its memory.
-pub struct StorageReader {
-    source: Source,
+pub struct StorageReader<R: ReadStorage> {
+    source: Source<Plain<R>>,
 }
 
-impl StorageReader {
+impl<R: ReadStorage> StorageReader<R> {
     /// A reader over the first `len` bytes of `storage`.
     ///
     /// # Errors
     ///
     /// The storage's error, if mapping it fails.
-    pub fn new(storage: impl Storage + 'static, len: u64) -> Result<StorageReader> {
-        let storage = SharedStorage::new(Box::new(storage));
+    pub fn new(storage: R, len: u64) -> Result<StorageReader<R>> {
         Ok(StorageReader {
-            source: Source::open(&storage, len)?,
+            source: Source::over(Plain(storage), len)?,
         })
     }
 
@@ -290,7 +348,7 @@ impl StorageReader {
     }
 }
 
-impl std::fmt::Debug for StorageReader {
+impl<R: ReadStorage> std::fmt::Debug for StorageReader<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StorageReader")
             .field("len", &self.len())

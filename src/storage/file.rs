@@ -1,6 +1,6 @@
 //! `FileStorage`: a log in a real file, through the platform seam.
 
-use super::{Mapped, Storage};
+use super::{Mapped, ReadStorage, Storage};
 use crate::error::on_file;
 use crate::{Error, Result};
 use rewal_platform::{Access, File, Map};
@@ -104,6 +104,25 @@ impl FileStorage {
     }
 }
 
+impl ReadStorage for FileStorage {
+    fn size(&self) -> Result<u64> {
+        self.file()?
+            .size()
+            .map_err(self.failed("reading the size of"))
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        self.file()?
+            .read_at(buf, offset)
+            .map_err(self.failed("reading"))
+    }
+
+    fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
+        let map = self.file()?.map(len).map_err(self.failed("mapping"))?;
+        Ok(map.map(|map| Box::new(MappedFile(map)) as Box<dyn Mapped>))
+    }
+}
+
 impl Storage for FileStorage {
     fn write(&mut self, buf: &[u8]) -> Result<usize> {
         let written = self
@@ -140,12 +159,6 @@ impl Storage for FileStorage {
         trimmed
             .map_err(self.failed("cutting the zeros off"))
             .and(released.map_err(self.failed("unlocking")))
-    }
-
-    fn size(&self) -> Result<u64> {
-        self.file()?
-            .size()
-            .map_err(self.failed("reading the size of"))
     }
 
     fn truncate(&mut self, size: u64) -> Result<()> {
@@ -186,17 +199,6 @@ impl Storage for FileStorage {
         // preallocated space.
         self.end = end;
         Ok(())
-    }
-
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
-        self.file()?
-            .read_at(buf, offset)
-            .map_err(self.failed("reading"))
-    }
-
-    fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
-        let map = self.file()?.map(len).map_err(self.failed("mapping"))?;
-        Ok(map.map(|map| Box::new(MappedFile(map)) as Box<dyn Mapped>))
     }
 }
 

@@ -1,6 +1,6 @@
 //! `MemoryStorage`: a log in a byte vector, for tests and the browser.
 
-use super::Storage;
+use super::{ReadStorage, Storage};
 use crate::sync::{self, Mutex, MutexGuard};
 use crate::{Error, Result};
 use std::sync::Arc;
@@ -65,6 +65,24 @@ impl std::fmt::Debug for MemoryStorage {
     }
 }
 
+impl ReadStorage for MemoryStorage {
+    // Reads go on after `close`: readers of what was written read on.
+    fn size(&self) -> Result<u64> {
+        Ok(self.lock().len() as u64)
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        let bytes = self.lock();
+        let Ok(start) = usize::try_from(offset) else {
+            return Ok(0);
+        };
+        let available = bytes.get(start..).unwrap_or(&[]);
+        let n = buf.len().min(available.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        Ok(n)
+    }
+}
+
 impl Storage for MemoryStorage {
     fn write(&mut self, buf: &[u8]) -> Result<usize> {
         self.open()?.extend_from_slice(buf);
@@ -80,26 +98,10 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
-    // Reads go on after `close`: readers of what was written read on.
-    fn size(&self) -> Result<u64> {
-        Ok(self.lock().len() as u64)
-    }
-
     fn truncate(&mut self, size: u64) -> Result<()> {
         let mut bytes = self.open()?;
         let size = usize::try_from(size).unwrap_or(usize::MAX);
         bytes.truncate(size);
         Ok(())
-    }
-
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
-        let bytes = self.lock();
-        let Ok(start) = usize::try_from(offset) else {
-            return Ok(0);
-        };
-        let available = bytes.get(start..).unwrap_or(&[]);
-        let n = buf.len().min(available.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        Ok(n)
     }
 }

@@ -17,7 +17,94 @@ use crate::{Error, Lsn, Result};
 use std::io;
 use std::sync::Arc;
 
-/// A persistence backend: an append-only byte sequence.
+/// Bytes a reader can read: the read side of a [`Storage`], and all that
+/// the tools of [`inspect`](crate::inspect) need. It asks for no `Send`,
+/// so a reader of bytes that live on one thread (a JavaScript object in a
+/// browser, say) can be scanned as it is.
+pub trait ReadStorage {
+    /// The current size in bytes.
+    ///
+    /// # Errors
+    ///
+    /// At open, an error fails the open; for the scans of
+    /// [`inspect`](crate::inspect), it fails the scan.
+    fn size(&self) -> Result<u64>;
+    /// Reads at `offset` into `buf`; returns the bytes read, fewer only at
+    /// the end.
+    ///
+    /// # Errors
+    ///
+    /// An error ends the read that asked (an open fails; an iterator or a
+    /// replay returns it); it does not fail the log.
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize>;
+    /// A read-only view of the first `len` bytes, for zero-copy replay, or
+    /// `None` (the default) to have rewal read through a bounded buffer.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_at`](Self::read_at). The default never fails.
+    fn map(&self, _len: u64) -> Result<Option<Box<dyn Mapped>>> {
+        Ok(None)
+    }
+}
+
+/// Bytes in memory are read as they are.
+impl ReadStorage for [u8] {
+    fn size(&self) -> Result<u64> {
+        Ok(self.len() as u64)
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        let from = usize::try_from(offset).map_or(self.len(), |at| at.min(self.len()));
+        let n = buf.len().min(self.len() - from);
+        buf[..n].copy_from_slice(&self[from..from + n]);
+        Ok(n)
+    }
+}
+
+/// Bytes in memory are read as they are.
+impl ReadStorage for Vec<u8> {
+    fn size(&self) -> Result<u64> {
+        self.as_slice().size()
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        self.as_slice().read_at(buf, offset)
+    }
+}
+
+/// A reference reads what it refers to.
+impl<R: ReadStorage + ?Sized> ReadStorage for &R {
+    fn size(&self) -> Result<u64> {
+        (**self).size()
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        (**self).read_at(buf, offset)
+    }
+
+    fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
+        (**self).map(len)
+    }
+}
+
+/// A box reads what it holds.
+impl<R: ReadStorage + ?Sized> ReadStorage for Box<R> {
+    fn size(&self) -> Result<u64> {
+        (**self).size()
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        (**self).read_at(buf, offset)
+    }
+
+    fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
+        (**self).map(len)
+    }
+}
+
+/// A persistence backend: an append-only byte sequence, read as a
+/// [`ReadStorage`].
 ///
 /// rewal calls `write`, `truncate` and `close` from one thread at a time
 /// (it serialises them), and `sync`, `read_at`, `size` and `map` from any
@@ -34,7 +121,7 @@ use std::sync::Arc;
 /// readable after `close` (`size`, `read_at`), so that iterators read on
 /// through what a shutdown drained. One that cannot read any more answers
 /// `Error::Closed` there too: its readers then end with that error.
-pub trait Storage: Send + Sync {
+pub trait Storage: ReadStorage + Send + Sync {
     /// Appends `buf` at the end; returns how many bytes were taken (rewal
     /// calls again for the rest; `Ok(0)` is reported as `Error::ShortWrite`).
     ///
@@ -59,13 +146,6 @@ pub trait Storage: Send + Sync {
     /// The error is returned by [`Wal::shutdown`](crate::Wal::shutdown) or
     /// [`Wal::close`](crate::Wal::close); the log is closed all the same.
     fn close(&mut self) -> Result<()>;
-    /// The current size in bytes.
-    ///
-    /// # Errors
-    ///
-    /// At open, an error fails the open; for the scans of
-    /// [`inspect`](crate::inspect), it fails the scan.
-    fn size(&self) -> Result<u64>;
     /// Cuts the storage to `size` bytes.
     ///
     /// # Errors
@@ -74,23 +154,6 @@ pub trait Storage: Send + Sync {
     /// [`Recovery::TruncateAtCorruption`](crate::Recovery)): an error fails
     /// the open.
     fn truncate(&mut self, size: u64) -> Result<()>;
-    /// Reads at `offset` into `buf`; returns the bytes read, fewer only at
-    /// the end.
-    ///
-    /// # Errors
-    ///
-    /// An error ends the read that asked (an open fails; an iterator or a
-    /// replay returns it); it does not fail the log.
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize>;
-    /// A read-only view of the first `len` bytes, for zero-copy replay, or
-    /// `None` (the default) to have rewal read through a bounded buffer.
-    ///
-    /// # Errors
-    ///
-    /// As [`read_at`](Self::read_at). The default never fails.
-    fn map(&self, _len: u64) -> Result<Option<Box<dyn Mapped>>> {
-        Ok(None)
-    }
 
     /// Makes the storage at least `len` bytes long by writing zeros after
     /// its current size, durably, without moving where writes go: later
@@ -129,7 +192,7 @@ pub trait Storage: Send + Sync {
     }
 }
 
-/// Bytes mapped from a storage (see [`Storage::map`]).
+/// Bytes mapped from a storage (see [`ReadStorage::map`]).
 pub trait Mapped: Send + Sync {
     /// The mapped bytes; they must not change while the value lives.
     fn bytes(&self) -> &[u8];
@@ -379,7 +442,7 @@ impl SharedStorage {
 
 /// Fills `buf` from `offset` on with `read`, which may return fewer bytes
 /// than asked; running out is `UnexpectedEof`.
-fn read_exact(
+pub(crate) fn read_exact(
     mut buf: &mut [u8],
     mut offset: u64,
     read: impl Fn(&mut [u8], u64) -> Result<usize>,

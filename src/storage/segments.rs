@@ -19,7 +19,7 @@
 //! needs a handful of descriptors, not one per segment.
 
 use super::mark::{SyncMark, Synced};
-use super::{FileStorage, Mapped, Storage};
+use super::{FileStorage, Mapped, ReadStorage, Storage};
 use crate::error::on_file;
 use crate::sync::{self, Mutex, RwLock, RwLockReadGuard};
 use crate::{Error, Lsn, Result};

@@ -1,7 +1,7 @@
 //! A `Storage` over memory that can be told to fail, stall or count: for the
 //! tests of failure handling, backpressure and group commit.
 
-use rewal::{Error, MemoryStorage, Result, Storage};
+use rewal::{Error, MemoryStorage, ReadStorage, Result, Storage};
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex};
@@ -70,6 +70,16 @@ impl FaultStorage {
     }
 }
 
+impl ReadStorage for FaultStorage {
+    fn size(&self) -> Result<u64> {
+        self.inner.size()
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        self.inner.read_at(buf, offset)
+    }
+}
+
 impl Storage for FaultStorage {
     fn write(&mut self, buf: &[u8]) -> Result<usize> {
         {
@@ -108,15 +118,7 @@ impl Storage for FaultStorage {
         self.inner.close()
     }
 
-    fn size(&self) -> Result<u64> {
-        self.inner.size()
-    }
-
     fn truncate(&mut self, size: u64) -> Result<()> {
         self.inner.truncate(size)
-    }
-
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
-        self.inner.read_at(buf, offset)
     }
 }

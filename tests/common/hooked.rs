@@ -1,7 +1,7 @@
 //! A memory storage that runs a test's hook before each write and each
 //! sync: how a test holds a sync at a gate, or makes a write panic.
 
-use rewal::{MemoryStorage, Result, Storage};
+use rewal::{MemoryStorage, ReadStorage, Result, Storage};
 
 /// What runs before the storage's calls; each does nothing unless the test
 /// says otherwise.
@@ -25,6 +25,15 @@ impl<H: StorageHooks> Hooked<H> {
     }
 }
 
+impl<H: StorageHooks> ReadStorage for Hooked<H> {
+    fn size(&self) -> Result<u64> {
+        self.inner.size()
+    }
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        self.inner.read_at(buf, offset)
+    }
+}
+
 impl<H: StorageHooks> Storage for Hooked<H> {
     fn write(&mut self, buf: &[u8]) -> Result<usize> {
         self.hooks.before_write();
@@ -37,13 +46,7 @@ impl<H: StorageHooks> Storage for Hooked<H> {
     fn close(&mut self) -> Result<()> {
         self.inner.close()
     }
-    fn size(&self) -> Result<u64> {
-        self.inner.size()
-    }
     fn truncate(&mut self, size: u64) -> Result<()> {
         self.inner.truncate(size)
-    }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
-        self.inner.read_at(buf, offset)
     }
 }

@@ -5,7 +5,7 @@
 //! keeps what a power cut would leave: the bytes as of the last successful
 //! sync. For the fault-injection campaign (tests/campaign_faults.rs).
 
-use rewal::{Error, Mapped, Result, Storage};
+use rewal::{Error, Mapped, ReadStorage, Result, Storage};
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -179,6 +179,41 @@ impl Scripted {
     }
 }
 
+impl ReadStorage for Scripted {
+    fn size(&self) -> Result<u64> {
+        self.enter(Call::Size)?;
+        Ok(self.lock().bytes.len() as u64)
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        let fault = self.enter(Call::ReadAt)?;
+        let disk = self.lock();
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        let available = disk.bytes.get(start..).unwrap_or(&[]);
+        let mut n = buf.len().min(available.len());
+        match fault {
+            Some(Fault::Zero) => n = 0,
+            Some(Fault::Short(short)) => n = n.min(short),
+            _ => {}
+        }
+        buf[..n].copy_from_slice(&available[..n]);
+        Ok(n)
+    }
+
+    fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
+        if !self.maps {
+            return Ok(None);
+        }
+        self.enter(Call::Map)?;
+        let disk = self.lock();
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        match disk.bytes.get(..len) {
+            Some(bytes) => Ok(Some(Box::new(Copied(bytes.to_vec())))),
+            None => Err(Error::Io(io::Error::from(io::ErrorKind::UnexpectedEof))),
+        }
+    }
+}
+
 impl Storage for Scripted {
     fn write(&mut self, buf: &[u8]) -> Result<usize> {
         let fault = self.enter(Call::Write)?;
@@ -215,45 +250,12 @@ impl Storage for Scripted {
         Ok(())
     }
 
-    fn size(&self) -> Result<u64> {
-        self.enter(Call::Size)?;
-        Ok(self.lock().bytes.len() as u64)
-    }
-
     fn truncate(&mut self, size: u64) -> Result<()> {
         self.enter(Call::Truncate)?;
         let mut disk = self.lock();
         let size = usize::try_from(size).unwrap_or(usize::MAX);
         disk.bytes.truncate(size);
         Ok(())
-    }
-
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
-        let fault = self.enter(Call::ReadAt)?;
-        let disk = self.lock();
-        let start = usize::try_from(offset).unwrap_or(usize::MAX);
-        let available = disk.bytes.get(start..).unwrap_or(&[]);
-        let mut n = buf.len().min(available.len());
-        match fault {
-            Some(Fault::Zero) => n = 0,
-            Some(Fault::Short(short)) => n = n.min(short),
-            _ => {}
-        }
-        buf[..n].copy_from_slice(&available[..n]);
-        Ok(n)
-    }
-
-    fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
-        if !self.maps {
-            return Ok(None);
-        }
-        self.enter(Call::Map)?;
-        let disk = self.lock();
-        let len = usize::try_from(len).unwrap_or(usize::MAX);
-        match disk.bytes.get(..len) {
-            Some(bytes) => Ok(Some(Box::new(Copied(bytes.to_vec())))),
-            None => Err(Error::Io(io::Error::from(io::ErrorKind::UnexpectedEof))),
-        }
     }
 }
 

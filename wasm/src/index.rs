@@ -20,7 +20,8 @@
 //! from a frame's start or from a mark in the middle of it.
 
 use rewal::frame::{FrameHeader, RecordCursor, HEADER_LEN, RECORD_HEADER_LEN, TRAILER_LEN};
-use rewal::inspect::StorageReader as Reader;
+/// Reads a log's bytes, whatever holds them.
+type Reader = rewal::inspect::StorageReader<Box<dyn rewal::ReadStorage>>;
 use rewal::{Error, Lsn, Result};
 
 /// A checkpoint every this many frames.

@@ -10,7 +10,8 @@ use crate::index::{header_at, Index};
 use crate::picture::{Blemish, Mark, Picture};
 use crate::segments::Segments;
 use crate::view::{entry, AfterCorruption, FrameEntry, FrameStatus, LogView};
-use rewal::inspect::StorageReader as Reader;
+/// Reads a log's bytes, whatever holds them.
+type Reader = rewal::inspect::StorageReader<Box<dyn rewal::ReadStorage>>;
 use rewal::inspect::{self, FrameInfo, LogScan};
 use rewal::{Lsn, Result, Storage};
 
@@ -38,7 +39,7 @@ impl Opening {
     /// An opening of the `len` bytes of `storage`.
     pub fn new<S: Storage + 'static>(storage: S, len: u64) -> Result<Opening> {
         Ok(Opening {
-            reader: Reader::new(storage, len)?,
+            reader: Reader::new(Box::new(storage), len)?,
             picture: Picture::new(len),
             log: Index::default(),
             after: Index::default(),

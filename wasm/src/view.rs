@@ -18,7 +18,8 @@ use crate::search::{Field, Found, Query, MAX_MATCHES};
 use crate::segments::{self, SegmentFile, Segments};
 use crate::storage::{BytesStorage, TailStorage};
 use rewal::encoding::FrameHeader;
-use rewal::inspect::StorageReader as Reader;
+/// Reads a log's bytes, whatever holds them.
+type Reader = rewal::inspect::StorageReader<Box<dyn rewal::ReadStorage>>;
 use rewal::inspect::{self, LogEnd, LogScan, Problem};
 use rewal::{Lsn, Result, Storage};
 use rewal_report::{describe, Verdict};

@@ -5,7 +5,7 @@ use crate::failure::{describe, describe_io, existing_file, exit, Failure};
 use crate::output;
 use crate::scan::{self, count};
 use rewal::inspect::{LogEnd, LogScan};
-use rewal::{FileStorage, Storage};
+use rewal::{FileStorage, ReadStorage, Storage};
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::Write;

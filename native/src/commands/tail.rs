@@ -10,7 +10,7 @@ use crate::progress::Progress;
 use crate::scan;
 use crate::stream::{self, Printed};
 use rewal::inspect::{LogEnd, LogScan};
-use rewal::{FileStorage, Lsn, Storage};
+use rewal::{FileStorage, Lsn, ReadStorage};
 use rewal_report::Place;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};

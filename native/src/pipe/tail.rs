@@ -22,7 +22,7 @@ use super::window::{Window, CHUNK};
 use super::HOLD;
 use rewal::frame::{Problem, HEADER_LEN, MAGIC};
 use rewal::inspect::{scan_storage, LogEnd};
-use rewal::{Lsn, Storage};
+use rewal::{Lsn, ReadStorage, Storage};
 use std::io::{self, Read};
 use std::sync::Arc;
 
@@ -289,6 +289,16 @@ impl Tail {
 }
 
 /// Read-only: the engine only scans it.
+impl ReadStorage for Tail {
+    fn size(&self) -> rewal::Result<u64> {
+        Ok(self.len())
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> rewal::Result<usize> {
+        Ok(self.read(buf, offset))
+    }
+}
+
 impl Storage for Tail {
     fn write(&mut self, _buf: &[u8]) -> rewal::Result<usize> {
         Err(rewal::Error::InvalidState)
@@ -302,15 +312,7 @@ impl Storage for Tail {
         Ok(())
     }
 
-    fn size(&self) -> rewal::Result<u64> {
-        Ok(self.len())
-    }
-
     fn truncate(&mut self, _size: u64) -> rewal::Result<()> {
         Err(rewal::Error::InvalidState)
-    }
-
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> rewal::Result<usize> {
-        Ok(self.read(buf, offset))
     }
 }

@@ -3,7 +3,7 @@
 //! through a read buffer.
 
 use super::read_only;
-use rewal::{Error, Mapped, Result, Storage};
+use rewal::{Error, Mapped, ReadStorage, Result, Storage};
 use std::sync::Arc;
 
 /// A log's bytes, shared between the viewer and the engine's scan. It
@@ -12,25 +12,9 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct BytesStorage(pub Arc<Vec<u8>>);
 
-impl Storage for BytesStorage {
-    fn write(&mut self, _buf: &[u8]) -> Result<usize> {
-        read_only()
-    }
-
-    fn sync(&self) -> Result<()> {
-        Ok(())
-    }
-
-    fn close(&mut self) -> Result<()> {
-        Ok(())
-    }
-
+impl ReadStorage for BytesStorage {
     fn size(&self) -> Result<u64> {
         Ok(self.0.len() as u64)
-    }
-
-    fn truncate(&mut self, _size: u64) -> Result<()> {
-        read_only()
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
@@ -48,6 +32,24 @@ impl Storage for BytesStorage {
             return Err(Error::InvalidRecord);
         }
         Ok(Some(Box::new(Prefix(self.0.clone(), len))))
+    }
+}
+
+impl Storage for BytesStorage {
+    fn write(&mut self, _buf: &[u8]) -> Result<usize> {
+        read_only()
+    }
+
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn close(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn truncate(&mut self, _size: u64) -> Result<()> {
+        read_only()
     }
 }
 

@@ -16,7 +16,7 @@
 //! so memory stays at a few blocks however many files there are.
 
 use super::read_only;
-use rewal::{Error, Result, Storage};
+use rewal::{Error, ReadStorage, Result, Storage};
 use std::cell::RefCell;
 use std::io;
 use std::sync::Arc;
@@ -172,25 +172,9 @@ impl Drop for Key {
     }
 }
 
-impl Storage for SourceStorage {
-    fn write(&mut self, _buf: &[u8]) -> Result<usize> {
-        read_only()
-    }
-
-    fn sync(&self) -> Result<()> {
-        Ok(())
-    }
-
-    fn close(&mut self) -> Result<()> {
-        Ok(())
-    }
-
+impl ReadStorage for SourceStorage {
     fn size(&self) -> Result<u64> {
         Ok(self.size)
-    }
-
-    fn truncate(&mut self, _size: u64) -> Result<()> {
-        read_only()
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
@@ -222,6 +206,24 @@ impl Storage for SourceStorage {
                 }
             })
         })
+    }
+}
+
+impl Storage for SourceStorage {
+    fn write(&mut self, _buf: &[u8]) -> Result<usize> {
+        read_only()
+    }
+
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn close(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn truncate(&mut self, _size: u64) -> Result<()> {
+        read_only()
     }
 }
 

@@ -6,7 +6,7 @@
 //! the viewer checking them by hand.
 
 use super::read_only;
-use rewal::{Mapped, Result, Storage};
+use rewal::{Mapped, ReadStorage, Result, Storage};
 
 /// `inner`'s bytes from `base` on (at most `len` of them); offset 0 here
 /// is `base` there.
@@ -29,25 +29,9 @@ impl<S: Storage> TailStorage<S> {
     }
 }
 
-impl<S: Storage> Storage for TailStorage<S> {
-    fn write(&mut self, _buf: &[u8]) -> Result<usize> {
-        read_only()
-    }
-
-    fn sync(&self) -> Result<()> {
-        Ok(())
-    }
-
-    fn close(&mut self) -> Result<()> {
-        Ok(())
-    }
-
+impl<S: Storage> ReadStorage for TailStorage<S> {
     fn size(&self) -> Result<u64> {
         Ok(self.inner.size()?.saturating_sub(self.base).min(self.len))
-    }
-
-    fn truncate(&mut self, _size: u64) -> Result<()> {
-        read_only()
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
@@ -71,6 +55,24 @@ impl<S: Storage> Storage for TailStorage<S> {
             (Some(map), Some(skip)) => Some(Box::new(Skipped { map, skip })),
             _ => None,
         })
+    }
+}
+
+impl<S: Storage> Storage for TailStorage<S> {
+    fn write(&mut self, _buf: &[u8]) -> Result<usize> {
+        read_only()
+    }
+
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn close(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn truncate(&mut self, _size: u64) -> Result<()> {
+        read_only()
     }
 }
 

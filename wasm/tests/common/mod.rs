@@ -39,7 +39,7 @@ pub fn cli_verify_line(name: &str) -> String {
         .to_string()
 }
 
-use rewal::{MemoryStorage, Result, Storage};
+use rewal::{MemoryStorage, ReadStorage, Result, Storage};
 use rewal_wasm::segments::{layout, order};
 use rewal_wasm::view::LogView;
 use std::path::Path;
@@ -149,6 +149,19 @@ impl CountingStorage {
     }
 }
 
+impl ReadStorage for CountingStorage {
+    fn size(&self) -> Result<u64> {
+        self.inner.size()
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        let n = self.inner.read_at(buf, offset)?;
+        self.total.fetch_add(n as u64, Ordering::Relaxed);
+        self.largest.fetch_max(buf.len() as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 impl Storage for CountingStorage {
     fn write(&mut self, _buf: &[u8]) -> Result<usize> {
         Err(rewal::Error::Closed)
@@ -159,16 +172,7 @@ impl Storage for CountingStorage {
     fn close(&mut self) -> Result<()> {
         Ok(())
     }
-    fn size(&self) -> Result<u64> {
-        self.inner.size()
-    }
     fn truncate(&mut self, _size: u64) -> Result<()> {
         Err(rewal::Error::Closed)
-    }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
-        let n = self.inner.read_at(buf, offset)?;
-        self.total.fetch_add(n as u64, Ordering::Relaxed);
-        self.largest.fetch_max(buf.len() as u64, Ordering::Relaxed);
-        Ok(n)
     }
 }
