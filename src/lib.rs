@@ -127,15 +127,16 @@ mod wal;
 /// Looking into a log without opening it for writing: every frame, how the
 /// log ends, and what is wrong where it stops being valid.
 pub mod inspect {
-    pub use crate::frame::Problem;
+    pub use crate::frame::{LogEnd, Problem};
     pub use crate::read::diagnose::{diagnose_bytes, diagnose_file, diagnose_storage};
     pub use crate::read::iter::BadFrame;
+    pub use crate::read::run::{
+        segment_last_lsn, segment_misfit, Misfit, Run, RunProblem, RunScan, SegmentScan,
+    };
     pub use crate::read::scan::{
-        read_file, read_storage, scan_bytes, scan_file, scan_storage, FrameInfo, LogEnd, LogScan,
+        read_file, read_storage, scan_bytes, scan_file, scan_storage, FrameInfo, LogScan,
     };
-    pub use crate::read::scan_dir::{
-        scan_dir, segment_last_lsn, segment_misfit, DirProblem, DirScan, Misfit, SegmentScan,
-    };
+    pub use crate::read::scan_dir::scan_dir;
     pub use crate::read::source::StorageReader;
     pub use crate::storage::segments::{segment_lsn, segment_name};
 }

@@ -90,7 +90,7 @@ impl Wal {
     /// // 200 frames of 134 bytes do not fit in one segment of 4 KiB.
     /// let scan = rewal::inspect::scan_dir(&dir)?;
     /// assert!(scan.segments.len() > 1);
-    /// assert_eq!(scan.segments[0].path, dir.join("00000000000000000001.wal"));
+    /// assert_eq!(scan.segments[0].path, Some(dir.join("00000000000000000001.wal")));
     /// assert_eq!((scan.events(), scan.last_lsn()), (200, 200));
     /// # wal.close()?;
     /// # std::fs::remove_dir_all(&dir)?;

@@ -295,7 +295,7 @@ fn a_live_reader_is_woken_by_the_writer() {
 
 #[test]
 fn a_directory_scan_names_the_segment_that_does_not_fit() {
-    use inspect::{DirProblem, Misfit};
+    use inspect::{Misfit, RunProblem};
     let scratch = Scratch::new("seg-scan");
     let dir = scratch.path("log");
     filled(&dir, 200).shutdown(SECOND).unwrap();
@@ -310,11 +310,11 @@ fn a_directory_scan_names_the_segment_that_does_not_fit() {
     let middle = std::fs::read(&files[2]).unwrap();
     std::fs::remove_file(&files[2]).unwrap();
     let scan = inspect::scan_dir(&dir).unwrap();
-    let expected = whole.segments[2].named;
-    let named = whole.segments[3].named;
+    let expected = whole.segments[2].named.unwrap();
+    let named = whole.segments[3].named.unwrap();
     assert_eq!(
         scan.problem,
-        Some(DirProblem::Misfit {
+        Some(RunProblem::Misfit {
             segment: 2,
             misfit: Misfit::Gap { expected, named }
         })
@@ -327,7 +327,7 @@ fn a_directory_scan_names_the_segment_that_does_not_fit() {
     bytes[at] ^= 0xff;
     std::fs::write(&files[1], &bytes).unwrap();
     let scan = inspect::scan_dir(&dir).unwrap();
-    assert_eq!(scan.problem, Some(DirProblem::Damaged { segment: 1 }));
+    assert_eq!(scan.problem, Some(RunProblem::Damaged { segment: 1 }));
     assert!(scan.segments[1].scan.end.offset().is_some());
     assert_eq!(Wal::open_dir(&dir).build().unwrap_err(), Error::Corrupted);
 }

@@ -4,7 +4,7 @@
 //! `tail -f`). Only `rewal::inspect` and `std::fs` calls that WASI has.
 
 use crate::failure::{describe_io, exit, Failure};
-use rewal::inspect::{self, segment_lsn, segment_name, DirScan};
+use rewal::inspect::{self, segment_lsn, segment_name, RunScan};
 use rewal::Lsn;
 use rewal_report::{dir_exit_code, DirVerdict, NO_SEGMENTS};
 use std::io;
@@ -23,8 +23,12 @@ pub fn is_dir(path: &Path) -> bool {
 /// up to the first problem. A directory that holds files but no segment
 /// (somebody else's), one whose only segment is not a log, and one that
 /// cannot be read are failures (exit 3); a damaged log is a result.
-pub fn scan(dir: &Path) -> Result<DirScan, Failure> {
-    let found = inspect::scan_dir(dir).map_err(|error| Failure::unreadable(dir, &error))?;
+pub fn scan(dir: &Path) -> Result<RunScan, Failure> {
+    let mut found = inspect::scan_dir(dir).map_err(|error| Failure::unreadable(dir, &error))?;
+    // The segments after the first problem hold nothing the log holds:
+    // the commands report up to it.
+    let held = found.held().len();
+    found.segments.truncate(held);
     if found.segments.is_empty() && holds_other_files(dir)? {
         return Err(Failure::at(
             exit::UNREADABLE,

@@ -7,7 +7,7 @@ use crate::failure::{exit, Failure};
 use crate::output::EventWriter;
 use crate::progress::Progress;
 use crate::stream::{self, Printed};
-use rewal::inspect::{segment_last_lsn, segment_name, DirProblem, DirScan, LogEnd};
+use rewal::inspect::{segment_last_lsn, segment_name, LogEnd, RunProblem, RunScan};
 use rewal::Lsn;
 use rewal_report::{misfit, place, DirVerdict};
 use std::path::Path;
@@ -22,7 +22,7 @@ use std::path::Path;
 /// constant), so that what is printed is what was checked.
 pub fn print(
     dir: &Path,
-    found: &DirScan,
+    found: &RunScan,
     from: Lsn,
     limit: Option<u64>,
     out: &mut EventWriter,
@@ -34,7 +34,7 @@ pub fn print(
         if limit.is_some_and(|limit| printed.events >= limit) {
             return Ok(None);
         }
-        if let Some(DirProblem::Misfit {
+        if let Some(RunProblem::Misfit {
             segment,
             misfit: how,
         }) = found.problem
@@ -53,15 +53,16 @@ pub fn print(
         }
         // A clean segment whose events all come before `from` has nothing
         // to print: its frames were checked by the scan.
-        let before = segment_last_lsn(segment.named, &segment.scan) < from;
+        let segment_path = segment.path.as_deref().unwrap_or(dir);
+        let before = segment_last_lsn(segment.named.unwrap_or_default(), &segment.scan) < from;
         if before && segment.scan.end == LogEnd::Clean {
             base += segment.scan.file_len;
             continue;
         }
-        let mut iter = rewal::FileStorage::open_read_only(&segment.path)
+        let mut iter = rewal::FileStorage::open_read_only(segment_path)
             .and_then(|storage| rewal::inspect::read_storage(storage, from, None))
-            .map_err(|error| Failure::unreadable(&segment.path, &error))?;
-        out.set_segment(Some(segment_name(segment.named)));
+            .map_err(|error| Failure::unreadable(segment_path, &error))?;
+        out.set_segment(Some(segment_name(segment.named.unwrap_or_default())));
         progress.set_base(base);
         base += segment.scan.file_len;
         let stopped = stream::pump(&mut iter, out, limit, progress, printed)?;

@@ -9,7 +9,7 @@
 //! frames outside a segment's range are corruptions.
 
 use crate::{contents, count, exit, valid, Described, Ending, Place};
-use rewal::inspect::{segment_name, DirProblem, DirScan, LogEnd, Misfit, Problem, SegmentScan};
+use rewal::inspect::{segment_name, LogEnd, Misfit, Problem, RunProblem, RunScan, SegmentScan};
 use std::fmt;
 
 /// What is wrong with a segment that ends in a torn tail while newer
@@ -25,7 +25,7 @@ pub const NO_SEGMENTS: &str = "it is not a rewal log directory: it holds no segm
 /// gives it: 0 clean, 1 a torn tail in the newest segment, 2 corrupted
 /// (a gap, an overlap, damage in an older segment, a corruption in the
 /// newest), 3 when its only segment is not a log.
-pub fn dir_exit_code(scan: &DirScan) -> u8 {
+pub fn dir_exit_code(scan: &RunScan) -> u8 {
     if scan.problem.is_some() {
         return exit::CORRUPTED;
     }
@@ -36,11 +36,11 @@ pub fn dir_exit_code(scan: &DirScan) -> u8 {
 }
 
 /// Where segment `segment` of `scan` stands, naming it.
-pub fn place(scan: &DirScan, segment: usize) -> Place {
+pub fn place(scan: &RunScan, segment: usize) -> Place {
     // The scan stops at a damaged segment: newer ones exist, unscanned.
-    let damaged = scan.problem == Some(DirProblem::Damaged { segment });
+    let damaged = scan.problem == Some(RunProblem::Damaged { segment });
     Place {
-        named: scan.segments.get(segment).map(|found| found.named),
+        named: scan.segments.get(segment).and_then(|found| found.named),
         newer: damaged || segment + 1 < scan.segments.len(),
         older: segment > 0,
     }
@@ -94,14 +94,14 @@ impl fmt::Display for MisfitWords {
 /// segment that does not follow the one before it, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SegmentEnding<'a> {
-    scan: &'a DirScan,
+    scan: &'a RunScan,
     segment: usize,
     named: bool,
 }
 
 /// The ending of segment `segment` of `scan` (an index into its
 /// segments), naming the file.
-pub fn segment_ending(scan: &DirScan, segment: usize) -> SegmentEnding<'_> {
+pub fn segment_ending(scan: &RunScan, segment: usize) -> SegmentEnding<'_> {
     SegmentEnding {
         scan,
         segment,
@@ -142,7 +142,7 @@ impl SegmentEnding<'_> {
     /// The misfit, if this is the segment that does not follow.
     fn misfit(&self) -> Option<Misfit> {
         match self.scan.problem {
-            Some(DirProblem::Misfit { segment, misfit }) if segment == self.segment => Some(misfit),
+            Some(RunProblem::Misfit { segment, misfit }) if segment == self.segment => Some(misfit),
             _ => None,
         }
     }
@@ -172,12 +172,12 @@ impl fmt::Display for SegmentEnding<'_> {
 /// is the shorter clause that says how it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DirVerdict<'a> {
-    scan: &'a DirScan,
+    scan: &'a RunScan,
 }
 
 impl<'a> DirVerdict<'a> {
     /// The verdict on `scan`.
-    pub fn new(scan: &'a DirScan) -> Self {
+    pub fn new(scan: &'a RunScan) -> Self {
         DirVerdict { scan }
     }
 
@@ -200,7 +200,7 @@ impl<'a> DirVerdict<'a> {
     /// `None` for a clean directory.
     pub fn what(&self) -> Option<DirWhat> {
         let at = problem_segment(self.scan)?;
-        if let Some(DirProblem::Misfit { misfit, .. }) = self.scan.problem {
+        if let Some(RunProblem::Misfit { misfit, .. }) = self.scan.problem {
             return Some(DirWhat::Misfit(misfit));
         }
         let found = &self.scan.segments[at].scan;
@@ -250,7 +250,7 @@ impl fmt::Display for DirVerdict<'_> {
         let found = &segments[at].scan;
         let ending = segment_ending(scan, at);
         let before = Before(&segments[..at]);
-        if let Some(DirProblem::Misfit { .. }) = scan.problem {
+        if let Some(RunProblem::Misfit { .. }) = scan.problem {
             return write!(f, "{ending}{before}");
         }
         match found.end {
@@ -273,7 +273,7 @@ impl fmt::Display for DirVerdict<'_> {
                         f,
                         ", then {} of zeros at the end of {} (space preallocated, never written)",
                         count(found.file_len - found.valid_len, "byte", "bytes"),
-                        segment_name(segments[at].named)
+                        segment_name(segments[at].named.unwrap_or_default())
                     )?;
                 }
                 Ok(())
@@ -299,9 +299,9 @@ impl fmt::Display for DirVerdict<'_> {
 
 /// The segment the verdict is about: the one with the problem, or the
 /// newest; `None` for a directory without segments.
-fn problem_segment(scan: &DirScan) -> Option<usize> {
+fn problem_segment(scan: &RunScan) -> Option<usize> {
     match scan.problem {
-        Some(DirProblem::Damaged { segment } | DirProblem::Misfit { segment, .. }) => Some(segment),
+        Some(RunProblem::Damaged { segment } | RunProblem::Misfit { segment, .. }) => Some(segment),
         None => scan.segments.len().checked_sub(1),
     }
 }
@@ -311,7 +311,7 @@ fn problem_segment(scan: &DirScan) -> Option<usize> {
 /// offset ...: ...`, `corrupted: segment ... should be named ...: ...`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DirEnding<'a> {
-    scan: &'a DirScan,
+    scan: &'a RunScan,
 }
 
 impl fmt::Display for DirEnding<'_> {

@@ -6,7 +6,7 @@
 mod common;
 
 use common::Scratch;
-use rewal::inspect::{self, segment_name, DirScan, LogEnd, Misfit};
+use rewal::inspect::{self, segment_name, LogEnd, Misfit, RunScan};
 use rewal_report::{
     dir_exit_code, exit, misfit, place, segment_ending, DirVerdict, Ending, Place,
     OLDER_SEGMENT_TORN,
@@ -36,7 +36,7 @@ fn write(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn verdict(scan: &DirScan) -> (String, u8) {
+fn verdict(scan: &RunScan) -> (String, u8) {
     (DirVerdict::new(scan).to_string(), dir_exit_code(scan))
 }
 
@@ -89,7 +89,7 @@ fn a_torn_newest_segment_is_a_torn_tail_and_an_older_one_a_corruption() {
     // What is wrong, without where: the problem alone.
     let unfinished =
         "the frame there claims 234 bytes, but only 231 remain in the file (an unfinished write)";
-    let what = |scan: &DirScan| DirVerdict::new(scan).what().map(|what| what.to_string());
+    let what = |scan: &RunScan| DirVerdict::new(scan).what().map(|what| what.to_string());
     assert_eq!(what(&scan).as_deref(), Some(unfinished));
     cut(&files[0]);
     let scan = inspect::scan_dir(&dir).unwrap();

@@ -5,6 +5,7 @@ pub(crate) mod diagnose;
 pub(crate) mod iter;
 pub(crate) mod recover;
 pub(crate) mod recover_dir;
+pub(crate) mod run;
 pub(crate) mod scan;
 pub(crate) mod scan_dir;
 pub(crate) mod set_aside;

@@ -15,7 +15,7 @@ mod cli_dirs;
 mod common;
 
 use common::{load_segments, segments_both_ways, Scratch};
-use rewal::inspect::{self, segment_name, DirScan};
+use rewal::inspect::{self, segment_name, RunScan};
 use rewal_report::{segment_ending, DirVerdict};
 use rewal_wasm::view::LogView;
 use std::path::{Path, PathBuf};
@@ -130,8 +130,8 @@ fn agree(dir: &Path, case: &str) {
             "{said}"
         );
         for i in 0..segments.files().len() {
-            let cli_line = (i < cli.segments.len())
-                .then(|| segment_ending(&cli, i).without_name().to_string());
+            let cli_line =
+                (i < cli.held().len()).then(|| segment_ending(&cli, i).without_name().to_string());
             assert_eq!(segments.segment_ending(i), cli_line, "{said}: segment {i}");
         }
         assert_problem_is_said(&view, &cli, &said);
@@ -139,7 +139,7 @@ fn agree(dir: &Path, case: &str) {
 }
 
 /// The viewer's clause for what is wrong is part of the verdict it shows.
-fn assert_problem_is_said(view: &LogView, cli: &DirScan, said: &str) {
+fn assert_problem_is_said(view: &LogView, cli: &RunScan, said: &str) {
     match view.problem() {
         Some(what) => assert!(view.verdict().contains(&what), "{said}: {what}"),
         None => assert_eq!(rewal_report::dir_exit_code(cli), 0, "{said}"),
@@ -148,10 +148,10 @@ fn assert_problem_is_said(view: &LogView, cli: &DirScan, said: &str) {
 
 /// A directory scan without its file paths (the viewer has names only).
 fn without_paths(
-    scan: &DirScan,
+    scan: &RunScan,
 ) -> (
-    Vec<(u64, rewal::inspect::LogScan)>,
-    Option<inspect::DirProblem>,
+    Vec<(Option<u64>, rewal::inspect::LogScan)>,
+    Option<inspect::RunProblem>,
 ) {
     let segments = scan
         .segments

@@ -11,7 +11,7 @@ mod common;
 
 use common::{load_segments as load, segments_both_ways as both_ways, Scratch};
 use rewal::encoding::{decode_all_batches, encode_event};
-use rewal::inspect::{self, segment_name, DirProblem, LogEnd, Misfit};
+use rewal::inspect::{self, segment_name, LogEnd, Misfit, RunProblem};
 use rewal::{Batch, Event, Wal};
 use rewal_wasm::picture::Blemish;
 use rewal_wasm::segments::{Standing, MAX_SEGMENTS};
@@ -232,7 +232,7 @@ fn a_missing_middle_segment_is_a_gap_named_by_the_segment_after_it() {
             .unwrap();
         assert_eq!(lsns(&rows), after.iter().map(|e| e.lsn).collect::<Vec<_>>());
         let segments = view.segments().unwrap();
-        let problem = DirProblem::Misfit {
+        let problem = RunProblem::Misfit {
             segment: 2,
             misfit: Misfit::Gap { expected, named },
         };
@@ -304,7 +304,7 @@ fn a_flipped_byte_in_an_older_segment_is_a_corruption_named_with_its_offset() {
             (invalid.offset, invalid.status),
             (start + hit, FrameStatus::Invalid)
         );
-        let problem = DirProblem::Damaged { segment: 1 };
+        let problem = RunProblem::Damaged { segment: 1 };
         assert_eq!(view.segments().unwrap().dir_problem(), Some(&problem));
         assert_eq!(
             inspect::scan_dir(scratch.dir()).unwrap().problem,

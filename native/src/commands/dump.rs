@@ -59,12 +59,12 @@ fn run_dir(
 ) -> Result<u8, Failure> {
     let found = dir::scan(path)?;
     if let Some(oldest) = found.segments.first() {
-        if from > 0 && from < oldest.named {
+        if from > 0 && from < oldest.named.unwrap_or_default() {
             // Not silently: the events asked for are gone.
             say(format_args!(
                 "{}: note: the log holds no event below LSN {} (the older segments were checkpointed away); printing from there",
                 path.display(),
-                oldest.named
+                oldest.named.unwrap_or_default()
             ));
         }
     }

@@ -10,7 +10,7 @@ use crate::input::{self, Input};
 use crate::output::{self, InfoFormat};
 use crate::pipe;
 use crate::scan::{self, count};
-use rewal::inspect::{segment_name, DirProblem, DirScan, LogEnd, LogScan};
+use rewal::inspect::{segment_name, LogEnd, LogScan, RunProblem, RunScan};
 use rewal_report::{segment_ending, DirVerdict};
 use std::path::Path;
 
@@ -158,18 +158,18 @@ fn run_dir(path: &Path, format: InfoFormat) -> Result<u8, Failure> {
 /// Where the counts stop, when a problem stops the scan: at a segment
 /// that does not follow (the newer ones are not scanned), or at bad bytes
 /// followed by more (what comes after them is not counted).
-fn counted_up_to(found: &DirScan) -> Option<String> {
+fn counted_up_to(found: &RunScan) -> Option<String> {
     match found.problem {
-        Some(DirProblem::Misfit { segment, .. }) => Some(format!(
+        Some(RunProblem::Misfit { segment, .. }) => Some(format!(
             "the counts above include {}, which does not follow the segment before it; the segments after it are not counted",
-            segment_name(found.segments.get(segment)?.named)
+            segment_name(found.segments.get(segment)?.named.unwrap_or_default())
         )),
-        Some(DirProblem::Damaged { segment }) => {
+        Some(RunProblem::Damaged { segment }) => {
             let damaged = found.segments.get(segment)?;
             Some(format!(
                 "the counts above stop at offset {} of {}; what follows it and the segments after it are not counted",
                 damaged.scan.end.offset()?,
-                segment_name(damaged.named)
+                segment_name(damaged.named.unwrap_or_default())
             ))
         }
         None => {
@@ -179,7 +179,7 @@ fn counted_up_to(found: &DirScan) -> Option<String> {
             };
             Some(format!(
                 "the counts above stop at offset {offset} of {}; frames after the corruption are not counted",
-                segment_name(newest.named)
+                segment_name(newest.named.unwrap_or_default())
             ))
         }
     }
@@ -187,7 +187,7 @@ fn counted_up_to(found: &DirScan) -> Option<String> {
 
 /// One line per segment: name, size, LSN range, how it ends; columns
 /// aligned, under a heading.
-fn segment_table(found: &DirScan) -> String {
+fn segment_table(found: &RunScan) -> String {
     if found.segments.is_empty() {
         return String::new();
     }
@@ -195,7 +195,7 @@ fn segment_table(found: &DirScan) -> String {
     let rows: Vec<[String; 4]> = std::iter::once(heading)
         .chain(found.segments.iter().enumerate().map(|(i, segment)| {
             [
-                segment_name(segment.named),
+                segment_name(segment.named.unwrap_or_default()),
                 count(segment.scan.file_len, "byte", "bytes"),
                 match segment.scan.frames {
                     0 => "none".into(),

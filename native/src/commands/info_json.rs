@@ -4,7 +4,7 @@
 
 use crate::failure::{exit, Failure};
 use crate::scan;
-use rewal::inspect::{segment_name, DirScan, LogEnd, LogScan};
+use rewal::inspect::{segment_name, LogEnd, LogScan, RunScan};
 use rewal_report::{describe, segment_ending, DirVerdict};
 use serde::Serialize;
 use std::path::Path;
@@ -167,7 +167,7 @@ pub struct Totals {
 
 impl Totals {
     /// Summed over the segments scanned.
-    pub fn of(found: &DirScan) -> Totals {
+    pub fn of(found: &RunScan) -> Totals {
         let segments = found.segments.iter().map(|segment| &segment.scan);
         Totals {
             frames: segments.clone().map(|scan| scan.frames).sum(),
@@ -179,7 +179,7 @@ impl Totals {
 
 impl DirInfo {
     /// The description of the scanned directory `found` at `path`.
-    pub fn new(path: &Path, found: &DirScan, note: Option<String>) -> DirInfo {
+    pub fn new(path: &Path, found: &RunScan, note: Option<String>) -> DirInfo {
         let totals = Totals::of(found);
         let verdict = DirVerdict::new(found);
         let events = found.events();
@@ -205,7 +205,7 @@ impl DirInfo {
                 .map(|(i, segment)| {
                     let ending = segment_ending(found, i);
                     SegmentInfo {
-                        name: segment_name(segment.named),
+                        name: segment_name(segment.named.unwrap_or_default()),
                         size: segment.scan.file_len,
                         valid_size: segment.scan.valid_len,
                         contents: Contents::of(&segment.scan),

@@ -8,7 +8,7 @@ use crate::dir::{self, LOCK_FILE};
 use crate::failure::{describe, exit, Failure};
 use crate::output;
 use crate::scan::count;
-use rewal::inspect::{segment_name, DirScan, LogEnd};
+use rewal::inspect::{segment_name, LogEnd, RunScan};
 use rewal::FileStorage;
 use rewal_report::{dir_exit_code, DirVerdict};
 use std::path::Path;
@@ -38,24 +38,25 @@ pub fn run(path: &Path, dry_run: bool, cut_at_corruption: bool) -> Result<u8, Fa
             let LogEnd::TornTail { offset } = newest.scan.end else {
                 return Err(refuse(path, &found, cut_at_corruption));
             };
+            let newest_path = newest.path.as_deref().unwrap_or(path);
             if !dry_run {
-                let mut storage = FileStorage::new(&newest.path).map_err(|error| {
+                let mut storage = FileStorage::new(newest_path).map_err(|error| {
                     Failure::at(
                         exit::FAILED,
-                        &newest.path,
+                        newest_path,
                         format_args!(
                             "nothing repaired: cannot open it for writing: {}",
                             describe(&error)
                         ),
                     )
                 })?;
-                cut(&newest.path, &mut storage, offset)?;
+                cut(newest_path, &mut storage, offset)?;
             }
             format!(
                 "{}: {} the torn tail of {} at offset {offset}: {} removed; {}\n",
                 path.display(),
                 if dry_run { "would cut" } else { "cut" },
-                segment_name(newest.named),
+                segment_name(newest.named.unwrap_or_default()),
                 count(newest.scan.file_len - offset, "byte", "bytes"),
                 holds(&found)
             )
@@ -87,7 +88,7 @@ fn lock(path: &Path) -> Result<FileStorage, Failure> {
 
 /// What the directory holds, valid: `200 events, LSNs 1 to 200, in 6
 /// segments`.
-fn holds(found: &DirScan) -> String {
+fn holds(found: &RunScan) -> String {
     let segments = count(found.segments.len() as u64, "segment", "segments");
     match found.events() {
         0 => format!("no events, {segments}"),
@@ -101,7 +102,7 @@ fn holds(found: &DirScan) -> String {
 }
 
 /// Why a corrupted directory is not repaired.
-fn refuse(path: &Path, found: &DirScan, cut_at_corruption: bool) -> Failure {
+fn refuse(path: &Path, found: &RunScan, cut_at_corruption: bool) -> Failure {
     Failure::at(
         exit::CORRUPTED,
         path,

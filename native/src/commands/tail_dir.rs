@@ -12,7 +12,7 @@ use crate::output::{EventWriter, Format};
 use crate::payload::Encoding;
 use crate::progress::Progress;
 use crate::stream::Printed;
-use rewal::inspect::{segment_name, DirProblem, DirScan, Misfit};
+use rewal::inspect::{segment_name, Misfit, RunProblem, RunScan};
 use rewal::Lsn;
 use rewal_report::{misfit, Place};
 use std::path::{Path, PathBuf};
@@ -54,10 +54,10 @@ pub fn run(
             return Err(stopped);
         }
     }
-    let newest = found
-        .segments
-        .last()
-        .map(|segment| (segment.named, segment.path.clone()));
+    let newest = found.segments.last().map(|segment| {
+        let named = segment.named.unwrap_or_default();
+        (named, segment.path.clone().unwrap_or_default())
+    });
     let next = found.last_lsn().max(printed.last_lsn).saturating_add(1);
     let mut following = Following {
         dir: path,
@@ -75,12 +75,12 @@ pub fn run(
 /// Where the last `lines` events of the scanned directory begin: counted
 /// back from the newest valid event, segment by segment, and found within
 /// the segment where they begin as `tail FILE` finds it.
-fn start_of_last(found: &DirScan, lines: u64) -> Result<Lsn, Failure> {
+fn start_of_last(found: &RunScan, lines: u64) -> Result<Lsn, Failure> {
     // A segment that does not follow, and the ones after it, hold no
     // event that the log holds.
     let valid = match found.problem {
-        Some(DirProblem::Misfit { segment, .. }) => &found.segments[..segment],
-        _ => &found.segments[..],
+        Some(RunProblem::Misfit { segment, .. }) => &found.segments[..segment],
+        _ => found.held(),
     };
     if lines == 0 {
         let last = valid
@@ -93,7 +93,7 @@ fn start_of_last(found: &DirScan, lines: u64) -> Result<Lsn, Failure> {
     let mut wanted = lines;
     for segment in valid.iter().rev() {
         if segment.scan.events >= wanted {
-            return Ok(start_in_file(&segment.path, wanted)?.0);
+            return Ok(start_in_file(segment.path.as_deref().unwrap_or(Path::new("")), wanted)?.0);
         }
         wanted -= segment.scan.events;
     }

@@ -8,7 +8,7 @@
 
 use crate::segments::{Segments, Standing};
 use crate::view::{EventRow, FrameEntry, FrameStatus, LogView};
-use rewal::inspect::{DirProblem, LogEnd, Misfit};
+use rewal::inspect::{LogEnd, Misfit, RunProblem};
 use serde::{Serialize, Serializer};
 use wasm_bindgen::prelude::*;
 
@@ -275,12 +275,12 @@ fn problem_segment(segments: &Segments) -> Option<String> {
 /// How the segments fail to follow each other, or that one is damaged.
 fn segment_problem(segments: &Segments) -> Option<SegmentProblem> {
     Some(match segments.dir_problem()? {
-        DirProblem::Misfit { misfit, .. } => match misfit {
+        RunProblem::Misfit { misfit, .. } => match misfit {
             Misfit::Gap { .. } => SegmentProblem::Gap,
             Misfit::Overlap { .. } => SegmentProblem::Overlap,
             Misfit::OutOfRange { .. } => SegmentProblem::OutOfRange,
         },
-        DirProblem::Damaged { .. } => SegmentProblem::Damaged,
+        RunProblem::Damaged { .. } => SegmentProblem::Damaged,
     })
 }
 

@@ -13,14 +13,14 @@
 //!
 //! What the viewer says of the segments is what `rewal verify DIR` says of
 //! the same files, word for word: the scans up to the first problem are
-//! kept as the engine's own `DirScan` ([`Segments::dir_scan`]), and
+//! kept as the engine's own `RunScan` ([`Segments::dir_scan`]), and
 //! `rewal-report` words it ([`Segments::verdict`]).
 
 mod open;
 
 pub(crate) use open::open;
 
-use rewal::inspect::{segment_lsn, DirProblem, DirScan, LogEnd, LogScan, SegmentScan};
+use rewal::inspect::{segment_lsn, LogEnd, LogScan, RunProblem, RunScan, SegmentScan};
 use rewal::{Error, Lsn, Result};
 use rewal_report::{segment_ending, DirVerdict, Verdict};
 use std::path::PathBuf;
@@ -118,13 +118,10 @@ pub fn layout(files: Vec<(String, u64)>) -> Result<Vec<SegmentFile>> {
 pub struct Segments {
     files: Vec<SegmentFile>,
     /// What `rewal::inspect::scan_dir` finds in the same files: a scan a
-    /// segment (offsets in it), oldest first, up to and including the first
-    /// that breaks the rules, and which one that is. Kept in the engine's
-    /// own shape so that `rewal-report` words it as it does for the CLI.
-    dir: DirScan,
-    /// The scans of the segments after that one, which `scan_dir` does not
-    /// make: the viewer scans them to show their frames apart.
-    after: Vec<LogScan>,
+    /// segment (offsets in it), oldest first, and the first that breaks
+    /// the rules. Kept in the engine's own shape so that `rewal-report`
+    /// words it as it does for the CLI.
+    dir: RunScan,
 }
 
 /// How a segment stands in its log.
@@ -144,30 +141,19 @@ impl Segments {
     /// file), of which `problem` is the first that breaks the rules.
     pub(crate) fn new(
         files: Vec<SegmentFile>,
-        mut scans: Vec<LogScan>,
-        problem: Option<DirProblem>,
+        scans: Vec<LogScan>,
+        problem: Option<RunProblem>,
     ) -> Segments {
-        // `scan_dir` stops at the segment with the problem.
-        let upto = match problem {
-            Some(DirProblem::Damaged { segment } | DirProblem::Misfit { segment, .. }) => {
-                segment + 1
-            }
-            None => scans.len(),
-        };
-        let after = scans.split_off(upto.min(scans.len()));
         let segments = files
             .iter()
             .zip(scans)
-            .map(|(file, scan)| SegmentScan {
-                named: file.named,
-                path: PathBuf::from(&file.name),
-                scan,
+            .map(|(file, scan)| {
+                SegmentScan::new(Some(file.named), Some(PathBuf::from(&file.name)), scan)
             })
             .collect();
         Segments {
             files,
-            dir: DirScan { segments, problem },
-            after,
+            dir: RunScan { segments, problem },
         }
     }
 
@@ -178,22 +164,18 @@ impl Segments {
 
     /// What the scan of file `i` found (offsets in that file).
     pub fn scan(&self, i: usize) -> Option<&LogScan> {
-        let held = self.dir.segments.len();
-        match i.checked_sub(held) {
-            None => self.dir.segments.get(i).map(|found| &found.scan),
-            Some(after) => self.after.get(after),
-        }
+        self.dir.segments.get(i).map(|found| &found.scan)
     }
 
     /// What `rewal::inspect::scan_dir` would find in these files (each
     /// segment's path being its file name).
-    pub fn dir_scan(&self) -> &DirScan {
+    pub fn dir_scan(&self) -> &RunScan {
         &self.dir
     }
 
     /// The first segment that breaks the rules, as
     /// `rewal::inspect::scan_dir` says it.
-    pub fn dir_problem(&self) -> Option<&DirProblem> {
+    pub fn dir_problem(&self) -> Option<&RunProblem> {
         self.dir.problem.as_ref()
     }
 
@@ -225,8 +207,7 @@ impl Segments {
     /// follow the one before); `None` for a segment after the problem,
     /// which rewal does not scan.
     pub fn segment_ending(&self, i: usize) -> Option<String> {
-        (i < self.dir.segments.len())
-            .then(|| segment_ending(&self.dir, i).without_name().to_string())
+        (i < self.dir.held().len()).then(|| segment_ending(&self.dir, i).without_name().to_string())
     }
 
     /// Segment `i` on its own, as `rewal verify` would say of the file.
@@ -262,12 +243,12 @@ impl Segments {
     /// problem, or a newest one that does not end cleanly.
     fn stop(&self) -> Option<usize> {
         match self.dir.problem {
-            Some(DirProblem::Misfit { segment, .. } | DirProblem::Damaged { segment }) => {
+            Some(RunProblem::Misfit { segment, .. } | RunProblem::Damaged { segment }) => {
                 Some(segment)
             }
             None => match self.dir.segments.last() {
                 Some(newest) if newest.scan.end != LogEnd::Clean => {
-                    Some(self.dir.segments.len() - 1)
+                    self.dir.segments.len().checked_sub(1)
                 }
                 _ => None,
             },

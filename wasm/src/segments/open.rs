@@ -16,8 +16,8 @@ use crate::picture::Blemish;
 use crate::storage::TailStorage;
 use crate::view::LogView;
 use rewal::inspect::{
-    self, segment_last_lsn, segment_lsn, segment_misfit, DirProblem, FrameInfo, LogEnd, LogScan,
-    Misfit,
+    self, segment_last_lsn, segment_lsn, segment_misfit, FrameInfo, LogEnd, LogScan, Misfit,
+    RunProblem,
 };
 use rewal::{Lsn, Result, Storage};
 
@@ -47,13 +47,13 @@ pub(crate) fn open<S: Storage + Clone + 'static>(
         let (scan, misfit) = run.scan_segment(window, file, previous_last)?;
         let newest = i + 1 == files.len();
         if let Some(misfit) = misfit {
-            run.problem = Some(DirProblem::Misfit { segment: i, misfit });
+            run.problem = Some(RunProblem::Misfit { segment: i, misfit });
             run.stop = Some(i);
             run.opening.ran_after(file.start, &scan);
             run.blemish_after(file, &scan);
         } else if scan.end != LogEnd::Clean {
             if !newest {
-                run.problem = Some(DirProblem::Damaged { segment: i });
+                run.problem = Some(RunProblem::Damaged { segment: i });
             }
             run.stop = Some(i);
             run.ends_badly(&storage, file, &scan, newest)?;
@@ -87,7 +87,7 @@ fn check<S: Storage>(storage: &S, files: &[SegmentFile]) -> Result<u64> {
 struct SegmentRun {
     opening: Opening,
     scans: Vec<LogScan>,
-    problem: Option<DirProblem>,
+    problem: Option<RunProblem>,
     /// The segment where the log's events stop.
     stop: Option<usize>,
 }
@@ -176,7 +176,7 @@ impl SegmentRun {
 
     fn finish(mut self, files: Vec<SegmentFile>, total: u64) -> LogView {
         let held = self.stop.map_or(files.len(), |stop| match self.problem {
-            Some(DirProblem::Misfit { .. }) => stop,
+            Some(RunProblem::Misfit { .. }) => stop,
             _ => stop + 1,
         });
         let mut scan = totals(&self.scans[..held], total);
@@ -190,7 +190,7 @@ impl SegmentRun {
                 offset: start,
                 next_valid,
             };
-            if !matches!(self.problem, Some(DirProblem::Misfit { .. })) {
+            if !matches!(self.problem, Some(RunProblem::Misfit { .. })) {
                 scan.valid_len = start + own.valid_len;
                 scan.problem = own.problem;
                 scan.end = match own.end {
