@@ -49,7 +49,7 @@ export async function serve(root = WWW) {
 }
 
 /** Chromium flags: headless, and no call to any outside service. */
-const ARGS = [
+export const ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
