@@ -26,4 +26,7 @@ target_dir=$(cargo metadata --format-version 1 --no-deps --manifest-path wasm/Ca
 rm -rf www/pkg
 wasm-bindgen --target web --out-dir www/pkg \
     "$target_dir/wasm32-unknown-unknown/release/rewal_wasm.wasm"
+# The npm package's API beside the engine (wasm/npm/: index.js wraps
+# pkg/rewal_wasm.js): the viewer's OPFS logs and the browser tests use it.
+cp wasm/npm/index.js wasm/npm/index.d.ts wasm/npm/opfs-worker.js www/pkg/
 echo "www/build.sh: built www/pkg/ ($(du -h www/pkg/rewal_wasm_bg.wasm | cut -f1) of wasm)"

@@ -4,6 +4,7 @@
 // documented in README.md.
 
 import type {
+  StoredEvent as StoredEventFields,
   LogEvent as LogEventFields,
   LogFrame as LogFrameFields,
   LogSegment as LogSegmentFields,
@@ -38,6 +39,10 @@ export type RewalErrorCode =
   | "invalid-segments"
   | "too-large"
   | "empty-batch"
+  | "locked"
+  | "exists"
+  | "not-found"
+  | "unsupported"
   | "io"
   | "uninitialized"
   | "internal";
@@ -169,3 +174,99 @@ export function text(value: LogEventFields | Uint8Array | null): string | null;
 
 /** The LSN a segment file's name says, or null when it is not a segment's name. */
 export function segmentLsn(name: string): bigint | null;
+
+// ------------------------------------------------------------------ OPFS
+
+/** One event of a log open for writing: lsn, payload, meta. */
+export interface StoredEvent extends StoredEventFields {}
+export class StoredEvent {
+  private constructor();
+  toJSON(): Record<string, unknown>;
+}
+
+export interface OpfsOptions {
+  /** The OPFS folder the log lives in (default: the folder `rewal/` at OPFS's root). */
+  directory?: FileSystemDirectoryHandle;
+}
+
+export interface OpenOpfsOptions extends OpfsOptions {
+  /** Create the log if it does not exist (default true); else a missing log throws `not-found`. */
+  create?: boolean;
+  /** What to do with a corruption found at open (default "strict": refuse with `corrupted`, the file untouched). */
+  recovery?: "strict" | "truncate-at-corruption";
+}
+
+export interface StoredEventsOptions {
+  /** The first LSN (default 0n: from the first event). */
+  from?: LsnLike;
+  /** Stop before this LSN (default: at the last event appended). */
+  to?: LsnLike;
+}
+
+/** A log in OPFS, as listOpfsLogs lists it. */
+export interface OpfsLogEntry {
+  name: string;
+  size: number;
+  lastModified: number;
+}
+
+/** Opens (or creates) the log `name` in OPFS; in a dedicated worker only. Throws `locked` while it is open anywhere in the origin. */
+export function openOpfsLog(name: string, options?: OpenOpfsOptions): Promise<OpfsLog>;
+
+/** A log open for writing in OPFS; holds the file's lock until close(). */
+export class OpfsLog implements Disposable {
+  private constructor();
+  readonly name: string;
+  readonly closed: boolean;
+  readonly lastLsn: bigint;
+  /** True when the open cut a torn tail. */
+  readonly repaired: boolean;
+  append(payload: BytesLike, meta?: BytesLike | null): bigint;
+  appendBatch(events: Iterable<NewEvent>): bigint;
+  flush(): void;
+  waitDurable(lsn: LsnLike): Promise<void>;
+  sync(): Promise<void>;
+  events(options?: StoredEventsOptions): Generator<StoredEvent, void, undefined>;
+  replay(callback: (event: StoredEvent) => void, options?: StoredEventsOptions): number;
+  export(): Promise<File>;
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+/** The logs in OPFS, by name. */
+export function listOpfsLogs(options?: OpfsOptions): Promise<OpfsLogEntry[]>;
+/** A snapshot of the log `name` as a File, without its lock. */
+export function exportOpfsLog(name: string, options?: OpfsOptions): Promise<File>;
+/** Copies a checked log into OPFS as `name`; resolves to its Summary. */
+export function importOpfsLog(name: string, input: Blob | Uint8Array | ArrayBuffer, options?: OpfsOptions & { replace?: boolean }): Promise<Summary>;
+/** Removes the log `name` from OPFS. */
+export function removeOpfsLog(name: string, options?: OpfsOptions): Promise<void>;
+/** Serves OpfsClient's calls in this worker. */
+export function serveOpfs(scope?: { addEventListener(type: "message", listener: (message: MessageEvent) => void): void; postMessage(message: unknown): void }, wasm?: WasmInput): void;
+
+/** OPFS logs from a page, through a worker. */
+export class OpfsClient {
+  constructor(options?: { worker?: Worker });
+  open(name: string, options?: OpenOpfsOptions): Promise<RemoteOpfsLog>;
+  list(options?: OpfsOptions): Promise<OpfsLogEntry[]>;
+  export(name: string, options?: OpfsOptions): Promise<File>;
+  import(name: string, input: Blob | Uint8Array | ArrayBuffer, options?: OpfsOptions & { replace?: boolean }): Promise<SummaryFields>;
+  remove(name: string, options?: OpfsOptions): Promise<void>;
+  terminate(): void;
+}
+
+/** An OpfsLog in an OpfsClient's worker: the same methods, each a promise. */
+export class RemoteOpfsLog {
+  private constructor();
+  readonly name: string;
+  readonly repaired: boolean;
+  append(payload: BytesLike, meta?: BytesLike | null): Promise<bigint>;
+  appendBatch(events: Iterable<NewEvent>): Promise<bigint>;
+  flush(): Promise<void>;
+  waitDurable(lsn: LsnLike): Promise<void>;
+  sync(): Promise<void>;
+  lastLsn(): Promise<bigint>;
+  events(options?: StoredEventsOptions): AsyncGenerator<StoredEvent, void, undefined>;
+  export(): Promise<File>;
+  close(): Promise<void>;
+}

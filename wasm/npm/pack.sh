@@ -8,6 +8,7 @@
 #   source bundled as CommonJS by esbuild (from www/node_modules, which
 #   `npm ci` in www/ installs), so that require("rewal-wasm") works in
 #   Node 20 as well as import;
+# - opfs-worker.js, the worker OpfsClient starts (browsers only);
 # - index.d.ts (and index.d.cts for require), README.md, package.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,7 +25,7 @@ stage="$out/rewal-wasm"
 rm -rf "$stage"
 mkdir -p "$stage"
 cp www/pkg/rewal_wasm.js www/pkg/rewal_wasm.d.ts www/pkg/rewal_wasm_bg.wasm "$stage/"
-cp wasm/npm/index.js wasm/npm/index.d.ts wasm/npm/README.md "$stage/"
+cp wasm/npm/index.js wasm/npm/opfs-worker.js wasm/npm/index.d.ts wasm/npm/README.md "$stage/"
 # The same types for require; the engine's record types come from an ES
 # module, which CommonJS types must say.
 sed 's|^} from "./rewal_wasm.js";|} from "./rewal_wasm.js" with { "resolution-mode": "import" };|' wasm/npm/index.d.ts >"$stage/index.d.cts"

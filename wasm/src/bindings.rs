@@ -22,6 +22,7 @@
 //! where in it (`segmentOffset`).
 
 pub(crate) mod errors;
+mod opfs;
 pub(crate) mod records;
 mod segments;
 
@@ -40,6 +41,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 pub use errors::set_error_class;
+pub use opfs::{opfs_error, OpfsCore, OpfsCursor};
 pub use segments::segment_lsn;
 
 #[wasm_bindgen(typescript_custom_section)]

@@ -14,6 +14,9 @@
 //!   engine's scan once and builds a sparse seek index ([`index`]).
 //! - A log kept as a directory of segment files (`Wal::open_dir`) opens as
 //!   one ([`segments`]).
+//! - [`opfs`]: a durable log in the browser, written by the engine in an
+//!   OPFS file through a `FileSystemSyncAccessHandle` (in a dedicated
+//!   worker), locked by that handle.
 //! - [`writer::LogWriter`] writes a log in memory, byte for byte as the
 //!   native library writes it; [`stream::StreamReader`] reads one as it
 //!   streams in.
@@ -30,6 +33,7 @@ mod clock;
 pub mod index;
 pub mod jsonl;
 mod opening;
+pub mod opfs;
 pub mod picture;
 pub mod search;
 pub mod segments;
@@ -38,4 +42,4 @@ pub mod stream;
 pub mod view;
 pub mod writer;
 
-pub use bindings::{LogCore, StreamCore, WriterCore};
+pub use bindings::{LogCore, OpfsCore, StreamCore, WriterCore};

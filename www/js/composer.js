@@ -4,7 +4,8 @@
 
 import { fmt, showBytes } from "./format.js";
 import { guard } from "./errors.js";
-import { $, input, download } from "./dom.js";
+import { $, input, select, download } from "./dom.js";
+import { hasOpfs, writeToOpfs } from "./opfs.js";
 
 const encoder = new TextEncoder();
 
@@ -12,10 +13,19 @@ export class Composer {
   /**
    * @param {typeof import("../pkg/rewal_wasm.js")} wasm the engine's exports (WriterCore)
    * @param {(bytes: Uint8Array, name: string) => void} openBytes opens a log in the viewer
+   * @param {(name: string) => Promise<void>} [openOpfs] opens an OPFS log (a snapshot) in the viewer, and lists it
    */
-  constructor(wasm, openBytes) {
+  constructor(wasm, openBytes, openOpfs) {
     this.wasm = wasm;
     this.openBytes = openBytes;
+    this.openOpfs = openOpfs;
+    const target = select("compose-target");
+    if (!hasOpfs) target.disabled = true;
+    target.addEventListener("change", () => {
+      const opfs = target.value === "opfs";
+      $("compose-name-label").hidden = !opfs;
+      $("compose-build").textContent = opfs ? "Write to this browser" : "Build and download";
+    });
     /** @type {{ payload: Uint8Array, meta: Uint8Array }[]} */
     this.events = [];
     $("compose-form").addEventListener(
@@ -80,10 +90,19 @@ export class Composer {
     });
   }
 
-  /** Writes the events with the engine, downloads the log and opens it. */
-  build() {
+  /** Writes the events with the engine, downloads the log (or writes them to OPFS) and opens it. */
+  async build() {
     if (this.events.length === 0) {
       this.note("Add at least one event first.", true);
+      return;
+    }
+    if (select("compose-target").value === "opfs") {
+      const name = input("compose-name").value.trim();
+      const batch = input("compose-batch").checked;
+      this.note(`Writing to ${name}…`);
+      const { last, size } = await writeToOpfs(name, this.events, batch);
+      this.note(`Wrote ${this.events.length} event${this.events.length === 1 ? "" : "s"} to ${name} in this browser, durably: LSNs up to ${last}, ${fmt(size)} bytes.`);
+      await this.openOpfs?.(name);
       return;
     }
     const writer = new this.wasm.WriterCore();

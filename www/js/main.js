@@ -16,6 +16,7 @@ import { EventsView } from "./events.js";
 import { FramesView } from "./frames.js";
 import { Minimap } from "./minimap.js";
 import { Composer } from "./composer.js";
+import { OpfsPanel } from "./opfs.js";
 import { guard, report, showBanner } from "./errors.js";
 import { fmt, fmtBytes } from "./format.js";
 import { folderFiles, pickedFolder, segmentFiles } from "./gather.js";
@@ -357,7 +358,15 @@ async function main() {
   events = new EventsView();
   frames = new FramesView((frame) => openFrame(frame));
   minimap = new Minimap((offset) => guard(() => pickOffset(offset), "Could not open that frame")());
-  new Composer(wasm, (bytes, name) => openFile(new File([/** @type {BlobPart} */ (bytes)], name)));
+  const opfs = new OpfsPanel((file) => openFile(file));
+  new Composer(
+    wasm,
+    (bytes, name) => openFile(new File([/** @type {BlobPart} */ (bytes)], name)),
+    async (name) => {
+      await opfs.refresh();
+      await opfs.open(name);
+    },
+  );
   wireOpening();
   wireTabs();
   testHooks();

@@ -18,6 +18,7 @@ export const VECTORS = path.join(ROOT, "tests", "vectors");
 const TYPES = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
   ".wasm": "application/wasm",
   ".json": "application/json",
@@ -49,7 +50,7 @@ export async function serve(root = WWW) {
 }
 
 /** Chromium flags: headless, and no call to any outside service. */
-const ARGS = [
+export const ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",

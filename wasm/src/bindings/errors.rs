@@ -49,11 +49,13 @@ pub fn code(error: &Error) -> &'static str {
         Error::Checkpointed => "checkpointed",
         Error::TooLarge => "too-large",
         Error::EmptyBatch => "empty-batch",
+        Error::FileLocked => "locked",
         Error::Io(io) => match io
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<Refusal>())
         {
             Some(refusal) => refusal.code,
+            None if io.kind() == std::io::ErrorKind::NotFound => "not-found",
             None => "io",
         },
         _ => "internal",
@@ -132,6 +134,11 @@ mod tests {
             (Error::TooLarge, "too-large"),
             (Error::EmptyBatch, "empty-batch"),
             (Error::Io(std::io::Error::other("gone")), "io"),
+            (Error::FileLocked, "locked"),
+            (
+                Error::Io(std::io::Error::new(std::io::ErrorKind::NotFound, "no")),
+                "not-found",
+            ),
             (
                 Refusal::error("invalid-segments", "no".into()),
                 "invalid-segments",

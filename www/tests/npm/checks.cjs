@@ -229,5 +229,18 @@ module.exports = async function check(rewal, fixtures) {
   throwsNaming(() => readEvents([], { strict: 1 }), TypeError, "options.strict");
   await assert.rejects(async () => { for await (const e of readEvents(["text is not a chunk"])) void e; }, TypeError);
 
+  // --- OPFS: only in browsers; here, unsupported (after checking the input)
+  const { openOpfsLog, listOpfsLogs, OpfsClient } = rewal;
+  for (const run of [() => openOpfsLog("node.wal"), () => listOpfsLogs()]) {
+    await assert.rejects(run, (error) => {
+      assert.ok(error instanceof RewalError && error.code === "unsupported", String(error));
+      codes.add("unsupported");
+      return true;
+    });
+  }
+  assert.throws(() => new OpfsClient(), (error) => error.code === "unsupported");
+  await assert.rejects(() => openOpfsLog("a/b"), (error) => error instanceof RangeError && error.message.startsWith("name must be a file name"));
+  checked.push("RangeError: name");
+
   return { codes: [...codes].sort(), checked: checked.length };
 };
