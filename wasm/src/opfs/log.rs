@@ -106,7 +106,7 @@ impl DurableLog {
 mod tests {
     use super::super::{Handle, OpfsStorage};
     use super::*;
-    use rewal::Error;
+    use rewal::{Error, ReadStorage};
     use std::io;
     use std::sync::{Arc, Mutex};
 

@@ -1,7 +1,7 @@
 //! [`OpfsStorage`]: the engine's [`Storage`] on a sync access handle.
 
 use super::Handle;
-use rewal::{Error, Result, Storage};
+use rewal::{Error, ReadStorage, Result, Storage};
 
 /// A log's bytes in an OPFS file, through its sync access handle (which
 /// also is the file's lock: see the module's docs).
@@ -43,6 +43,16 @@ impl<H: Handle> OpfsStorage<H> {
     }
 }
 
+impl<H: Handle> ReadStorage for OpfsStorage<H> {
+    fn size(&self) -> Result<u64> {
+        self.handle()?.size()
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        self.handle()?.read(buf, offset)
+    }
+}
+
 impl<H: Handle> Storage for OpfsStorage<H> {
     fn write(&mut self, buf: &[u8]) -> Result<usize> {
         let written = self.handle()?.write(buf, self.end)?;
@@ -69,18 +79,10 @@ impl<H: Handle> Storage for OpfsStorage<H> {
         trimmed
     }
 
-    fn size(&self) -> Result<u64> {
-        self.handle()?.size()
-    }
-
     fn truncate(&mut self, size: u64) -> Result<()> {
         self.handle()?.truncate(size)?;
         self.end = size;
         Ok(())
-    }
-
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
-        self.handle()?.read(buf, offset)
     }
 
     /// Extends the file with zeros to `len` bytes and flushes them. A
