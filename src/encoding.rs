@@ -1,7 +1,7 @@
 //! The batch frame codec (v2 wire format), under the names rewal 0.1.0's
 //! API gives it: encoding frames, checking and decoding them. The format
 //! itself, and every check, lives in [`crate::frame`]; this module is its
-//! face for callers of the seeds' API.
+//! face for callers of rewal 0.1.0's API.
 //!
 //! Decoders never trust a length before checking it against the bytes that
 //! are there: hostile input makes them fail, never panic or over-allocate.
@@ -81,7 +81,7 @@ pub fn scan_batch_header(data: &[u8], off: usize) -> Result<FrameHeader> {
 /// The full check of the frame at `data[off..]`, as recovery runs it:
 /// header, bounds, CRC, LSNs, and for an uncompressed frame that exactly
 /// `record_count` records fill the region. [`frame::check_frame`] says what
-/// is wrong; this says it as the seeds' error.
+/// is wrong; this says it as the rewal 0.1.0's error.
 ///
 /// ```
 /// use rewal::encoding::{check_frame, encode_event};

@@ -650,7 +650,7 @@ impl Wal {
 
     /// An iterator from LSN `from` on (it flushes first, so it sees every
     /// event appended before the call). It is an [`Iterator`] of
-    /// `Result<Event>`, and also has the seeds' pull methods:
+    /// `Result<Event>`, and also has rewal 0.1.0's pull methods:
     /// [`next`](WalIterator::next), [`next_borrowed`](WalIterator::next_borrowed)
     /// (no copy) and [`next_wait`](WalIterator::next_wait) (waits for new
     /// events at the end).

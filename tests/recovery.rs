@@ -1,4 +1,4 @@
-//! Recovery at open, as DESIGN.md says: clean, torn tail (cut, synced,
+//! Recovery at open, as docs/format.md says: clean, torn tail (cut, synced,
 //! reported), corruption followed by valid frames (refused, untouched, or
 //! cut on request), not a log (refused, untouched).
 

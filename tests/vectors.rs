@@ -286,7 +286,7 @@ fn apply_damage(bytes: &mut Vec<u8>, damage: Damage) {
 
 // --------------------------------------------------- independent reference
 
-/// CRC-32C, bit by bit, as DESIGN.md states it (not the library's).
+/// CRC-32C, bit by bit, as docs/format.md states it (not the library's).
 fn reference_crc32c(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;
     for &byte in bytes {
@@ -302,7 +302,7 @@ fn reference_crc32c(bytes: &[u8]) -> u32 {
     !crc
 }
 
-/// One v2 frame encoded from DESIGN.md's table, independently of `rewal`.
+/// One v2 frame encoded from the frame table of docs/format.md, independently of `rewal`.
 fn reference_frame(events: &[(&[u8], Option<&[u8]>)], first_lsn: u64, compress: bool) -> Vec<u8> {
     let mut region = Vec::new();
     for (payload, meta) in events {
@@ -708,7 +708,7 @@ fn sidecars_match_the_files_and_the_inputs() {
     }
 }
 
-/// (e) The committed files are what DESIGN.md's frame table gives for the
+/// (e) The committed files are what the frame table of docs/format.md gives for the
 /// inputs, encoded here independently of `rewal` (CRC included).
 #[test]
 fn committed_files_follow_the_format() {

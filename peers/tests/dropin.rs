@@ -1,6 +1,6 @@
 //! Drop-in behaviour: every call of the API on a log that was shut down,
 //! closed, or handed odd input, made on rewal and on rewal 0.1.0 side by
-//! side. Where the seeds are silent rewal answers as 0.1.0 does; the few
+//! side. Where rewal 0.1.0's documentation is silent rewal answers as 0.1.0 does; the few
 //! differences are on purpose, listed in `ON_PURPOSE` with the reason (and
 //! in the README). A new difference, or one that went away, fails the test.
 #![cfg(not(target_family = "wasm"))]

@@ -142,7 +142,7 @@ impl<const N: usize> std::fmt::Debug for Found<N> {
 
 impl Problem {
     /// Whether this is a damaged CRC (as opposed to a frame whose structure
-    /// is wrong): the seeds' `Error::CrcMismatch` rather than
+    /// is wrong): rewal 0.1.0's `Error::CrcMismatch` rather than
     /// `Error::InvalidRecord`.
     pub fn is_crc_mismatch(&self) -> bool {
         matches!(self, Problem::CrcMismatch { .. })

@@ -45,7 +45,7 @@ pub(crate) fn decode_frame<'a>(
 }
 
 /// The header of the valid frame at `data[off..]`, or its problem as the
-/// seeds' error (`CrcMismatch` or `InvalidRecord`).
+/// rewal 0.1.0's error (`CrcMismatch` or `InvalidRecord`).
 pub(crate) fn checked(data: &[u8], off: usize) -> Result<FrameHeader> {
     let mut bytes = data.get(off..).ok_or_else(|| Error::InvalidRecord)?;
     match check_frame(&mut bytes, 0) {
@@ -55,7 +55,7 @@ pub(crate) fn checked(data: &[u8], off: usize) -> Result<FrameHeader> {
 }
 
 impl From<Problem> for Error {
-    /// The seeds' error for a bad frame: `CrcMismatch` for a damaged CRC,
+    /// The rewal 0.1.0's error for a bad frame: `CrcMismatch` for a damaged CRC,
     /// `InvalidRecord` for anything else.
     fn from(problem: Problem) -> Error {
         if problem.is_crc_mismatch() {

@@ -320,7 +320,7 @@ impl WalIterator {
     }
 
     /// The next event, copied into an owned [`Event`]; `Ok(None)` at the
-    /// end. (The seeds' form; the same iterator is also a
+    /// end. (rewal 0.1.0's form; the same iterator is also a
     /// [`std::iter::Iterator`] of `Result<Event>`, for `for` loops and
     /// adapters.)
     ///
@@ -347,7 +347,7 @@ impl WalIterator {
     /// # Errors
     ///
     /// As [`next_borrowed`](Self::next_borrowed).
-    // Named like the seeds' API, which returns `Result<Option<_>>`.
+    // Named like rewal 0.1.0's API, which returns `Result<Option<_>>`.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Event>> {
         Ok(self.next_borrowed()?.map(|event| Event::from(&event)))
@@ -390,7 +390,7 @@ impl WalIterator {
     ///
     /// # Errors
     ///
-    /// None: it always returns `Ok` (the `Result` is the seeds'
+    /// None: it always returns `Ok` (the `Result` is rewal 0.1.0's
     /// signature).
     pub fn close(&mut self) -> Result<()> {
         self.source = None;
