@@ -183,7 +183,7 @@ pub trait Storage: ReadStorage + Send + Sync {
     /// # Errors
     ///
     /// An error fails the open. The default returns the errors of
-    /// [`size`](Self::size) and [`truncate`](Self::truncate).
+    /// [`size`](ReadStorage::size) and [`truncate`](Self::truncate).
     fn resume_at(&mut self, end: u64) -> Result<()> {
         if self.size()? > end {
             self.truncate(end)?;
