@@ -5,7 +5,7 @@
 //!
 //! The engine finds what is wrong and where, as data
 //! (`rewal::inspect::{LogScan, LogEnd, Problem}`); this crate puts it into
-//! words. The CLI (`native/`) and the browser bindings (`wasm/`) both use
+//! words. The CLI (`cli/`) and the browser bindings (`wasm/`) both use
 //! it, so that they never word the same thing twice, or differently.
 
 use rewal::frame::{HEADER_LEN, MIN_FRAME_LEN, VERSION};

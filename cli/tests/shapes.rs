@@ -155,7 +155,7 @@ fn info_json(dir: &Scratch, file: &str) -> Value {
     serde_json::from_str(&run.stdout()).unwrap_or_else(|error| panic!("{error}: {run:?}"))
 }
 
-/// The fields every description of a log file has (native/README.md).
+/// The fields every description of a log file has (cli/README.md).
 const FILE_FIELDS: &[&str] = &[
     "kind",
     "path",

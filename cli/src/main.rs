@@ -72,7 +72,7 @@ enum Command {
     /// segment file (name, size, LSN range, how it ends).
     ///
     /// --format json prints the same as one JSON object, whose fields are
-    /// listed in native/README.md ("info --format json").
+    /// listed in cli/README.md ("info --format json").
     Info {
         /// The log file, a directory of segment files, or `-` for standard
         /// input.

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The native binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_rewal");
 
-/// The crate's directory (native/).
+/// The crate's directory (cli/).
 pub fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -1,6 +1,6 @@
 //! `rewal info --format json`: the facts of the text form as one JSON
 //! object. The field names are a stable interface, listed in
-//! native/README.md; new fields may be added, none renamed or removed.
+//! cli/README.md; new fields may be added, none renamed or removed.
 
 use crate::failure::{exit, Failure};
 use crate::scan;

@@ -25,7 +25,7 @@ pub fn quiet() -> bool {
 pub enum InfoFormat {
     /// Aligned `key: value` lines.
     Text,
-    /// One JSON object (fields: see native/README.md).
+    /// One JSON object (fields: see cli/README.md).
     Json,
 }
 
