@@ -36,6 +36,7 @@ mod encode;
 mod ending;
 mod header;
 mod records;
+mod stream;
 
 pub(crate) use check::WINDOW;
 pub use check::{check_frame, Bytes, Found, Problem};
@@ -47,6 +48,7 @@ pub use ending::{begins_like_a_log, classify_end, is_zeros, not_a_log, LogEnd, P
 pub use header::{
     FrameHeader, FLAG_COMPRESSED, HEADER_LEN, MAGIC, MIN_FRAME_LEN, TRAILER_LEN, VERSION,
 };
+pub use stream::{Poll, StreamChecker, StreamEnd, StreamFrame, STREAM_HOLD};
 pub use records::{
     check_records, RecordCursor, RecordPlace, Records, MAX_META_LEN, RECORD_HEADER_LEN,
 };
