@@ -35,7 +35,7 @@ impl Failure {
     }
 
     /// Stop without a message, successfully: the reader of our output has
-    /// gone away (see `output::halt`).
+    /// gone away (see `console::halt`).
     pub fn quiet() -> Failure {
         Failure {
             code: exit::OK,
@@ -44,7 +44,7 @@ impl Failure {
     }
 
     /// Writing to standard output failed (other than the reader going
-    /// away, which `output` treats as the end).
+    /// away, which `console` treats as the end).
     pub fn stdout(error: &io::Error) -> Failure {
         Failure {
             code: exit::FAILED,
@@ -58,9 +58,7 @@ impl Failure {
 pub fn describe(error: &rewal::Error) -> String {
     match error {
         rewal::Error::Io(error) => describe_io(error),
-        rewal::Error::FileLocked => {
-            "the log is locked: another process (or this one) has it open for writing".into()
-        }
+        rewal::Error::FileLocked => rewal_report::LOCKED.into(),
         other => other.to_string(),
     }
 }
@@ -108,15 +106,4 @@ pub fn existing_file(path: &Path) -> Result<(), Failure> {
         )),
         Ok(_) => Ok(()),
     }
-}
-
-/// Writes `rewal: TEXT` on standard error. Never panics (unlike
-/// `eprintln!` when stderr is a closed pipe): if stderr is gone there is
-/// nobody to tell.
-pub fn say(text: impl Display) {
-    use std::io::Write;
-    if crate::output::quiet() {
-        return;
-    }
-    let _ = writeln!(io::stderr().lock(), "rewal: {text}");
 }

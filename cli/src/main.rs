@@ -1,38 +1,41 @@
 //! `rewal`: look inside, check, dump, append to and repair rewal logs.
 //!
 //! This file is the command line's shape (clap) and the dispatch; each
-//! subcommand lives in `commands/`, and the pieces they share (failures and
-//! exit codes, payload encodings, output, progress, scans) beside it. What
-//! is wrong with a damaged log is the engine's to say
-//! (`rewal::inspect::Problem`), so the browser viewer says the same.
+//! subcommand lives in `commands/` (one `run` each, none using another),
+//! and the pieces they share beside it: what an argument names
+//! (`target`: a log in files, scanned as a run of segments, or a stream),
+//! reading a stream (`piped`), printing events (`events`), following a
+//! log (`follow`), the console, failures and exit codes, payload
+//! encodings, progress, the manual. What is wrong with a damaged log is
+//! the engine's to find (`rewal::inspect`) and `rewal-report`'s to word,
+//! so the browser viewer says the same.
 
 mod commands;
-mod dir;
-mod dir_stream;
+mod console;
+mod events;
 mod failure;
-mod input;
+mod follow;
 mod manual;
-mod output;
 mod payload;
-mod pipe;
+mod piped;
 mod progress;
-mod scan;
-mod stream;
+mod target;
+mod walk;
 
 use clap::{Args, Parser, Subcommand};
+use events::{Filter, Format, MetaFormat};
 use failure::{exit, Failure};
-use output::{Format, InfoFormat};
 use payload::Encoding;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Look inside, check, dump, append to and repair rewal write-ahead logs.
 ///
-/// info, verify, dump, tail and repair take a log file, or a directory of
-/// segment files (a log kept by `Wal::open_dir`), read as one log. info,
-/// verify and dump also read a log from standard input (`-`) or a pipe
-/// (`/dev/stdin`, a FIFO), once, front to back, in bounded memory:
-/// `curl -s URL | rewal verify -`.
+/// info, verify, dump, frames, stats, tail and repair take a log file, or
+/// a directory of segment files (a log kept by `Wal::open_dir`), read as
+/// one log. info, verify, dump, frames and stats also read a log from
+/// standard input (`-`) or a pipe (`/dev/stdin`, a FIFO), once, front to
+/// back, in bounded memory: `curl -s URL | rewal verify -`.
 #[derive(Debug, Parser)]
 #[command(name = "rewal", bin_name = "rewal", version, about, after_help = EXIT_CODES)]
 struct Cli {
@@ -67,12 +70,7 @@ enum Command {
     },
     /// Describe a log: size, frames, events, LSN range, compressed frames,
     /// largest frame, and how it ends.
-    ///
-    /// For a segment directory: the totals, how it ends, then one line per
-    /// segment file (name, size, LSN range, how it ends).
-    ///
-    /// --format json prints the same as one JSON object, whose fields are
-    /// listed in cli/README.md ("info --format json").
+    #[command(long_about = INFO_ABOUT)]
     Info {
         /// The log file, a directory of segment files, or `-` for standard
         /// input.
@@ -85,8 +83,9 @@ enum Command {
     /// Check every frame, and say whether and where the log is damaged.
     ///
     /// Reads only and takes no lock, so it works on a log that another
-    /// process has open. Exit code: 0 clean, 1 torn tail, 2 corrupted,
-    /// 3 unreadable or not a rewal log.
+    /// process has open. Exit code: 0 clean, 1 torn tail (or a power cut's
+    /// lost writes after the log's last sync), 2 corrupted, 3 unreadable or
+    /// not a rewal log.
     ///
     /// For a segment directory, every segment is checked, and that each
     /// begins where the one before it ends; a problem is named by its
@@ -118,19 +117,65 @@ enum Command {
     /// From standard input (`-`) or a pipe, each frame is held while its
     /// events are printed; a frame larger than 32 MiB is checked but not
     /// printed (exit 3): dump the file instead.
+    ///
+    /// --follow keeps printing events as they are appended, as tail -f does.
     Dump {
         /// The log file, a directory of segment files, or `-` for standard
         /// input.
         #[arg(value_name = "FILE|DIR|-")]
         file: PathBuf,
-        /// Start at the first event with this LSN or a larger one.
-        #[arg(long, value_name = "LSN", default_value_t = 0)]
-        from: u64,
+        #[command(flatten)]
+        range: Range,
         /// Print at most this many events.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", conflicts_with = "follow")]
         limit: Option<u64>,
+        /// Follow the log: after the events it holds, wait for new ones and
+        /// print them, until interrupted (`tail -f` from --from on).
+        #[arg(short, long)]
+        follow: bool,
+        /// How often --follow looks for new events, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 200)]
+        interval_ms: u64,
         #[command(flatten)]
         shape: Shape,
+    },
+    /// List the frames: offset, size, LSN range, events, whether
+    /// compressed, and CRC-32C, one frame a line.
+    ///
+    /// As pg_waldump lists records: the log's physical layout, every frame
+    /// checked. For a segment directory, each line (and JSON object) also
+    /// names the segment file the offset is in. Stops where the valid
+    /// frames end, saying how the log ends on standard error, with the exit
+    /// code of `verify`.
+    Frames {
+        /// The log file, a directory of segment files, or `-` for standard
+        /// input.
+        #[arg(value_name = "FILE|DIR|-")]
+        file: PathBuf,
+        #[command(flatten)]
+        range: Range,
+        /// text: aligned columns; jsonl: one JSON object per frame.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Statistics: events and payload bytes per meta value, and frame
+    /// sizes (as pg_waldump --stats=record).
+    ///
+    /// Events without a meta are counted under `-`. Compressed frames are
+    /// counted as frames, their events apart (this tool has no
+    /// decompressor to read their metas). The valid frames are counted, up
+    /// to where the log ends (said on standard error when it is not clean,
+    /// with the exit code of `verify`).
+    Stats {
+        /// The log file, a directory of segment files, or `-` for standard
+        /// input.
+        #[arg(value_name = "FILE|DIR|-")]
+        file: PathBuf,
+        #[command(flatten)]
+        range: Range,
+        /// text: aligned tables for people; json: one JSON object.
+        #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+        format: InfoFormat,
     },
     /// Append lines read from standard input, one event per line, then flush
     /// and sync, and print the LSNs written.
@@ -154,15 +199,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
         payload: Encoding,
     },
-    /// Repair a damaged log: cut a torn tail, or (on request) cut at a
-    /// corruption, keeping the removed bytes in FILE.removed-OFFSET.
+    /// Repair a damaged log: cut a torn tail, or a power cut's lost writes
+    /// (keeping them), or (on request) cut at a corruption, keeping the
+    /// removed bytes.
     ///
-    /// Holds the log's exclusive lock while cutting, and syncs after.
+    /// A file: a torn tail is cut; a power cut's lost writes after the
+    /// log's last sync are cut and kept in FILE.removed-OFFSET (no human
+    /// needed: nothing acknowledged durable lies there); a corruption is cut
+    /// only with --cut-at-corruption, the removed bytes kept in
+    /// FILE.removed-OFFSET. Holds the log's exclusive lock while cutting,
+    /// and syncs after.
     ///
-    /// For a segment directory: cuts a torn tail in the newest segment (as
-    /// opening the log would), holding the directory's lock; a corrupted
-    /// directory is refused, --cut-at-corruption or not (cutting there
-    /// would remove every newer segment).
+    /// A segment directory: repaired by the engine itself, as opening it
+    /// does (holding its lock): a torn tail in the newest segment is cut, a
+    /// power cut's lost writes are moved to DIR/removed/; with
+    /// --cut-at-corruption, the segments that follow each other and hold
+    /// the most events stay, each cut where its valid frames end, and
+    /// everything else is moved to DIR/removed/. Says what moved and what
+    /// was cut.
     Repair {
         /// The log file, or a directory of segment files.
         #[arg(value_name = "FILE|DIR")]
@@ -171,7 +225,7 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
         /// Cut at a corruption even though valid frames follow it (they are
-        /// lost from the log, and kept in FILE.removed-OFFSET).
+        /// lost from the log, and kept beside it).
         #[arg(long)]
         cut_at_corruption: bool,
     },
@@ -228,6 +282,73 @@ enum Command {
     },
 }
 
+/// `info --help`'s long text, and rewal-info(1)'s description: the JSON
+/// fields are listed here, where an installed binary's user finds them.
+const INFO_ABOUT: &str = "\
+Describe a log: size, frames, events, LSN range, compressed frames, largest frame, and how it ends.
+
+For a segment directory: the totals, how it ends, then one line per segment file (name, size, LSN range, how it ends).
+
+--format json prints the same as one JSON object. Its field names are stable: fields may be added, none renamed or removed. For a log file (\"kind\": \"file\") or a stream (\"stream\": standard input, a pipe):
+
+  kind               file, stream or directory
+  path               the argument as given (- for standard input)
+  size               bytes (of a stream not read to its end: bytes read)
+  valid_size         bytes from the start in valid frames
+  read_to_end        false only for a stream cut short
+  frames, compressed_frames, events
+                     counts over the valid frames
+  largest_frame      bytes; null without frames
+  first_lsn, last_lsn
+                     null without events
+  status             clean, torn_tail or corrupted: what verify exits with (0, 1, 2)
+  ends               the text form's ends: sentence
+  damage_offset      where the bytes that are not valid frames begin; null when clean
+  next_valid_offset  a corruption: where a valid frame follows; null otherwise (or when the rest was too costly to search)
+  problem            what is wrong at damage_offset, in verify's words; null when clean
+  notes              the text form's note: lines, as strings
+
+For a segment directory (\"kind\": \"directory\"): path, size (all its segment files), frames, compressed_frames, largest_frame, events, first_lsn, last_lsn, status, ends, notes as above, and segments: one object per segment file, oldest first, with name, size, valid_size, the counts and LSNs, and status, ends (without its name), damage_offset, next_valid_offset, problem of that segment in its place (a torn tail with newer segments after it is corrupted).
+
+A file that is not a log, or cannot be read, prints no JSON: the error goes to standard error with exit 3, as in the text form.";
+
+/// The `info --format` (and `stats --format`) choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InfoFormat {
+    /// Aligned `key: value` lines.
+    Text,
+    /// One JSON object (its fields: see `rewal info --help`).
+    Json,
+}
+
+/// Which events (`dump`), or the frames holding them (`frames`,
+/// `stats`).
+#[derive(Debug, Clone, Args)]
+struct Range {
+    /// Start at the first event with this LSN or a larger one.
+    #[arg(long, value_name = "LSN", default_value_t = 0)]
+    from: u64,
+    /// End at the last event with this LSN or a smaller one.
+    #[arg(long, value_name = "LSN")]
+    to: Option<u64>,
+    /// Only the events whose meta matches: exactly, or as a glob with `*`
+    /// (any bytes) and `?` (one byte); an event without a meta has an
+    /// empty one.
+    #[arg(long, value_name = "PATTERN")]
+    meta: Option<String>,
+}
+
+impl Range {
+    fn filter(&self, limit: Option<u64>) -> Filter {
+        Filter {
+            from: self.from,
+            to: self.to,
+            limit,
+            meta: self.meta.as_ref().map(|meta| meta.as_bytes().to_vec()),
+        }
+    }
+}
+
 /// How events are printed (`dump` and `tail`).
 #[derive(Debug, Clone, Copy, Args)]
 struct Shape {
@@ -235,11 +356,14 @@ struct Shape {
     /// object per event with lsn, meta, payload and frame_offset.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// How payloads and metas are shown. utf8 writes text: in the text
-    /// format quoted, with bytes other than printable ASCII escaped; in
-    /// JSON as strings (not valid UTF-8: replaced, and marked "utf8_lossy").
+    /// How payloads are shown. utf8 writes text: in the text format
+    /// quoted, with bytes other than printable ASCII escaped; in JSON as
+    /// strings (not valid UTF-8: replaced, and marked "utf8_lossy").
     #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
     payload: Encoding,
+    /// How metas are shown: text (as a utf8 payload is), hex or base64.
+    #[arg(long, value_enum, default_value_t = MetaFormat::Text)]
+    meta_format: MetaFormat,
 }
 
 fn main() -> ExitCode {
@@ -260,7 +384,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             if !failure.message.is_empty() {
-                failure::say(&failure.message);
+                console::say(&failure.message);
             }
             ExitCode::from(failure.code)
         }
@@ -269,54 +393,66 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<u8, Failure> {
     use commands::*;
+    let every = |ms: u64| std::time::Duration::from_millis(ms);
     match command {
         Command::Demo { dir } => demo::run(&dir),
-        Command::Info { file, format } => info::run(&file, format),
+        Command::Info { file, format } => info::run(&file, format == InfoFormat::Json),
         Command::Verify { file, quiet } => {
             if quiet {
-                output::silence();
+                console::silence();
             }
             verify::run(&file)
         }
         Command::Dump {
             file,
-            from,
+            range,
             limit,
+            follow,
+            interval_ms,
             shape,
-        } => dump::run(&file, from, limit, shape.format, shape.payload),
+        } => dump::run(dump::Dump {
+            path: &file,
+            filter: range.filter(limit),
+            follow: follow.then(|| every(interval_ms)),
+            format: shape.format,
+            payload: shape.payload,
+            meta: shape.meta_format,
+        }),
+        Command::Frames {
+            file,
+            range,
+            format,
+        } => frames::run(&file, &range.filter(None), format),
+        Command::Stats {
+            file,
+            range,
+            format,
+        } => stats::run(&file, &range.filter(None), format == InfoFormat::Json),
         Command::Append {
             file,
             meta,
             batch,
             payload,
-        } => {
-            input::not_stdin(&file, "append")?;
-            append::run(&file, meta.as_deref(), batch, payload)
-        }
+        } => append::run(&file, meta.as_deref(), batch, payload),
         Command::Repair {
             file,
             dry_run,
             cut_at_corruption,
-        } => {
-            input::not_stdin(&file, "repair")?;
-            repair::run(&file, dry_run, cut_at_corruption)
-        }
+        } => repair::run(&file, dry_run, cut_at_corruption),
         Command::Tail {
             file,
             lines,
             follow,
             interval_ms,
             shape,
-        } => {
-            input::not_stdin(&file, "tail")?;
-            tail::run(
-                &file,
-                lines,
-                follow.then_some(std::time::Duration::from_millis(interval_ms)),
-                shape.format,
-                shape.payload,
-            )
-        }
+        } => tail::run(tail::Tail {
+            path: &file,
+            lines,
+            follow: follow.then(|| every(interval_ms)),
+            format: shape.format,
+            payload: shape.payload,
+            meta_format: shape.meta_format,
+        }),
         Command::Completions { shell } => manual::completions(shell, &mut cli_command()),
         Command::Man { command, dir } => {
             manual::man(cli_command(), command.as_deref(), dir.as_deref())

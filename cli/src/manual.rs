@@ -3,7 +3,7 @@
 //! fall behind it.
 
 use crate::failure::{describe_io, exit, Failure};
-use crate::output;
+use crate::console;
 use clap::Command;
 use clap_mangen::roff::{roman, Roff};
 use clap_mangen::Man;
@@ -16,7 +16,7 @@ const BIN: &str = "rewal";
 pub fn completions(shell: clap_complete::Shell, cli: &mut Command) -> Result<u8, Failure> {
     let mut script = Vec::new();
     clap_complete::generate(shell, cli, BIN, &mut script);
-    output::print(&String::from_utf8_lossy(&script))?;
+    console::print(&String::from_utf8_lossy(&script))?;
     Ok(exit::OK)
 }
 
@@ -42,7 +42,7 @@ pub fn man(cli: Command, command: Option<&str>, dir: Option<&Path>) -> Result<u8
             ),
         })?,
     };
-    output::print(&String::from_utf8_lossy(&render(&page)))?;
+    console::print(&String::from_utf8_lossy(&render(&page)))?;
     Ok(exit::OK)
 }
 
@@ -68,7 +68,7 @@ fn write_all(cli: &Command, dir: &Path) -> Result<u8, Failure> {
         std::fs::write(&path, render(page)).map_err(failed)?;
         written.push_str(&format!("{}\n", path.display()));
     }
-    output::print(&written)?;
+    console::print(&written)?;
     Ok(exit::OK)
 }
 

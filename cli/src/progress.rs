@@ -35,7 +35,7 @@ impl Progress {
             base: 0,
             enabled: total >= WORTH_SHOWING
                 && std::io::stderr().is_terminal()
-                && !crate::output::quiet(),
+                && !crate::console::quiet(),
             steps: 0,
             last: Instant::now(),
             drawn: false,

@@ -225,6 +225,12 @@ impl StreamChecker {
         self.last_lsn
     }
 
+    /// Whether [`end_of_input`](Self::end_of_input) was called: every byte
+    /// of the stream was fed.
+    pub fn at_end_of_input(&self) -> bool {
+        self.eof
+    }
+
     /// Says that the stream has ended: no more bytes will be fed.
     pub fn end_of_input(&mut self) {
         self.eof = true;

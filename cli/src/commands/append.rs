@@ -1,9 +1,10 @@
 //! `rewal append FILE`: events from standard input, one per line.
 
-use crate::failure::{existing_file, exit, say, Failure};
-use crate::output;
+use crate::console::{self, say};
+use crate::failure::{existing_file, exit, Failure};
 use crate::payload::Encoding;
-use crate::scan::{self, count};
+use crate::target::Log;
+use rewal_report::{count, Verdict, LOCKED, NOTHING_ON_STDIN};
 use rewal::encoding::MAX_META_LEN;
 use rewal::inspect::LogEnd;
 use rewal::{Batch, Lsn, Wal};
@@ -17,6 +18,15 @@ const SHUTDOWN: Duration = Duration::from_secs(60);
 /// Appends every line of stdin (decoded per `encoding`, with `meta`), in
 /// batches of `batch`, then flushes and syncs and prints the LSNs written.
 pub fn run(path: &Path, meta: Option<&str>, batch: u32, encoding: Encoding) -> Result<u8, Failure> {
+    // What the argument names is checked first, whatever stdin holds.
+    let log = Log::needed(path, "append", "a log file")?;
+    if log.dir {
+        return Err(Failure::at(
+            exit::FAILED,
+            path,
+            "nothing appended: it is a directory, and `rewal append` writes to single-file logs only (a segment directory is written by its application, through Wal::open_dir)",
+        ));
+    }
     let meta = meta.unwrap_or("").as_bytes();
     if meta.len() > MAX_META_LEN {
         return Err(Failure::at(
@@ -33,13 +43,10 @@ pub fn run(path: &Path, meta: Option<&str>, batch: u32, encoding: Encoding) -> R
     let mut line_no = 0u64;
     // Nothing to append: leave the file alone (not even create it).
     if !read_line(&mut input, &mut line)? {
-        say(format_args!(
-            "{}: nothing on standard input, nothing appended",
-            path.display()
-        ));
+        say(format_args!("{}: {NOTHING_ON_STDIN}", path.display()));
         return Ok(exit::OK);
     }
-    check_before_opening(path)?;
+    check_before_opening(&log)?;
     let wal = Wal::open(path)
         .build()
         .map_err(|error| cannot_open(path, &error))?;
@@ -99,7 +106,7 @@ pub fn run(path: &Path, meta: Option<&str>, batch: u32, encoding: Encoding) -> R
     }
     match outcome {
         Ok(()) => {
-            output::print(&format!(
+            console::print(&format!(
                 "appended {} to {}: {}, written and synced\n",
                 count(written.events, "event", "events"),
                 path.display(),
@@ -192,19 +199,13 @@ fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> Result<bool, Failu
 /// An existing file must be a log that can take appends: opening would
 /// refuse the rest anyway, but this says where and what. A torn tail is
 /// cut by the open; say so.
-fn check_before_opening(path: &Path) -> Result<(), Failure> {
+fn check_before_opening(log: &Log) -> Result<(), Failure> {
+    let path = log.path.as_path();
     if std::fs::symlink_metadata(path).is_err() {
         return Ok(()); // a new log (or an unreachable path, which open reports)
     }
-    if crate::dir::is_dir(path) {
-        return Err(Failure::at(
-            exit::FAILED,
-            path,
-            "nothing appended: it is a directory, and `rewal append` writes to single-file logs only (a segment directory is written by its application, through Wal::open_dir)",
-        ));
-    }
     existing_file(path)?;
-    let found = scan::scan(path, "checking")?;
+    let found = log.scan("checking")?.segments.remove(0).scan;
     match found.end {
         LogEnd::Clean | LogEnd::NotALog => Ok(()),
         LogEnd::TornTail { offset } => {
@@ -228,7 +229,7 @@ fn check_before_opening(path: &Path) -> Result<(), Failure> {
             path,
             format_args!(
                 "nothing appended: the log is {}; see `rewal repair`",
-                scan::ending(&found)
+                Verdict::of_scan(&found).ending()
             ),
         )),
     }
@@ -240,14 +241,18 @@ fn cannot_open(path: &Path, error: &rewal::Error) -> Failure {
         rewal::Error::FileLocked => Failure::at(
             exit::FAILED,
             path,
-            "nothing appended: the log is locked: another process (or this one) has it open for writing",
+            format_args!("nothing appended: {LOCKED}"),
         ),
         rewal::Error::Corrupted => Failure::at(
             exit::CORRUPTED,
             path,
             "nothing appended: the log is corrupted (invalid bytes followed by valid frames); see `rewal verify` and `rewal repair`",
         ),
-        rewal::Error::NotALog => Failure::at(exit::UNREADABLE, path, "nothing appended: it is not a rewal log (left untouched)"),
+        rewal::Error::NotALog => Failure::at(
+            exit::UNREADABLE,
+            path,
+            format_args!("nothing appended: it is not a rewal log {}", rewal_report::LEFT_UNTOUCHED),
+        ),
         other => Failure::at(
             exit::FAILED,
             path,

@@ -4,7 +4,7 @@
 //! what it holds and the stats. The log stays in DIR/demo.wal.
 
 use crate::failure::{describe, exit, Failure};
-use crate::output;
+use crate::console;
 use rewal::{Batch, SyncMode, Wal};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -124,7 +124,7 @@ pub fn run(dir: &Path) -> Result<u8, Failure> {
         text,
         "look inside: {me} info {log}; {me} verify {log}; {me} dump {log} --limit 5"
     );
-    output::print(&text)?;
+    console::print(&text)?;
     Ok(exit::OK)
 }
 

@@ -4,28 +4,31 @@
 //! (`info_json.rs`).
 
 use super::info_json::{self, FileInfo};
-use crate::dir;
+use crate::console;
 use crate::failure::{exit, Failure};
-use crate::input::{self, Input};
-use crate::output::{self, InfoFormat};
-use crate::pipe;
-use crate::scan::{self, count};
+use crate::piped::{self, Flow};
+use crate::target::Target;
 use rewal::inspect::{segment_name, LogEnd, LogScan, RunProblem, RunScan};
-use rewal_report::{segment_ending, DirVerdict};
+use rewal_report::{count, segment_ending, RunVerdict, Verdict};
 use std::path::Path;
 
 /// Prints the description; exits 0 whenever the file is a log it could
 /// read, damaged or not (`verify` is the command whose code says which).
-pub fn run(path: &Path, format: InfoFormat) -> Result<u8, Failure> {
-    let (kind, label, found, read_to_end, stream_note) = match input::resolve(path) {
-        Input::Dir => return run_dir(path, format),
-        Input::File => {
-            let found = scan::scan(path, "reading")?;
-            ("file", path.display().to_string(), found, true, None)
+pub fn run(path: &Path, json: bool) -> Result<u8, Failure> {
+    let (kind, label, found, read_to_end, stream_note) = match Target::resolve(path) {
+        Target::Log(log) => {
+            let mut found = log.scan("reading")?;
+            if log.dir {
+                return describe_dir(path, &found, json);
+            }
+            let file = found.segments.remove(0).scan;
+            ("file", path.display().to_string(), file, true, None)
         }
-        Input::Stream(stream) => {
-            let found = pipe::scan(&stream, |_| {})?;
-            let note = pipe::cut_short_note(&found);
+        Target::Stream(stream) => {
+            let Some(found) = piped::read(&stream, |_| Ok(Flow::Go))? else {
+                return Ok(exit::OK);
+            };
+            let note = piped::cut_short_note(&found);
             let label = stream.label.display().to_string();
             ("stream", label, found.scan, found.read_to_end, note)
         }
@@ -34,9 +37,9 @@ pub fn run(path: &Path, format: InfoFormat) -> Result<u8, Failure> {
         .into_iter()
         .chain(stream_note)
         .collect();
-    if format == InfoFormat::Json {
+    if json {
         let info = FileInfo::new(kind, path, &found, read_to_end, &notes);
-        output::print(&info_json::to_text(&info)?)?;
+        console::print(&info_json::to_text(&info)?)?;
         return Ok(exit::OK);
     }
     let mut text = String::new();
@@ -65,11 +68,11 @@ pub fn run(path: &Path, format: InfoFormat) -> Result<u8, Failure> {
             format!("{} to {}", found.first_lsn, found.last_lsn)
         },
     );
-    line("ends:", scan::ending(&found));
+    line("ends:", Verdict::of_scan(&found).ending().to_string());
     for note in notes {
         line("note:", note);
     }
-    output::print(&text)?;
+    console::print(&text)?;
     Ok(exit::OK)
 }
 
@@ -104,13 +107,12 @@ pub fn counted_up_to_file(found: &LogScan) -> Option<String> {
     ))
 }
 
-/// [`run`] for a segment directory: the totals of the segments scanned,
-/// how the directory ends, then one line per segment.
-fn run_dir(path: &Path, format: InfoFormat) -> Result<u8, Failure> {
-    let found = dir::scan(path)?;
-    if format == InfoFormat::Json {
-        let info = info_json::DirInfo::new(path, &found, counted_up_to(&found));
-        output::print(&info_json::to_text(&info)?)?;
+/// The description of a segment directory: the totals of the segments
+/// scanned, how the directory ends, then one line per segment.
+fn describe_dir(path: &Path, found: &RunScan, json: bool) -> Result<u8, Failure> {
+    if json {
+        let info = info_json::DirInfo::new(path, found, counted_up_to(found));
+        console::print(&info_json::to_text(&info)?)?;
         return Ok(exit::OK);
     }
     let mut text = String::new();
@@ -124,7 +126,7 @@ fn run_dir(path: &Path, format: InfoFormat) -> Result<u8, Failure> {
             count(found.bytes(), "byte", "bytes")
         ),
     );
-    let totals = info_json::Totals::of(&found);
+    let totals = info_json::Totals::of(found);
     line(
         "frames:",
         match totals.largest {
@@ -146,12 +148,12 @@ fn run_dir(path: &Path, format: InfoFormat) -> Result<u8, Failure> {
             format!("{} to {}", found.first_lsn(), found.last_lsn())
         },
     );
-    line("ends:", DirVerdict::new(&found).ending().to_string());
-    if let Some(note) = counted_up_to(&found) {
+    line("ends:", RunVerdict::new(found).ending().to_string());
+    if let Some(note) = counted_up_to(found) {
         line("note:", note);
     }
-    text.push_str(&segment_table(&found));
-    output::print(&text)?;
+    text.push_str(&segment_table(found));
+    console::print(&text)?;
     Ok(exit::OK)
 }
 

@@ -1,11 +1,10 @@
 //! `rewal info --format json`: the facts of the text form as one JSON
 //! object. The field names are a stable interface, listed in
-//! cli/README.md; new fields may be added, none renamed or removed.
+//! `rewal info --help` (and cli/README.md); new fields may be added, none renamed or removed.
 
 use crate::failure::{exit, Failure};
-use crate::scan;
 use rewal::inspect::{segment_name, LogEnd, LogScan, RunScan};
-use rewal_report::{describe, segment_ending, DirVerdict};
+use rewal_report::{describe, exit_code, segment_ending, RunVerdict, Verdict};
 use serde::Serialize;
 use std::path::Path;
 
@@ -46,7 +45,11 @@ impl FileInfo {
             valid_size: found.valid_len,
             read_to_end,
             contents: Contents::of(found),
-            ending: Ending::of(found, scan::code(found.end), scan::ending(found)),
+            ending: Ending::of(
+                found,
+                exit_code(found.end),
+                Verdict::of_scan(found).ending().to_string(),
+            ),
             notes: notes.to_vec(),
         }
     }
@@ -181,7 +184,7 @@ impl DirInfo {
     /// The description of the scanned directory `found` at `path`.
     pub fn new(path: &Path, found: &RunScan, note: Option<String>) -> DirInfo {
         let totals = Totals::of(found);
-        let verdict = DirVerdict::new(found);
+        let verdict = RunVerdict::new(found);
         let events = found.events();
         DirInfo {
             kind: "directory",

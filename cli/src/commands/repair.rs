@@ -1,11 +1,16 @@
-//! `rewal repair FILE`: cut a torn tail; cut at a corruption only when asked,
-//! keeping the removed bytes beside the file.
+//! `rewal repair FILE|DIR`: cut a torn tail, or a power cut's lost writes
+//! (keeping them); cut at a corruption only when asked, keeping the
+//! removed bytes. A file is cut here; a segment directory is repaired by
+//! the engine itself, as opening it does.
 
-use crate::failure::{describe, describe_io, existing_file, exit, Failure};
-use crate::output;
-use crate::scan::{self, count};
-use rewal::inspect::{LogEnd, LogScan};
-use rewal::{FileStorage, ReadStorage, Storage};
+use crate::console;
+use crate::failure::{describe, describe_io, exit, Failure};
+use crate::target::Log;
+use rewal::inspect::{
+    segment_last_lsn, segment_misfit, segment_name, LogEnd, LogScan, RunScan, SegmentScan,
+};
+use rewal::{FileStorage, ReadStorage, Recovery, Storage, Wal};
+use rewal_report::{count, lsn_range, RunVerdict, Verdict, LOCKED};
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::Write;
@@ -16,10 +21,11 @@ const CHUNK: usize = 1 << 20;
 
 /// Repairs the log at `path` (or, with `dry_run`, says what it would do).
 pub fn run(path: &Path, dry_run: bool, cut_at_corruption: bool) -> Result<u8, Failure> {
-    if crate::dir::is_dir(path) {
-        return super::repair_dir::run(path, dry_run, cut_at_corruption);
+    let log = Log::needed(path, "repair", "a log file or directory")?;
+    if log.dir {
+        return repair_dir(&log, dry_run, cut_at_corruption);
     }
-    existing_file(path)?;
+    crate::failure::existing_file(path)?;
     // Hold the exclusive lock from the scan to the cut, so that no writer
     // changes the file in between. (FileStorage::new would create a missing
     // file: existing_file has ruled that out.)
@@ -30,7 +36,7 @@ pub fn run(path: &Path, dry_run: bool, cut_at_corruption: bool) -> Result<u8, Fa
             rewal::Error::FileLocked => Failure::at(
                 exit::FAILED,
                 path,
-                "nothing repaired: the log is locked: another process (or this one) has it open for writing",
+                format_args!("nothing repaired: {LOCKED}"),
             ),
             other => Failure::at(
                 exit::FAILED,
@@ -39,14 +45,14 @@ pub fn run(path: &Path, dry_run: bool, cut_at_corruption: bool) -> Result<u8, Fa
             ),
         })?)
     };
-    let found = scan::scan(path, "checking")?;
+    let found = log.scan("checking")?.segments.remove(0).scan;
     let would = if dry_run { "would cut" } else { "cut" };
     let message = match found.end {
         LogEnd::Clean | LogEnd::NotALog => {
             format!(
                 "{}: clean, nothing to repair ({})\n",
                 path.display(),
-                scan::lsn_range(&found)
+                lsn_range(&found)
             )
         }
         LogEnd::TornTail { offset } => {
@@ -94,7 +100,7 @@ pub fn run(path: &Path, dry_run: bool, cut_at_corruption: bool) -> Result<u8, Fa
             )
         }
     };
-    output::print(&message)?;
+    console::print(&message)?;
     Ok(exit::OK)
 }
 
@@ -106,7 +112,7 @@ fn remaining(found: &LogScan) -> String {
         format!(
             "{} remain ({})",
             count(found.events, "event", "events"),
-            scan::lsn_range(found)
+            lsn_range(found)
         )
     }
 }
@@ -118,7 +124,7 @@ fn refuse(path: &Path, found: &LogScan, offset: u64) -> Failure {
         path,
         format_args!(
             "not repaired: the log is {}; cutting there would remove {} including valid frames, so it takes --cut-at-corruption (the removed bytes are kept in {})",
-            scan::ending(found),
+            Verdict::of_scan(found).ending(),
             count(found.file_len - offset, "byte", "bytes"),
             removed_path(path, offset).display()
         ),
@@ -194,7 +200,7 @@ fn save(
 }
 
 /// Cuts the log to `offset` bytes and syncs it.
-pub(super) fn cut(path: &Path, storage: &mut FileStorage, offset: u64) -> Result<(), Failure> {
+fn cut(path: &Path, storage: &mut FileStorage, offset: u64) -> Result<(), Failure> {
     storage
         .truncate(offset)
         .and_then(|()| storage.sync())
@@ -205,4 +211,270 @@ pub(super) fn cut(path: &Path, storage: &mut FileStorage, offset: u64) -> Result
                 format_args!("cutting at offset {offset} failed: {}", describe(&error)),
             )
         })
+}
+
+/// Repairs the segment directory of `log` as the engine does when it opens
+/// it (holding its lock): a torn tail in the newest segment is cut, a
+/// power cut's lost writes are moved to `removed/`, and, with
+/// `cut_at_corruption` (`Recovery::TruncateAtCorruption`), the run of
+/// segments holding the most events stays, each cut where its valid frames
+/// end, the rest moved to `removed/`. Says what moved and what was cut;
+/// with `dry_run`, what would be, touching nothing.
+fn repair_dir(log: &Log, dry_run: bool, cut_at_corruption: bool) -> Result<u8, Failure> {
+    let path = &log.path;
+    let whole = log.scan_whole("checking")?;
+    let mut found = whole.clone();
+    found.segments.truncate(whole.held().len());
+    let code = RunVerdict::new(&found).exit_code();
+    if code == exit::OK {
+        let message = format!(
+            "{}: clean, nothing to repair ({})\n",
+            path.display(),
+            holds(&found)
+        );
+        console::print(&message)?;
+        return Ok(exit::OK);
+    }
+    if code == exit::CORRUPTED && !cut_at_corruption {
+        return Err(refuse_dir(path, &found));
+    }
+    let plan = plan(&whole, cut_at_corruption);
+    let would = if dry_run { "would " } else { "" };
+    let mut text = String::new();
+    if !dry_run {
+        let policy = if cut_at_corruption {
+            Recovery::TruncateAtCorruption
+        } else {
+            Recovery::Strict
+        };
+        let wal = Wal::open_dir(path)
+            .recovery(policy)
+            .build()
+            .map_err(|error| match error {
+                rewal::Error::FileLocked => Failure::at(
+                    exit::FAILED,
+                    path,
+                    format_args!("nothing repaired: {LOCKED}"),
+                ),
+                rewal::Error::Corrupted => refuse_dir(path, &found),
+                other => Failure::at(
+                    exit::FAILED,
+                    path,
+                    format_args!("nothing repaired: cannot open it: {}", describe(&other)),
+                ),
+            })?;
+        let set_aside = wal.set_aside();
+        wal.close().map_err(|error| {
+            Failure::at(
+                exit::FAILED,
+                path,
+                format_args!("closing it after the repair failed: {}", describe(&error)),
+            )
+        })?;
+        for cut in plan.torn.iter() {
+            text.push_str(&torn_line(path, cut, ""));
+        }
+        for kept in set_aside {
+            let name = kept.from.file_name().map(|name| name.to_string_lossy().into_owned());
+            let name = name.unwrap_or_default();
+            let what = if kept.offset == 0 && kept.kept_in.file_name() == kept.from.file_name() {
+                format!("moved {name} to {}", kept.kept_in.display())
+            } else {
+                format!(
+                    "cut {name} at offset {}, keeping the bytes after it in {}",
+                    kept.offset,
+                    kept.kept_in.display()
+                )
+            };
+            text.push_str(&format!(
+                "{}: {what}: {} ({}); {}\n",
+                path.display(),
+                count(kept.len, "byte", "bytes"),
+                events_of(kept.events, kept.first_lsn, kept.last_lsn),
+                why(kept.end)
+            ));
+        }
+    } else {
+        for cut in plan.torn.iter() {
+            text.push_str(&torn_line(path, cut, would));
+        }
+        let removed = path.join("removed");
+        for segment in &plan.moved {
+            text.push_str(&format!(
+                "{}: would move {} to {}: {} ({}); {}\n",
+                path.display(),
+                segment_name(segment.named.unwrap_or_default()),
+                removed.join(segment_name(segment.named.unwrap_or_default())).display(),
+                count(segment.scan.file_len, "byte", "bytes"),
+                events_of(segment.scan.events, segment.scan.first_lsn, segment.scan.last_lsn),
+                why(segment.scan.end)
+            ));
+        }
+        for segment in &plan.cut {
+            let offset = segment.scan.valid_len;
+            text.push_str(&format!(
+                "{}: would cut {} at offset {offset}, keeping the bytes after it in {}: {}; {}\n",
+                path.display(),
+                segment_name(segment.named.unwrap_or_default()),
+                removed.display(),
+                count(segment.scan.file_len - offset, "byte", "bytes"),
+                why(segment.scan.end)
+            ));
+        }
+    }
+    let kept = &plan.kept;
+    text.push_str(&format!(
+        "{}: {}{} remain ({})\n",
+        path.display(),
+        would,
+        count(kept.events, "event", "events"),
+        match kept.events {
+            0 => "an empty log".to_string(),
+            _ => format!(
+                "LSNs {} to {}, in {}",
+                kept.first_lsn,
+                kept.last_lsn,
+                count(kept.segments, "segment", "segments")
+            ),
+        }
+    ));
+    console::print(&text)?;
+    Ok(exit::OK)
+}
+
+/// `the torn tail of SEG at offset N: X bytes removed`.
+fn torn_line(path: &Path, segment: &SegmentScan, would: &str) -> String {
+    let offset = segment.scan.valid_len;
+    format!(
+        "{}: {would}cut the torn tail of {} at offset {offset}: {} removed\n",
+        path.display(),
+        segment_name(segment.named.unwrap_or_default()),
+        count(segment.scan.file_len - offset, "byte", "bytes"),
+    )
+}
+
+/// `3 events, LSNs 4 to 6`, or `no valid frames`.
+fn events_of(events: u64, first: u64, last: u64) -> String {
+    match events {
+        0 => "no valid frames".into(),
+        1 => format!("1 event, LSN {first}"),
+        _ => format!("{events} events, LSNs {first} to {last}"),
+    }
+}
+
+/// Why bytes were taken out of the log, by how it ended there.
+fn why(end: LogEnd) -> &'static str {
+    match end {
+        LogEnd::PowerCut { .. } => "lost writes after a power cut, written after the last sync",
+        LogEnd::Clean => "it does not follow the segments kept",
+        LogEnd::TornTail { .. } => "a torn tail",
+        LogEnd::Corrupted { .. } | LogEnd::NotALog => "damaged",
+    }
+}
+
+/// What a repair of a directory does, by the engine's rules
+/// (`src/read/recover_dir.rs`): which segments stay (a run that follows
+/// each other, the one with the most events, the newer on a tie), which
+/// are cut where their valid frames end, and which move to `removed/`.
+struct Plan<'a> {
+    /// Torn tails cut (no copy kept).
+    torn: Vec<&'a SegmentScan>,
+    /// Segments cut, the bytes after their valid frames kept.
+    cut: Vec<&'a SegmentScan>,
+    /// Segments moved whole.
+    moved: Vec<&'a SegmentScan>,
+    kept: Kept,
+}
+
+/// What stays.
+#[derive(Default)]
+struct Kept {
+    events: u64,
+    first_lsn: u64,
+    last_lsn: u64,
+    segments: u64,
+}
+
+fn plan(found: &RunScan, cut_at_corruption: bool) -> Plan<'_> {
+    let segments = &found.segments;
+    // Runs of segments that follow each other: (first, last, events).
+    let mut runs: Vec<(usize, usize, u64)> = Vec::new();
+    let mut previous_last = None;
+    for (i, segment) in segments.iter().enumerate() {
+        let named = segment.named.unwrap_or_default();
+        let follows =
+            previous_last.is_some() && segment_misfit(previous_last, named, &segment.scan).is_none();
+        if follows {
+            if let Some(run) = runs.last_mut() {
+                run.1 = i;
+                run.2 += segment.scan.events;
+            }
+        } else if segment_misfit(None, named, &segment.scan).is_none() {
+            runs.push((i, i, segment.scan.events));
+        } else {
+            previous_last = None;
+            continue;
+        }
+        previous_last = Some(segment_last_lsn(named, &segment.scan));
+    }
+    let kept = if !cut_at_corruption || found.problem.is_none() {
+        runs.first().copied()
+    } else {
+        runs.iter().copied().max_by_key(|run| (run.2, run.0))
+    };
+    let mut plan = Plan {
+        torn: Vec::new(),
+        cut: Vec::new(),
+        moved: Vec::new(),
+        kept: Kept::default(),
+    };
+    for (i, segment) in segments.iter().enumerate() {
+        let inside = kept.is_some_and(|(first, last, _)| first <= i && i <= last);
+        if !inside {
+            plan.moved.push(segment);
+            continue;
+        }
+        plan.kept.segments += 1;
+        if segment.scan.frames > 0 {
+            if plan.kept.events == 0 {
+                plan.kept.first_lsn = segment.scan.first_lsn;
+            }
+            plan.kept.events += segment.scan.events;
+            plan.kept.last_lsn = segment.scan.last_lsn;
+        }
+        match segment.scan.end {
+            LogEnd::Clean => {}
+            LogEnd::TornTail { .. } => plan.torn.push(segment),
+            _ => plan.cut.push(segment),
+        }
+    }
+    plan
+}
+
+/// What the directory holds, valid: `200 events, LSNs 1 to 200, in 6
+/// segments`.
+fn holds(found: &RunScan) -> String {
+    let segments = count(found.segments.len() as u64, "segment", "segments");
+    match found.events() {
+        0 => format!("no events, {segments}"),
+        events => format!(
+            "{}, LSNs {} to {}, in {segments}",
+            count(events, "event", "events"),
+            found.first_lsn(),
+            found.last_lsn()
+        ),
+    }
+}
+
+/// Why a corrupted directory is not repaired without `--cut-at-corruption`.
+fn refuse_dir(path: &Path, found: &RunScan) -> Failure {
+    Failure::at(
+        exit::CORRUPTED,
+        path,
+        format_args!(
+            "not repaired: the log is {}; cutting there would remove every newer segment, valid events and all, so it takes --cut-at-corruption (the segments that hold the most events stay, and everything else is kept in {})",
+            RunVerdict::new(found).ending(),
+            path.join("removed").display()
+        ),
+    )
 }

@@ -1,45 +1,35 @@
 //! `rewal verify FILE|DIR|-`: check every frame; the exit code says how
-//! the log ends (0 clean, 1 torn tail, 2 corrupted, 3 unreadable or not a
-//! log). With `--quiet`, main has silenced all output: only the code tells.
+//! the log ends (0 clean, 1 torn tail or a power cut's lost writes, 2
+//! corrupted, 3 unreadable or not a log). With `--quiet`, main has
+//! silenced all output: only the code tells.
 
-use crate::dir;
+use crate::console;
 use crate::failure::Failure;
-use crate::input::{self, Input};
-use crate::output;
-use crate::pipe;
-use crate::scan;
+use crate::piped::{self, Flow};
+use crate::target::Target;
+use rewal_report::{exit_code, RunVerdict, Verdict};
 use std::path::Path;
 
 /// Prints one line: the verdict, where, and what (the shared words of
-/// `rewal_report::Verdict`, which the browser viewer prints too).
+/// `rewal_report`, which the browser viewer prints too).
 pub fn run(path: &Path) -> Result<u8, Failure> {
-    match input::resolve(path) {
-        Input::Dir => run_dir(path),
-        Input::File => {
-            let found = scan::scan(path, "verifying")?;
-            let verdict = scan::verdict(&found);
-            output::print(&format!("{}: {verdict}\n", path.display()))?;
-            Ok(scan::code(found.end))
+    match Target::resolve(path) {
+        Target::Log(log) => {
+            let found = log.scan("verifying")?;
+            let verdict = RunVerdict::new(&found);
+            console::print(&format!("{}: {verdict}\n", path.display()))?;
+            Ok(verdict.exit_code())
         }
-        Input::Stream(stream) => {
-            let found = pipe::scan(&stream, |_| {})?;
-            let verdict = scan::verdict(&found.scan);
-            let mut line = format!("{}: {verdict}", stream.label.display());
-            if let Some(note) = pipe::cut_short_note(&found) {
+        Target::Stream(stream) => {
+            let Some(found) = piped::read(&stream, |_| Ok(Flow::Go))? else {
+                return Ok(0);
+            };
+            let mut line = format!("{}: {}", stream.label.display(), Verdict::of_scan(&found.scan));
+            if let Some(note) = piped::cut_short_note(&found) {
                 line.push_str(&format!(" ({note})"));
             }
-            output::print(&format!("{line}\n"))?;
-            Ok(scan::code(found.scan.end))
+            console::print(&format!("{line}\n"))?;
+            Ok(exit_code(found.scan.end))
         }
     }
-}
-
-/// [`run`] for a segment directory: every segment checked, and that each
-/// follows the one before it; a problem is named by its segment file and
-/// the offset within it (see `rewal_report::DirVerdict`).
-fn run_dir(path: &Path) -> Result<u8, Failure> {
-    let found = dir::scan(path)?;
-    let verdict = rewal_report::DirVerdict::new(&found);
-    output::print(&format!("{}: {verdict}\n", path.display()))?;
-    Ok(verdict.exit_code())
 }

@@ -1,15 +1,19 @@
-//! What the tools say about a log kept as a directory of segment files
-//! (`rewal::inspect::scan_dir`): the verdict on the whole directory, the
-//! ending of each segment, and why a segment does not follow the one
-//! before it. Every sentence names the segment file it is about, and the
-//! offset within that file.
+//! What the tools say about a log as a run of segments
+//! (`rewal::inspect::RunScan`): a single file (a run of one unnamed
+//! segment, worded as [`Verdict`](crate::Verdict) words a file), or a
+//! directory of segment files (`rewal::inspect::scan_dir`): the verdict on
+//! the whole run, the ending of each segment, and why a segment does not
+//! follow the one before it. Every sentence about a directory names the
+//! segment file it is about, and the offset within that file.
 //!
 //! The rules are the engine's: only the newest segment may end in a torn
 //! tail; damage in an older one, a gap or an overlap between segments, or
 //! frames outside a segment's range are corruptions.
 
-use crate::{contents, count, exit, valid, Described, Ending, Place};
-use rewal::inspect::{segment_name, LogEnd, Misfit, Problem, RunProblem, RunScan, SegmentScan};
+use crate::{contents, count, exit, valid, Described, Ending, Place, Verdict};
+use rewal::inspect::{
+    segment_name, LogEnd, LogScan, Misfit, Problem, RunProblem, RunScan, SegmentScan,
+};
 use std::fmt;
 
 /// What is wrong with a segment that ends in a torn tail while newer
@@ -26,6 +30,16 @@ pub const NO_SEGMENTS: &str = "it is not a rewal log directory: it holds no segm
 /// (a gap, an overlap, damage in an older segment, a corruption in the
 /// newest), 3 when its only segment is not a log.
 pub fn dir_exit_code(scan: &RunScan) -> u8 {
+    run_exit_code(scan)
+}
+
+/// The exit code that says how a run ends, as `rewal verify` gives it: a
+/// file's ([`exit_code`](crate::exit_code) of its end), or a directory's
+/// ([`dir_exit_code`]).
+pub fn run_exit_code(scan: &RunScan) -> u8 {
+    if let Some(file) = single_file(scan) {
+        return crate::exit_code(file.end);
+    }
     if scan.problem.is_some() {
         return exit::CORRUPTED;
     }
@@ -165,31 +179,46 @@ impl fmt::Display for SegmentEnding<'_> {
     }
 }
 
-/// The verdict on a scanned segment directory, in the words of `rewal
-/// verify DIR`: `ok: every frame checked: 5 segments, ...`, `torn tail in
-/// 00000000000000000190.wal at offset 1234: ...; ...`, `corrupted: segment
-/// 00000000000000000100.wal should be named ...`. [`DirVerdict::ending`]
-/// is the shorter clause that says how it ends.
+/// The one segment of a run that is a single file (one unnamed segment).
+fn single_file(scan: &RunScan) -> Option<&LogScan> {
+    match scan.segments.as_slice() {
+        [only] if only.named.is_none() => Some(&only.scan),
+        _ => None,
+    }
+}
+
+/// The verdict on a scanned run, in the words of `rewal verify`: for a
+/// file, [`Verdict`]'s (`ok: every frame checked: 5 frames, ...`, `torn
+/// tail at offset 233: ...`); for a segment directory, `ok: every frame
+/// checked: 5 segments, ...`, `torn tail in 00000000000000000190.wal at
+/// offset 1234: ...; ...`, `corrupted: segment 00000000000000000100.wal
+/// should be named ...`. [`RunVerdict::ending`] is the shorter clause that
+/// says how it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DirVerdict<'a> {
+pub struct RunVerdict<'a> {
     scan: &'a RunScan,
 }
 
-impl<'a> DirVerdict<'a> {
+/// The verdict on a segment directory: [`RunVerdict`], under the name the
+/// viewer (`wasm/`) uses; kept so that it compiles unchanged.
+pub type DirVerdict<'a> = RunVerdict<'a>;
+
+impl<'a> RunVerdict<'a> {
     /// The verdict on `scan`.
     pub fn new(scan: &'a RunScan) -> Self {
-        DirVerdict { scan }
+        RunVerdict { scan }
     }
 
-    /// How the directory ends: `clean`, or the ending of the segment where
-    /// the first problem is (see [`segment_ending`]).
+    /// How the run ends: `clean`, or the ending of the segment where the
+    /// first problem is (see [`segment_ending`]); a file's as
+    /// [`Verdict::ending`] words it.
     pub fn ending(&self) -> DirEnding<'a> {
         DirEnding { scan: self.scan }
     }
 
-    /// The exit code that goes with it ([`dir_exit_code`]).
+    /// The exit code that goes with it ([`run_exit_code`]).
     pub fn exit_code(&self) -> u8 {
-        dir_exit_code(self.scan)
+        run_exit_code(self.scan)
     }
 
     /// What is wrong where the directory's events stop, as a clause that
@@ -240,9 +269,12 @@ impl fmt::Display for DirWhat {
     }
 }
 
-impl fmt::Display for DirVerdict<'_> {
+impl fmt::Display for RunVerdict<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scan = self.scan;
+        if let Some(file) = single_file(scan) {
+            return write!(f, "{}", Verdict::new(file, file.problem.map(Described)));
+        }
         let Some(at) = problem_segment(scan) else {
             return f.write_str("ok: an empty log (no segment files)");
         };
@@ -316,6 +348,10 @@ pub struct DirEnding<'a> {
 
 impl fmt::Display for DirEnding<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = single_file(self.scan) {
+            let verdict = Verdict::new(file, file.problem.map(Described));
+            return write!(f, "{}", verdict.ending());
+        }
         match problem_segment(self.scan) {
             Some(at) => write!(f, "{}", segment_ending(self.scan, at)),
             None => f.write_str("clean"),
