@@ -74,6 +74,9 @@ fn round_trip(
             "jsonl",
             "--payload",
             encoding,
+            // The meta in the same encoding (text by default).
+            "--meta-format",
+            encoding,
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr());

@@ -241,25 +241,44 @@ fn repair_cuts_a_torn_newest_segment_under_the_directory_lock() {
     assert_eq!(wal.last_lsn(), 69);
     assert_eq!(wal.stats().corruptions, 0);
     drop(wal);
-    // A corruption is refused, with or without --cut-at-corruption, and
-    // nothing changes.
-    let before: Vec<Vec<u8>> = segment_files(&dir.path("segs-flip"))
+    // A corruption is refused without --cut-at-corruption, and a dry run
+    // says what it would do; neither changes anything.
+    let flip = dir.path("segs-flip");
+    let before: Vec<Vec<u8>> = segment_files(&flip)
         .iter()
         .map(|file| std::fs::read(file).unwrap())
         .collect();
-    for args in [
-        &["repair", "segs-flip"][..],
-        &["repair", "segs-flip", "--cut-at-corruption"],
-    ] {
-        let run = rewal(dir.dir(), args);
-        assert_eq!(run.code, 2, "{run:?}");
-        assert!(run.stderr().contains("not repaired"), "{run:?}");
-    }
-    let after: Vec<Vec<u8>> = segment_files(&dir.path("segs-flip"))
+    let run = rewal(dir.dir(), &["repair", "segs-flip"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr().contains("not repaired"), "{run:?}");
+    let dry = rewal(
+        dir.dir(),
+        &["repair", "segs-flip", "--cut-at-corruption", "--dry-run"],
+    );
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let after: Vec<Vec<u8>> = segment_files(&flip)
         .iter()
         .map(|file| std::fs::read(file).unwrap())
         .collect();
     assert!(before == after, "untouched");
+    assert!(!flip.join("removed").exists(), "nothing moved by a dry run");
+    // With --cut-at-corruption the engine repairs it (as opening it with
+    // Recovery::TruncateAtCorruption does), and says what it did: what it
+    // said it would do.
+    let run = rewal(dir.dir(), &["repair", "segs-flip", "--cut-at-corruption"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout()
+            .replace(": moved", ": would move")
+            .replace(": kept ", ": would keep "),
+        dry.stdout(),
+        "the dry run said what the repair did"
+    );
+    assert_eq!(rewal(dir.dir(), &["verify", "segs-flip"]).code, 0);
+    assert_eq!(segment_files(&flip.join("removed")).len(), 2);
+    let wal = segments::open(&flip);
+    assert_eq!((wal.first_lsn(), wal.last_lsn()), (37, 70));
+    drop(wal);
 }
 
 #[test]

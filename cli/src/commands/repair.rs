@@ -110,8 +110,9 @@ fn remaining(found: &LogScan) -> String {
         "nothing remains (an empty log)".into()
     } else {
         format!(
-            "{} remain ({})",
+            "{} {} ({})",
             count(found.events, "event", "events"),
+            if found.events == 1 { "remains" } else { "remain" },
             lsn_range(found)
         )
     }
@@ -272,7 +273,7 @@ fn repair_dir(log: &Log, dry_run: bool, cut_at_corruption: bool) -> Result<u8, F
             )
         })?;
         for cut in plan.torn.iter() {
-            text.push_str(&torn_line(path, cut, ""));
+            text.push_str(&torn_line(path, cut, "", &plan));
         }
         for kept in set_aside {
             let name = kept.from.file_name().map(|name| name.to_string_lossy().into_owned());
@@ -296,7 +297,7 @@ fn repair_dir(log: &Log, dry_run: bool, cut_at_corruption: bool) -> Result<u8, F
         }
     } else {
         for cut in plan.torn.iter() {
-            text.push_str(&torn_line(path, cut, would));
+            text.push_str(&torn_line(path, cut, would, &plan));
         }
         let removed = path.join("removed");
         for segment in &plan.moved {
@@ -322,31 +323,28 @@ fn repair_dir(log: &Log, dry_run: bool, cut_at_corruption: bool) -> Result<u8, F
             ));
         }
     }
-    let kept = &plan.kept;
-    text.push_str(&format!(
-        "{}: {}{} remain ({})\n",
-        path.display(),
-        would,
-        count(kept.events, "event", "events"),
-        match kept.events {
-            0 => "an empty log".to_string(),
-            _ => format!(
-                "LSNs {} to {}, in {}",
-                kept.first_lsn,
-                kept.last_lsn,
-                count(kept.segments, "segment", "segments")
-            ),
-        }
-    ));
+    if !plan.only_torn() {
+        text.push_str(&format!(
+            "{}: {} {}\n",
+            path.display(),
+            if dry_run { "would keep" } else { "kept" },
+            plan.kept.words()
+        ));
+    }
     console::print(&text)?;
     Ok(exit::OK)
 }
 
-/// `the torn tail of SEG at offset N: X bytes removed`.
-fn torn_line(path: &Path, segment: &SegmentScan, would: &str) -> String {
+/// `the torn tail of SEG at offset N: X bytes removed`, and what the log
+/// holds after it when nothing else is done.
+fn torn_line(path: &Path, segment: &SegmentScan, would: &str, plan: &Plan<'_>) -> String {
     let offset = segment.scan.valid_len;
+    let holds = match plan.only_torn() {
+        true => format!("; {}", plan.kept.words()),
+        false => String::new(),
+    };
     format!(
-        "{}: {would}cut the torn tail of {} at offset {offset}: {} removed\n",
+        "{}: {would}cut the torn tail of {} at offset {offset}: {} removed{holds}\n",
         path.display(),
         segment_name(segment.named.unwrap_or_default()),
         count(segment.scan.file_len - offset, "byte", "bytes"),
@@ -386,6 +384,13 @@ struct Plan<'a> {
     kept: Kept,
 }
 
+impl Plan<'_> {
+    /// Whether all it does is cut a torn tail.
+    fn only_torn(&self) -> bool {
+        self.cut.is_empty() && self.moved.is_empty()
+    }
+}
+
 /// What stays.
 #[derive(Default)]
 struct Kept {
@@ -393,6 +398,22 @@ struct Kept {
     first_lsn: u64,
     last_lsn: u64,
     segments: u64,
+}
+
+impl Kept {
+    /// `69 events, LSNs 1 to 69, in 4 segments`, or `no events, 1 segment`.
+    fn words(&self) -> String {
+        let segments = count(self.segments, "segment", "segments");
+        match self.events {
+            0 => format!("no events, {segments}"),
+            events => format!(
+                "{}, LSNs {} to {}, in {segments}",
+                count(events, "event", "events"),
+                self.first_lsn,
+                self.last_lsn
+            ),
+        }
+    }
 }
 
 fn plan(found: &RunScan, cut_at_corruption: bool) -> Plan<'_> {
