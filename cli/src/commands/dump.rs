@@ -56,8 +56,11 @@ pub fn run(dump: Dump<'_>) -> Result<u8, Failure> {
     out.flush()?;
     progress.finish();
     out.note_lossy(&log.path);
+    // Past --to already: nothing more will come.
+    let done = dump.filter.to.is_some_and(|to| found.last_lsn() >= to);
     match (stopped, dump.follow) {
         (None, None) => Ok(exit::OK),
+        (None, Some(_)) if done => Ok(exit::OK),
         (Some(stopped), None) => Err(stopped),
         // Only a torn tail in the newest file may be a frame still being
         // written; after anything else, no use waiting.

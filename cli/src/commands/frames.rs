@@ -52,18 +52,22 @@ pub fn run(path: &Path, filter: &Filter, format: Format) -> Result<u8, Failure> 
             }
             Format::Jsonl => {
                 let header = &frame.header;
-                let mut object = serde_json::Map::new();
-                if let Some(segment) = segment {
-                    object.insert("segment".into(), segment.into());
-                }
-                object.insert("offset".into(), frame.offset.into());
-                object.insert("size".into(), header.batch_size.into());
-                object.insert("first_lsn".into(), header.first_lsn.into());
-                object.insert("last_lsn".into(), header.last_lsn().into());
-                object.insert("events".into(), header.record_count.into());
-                object.insert("compressed".into(), header.is_compressed().into());
-                object.insert("crc".into(), format!("{:#010x}", frame.crc).into());
-                format!("{}\n", serde_json::Value::Object(object))
+                let listed = Listed {
+                    segment,
+                    offset: frame.offset,
+                    size: header.batch_size,
+                    first_lsn: header.first_lsn,
+                    last_lsn: header.last_lsn(),
+                    events: header.record_count,
+                    compressed: header.is_compressed(),
+                    crc: format!("{:#010x}", frame.crc),
+                };
+                let mut line = serde_json::to_string(&listed).map_err(|error| Failure {
+                    code: crate::failure::exit::FAILED,
+                    message: format!("cannot write a frame as JSON: {error}"),
+                })?;
+                line.push('\n');
+                line
             }
         };
         out.write_all(line.as_bytes()).map_err(|error| halt(&error))?;
@@ -100,4 +104,20 @@ fn lsns(first: u64, last: u64) -> String {
     } else {
         format!("{first}-{last}")
     }
+}
+
+/// One frame, as a JSON line (the fields in this order).
+#[derive(serde::Serialize)]
+struct Listed<'a> {
+    /// The segment file `offset` is in (a segment directory only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    segment: Option<&'a str>,
+    offset: u64,
+    size: u32,
+    first_lsn: u64,
+    last_lsn: u64,
+    events: u32,
+    compressed: bool,
+    /// The CRC-32C its trailer holds, as `0x` and 8 hex digits.
+    crc: String,
 }

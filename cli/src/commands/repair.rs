@@ -313,11 +313,11 @@ fn repair_dir(log: &Log, dry_run: bool, cut_at_corruption: bool) -> Result<u8, F
         }
         for segment in &plan.cut {
             let offset = segment.scan.valid_len;
+            let name = segment_name(segment.named.unwrap_or_default());
             text.push_str(&format!(
-                "{}: would cut {} at offset {offset}, keeping the bytes after it in {}: {}; {}\n",
+                "{}: would cut {name} at offset {offset}, keeping the bytes after it in {}: {}; {}\n",
                 path.display(),
-                segment_name(segment.named.unwrap_or_default()),
-                removed.display(),
+                removed.join(format!("{name}.removed-{offset}")).display(),
                 count(segment.scan.file_len - offset, "byte", "bytes"),
                 why(segment.scan.end)
             ));

@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod follow;
+pub mod power_cut;
 // The engine tests' seeded PRNG.
 #[path = "../../../tests/common/rng.rs"]
 pub mod rng;
@@ -80,6 +81,7 @@ impl Scratch {
         }
         write_hostile(&self.dir);
         segments::write_all(&self.dir);
+        power_cut::write_all(&self.dir);
     }
 }
 

@@ -41,6 +41,8 @@ pub fn all() -> Vec<Script> {
     scripts.push(segments());
     scripts.push(stdin());
     scripts.push(shapes());
+    scripts.push(power_cut());
+    scripts.push(features());
     scripts
 }
 
@@ -276,6 +278,69 @@ fn shapes() -> Script {
             step("verify -q @random.bin"),
             step("verify -q @missing.wal"),
             step("verify -q @segs-flip"),
+        ],
+    }
+}
+
+/// A power cut's lost writes, after the log's sync mark: a file and a
+/// segment directory (`power_cut::write_all`), judged, described, and
+/// repaired without --cut-at-corruption (a power cut needs no human).
+fn power_cut() -> Script {
+    Script {
+        name: "power-cut",
+        steps: vec![
+            step("verify @cut.wal"),
+            step("info @cut.wal"),
+            step("info @cut.wal --format json"),
+            step("dump @cut.wal --from 9 --limit 3"),
+            step("repair @cut.wal --dry-run"),
+            step("repair @cut.wal"),
+            step("verify @cut.wal"),
+            step("info @cut.wal.removed-8072"),
+            step("verify @cut-dir"),
+            step("info @cut-dir"),
+            step("repair @cut-dir --dry-run"),
+            step("repair @cut-dir"),
+            step("verify @cut-dir"),
+            step("tail @cut-dir -n 2"),
+        ],
+    }
+}
+
+/// The listing and counting commands, and dump's range and meta filters,
+/// on files, directories and standard input, as text and JSON.
+fn features() -> Script {
+    Script {
+        name: "features",
+        steps: vec![
+            step("frames @plain.wal"),
+            step("frames @meta.wal --format jsonl"),
+            step("frames @compressed.wal"),
+            step("frames @torn.wal"),
+            step("frames @corrupt.wal --format jsonl"),
+            step("frames @segs --from 17 --to 20"),
+            step("frames @segs-gap --format jsonl --from 15 --to 40"),
+            fed("frames -", PLAIN),
+            fed("frames - --format jsonl", TORN),
+            step("stats @meta.wal"),
+            step("stats @meta.wal --format json"),
+            step("stats @compressed.wal"),
+            step("stats @segs"),
+            step("stats @segs-flip --format json"),
+            fed("stats -", CORRUPT),
+            step("dump @meta.wal --meta type:*"),
+            step("dump @meta.wal --meta type:? --format jsonl"),
+            step("dump @meta.wal --meta tag:caf*"),
+            step("dump @meta.wal --from 2 --to 4"),
+            step("dump @meta.wal --payload hex --meta-format hex --to 3"),
+            step("dump @meta.wal --format jsonl --payload base64 --meta-format base64 --to 2"),
+            step("dump @segs --from 15 --to 19 --format jsonl"),
+            fed("dump - --to 2", PLAIN),
+            fed("dump - --meta type:*", PLAIN),
+            step("dump @plain.wal --follow --to 3"),
+            step("dump @segs --follow --from 68 --to 70"),
+            fed("dump - --follow", PLAIN),
+            step("tail @plain.wal -n 2 --meta-format hex"),
         ],
     }
 }
