@@ -359,7 +359,8 @@ pub fn print_run(
         // A clean segment whose events all come before `from` has nothing
         // to print: its frames were checked by the scan.
         let file = log.file_of(found, i);
-        let before = segment_last_lsn(segment.named.unwrap_or_default(), &segment.scan) < filter.from;
+        let before =
+            segment_last_lsn(segment.named.unwrap_or_default(), &segment.scan) < filter.from;
         if before && segment.scan.end == LogEnd::Clean && segment.named.is_some() {
             base += segment.scan.file_len;
             continue;
@@ -390,7 +391,12 @@ pub fn print_run(
             },
             (other, _) => Stop::Error(other.clone()),
         };
-        return Ok(Some(explain(&log.path, Some(place(found, i)), stop, *printed)));
+        return Ok(Some(explain(
+            &log.path,
+            Some(place(found, i)),
+            stop,
+            *printed,
+        )));
     }
     // The reads met no problem where the scan found one: the files changed
     // since (a checkpoint, a writer). What the scan found still stands.
@@ -531,7 +537,11 @@ mod tests {
             ("a*b*c", "aXXbYYc", true),
             ("a*b*c", "aXXbYY", false),
         ] {
-            assert_eq!(glob(pattern.as_bytes(), text.as_bytes()), matches, "{pattern} {text}");
+            assert_eq!(
+                glob(pattern.as_bytes(), text.as_bytes()),
+                matches,
+                "{pattern} {text}"
+            );
         }
     }
 }

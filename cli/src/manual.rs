@@ -2,8 +2,8 @@
 //! line's own definition (clap_complete, clap_mangen), so that they never
 //! fall behind it.
 
-use crate::failure::{describe_io, exit, Failure};
 use crate::console;
+use crate::failure::{describe_io, exit, Failure};
 use clap::Command;
 use clap_mangen::roff::{roman, Roff};
 use clap_mangen::Man;

@@ -48,7 +48,7 @@ pub use ending::{begins_like_a_log, classify_end, is_zeros, not_a_log, LogEnd, P
 pub use header::{
     FrameHeader, FLAG_COMPRESSED, HEADER_LEN, MAGIC, MIN_FRAME_LEN, TRAILER_LEN, VERSION,
 };
-pub use stream::{Poll, StreamChecker, StreamEnd, StreamFrame, STREAM_HOLD};
 pub use records::{
     check_records, RecordCursor, RecordPlace, Records, MAX_META_LEN, RECORD_HEADER_LEN,
 };
+pub use stream::{Poll, StreamChecker, StreamEnd, StreamFrame, STREAM_HOLD};

@@ -484,8 +484,7 @@ impl StreamChecker {
     }
 
     fn step_passed(&mut self) -> Step {
-        let State::Passed { claimed, verdict } =
-            std::mem::replace(&mut self.state, State::Frames)
+        let State::Passed { claimed, verdict } = std::mem::replace(&mut self.state, State::Frames)
         else {
             return Step::Again;
         };
@@ -920,7 +919,11 @@ mod tests {
         for (name, log) in logs() {
             let expected = scanned(&log);
             for cut in 0..=log.len() {
-                assert_eq!(checked(&log, &[cut], STREAM_HOLD), expected, "{name}, cut at {cut}");
+                assert_eq!(
+                    checked(&log, &[cut], STREAM_HOLD),
+                    expected,
+                    "{name}, cut at {cut}"
+                );
             }
         }
     }
@@ -938,12 +941,20 @@ mod tests {
             let expected = scanned(&log);
             for size in 1..=64 {
                 let cuts: Vec<usize> = (size..log.len()).step_by(size).collect();
-                assert_eq!(checked(&log, &cuts, STREAM_HOLD), expected, "{name}, chunks of {size}");
+                assert_eq!(
+                    checked(&log, &cuts, STREAM_HOLD),
+                    expected,
+                    "{name}, chunks of {size}"
+                );
             }
             for _ in 0..50 {
                 let mut cuts: Vec<usize> = (0..random(12)).map(|_| random(log.len() + 1)).collect();
                 cuts.sort_unstable();
-                assert_eq!(checked(&log, &cuts, STREAM_HOLD), expected, "{name}, cuts {cuts:?}");
+                assert_eq!(
+                    checked(&log, &cuts, STREAM_HOLD),
+                    expected,
+                    "{name}, cuts {cuts:?}"
+                );
             }
         }
     }

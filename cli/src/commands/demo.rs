@@ -3,8 +3,8 @@
 //! checkpoints), waits until they are durable, replays the log and prints
 //! what it holds and the stats. The log stays in DIR/demo.wal.
 
-use crate::failure::{describe, exit, Failure};
 use crate::console;
+use crate::failure::{describe, exit, Failure};
 use rewal::{Batch, SyncMode, Wal};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

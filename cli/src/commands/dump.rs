@@ -51,7 +51,14 @@ pub fn run(dump: Dump<'_>) -> Result<u8, Failure> {
     }
     let mut progress = Progress::new("dumping", found.bytes());
     let mut printed = Printed::default();
-    let stopped = print_run(&log, &found, &dump.filter, &mut out, &mut progress, &mut printed)?;
+    let stopped = print_run(
+        &log,
+        &found,
+        &dump.filter,
+        &mut out,
+        &mut progress,
+        &mut printed,
+    )?;
     // Everything printed reaches stdout before anything is said on stderr.
     out.flush()?;
     progress.finish();

@@ -70,7 +70,8 @@ pub fn run(path: &Path, filter: &Filter, format: Format) -> Result<u8, Failure> 
                 line
             }
         };
-        out.write_all(line.as_bytes()).map_err(|error| halt(&error))?;
+        out.write_all(line.as_bytes())
+            .map_err(|error| halt(&error))?;
         Ok(Flow::Go)
     });
     // Everything listed reaches stdout before anything on stderr.

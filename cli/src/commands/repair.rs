@@ -41,7 +41,10 @@ pub fn run(path: &Path, dry_run: bool, cut_at_corruption: bool) -> Result<u8, Fa
             other => Failure::at(
                 exit::FAILED,
                 path,
-                format_args!("nothing repaired: cannot open it for writing: {}", describe(&other)),
+                format_args!(
+                    "nothing repaired: cannot open it for writing: {}",
+                    describe(&other)
+                ),
             ),
         })?)
     };
@@ -112,7 +115,11 @@ fn remaining(found: &LogScan) -> String {
         format!(
             "{} {} ({})",
             count(found.events, "event", "events"),
-            if found.events == 1 { "remains" } else { "remain" },
+            if found.events == 1 {
+                "remains"
+            } else {
+                "remain"
+            },
             lsn_range(found)
         )
     }
@@ -276,7 +283,10 @@ fn repair_dir(log: &Log, dry_run: bool, cut_at_corruption: bool) -> Result<u8, F
             text.push_str(&torn_line(path, cut, "", &plan));
         }
         for kept in set_aside {
-            let name = kept.from.file_name().map(|name| name.to_string_lossy().into_owned());
+            let name = kept
+                .from
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned());
             let name = name.unwrap_or_default();
             let what = if kept.offset == 0 && kept.kept_in.file_name() == kept.from.file_name() {
                 format!("moved {name} to {}", kept.kept_in.display())
@@ -305,9 +315,15 @@ fn repair_dir(log: &Log, dry_run: bool, cut_at_corruption: bool) -> Result<u8, F
                 "{}: would move {} to {}: {} ({}); {}\n",
                 path.display(),
                 segment_name(segment.named.unwrap_or_default()),
-                removed.join(segment_name(segment.named.unwrap_or_default())).display(),
+                removed
+                    .join(segment_name(segment.named.unwrap_or_default()))
+                    .display(),
                 count(segment.scan.file_len, "byte", "bytes"),
-                events_of(segment.scan.events, segment.scan.first_lsn, segment.scan.last_lsn),
+                events_of(
+                    segment.scan.events,
+                    segment.scan.first_lsn,
+                    segment.scan.last_lsn
+                ),
                 why(segment.scan.end)
             ));
         }
@@ -423,8 +439,8 @@ fn plan(found: &RunScan, cut_at_corruption: bool) -> Plan<'_> {
     let mut previous_last = None;
     for (i, segment) in segments.iter().enumerate() {
         let named = segment.named.unwrap_or_default();
-        let follows =
-            previous_last.is_some() && segment_misfit(previous_last, named, &segment.scan).is_none();
+        let follows = previous_last.is_some()
+            && segment_misfit(previous_last, named, &segment.scan).is_none();
         if follows {
             if let Some(run) = runs.last_mut() {
                 run.1 = i;

@@ -30,8 +30,8 @@ pub fn run(path: &Path, filter: &Filter, json: bool) -> Result<u8, Failure> {
             Some(region) if !header.is_compressed() => {
                 let mut taken = 0;
                 for event in FrameEvents::new(region, header) {
-                    let in_range = event.lsn >= filter.from
-                        && filter.to.is_none_or(|to| event.lsn <= to);
+                    let in_range =
+                        event.lsn >= filter.from && filter.to.is_none_or(|to| event.lsn <= to);
                     if !in_range || !filter.wants_meta(event.meta) {
                         continue;
                     }
@@ -55,10 +55,11 @@ pub fn run(path: &Path, filter: &Filter, json: bool) -> Result<u8, Failure> {
         Ok(Flow::Go)
     })?;
     let text = if json {
-        let mut text = serde_json::to_string_pretty(&counted.report()).map_err(|error| Failure {
-            code: exit::FAILED,
-            message: format!("cannot write the statistics as JSON: {error}"),
-        })?;
+        let mut text =
+            serde_json::to_string_pretty(&counted.report()).map_err(|error| Failure {
+                code: exit::FAILED,
+                message: format!("cannot write the statistics as JSON: {error}"),
+            })?;
         text.push('\n');
         text
     } else {

@@ -46,9 +46,10 @@ pub fn run(tail: Tail<'_>) -> Result<u8, Failure> {
         // Only a torn tail in the newest file may be a frame still being
         // written; after anything else, no use waiting.
         if stopped.code != exit::TORN
-            || found.segments.last().is_some_and(|newest| {
-                matches!(newest.scan.end, LogEnd::Corrupted { .. })
-            })
+            || found
+                .segments
+                .last()
+                .is_some_and(|newest| matches!(newest.scan.end, LogEnd::Corrupted { .. }))
         {
             return Err(stopped);
         }
@@ -90,8 +91,8 @@ fn start_of_last(log: &Log, found: &RunScan, lines: u64) -> Result<Lsn, Failure>
 fn start_in_file(path: &Path, lines: u64) -> Result<Lsn, Failure> {
     let mut frames: VecDeque<(Lsn, u64)> = VecDeque::new();
     let mut held = 0u64;
-    let storage =
-        rewal::FileStorage::open_read_only(path).map_err(|error| Failure::unreadable(path, &error))?;
+    let storage = rewal::FileStorage::open_read_only(path)
+        .map_err(|error| Failure::unreadable(path, &error))?;
     let found = rewal::inspect::scan_storage(storage, |frame| {
         let count = u64::from(frame.header.record_count);
         frames.push_back((frame.header.first_lsn, count));

@@ -24,7 +24,11 @@ pub fn run(path: &Path) -> Result<u8, Failure> {
             let Some(found) = piped::read(&stream, |_| Ok(Flow::Go))? else {
                 return Ok(0);
             };
-            let mut line = format!("{}: {}", stream.label.display(), Verdict::of_scan(&found.scan));
+            let mut line = format!(
+                "{}: {}",
+                stream.label.display(),
+                Verdict::of_scan(&found.scan)
+            );
             if let Some(note) = piped::cut_short_note(&found) {
                 line.push_str(&format!(" ({note})"));
             }
