@@ -84,6 +84,12 @@ fn render(command: &Command) -> Vec<u8> {
     // Writing to a Vec cannot fail.
     let _ = man.render(&mut out);
     let mut extra = Roff::new();
+    extra.control("SH", ["EXAMPLES"]);
+    for (example, what) in examples(command.get_name()) {
+        extra.control("TP", []);
+        extra.text([roman(*example)]);
+        extra.text([roman(*what)]);
+    }
     extra.control("SH", ["EXIT STATUS"]);
     for line in crate::EXIT_CODES.lines().skip(1) {
         let line = line.trim();
@@ -112,4 +118,123 @@ fn render(command: &Command) -> Vec<u8> {
     // Without a second preamble: `render` above wrote it.
     out.extend_from_slice(extra.to_roff().as_bytes());
     out
+}
+
+/// A page's EXAMPLES: a command line, and what it does.
+fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
+    match page {
+        "demo" => &[(
+            "rewal demo /tmp",
+            "writes /tmp/demo.wal and prints what it holds",
+        )],
+        "info" => &[
+            (
+                "rewal info app.wal",
+                "size, frames, events, LSNs, and how the log ends",
+            ),
+            (
+                "rewal info logs/ --format json",
+                "a segment directory, as one JSON object",
+            ),
+            (
+                "curl -s URL | rewal info -",
+                "a log read from standard input",
+            ),
+        ],
+        "verify" => &[
+            (
+                "rewal verify app.wal",
+                "one line: clean, or where and what is wrong",
+            ),
+            (
+                "rewal verify -q logs/ || echo damaged",
+                "the exit code alone",
+            ),
+        ],
+        "dump" => &[
+            (
+                "rewal dump app.wal --from 100 --to 199",
+                "the events 100 to 199",
+            ),
+            (
+                "rewal dump app.wal --meta 'type:order.*' --format jsonl",
+                "the events whose meta matches, as JSON lines",
+            ),
+            (
+                "rewal dump app.wal --payload hex --meta-format hex",
+                "payloads and metas in hex",
+            ),
+            (
+                "rewal dump logs/ --follow --from 5000",
+                "from LSN 5000 on, then new events as they come",
+            ),
+        ],
+        "frames" => &[
+            (
+                "rewal frames app.wal",
+                "offset, size, LSNs, events, compressed, CRC of every frame",
+            ),
+            (
+                "rewal frames logs/ --format jsonl --from 90 --to 99",
+                "the frames holding LSNs 90 to 99, as JSON lines",
+            ),
+        ],
+        "stats" => &[
+            (
+                "rewal stats app.wal",
+                "events and payload bytes per meta, and frame sizes",
+            ),
+            (
+                "rewal stats logs/ --meta 'type:*' --format json",
+                "the same for matching metas, as JSON",
+            ),
+        ],
+        "append" => &[
+            (
+                "printf 'one\\ntwo\\n' | rewal append app.wal --meta note",
+                "two events with the meta note",
+            ),
+            (
+                "rewal append app.wal --payload hex --batch 100 < lines.hex",
+                "hex lines, 100 to a frame",
+            ),
+        ],
+        "repair" => &[
+            (
+                "rewal repair app.wal --dry-run",
+                "what would be cut, touching nothing",
+            ),
+            (
+                "rewal repair app.wal",
+                "cuts a torn tail, or a power cut's lost writes (kept beside the log)",
+            ),
+            (
+                "rewal repair logs/ --cut-at-corruption",
+                "keeps the segments that hold the most events, the rest moved to logs/removed/",
+            ),
+        ],
+        "tail" => &[
+            ("rewal tail app.wal -n 20", "the last 20 events"),
+            (
+                "rewal tail -f logs/",
+                "the last events, then new ones as the writer appends them",
+            ),
+        ],
+        "completions" => &[(
+            "rewal completions bash > ~/.local/share/bash-completion/completions/rewal",
+            "bash completion",
+        )],
+        "man" => &[
+            ("rewal man dump | man -l -", "reads rewal-dump(1)"),
+            (
+                "rewal man --dir /usr/local/share/man/man1",
+                "installs every page",
+            ),
+        ],
+        _ => &[
+            ("rewal verify app.wal", "checks a log"),
+            ("rewal dump app.wal --limit 5", "its first events"),
+            ("rewal info --help", "what info prints, its JSON fields too"),
+        ],
+    }
 }
