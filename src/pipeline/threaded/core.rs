@@ -294,11 +294,17 @@ impl Core {
         };
         let sync_due_at = committer.sync_due_at();
         drop(committer);
+        // A sync whose mark was left pending (`storage/mark.rs`): the writer
+        // writes it when due, even if the log has gone quiet.
+        let mark_due = self.shared.storage.mark_due();
 
         let mut guard = self.lock();
         guard.queue.settle(mark, &outcome);
         guard.committing = false;
         guard.sync_due_at = sync_due_at;
+        if let Some(due) = mark_due {
+            self.writer_looks_by(&mut guard, due);
+        }
         // A failed write discards the queue: the gauge follows.
         self.shared
             .counters
