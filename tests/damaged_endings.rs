@@ -4,11 +4,9 @@
 //! segment whose first page was lost in a power cut (defect 12: the whole
 //! directory was refused as "not a log").
 
-mod common;
-
-use common::Scratch;
 use rewal::inspect::{self, LogEnd};
 use rewal::{encoding, Error, MemoryStorage, Recovery, Wal};
+use rewal_testkit::Scratch;
 
 /// One sealed frame of one event.
 fn frame(lsn: u64, payload: &[u8]) -> Vec<u8> {
