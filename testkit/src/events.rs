@@ -157,11 +157,17 @@ pub enum Append {
 }
 
 impl Append {
+    /// How many events it holds.
     pub fn len(&self) -> u64 {
         match self {
             Append::Single { .. } => 1,
             Append::Batch(batch) => batch.len() as u64,
         }
+    }
+
+    /// Whether it holds no event (never, as a [`Writer`] makes them).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Appends it to `wal`; returns the LSN of its last event.
@@ -200,7 +206,9 @@ impl Writer {
     }
 
     /// The next append (a batch one time in three), not yet counted: call
-    /// [`Writer::taken`] once the log took it.
+    /// [`Writer::taken`] once the log took it. (Not an `Iterator`: it
+    /// never ends, and the writer counts only what the log took.)
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Append {
         let batch_len = if self.rng.below(3) == 0 {
             2 + self.rng.below(12) as u32
