@@ -1,5 +1,9 @@
 //! `WalIterator`: events in LSN order, borrowed from the map or read buffer.
 
+mod next_async;
+
+pub use next_async::NextFuture;
+
 use super::scan::LogEnd;
 use super::source::Source;
 use crate::encoding::BorrowedEvent;
@@ -7,6 +11,7 @@ use crate::frame::classify_end;
 use crate::frame::{self, Problem, RecordCursor, Records, HEADER_LEN};
 use crate::shared::Shared;
 use crate::{Error, Event, Lsn, Result};
+use next_async::Waiting;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,6 +51,16 @@ pub struct WalIterator {
     stopped_at: u64,
     /// The last LSN of the frame read last: the next must come after it.
     last_lsn: Lsn,
+    /// Its place among the async readers waiting for the log to grow.
+    waiting: Waiting,
+}
+
+impl Drop for WalIterator {
+    fn drop(&mut self) {
+        // A waker left by `poll_next_event` (or the stream) that was never
+        // woken: forgotten with the reader.
+        self.forget_waker();
+    }
 }
 
 /// A frame that failed its check: where it is, what is wrong, and how the
@@ -138,6 +153,7 @@ impl WalIterator {
             error_told: false,
             stopped_at: 0,
             last_lsn: 0,
+            waiting: Waiting::new(),
         })
     }
 
