@@ -130,10 +130,14 @@ mod under_tokio {
     const WATCHDOG: Duration = Duration::from_secs(20);
 
     /// The next event, or a panic if it takes longer than the watchdog.
+    /// (Not `tokio::time::timeout`: its timer wakes the task, which then
+    /// polls the read first, and a lost wake-up would pass, only late.)
     async fn next(events: &mut WalIterator) -> rewal::Result<Option<Event>> {
-        timeout(WATCHDOG, events.next_async())
-            .await
-            .expect("the reader was not woken: a lost wake-up")
+        tokio::select! {
+            biased;
+            () = sleep(WATCHDOG) => panic!("the reader was not woken: a lost wake-up"),
+            next = events.next_async() => next,
+        }
     }
 
     fn payload(i: u64) -> Vec<u8> {
@@ -394,7 +398,11 @@ mod under_tokio {
             ) -> impl Future<Output = Option<rewal::Result<Event>>> + '_ {
                 std::future::poll_fn(move |cx| Pin::new(&mut *events).poll_next(cx))
             }
-            while let Some(event) = timeout(WATCHDOG, next(&mut events)).await.unwrap() {
+            while let Some(event) = tokio::select! {
+                biased;
+                () = sleep(WATCHDOG) => panic!("the stream was not woken: a lost wake-up"),
+                event = next(&mut events) => event,
+            } {
                 lsns.push(event.unwrap().lsn);
             }
             lsns
