@@ -29,6 +29,12 @@ use std::time::Duration;
 /// what. A zero-filled tail (space preallocated and never filled) is the
 /// end of the log, not a bad frame.
 ///
+/// A live reader follows the log as it is written: blocking, with
+/// [`next_wait`](Self::next_wait); async, with
+/// [`next_async`](Self::next_async), woken by the writer on any executor
+/// (with the `stream` feature, the iterator is also a
+/// `futures_core::Stream`).
+///
 /// After the log is shut down or closed, an iterator reads on through
 /// everything written before, the events a shutdown's drain wrote
 /// included: the log's storage stays readable after its close
@@ -272,8 +278,10 @@ impl WalIterator {
     /// Like [`next_borrowed`](Self::next_borrowed), but at the end of the
     /// log waits up to `timeout` for the next event to be written: the
     /// writer wakes the reader (no polling). `Ok(None)` if none came in
-    /// time, or the log closed. On targets without threads (wasm32) no
-    /// writer can come meanwhile, so it does not wait.
+    /// time, or the log closed (or failed: nothing more will be written).
+    /// On targets without threads (wasm32) no writer can come meanwhile,
+    /// so it does not wait. (An async task awaits
+    /// [`next_async`](Self::next_async) instead.)
     ///
     /// # Errors
     ///
