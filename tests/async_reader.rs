@@ -8,7 +8,7 @@
 mod common;
 
 use common::Scratch;
-use rewal::{Error, Event, Wal};
+use rewal::{Event, Wal};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -119,7 +119,7 @@ fn a_pending_future_is_woken_by_a_write_and_a_dropped_one_is_forgotten() {
 #[cfg(not(target_family = "wasm"))]
 mod under_tokio {
     use super::*;
-    use rewal::{MemoryStorage, ReadStorage, Storage, WalIterator};
+    use rewal::{Error, MemoryStorage, ReadStorage, Storage, WalIterator};
     use std::sync::atomic::{AtomicBool, AtomicU64};
     use std::time::Duration;
     use tokio::time::{sleep, timeout};
