@@ -219,7 +219,7 @@ pub use event::{Batch, BatchView, Event, Lsn};
 pub use hooks::Hooks;
 pub use options::{Backpressure, Recovery, SyncMode};
 pub use plugins::{Compressor, Indexer};
-pub use read::iter::WalIterator;
+pub use read::iter::{NextFuture, WalIterator};
 pub use read::set_aside::SetAside;
 pub use state::State;
 pub use stats::Stats;
