@@ -111,7 +111,10 @@
 //! An iterator reads to the end of what is written; a live reader waits
 //! for more. [`WalIterator::next_wait`] sleeps until the writer writes the
 //! next event (no polling), across segments and checkpoints, and ends with
-//! `Ok(None)` once the log shuts down and everything has been read.
+//! `Ok(None)` once the log shuts down and everything has been read. In
+//! async code, [`WalIterator::next_async`] is the same wait as a future
+//! (any executor, no runtime dependency), and with the `stream` feature
+//! the iterator is a `futures_core::Stream`.
 //!
 //! ```
 //! # fn main() -> rewal::Result<()> {
