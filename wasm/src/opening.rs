@@ -13,7 +13,7 @@ use crate::view::{entry, AfterCorruption, FrameEntry, FrameStatus, LogView};
 /// Reads a log's bytes, whatever holds them.
 type Reader = rewal::inspect::StorageReader<Box<dyn rewal::ReadStorage>>;
 use rewal::inspect::{self, FrameInfo, LogScan};
-use rewal::{Lsn, Result, Storage};
+use rewal::{Lsn, ReadStorage, Result};
 
 /// A run of valid frames after the problem (a scan of them): where it
 /// begins and ends, and its LSNs.
@@ -37,7 +37,7 @@ pub(crate) struct Opening {
 
 impl Opening {
     /// An opening of the `len` bytes of `storage`.
-    pub fn new<S: Storage + 'static>(storage: S, len: u64) -> Result<Opening> {
+    pub fn new<S: ReadStorage + 'static>(storage: S, len: u64) -> Result<Opening> {
         Ok(Opening {
             reader: Reader::new(Box::new(storage), len)?,
             picture: Picture::new(len),
@@ -80,7 +80,7 @@ impl Opening {
     /// Scans `storage` (bytes of the log from offset `base` on) as a log of
     /// its own, its valid frames going after the problem; returns the scan
     /// (offsets in `storage`).
-    pub fn scan_after<S: Storage + 'static>(&mut self, storage: S, base: u64) -> Result<LogScan> {
+    pub fn scan_after<S: ReadStorage + 'static>(&mut self, storage: S, base: u64) -> Result<LogScan> {
         let mut failed = None;
         let scan = inspect::scan_storage(storage, |frame| {
             if failed.is_none() {

@@ -21,7 +21,7 @@ use rewal::encoding::FrameHeader;
 /// Reads a log's bytes, whatever holds them.
 type Reader = rewal::inspect::StorageReader<Box<dyn rewal::ReadStorage>>;
 use rewal::inspect::{self, LogEnd, LogScan, Problem};
-use rewal::{Lsn, Result, Storage};
+use rewal::{Lsn, ReadStorage, Result};
 use rewal_report::{describe, Verdict};
 use std::sync::Arc;
 
@@ -142,7 +142,7 @@ impl LogView {
     /// and builds the seek index and the picture. Bytes that are not a log
     /// open too: the scan's end says [`LogEnd::NotALog`] and there are no
     /// events. Fails only when the storage cannot be read.
-    pub fn open<S: Storage + Clone + 'static>(storage: S) -> Result<LogView> {
+    pub fn open<S: ReadStorage + Clone + 'static>(storage: S) -> Result<LogView> {
         let len = storage.size()?;
         let mut opening = Opening::new(storage.clone(), len)?;
         let mut failed = None;
@@ -201,7 +201,7 @@ impl LogView {
     /// the first problem, and the valid frames after it are the part
     /// [`Part::AfterCorruption`]. Fails when the storage cannot be read or
     /// does not hold what `files` say.
-    pub fn open_segments<S: Storage + Clone + 'static>(
+    pub fn open_segments<S: ReadStorage + Clone + 'static>(
         storage: S,
         files: Vec<SegmentFile>,
     ) -> Result<LogView> {

@@ -19,11 +19,11 @@ use rewal::inspect::{
     self, segment_last_lsn, segment_lsn, segment_misfit, FrameInfo, LogEnd, LogScan, Misfit,
     RunProblem,
 };
-use rewal::{Lsn, Result, Storage};
+use rewal::{Lsn, ReadStorage, Result};
 
 /// Scans the segment files `files`, whose bytes `storage` holds one after
 /// the other, into a view of one log.
-pub(crate) fn open<S: Storage + Clone + 'static>(
+pub(crate) fn open<S: ReadStorage + Clone + 'static>(
     storage: S,
     files: Vec<SegmentFile>,
 ) -> Result<LogView> {
@@ -67,7 +67,7 @@ pub(crate) fn open<S: Storage + Clone + 'static>(
 /// Checks that `files` are laid one after the other, each named as a
 /// segment, and that `storage` holds exactly their bytes; returns their
 /// size together.
-fn check<S: Storage>(storage: &S, files: &[SegmentFile]) -> Result<u64> {
+fn check<S: ReadStorage>(storage: &S, files: &[SegmentFile]) -> Result<u64> {
     let mut end = 0;
     for file in files {
         if file.start != end || segment_lsn(&file.name) != Some(file.named) {
@@ -95,7 +95,7 @@ struct SegmentRun {
 impl SegmentRun {
     /// Scans one segment that the log's events reach, indexing its frames
     /// as the log's unless it does not follow the segment before it.
-    fn scan_segment<S: Storage + 'static>(
+    fn scan_segment<S: ReadStorage + 'static>(
         &mut self,
         window: S,
         file: &SegmentFile,
@@ -136,7 +136,7 @@ impl SegmentRun {
 
     /// The segment where the log's events stop does not end cleanly: its
     /// invalid bytes, and the valid frames after them (a corruption's).
-    fn ends_badly<S: Storage + Clone + 'static>(
+    fn ends_badly<S: ReadStorage + Clone + 'static>(
         &mut self,
         storage: &S,
         file: &SegmentFile,

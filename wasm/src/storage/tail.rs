@@ -5,8 +5,7 @@
 //! (bounded memory, streamed CRCs) exactly as it checks a log, rather than
 //! the viewer checking them by hand.
 
-use super::read_only;
-use rewal::{Mapped, ReadStorage, Result, Storage};
+use rewal::{Mapped, ReadStorage, Result};
 
 /// `inner`'s bytes from `base` on (at most `len` of them); offset 0 here
 /// is `base` there.
@@ -17,7 +16,7 @@ pub struct TailStorage<S> {
     len: u64,
 }
 
-impl<S: Storage> TailStorage<S> {
+impl<S: ReadStorage> TailStorage<S> {
     /// The bytes of `inner` from `base` on.
     pub fn new(inner: S, base: u64) -> Self {
         TailStorage::window(inner, base, u64::MAX)
@@ -29,7 +28,7 @@ impl<S: Storage> TailStorage<S> {
     }
 }
 
-impl<S: Storage> ReadStorage for TailStorage<S> {
+impl<S: ReadStorage> ReadStorage for TailStorage<S> {
     fn size(&self) -> Result<u64> {
         Ok(self.inner.size()?.saturating_sub(self.base).min(self.len))
     }
@@ -55,24 +54,6 @@ impl<S: Storage> ReadStorage for TailStorage<S> {
             (Some(map), Some(skip)) => Some(Box::new(Skipped { map, skip })),
             _ => None,
         })
-    }
-}
-
-impl<S: Storage> Storage for TailStorage<S> {
-    fn write(&mut self, _buf: &[u8]) -> Result<usize> {
-        read_only()
-    }
-
-    fn sync(&self) -> Result<()> {
-        Ok(())
-    }
-
-    fn close(&mut self) -> Result<()> {
-        Ok(())
-    }
-
-    fn truncate(&mut self, _size: u64) -> Result<()> {
-        read_only()
     }
 }
 
