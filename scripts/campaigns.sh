@@ -7,7 +7,7 @@
 #                                        scripts/test-all.sh runs this)
 #
 # The short forms of the engine's and the CLI's campaigns run in `cargo
-# test` (tests/campaign_*.rs, native/tests/campaign_*.rs); the long form
+# test` (tests/campaign_*.rs, cli/tests/campaign_*.rs); the long form
 # runs the same tests with REWAL_CAMPAIGN=long (optimised, with debug
 # assertions and overflow checks), natively on the threaded pipeline and
 # again on the inline one, then each fuzz target for REWAL_FUZZ_RUNS

@@ -17,7 +17,7 @@ targets="wasm32-wasip1 wasm32-wasip2 wasm32-unknown-unknown x86_64-pc-windows-gn
 # shellcheck disable=SC2086
 rustup target add $targets >/dev/null
 python3 -c "import wasmtime" 2>/dev/null || python3 -m pip install --quiet wasmtime
-# strace shows which syscalls really happen (native/tests/syscalls.rs).
+# strace shows which syscalls really happen (cli/tests/syscalls.rs).
 command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
 # Tests that need wasmtime, a wasm target or strace fail, rather than skip,
 # without them.
@@ -52,7 +52,7 @@ cargo package -p rewal -p rewal-platform --allow-dirty >target/package.log 2>&1 
 for crate in rewal-0.2.0 rewal-platform-0.2.0; do
     # What a package holds: sources, manifest, README, license; never the
     # tools, tests, viewer or scripts.
-    if tar tzf "target/package/$crate.crate" | grep -E '/(www|scripts|tests|native|wasm|peers|fuzz|\.ci)/'; then
+    if tar tzf "target/package/$crate.crate" | grep -E '/(www|scripts|tests|cli|wasm|peers|fuzz|\.ci)/'; then
         echo "$crate ships files its users do not need" >&2
         exit 1
     fi
@@ -88,7 +88,7 @@ step "the browser viewer: wasm build, then www/tests/ in headless Chromium (play
 www/test.sh
 
 # The other campaigns' short forms ran above, in the suites
-# (tests/campaign_*.rs, native/tests/campaign_cli.rs, www/tests/hostile.test.js).
+# (tests/campaign_*.rs, cli/tests/campaign_cli.rs, www/tests/hostile.test.js).
 step "reliability campaigns: the fuzzers, short form (cargo-fuzz on nightly, 20 s per target; RELIABILITY.md)"
 scripts/campaigns.sh --short fuzz
 

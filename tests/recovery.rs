@@ -290,3 +290,71 @@ fn large_frames_beyond_the_read_window_are_checked_and_replayed() {
         Error::Corrupted
     );
 }
+
+/// Writes a log large enough for open to check it on several cores (over
+/// 16 MiB), as batches of 1 KiB events; returns the frame offsets.
+fn write_large_log(path: &Path) -> Vec<u64> {
+    let wal = Wal::open(path).build().unwrap();
+    for i in 0..400u32 {
+        let mut batch = rewal::Batch::new();
+        for j in 0..50u32 {
+            let mut payload = vec![(i ^ j) as u8; 1024];
+            payload[..8].copy_from_slice(&u64::from(i * 50 + j).to_le_bytes());
+            batch.add(payload);
+        }
+        wal.append_batch(&batch).unwrap();
+    }
+    wal.shutdown(Duration::from_secs(5)).unwrap();
+    let mut offsets = Vec::new();
+    inspect::scan_file(path, |frame| offsets.push(frame.offset)).unwrap();
+    offsets
+}
+
+#[test]
+fn a_large_log_is_recovered_as_the_serial_scan_reads_it() {
+    // Open checks a large mapped log on several cores; the inspect scan
+    // (which visits frames) walks it on one. They must agree on a clean
+    // log, and on where damage in any part stops the log.
+    let dir = Scratch::new("large");
+    let path = dir.path("a.wal");
+    let offsets = write_large_log(&path);
+    let clean = std::fs::read(&path).unwrap();
+    assert!(clean.len() > 16 << 20, "{} bytes", clean.len());
+    let wal = Wal::open(&path).build().unwrap();
+    assert_eq!(wal.last_lsn(), 20_000);
+    wal.shutdown(Duration::from_secs(5)).unwrap();
+
+    // Damage early, in the middle (where the parts meet) and late.
+    for at in [
+        offsets[3],
+        offsets[200],
+        offsets[201] - 7,
+        offsets[398] + 100,
+    ] {
+        let mut data = clean.clone();
+        data[at as usize + 40] ^= 0x10;
+        std::fs::write(&path, &data).unwrap();
+        let serial = inspect::scan_file(&path, |_| {}).unwrap();
+        let LogEnd::Corrupted { offset, .. } = serial.end else {
+            panic!("damage at {at}: {:?}", serial.end);
+        };
+        match Wal::open(&path).build() {
+            Err(Error::Corrupted) => {}
+            other => panic!("strict open after damage at {at}: {other:?}"),
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), data, "strict open kept it");
+        let wal = Wal::open(&path)
+            .recovery(Recovery::TruncateAtCorruption)
+            .build()
+            .unwrap();
+        assert_eq!(wal.last_lsn(), serial.last_lsn, "damage at {at}");
+        wal.shutdown(Duration::from_secs(5)).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), offset);
+        for removed in std::fs::read_dir(dir.path(".")).unwrap() {
+            let name = removed.unwrap().file_name();
+            if name.to_string_lossy().contains(".removed-") {
+                std::fs::remove_file(dir.path(&name.to_string_lossy())).unwrap();
+            }
+        }
+    }
+}

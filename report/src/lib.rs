@@ -1,11 +1,12 @@
 //! What rewal's tools say about a log, worded once: the sentences
 //! `rewal verify` prints (and the viewer shows, word for word), and the
-//! exit codes that go with them; for a log kept as a directory of segment
-//! files too ([`DirVerdict`], [`MisfitWords`], [`Ending::in_segment`]).
+//! exit codes that go with them; for a log as a run of segments, a file or
+//! a directory of segment files ([`RunVerdict`], [`MisfitWords`],
+//! [`Ending::in_segment`]).
 //!
 //! The engine finds what is wrong and where, as data
 //! (`rewal::inspect::{LogScan, LogEnd, Problem}`); this crate puts it into
-//! words. The CLI (`native/`) and the browser bindings (`wasm/`) both use
+//! words. The CLI (`cli/`) and the browser bindings (`wasm/`) both use
 //! it, so that they never word the same thing twice, or differently.
 
 use rewal::frame::{HEADER_LEN, MIN_FRAME_LEN, VERSION};
@@ -13,11 +14,20 @@ use rewal::inspect::{segment_name, LogEnd, LogScan, Problem};
 use rewal::Lsn;
 use std::fmt;
 
-mod dir;
-pub use dir::{
-    dir_exit_code, misfit, place, segment_ending, DirEnding, DirVerdict, DirWhat, MisfitWords,
-    SegmentEnding, NO_SEGMENTS, OLDER_SEGMENT_TORN,
+mod run;
+pub use run::{
+    dir_exit_code, misfit, place, run_exit_code, segment_ending, DirEnding, DirVerdict, DirWhat,
+    MisfitWords, RunVerdict, SegmentEnding, NO_SEGMENTS, OLDER_SEGMENT_TORN,
 };
+
+/// What a log that another process holds open for writing is.
+pub const LOCKED: &str = "the log is locked: another process (or this one) has it open for writing";
+
+/// Said after a refusal that changed nothing in somebody else's file.
+pub const LEFT_UNTOUCHED: &str = "(left untouched)";
+
+/// What `rewal append` says when standard input holds no line.
+pub const NOTHING_ON_STDIN: &str = "nothing on standard input, nothing appended";
 
 /// The exit codes of the `rewal` tool, which the viewer reports too.
 pub mod exit {
@@ -414,7 +424,16 @@ pub(crate) fn contents(scan: &LogScan) -> String {
     )
 }
 
-/// `1 frame` / `5 frames`.
-pub(crate) fn count(n: u64, one: &str, many: &str) -> String {
+/// `LSNs 1 to 5`, or `no events` for a log without frames.
+pub fn lsn_range(scan: &LogScan) -> String {
+    if scan.frames == 0 {
+        "no events".into()
+    } else {
+        format!("LSNs {} to {}", scan.first_lsn, scan.last_lsn)
+    }
+}
+
+/// `1 frame` / `5 frames`: `n` and the word that goes with it.
+pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -36,6 +36,7 @@ mod encode;
 mod ending;
 mod header;
 mod records;
+mod stream;
 
 pub(crate) use check::WINDOW;
 pub use check::{check_frame, Bytes, Found, Problem};
@@ -50,3 +51,4 @@ pub use header::{
 pub use records::{
     check_records, RecordCursor, RecordPlace, Records, MAX_META_LEN, RECORD_HEADER_LEN,
 };
+pub use stream::{Poll, StreamChecker, StreamEnd, StreamFrame, STREAM_HOLD};

@@ -3,6 +3,7 @@
 
 pub(crate) mod diagnose;
 pub(crate) mod iter;
+pub(crate) mod parallel;
 pub(crate) mod recover;
 pub(crate) mod recover_dir;
 pub(crate) mod run;

@@ -15,7 +15,7 @@
 //! leaves either the old file (same result next time) or the cut one, and
 //! the copy of what was cut is durable before the cut.
 
-use super::scan::{scan, LogEnd};
+use super::scan::{scan_quietly, LogEnd};
 use super::set_aside::{copy_out, removed_path, valid_frames_in, SetAside};
 use super::source::Source;
 use crate::frame::Problem;
@@ -54,7 +54,7 @@ pub(crate) fn recover(
     let found = {
         // The source (a map, natively) is dropped before any truncation.
         let mut source = Source::open(&shared.storage, len)?;
-        scan(&mut source, &mut |_| {}, synced)?
+        scan_quietly(&mut source, synced)?
     };
     if found.frames > 0 {
         shared.note_first_lsn(found.first_lsn);

@@ -28,7 +28,7 @@
 //!   of segments opens with a handful of descriptors.
 
 use super::run::{segment_last_lsn, segment_misfit};
-use super::scan::{scan, LogEnd, LogScan};
+use super::scan::{scan_quietly, LogEnd, LogScan};
 use super::set_aside::{
     copy_out, move_segment_aside, removed_dir, removed_path, valid_frames_in, SetAside, REMOVED_DIR,
 };
@@ -216,7 +216,7 @@ fn scan_segment(path: &Path, unsynced_from: Option<u64>) -> Result<LogScan> {
     let storage = SharedStorage::new(Box::new(FileStorage::open_covered(path)?));
     let len = storage.size()?;
     let mut source = Source::open(&storage, len)?;
-    let found = scan(&mut source, &mut |_| {}, unsynced_from)?;
+    let found = scan_quietly(&mut source, unsynced_from)?;
     // Inside a directory of segments, a file that does not begin like a
     // log is a damaged segment, not somebody else's file.
     Ok(match found.end {

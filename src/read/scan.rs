@@ -2,6 +2,7 @@
 //! classified. Recovery at open runs this; so do the CLI and the viewer.
 
 use super::iter::WalIterator;
+use super::parallel;
 use super::source::{Backing, Plain, Source};
 use crate::error::catch_panic;
 pub use crate::frame::LogEnd;
@@ -231,16 +232,44 @@ pub(crate) fn scan<B: Backing>(
 ) -> Result<LogScan> {
     let len = source.limit();
     let mut found = LogScan::new(len);
-    let stopped = if source.is_mapped() {
+    let (_, stopped) = if source.is_mapped() {
         // The common native case: the whole log is one slice.
         let mut data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
-        match walk(&mut data, &mut found, visit) {
-            Ok(stopped) => stopped,
+        match walk_range(&mut data, 0, len, &mut found, visit) {
+            Ok(walked) => walked,
             Err(never) => match never {},
         }
     } else {
-        walk(source, &mut found, visit)?
+        walk_range(source, 0, len, &mut found, visit)?
     };
+    classify(source, found, stopped, synced)
+}
+
+/// [`scan`] with nothing to visit, as recovery runs it: a mapped log large
+/// enough is checked on several cores (`parallel.rs`), with the same
+/// result.
+pub(crate) fn scan_quietly<B: Backing>(
+    source: &mut Source<B>,
+    synced: Option<u64>,
+) -> Result<LogScan> {
+    let len = source.limit();
+    let parts = parallel::parts_for(len);
+    if !source.is_mapped() || parts < 2 {
+        return scan(source, &mut |_| {}, synced);
+    }
+    let mut found = LogScan::new(len);
+    let data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
+    let stopped = parallel::walk(data, &mut found, parts);
+    classify(source, found, stopped, synced)
+}
+
+/// Says how the log ends where the walk that counted `found` stopped.
+fn classify<B: Backing>(
+    source: &mut Source<B>,
+    mut found: LogScan,
+    stopped: Option<Problem>,
+    synced: Option<u64>,
+) -> Result<LogScan> {
     if let Some(problem) = stopped {
         let (end, problem) =
             classify_end(source, found.valid_len, found.last_lsn, problem, synced)?;
@@ -250,19 +279,21 @@ pub(crate) fn scan<B: Backing>(
     Ok(found)
 }
 
-/// Checks frame after frame from offset 0, counting the valid ones into
-/// `found`; returns what stopped the walk, if it stopped before the end.
-/// LSNs strictly increase from frame to frame: a valid frame that breaks
-/// the order stops it too.
-fn walk<B: Bytes>(
+/// Checks frame after frame from offset `from` (a frame boundary) until
+/// one begins at or past `until`, counting the valid ones into `found`;
+/// returns where the walk ended and what stopped it, if a frame that is not
+/// valid did. LSNs strictly increase from frame to frame: a valid frame
+/// that breaks the order stops it too.
+pub(crate) fn walk_range<B: Bytes>(
     bytes: &mut B,
+    from: u64,
+    until: u64,
     found: &mut LogScan,
     visit: &mut impl FnMut(&FrameInfo),
-) -> std::result::Result<Option<Problem>, B::Error> {
-    let len = bytes.limit();
-    let mut off = 0;
+) -> std::result::Result<(u64, Option<Problem>), B::Error> {
+    let mut off = from;
     let stopped = loop {
-        if off >= len {
+        if off >= until {
             break None;
         }
         let header = match frame::check_frame(bytes, off)? {
@@ -282,5 +313,5 @@ fn walk<B: Bytes>(
         found.count_frame(&frame);
         off = found.valid_len; // the next frame starts where this one ends
     };
-    Ok(stopped)
+    Ok((off, stopped))
 }

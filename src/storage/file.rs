@@ -6,6 +6,7 @@ use crate::{Error, Result};
 use rewal_platform::{Access, File, Map};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// A log file on disk, held exclusively: a second open of the same file, in
 /// this process or (natively) another one, fails with `Error::FileLocked`.
@@ -29,6 +30,13 @@ pub struct FileStorage {
     /// Closed: its lock is released and it takes no more writes, but it
     /// stays readable for the readers of what it holds.
     closed: bool,
+    /// The last map made, handed to the next reader whose bytes it covers:
+    /// the pages recovery's scan mapped are then not mapped again by the
+    /// replay that usually follows an open (mapping and unmapping a large
+    /// log costs about a third of reading it), and readers share one map.
+    /// Never longer than `end`, so that no cut of the zeros after the data
+    /// is refused for it (`File::set_len` refuses to cut below a live map).
+    last_map: Mutex<Option<Arc<Map>>>,
 }
 
 impl FileStorage {
@@ -78,6 +86,7 @@ impl FileStorage {
             end,
             writable: access == Access::Exclusive,
             closed: false,
+            last_map: Mutex::new(None),
         })
     }
 
@@ -96,6 +105,15 @@ impl FileStorage {
             return Err(Error::Closed);
         }
         self.file()
+    }
+
+    /// Lets go of the last map if it reaches past `end`: the data now ends
+    /// there, and what follows may be cut.
+    fn forget_map_past(&self, end: u64) {
+        let mut last = self.last_map.lock().unwrap_or_else(PoisonError::into_inner);
+        if last.as_ref().is_some_and(|map| map.len() > end) {
+            *last = None;
+        }
     }
 
     /// `error`, saying it happened `doing` something to this file.
@@ -118,8 +136,22 @@ impl ReadStorage for FileStorage {
     }
 
     fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
-        let map = self.file()?.map(len).map_err(self.failed("mapping"))?;
-        Ok(map.map(|map| Box::new(MappedFile(map)) as Box<dyn Mapped>))
+        let mut last = self.last_map.lock().unwrap_or_else(PoisonError::into_inner);
+        let map = match last.as_ref() {
+            Some(map) if map.len() >= len => map.clone(),
+            _ => {
+                let Some(map) = self.file()?.map(len).map_err(self.failed("mapping"))? else {
+                    return Ok(None);
+                };
+                let map = Arc::new(map);
+                if len <= self.end {
+                    *last = Some(map.clone());
+                }
+                map
+            }
+        };
+        let len = len as usize; // mapped, so it fits
+        Ok(Some(Box::new(MappedFile { map, len })))
     }
 }
 
@@ -162,6 +194,7 @@ impl Storage for FileStorage {
     }
 
     fn truncate(&mut self, size: u64) -> Result<()> {
+        self.forget_map_past(size);
         self.file_to_change()?
             .set_len(size)
             .map_err(self.failed("cutting"))?;
@@ -197,15 +230,20 @@ impl Storage for FileStorage {
     fn resume_at(&mut self, end: u64) -> Result<()> {
         // The bytes after `end` are zeros (the scan said so): keep them as
         // preallocated space.
+        self.forget_map_past(end);
         self.end = end;
         Ok(())
     }
 }
 
-struct MappedFile(Map);
+/// The first `len` bytes of a map, which may be shared and longer.
+struct MappedFile {
+    map: Arc<Map>,
+    len: usize,
+}
 
 impl Mapped for MappedFile {
     fn bytes(&self) -> &[u8] {
-        self.0.bytes()
+        &self.map.bytes()[..self.len]
     }
 }
