@@ -25,10 +25,10 @@ pub fn sidecar(name: &str) -> Sidecar {
 
 /// What the native `rewal verify NAME.wal` prints for vector `name`,
 /// without its `NAME.wal: ` prefix, from the CLI's expected transcripts
-/// (`native/tests/expected/NAME.txt`).
+/// (`cli/tests/expected/NAME.txt`).
 pub fn cli_verify_line(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../native/tests/expected")
+        .join("../cli/tests/expected")
         .join(format!("{name}.txt"));
     let text = std::fs::read_to_string(path).unwrap();
     let command = format!("$ rewal verify {name}.wal\n");
