@@ -9,14 +9,18 @@
 //!   `readAt(offset, target)` (a `File` read slice by slice in a worker, a
 //!   Node file descriptor), held as they are: never read whole, read
 //!   through a few cached blocks;
-//! - [`TailStorage`]: another storage from an offset on, so that the frames
-//!   after a corruption can be scanned by the engine as a log of their own.
+//! - [`Window`]: one segment file's bytes among a log's, so that the
+//!   engine scans each segment as the complete log it is.
+//!
+//! None of them writes: the viewer only reads, so they implement only the
+//! read side. Scanning from inside a log (the frames after a corruption)
+//! is the engine's `rewal::inspect::scan_storage_from`, over the same
+//! storage.
 
 mod bytes;
 mod source;
-mod tail;
+mod window;
 
 pub use bytes::BytesStorage;
 pub use source::{ByteSource, SourceStorage};
-pub use tail::TailStorage;
-
+pub use window::Window;
