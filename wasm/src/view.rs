@@ -8,7 +8,7 @@
 //! from the next valid frame it found (`rewal::inspect::scan_storage_from`),
 //! so the frames a cut would remove are checked by the engine too, and can
 //! be looked at. The storage is only ever read through the engine's read
-//! buffer and the viewer's [`Reader`]: a log larger than memory opens with
+//! buffer and the viewer's `Reader`: a log larger than memory opens with
 //! memory in the order of its index.
 //!
 //! This module only reads a view; it names no module that builds one, so
