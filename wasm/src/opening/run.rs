@@ -267,3 +267,30 @@ fn totals(held: &[SegmentScan], total: u64) -> LogScan {
         problem: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::BytesStorage;
+    use rewal::inspect::segment_name;
+    use std::sync::Arc;
+
+    #[test]
+    fn files_out_of_their_names_order_are_refused() {
+        // The run takes segments in the order of their names; `files` must
+        // already be in it, or the run's indices would not be theirs.
+        let file = |named: u64| SegmentFile {
+            name: segment_name(named),
+            named,
+            start: 0,
+            len: 0,
+        };
+        let storage = BytesStorage(Arc::new(Vec::new()));
+        let error = check(&storage, &[file(5), file(1)])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("not in order"), "{error}");
+        assert!(check(&storage, &[file(5), file(5)]).is_err());
+        assert_eq!(check(&storage, &[file(1), file(5)]).unwrap(), 0);
+    }
+}
