@@ -208,6 +208,7 @@ pub mod inspect {
         read_file, read_storage, scan_bytes, scan_file, scan_storage, FrameInfo, LogScan,
     };
     pub use crate::read::scan_dir::scan_dir;
+    pub use crate::read::scan_from::scan_storage_from;
     pub use crate::read::source::StorageReader;
     pub use crate::storage::segments::{segment_lsn, segment_name};
 }

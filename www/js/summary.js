@@ -141,7 +141,7 @@ export function renderBanner(session, showAfter) {
     case "corrupted": {
       const next = s.nextValid === null ? "" : `, next valid frame at ${at(places, s.nextValid)}`;
       // `rewal repair DIR` cuts only a torn newest segment: a corruption
-      // in a segment directory it refuses (native/src/commands/repair_dir.rs).
+      // in a segment directory it refuses (cli/src/commands/repair.rs).
       const refusal = places.segmented
         ? "rewal refuses to open this log, and `rewal repair` leaves a corruption in a segment directory as it is."
         : "rewal refuses to open this log until it is repaired.";
