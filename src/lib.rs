@@ -111,7 +111,10 @@
 //! An iterator reads to the end of what is written; a live reader waits
 //! for more. [`WalIterator::next_wait`] sleeps until the writer writes the
 //! next event (no polling), across segments and checkpoints, and ends with
-//! `Ok(None)` once the log shuts down and everything has been read.
+//! `Ok(None)` once the log shuts down and everything has been read. In
+//! async code, [`WalIterator::next_async`] is the same wait as a future
+//! (any executor, no runtime dependency), and with the `stream` feature
+//! the iterator is a `futures_core::Stream`.
 //!
 //! ```
 //! # fn main() -> rewal::Result<()> {
@@ -205,6 +208,7 @@ pub mod inspect {
         read_file, read_storage, scan_bytes, scan_file, scan_storage, FrameInfo, LogScan,
     };
     pub use crate::read::scan_dir::scan_dir;
+    pub use crate::read::scan_from::scan_storage_from;
     pub use crate::read::source::StorageReader;
     pub use crate::storage::segments::{segment_lsn, segment_name};
 }
@@ -219,7 +223,7 @@ pub use event::{Batch, BatchView, Event, Lsn};
 pub use hooks::Hooks;
 pub use options::{Backpressure, Recovery, SyncMode};
 pub use plugins::{Compressor, Indexer};
-pub use read::iter::WalIterator;
+pub use read::iter::{NextFuture, WalIterator};
 pub use read::set_aside::SetAside;
 pub use state::State;
 pub use stats::Stats;

@@ -300,6 +300,11 @@ impl Core {
 
         let mut guard = self.lock();
         guard.queue.settle(mark, &outcome);
+        if let (Err(_), Some(failure)) = (&outcome, guard.queue.failed()) {
+            // Nothing more will be written: live readers must not wait for
+            // it.
+            self.shared.end_writes(Err(failure.clone()));
+        }
         guard.committing = false;
         guard.sync_due_at = sync_due_at;
         if let Some(due) = mark_due {
@@ -376,9 +381,12 @@ impl Core {
         guard.writer_done = true;
         self.turn_ended.notify_all();
         self.wake_sleepers(&mut guard);
+        let over = guard.queue.failed().cloned().map_or(Ok(()), Err);
         drop(guard);
-        // Live readers at the end of the log: no more events will come.
-        self.shared.wake_readers();
+        // Live readers at the end of the log: no more events will come
+        // (told only now, after the last turn, so that a reader that hears
+        // it has seen every write).
+        self.shared.end_writes(over);
     }
 }
 
