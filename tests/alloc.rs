@@ -1,8 +1,6 @@
 //! The append path allocates nothing once the buffers have grown: counted
 //! with a global allocator that counts the appending thread's allocations.
 
-mod common;
-
 use rewal::{Batch, MemoryStorage, Wal};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -3,10 +3,8 @@
 //! hand-written executor (everywhere, wasm32 included) and under tokio
 //! with 10,000 tasks (natively).
 
-mod common;
-
-use common::Scratch;
 use rewal::{Error, Wal};
+use rewal_testkit::Scratch;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -115,7 +113,7 @@ fn the_future_answers_what_wait_durable_answers() {
 struct Gate(Arc<(Mutex<bool>, std::sync::Condvar)>);
 
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
-impl common::hooked::StorageHooks for Gate {
+impl rewal_testkit::hooked::StorageHooks for Gate {
     fn before_sync(&self) {
         let (open, changed) = &*self.0;
         let mut open = open.lock().unwrap();
@@ -136,7 +134,7 @@ fn a_dropped_future_is_forgotten_and_never_woken() {
     }
     let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
     let wal = Wal::open("gated")
-        .storage(common::hooked::Hooked::new(Gate(Arc::clone(&gate))))
+        .storage(rewal_testkit::hooked::Hooked::new(Gate(Arc::clone(&gate))))
         .build()
         .unwrap();
     let lsn = wal.append("one").unwrap();

@@ -5,10 +5,8 @@
 //! wake-up fails the test instead of hanging it. Without a runtime
 //! (everywhere, wasm32 included): a dropped future leaves no waker.
 
-mod common;
-
-use common::Scratch;
 use rewal::{Event, Wal};
+use rewal_testkit::Scratch;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -3,10 +3,8 @@
 //! there is no queue.
 #![cfg(not(any(target_family = "wasm", rewal_inline)))]
 
-mod common;
-
-use common::fault::{FaultStorage, Faults};
 use rewal::{Backpressure, Error, Hooks, MemoryStorage, Wal};
+use rewal_testkit::fault::{FaultStorage, Faults};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;

@@ -12,14 +12,12 @@
 //! read-only reader, give exactly the events before the flipped frame. No
 //! event ever comes back changed.
 
-mod common;
-
-use common::campaign::{size, Campaign};
-use common::events::Writer;
-use common::rng::Rng;
-use common::Scratch;
 use rewal::inspect::{self, LogEnd};
 use rewal::{encoding, Error, Event, MemoryStorage, Recovery, Wal};
+use rewal_testkit::campaign::{size, Campaign};
+use rewal_testkit::events::Writer;
+use rewal_testkit::rng::Rng;
+use rewal_testkit::Scratch;
 use std::path::Path;
 use std::time::Duration;
 
@@ -64,8 +62,8 @@ fn write_log(dir: &Scratch, rng: &mut Rng, appends: usize) -> Log {
         count += frame.header.record_count as usize;
     })
     .unwrap();
-    let events = common::read_all(&path);
-    common::events::check_log(seed, &events).unwrap();
+    let events = rewal_testkit::read_all(&path);
+    rewal_testkit::events::check_log(seed, &events).unwrap();
     Log {
         bytes: std::fs::read(&path).unwrap(),
         events,

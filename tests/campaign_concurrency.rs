@@ -13,14 +13,12 @@
 //! prefix of the log with whole batches; the log reopens at once.
 #![cfg(not(target_family = "wasm"))]
 
-mod common;
-
-use common::campaign::{size, within, Campaign};
-use common::events::{self, Writer};
-use common::rng::Rng;
-use common::scripted::Scripted;
-use common::Scratch;
 use rewal::{Backpressure, Error, Event, MemoryStorage, SyncMode, Wal};
+use rewal_testkit::campaign::{size, within, Campaign};
+use rewal_testkit::events::{self, Writer};
+use rewal_testkit::rng::Rng;
+use rewal_testkit::scripted::Scripted;
+use rewal_testkit::Scratch;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! embed frames) and says which events were acknowledged durable
 //! (`wait_durable` returned Ok; under `SyncMode::Batch`, `flush` too); the
 //! parent kills it with SIGKILL at a random moment, in every sync mode,
-//! and checks a copy of what it left (see tests/common/crash.rs).
+//! and checks a copy of what it left (see testkit/src/crash.rs).
 //!
 //! After every kill: the log opens (a torn tail is cut, never a
 //! corruption); every acknowledged event is there, byte for byte, with its
@@ -16,15 +16,13 @@
 //! campaign runs the inline pipeline.
 #![cfg(not(target_family = "wasm"))]
 
-mod common;
-
-use common::campaign::{size, Campaign};
-use common::crash::{self, say, ChildEnv, Workload};
-use common::events::{self, Stamp, Writer};
-use common::rng::Rng;
-use common::Scratch;
 use rewal::inspect::{self, LogEnd};
 use rewal::{SyncMode, Wal};
+use rewal_testkit::campaign::{size, Campaign};
+use rewal_testkit::crash::{self, say, ChildEnv, Workload};
+use rewal_testkit::events::{self, Stamp, Writer};
+use rewal_testkit::rng::Rng;
+use rewal_testkit::Scratch;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;

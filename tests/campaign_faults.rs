@@ -5,7 +5,7 @@
 //! close, map; and the compressor's compress and decompress), each failing
 //! with EIO or ENOSPC, dying for good, taking a short or zero-length write
 //! or read, landing part of a write and then failing, or panicking (see
-//! tests/common/scripted.rs).
+//! testkit/src/scripted.rs).
 //!
 //! After each run: no hang and no panic; a short write or read changes
 //! nothing at all; once a write or sync failed, every later append reports
@@ -16,17 +16,15 @@
 //! bytes, or those of a power cut that lands part of the unsynced tail,
 //! recovers exactly a prefix of what was appended.
 
-mod common;
-
-use common::campaign::{size, within, Campaign};
-use common::events::{self, Writer};
-use common::rng::Rng;
-use common::scripted::{
-    quiet_injected_panics, Call, Fault, Plan, Scripted, ScriptedCompressor, CALLS,
-};
 use rewal::frame::FrameHeader;
 use rewal::inspect::LogEnd;
 use rewal::{Error, Event, MemoryStorage, SyncMode, Wal};
+use rewal_testkit::campaign::{size, within, Campaign};
+use rewal_testkit::events::{self, Writer};
+use rewal_testkit::rng::Rng;
+use rewal_testkit::scripted::{
+    quiet_injected_panics, Call, Fault, Plan, Scripted, ScriptedCompressor, CALLS,
+};
 use std::time::Duration;
 
 /// One configuration of the workload.
@@ -59,7 +57,7 @@ fn start_log(config: &Config) -> (Vec<u8>, Vec<Event>) {
     let memory = MemoryStorage::new();
     let builder = Wal::open("start").storage(memory.clone());
     let builder = match config.compress {
-        true => builder.compressor(common::Rle),
+        true => builder.compressor(rewal_testkit::Rle),
         false => builder,
     };
     let wal = builder.build().unwrap();
@@ -347,7 +345,7 @@ fn refused_on_purpose(bytes: &[u8]) -> bool {
 fn recover(bytes: &[u8], compress: bool) -> Result<Vec<Event>, String> {
     let builder = Wal::open("recover").storage(MemoryStorage::from_bytes(bytes));
     let builder = match compress {
-        true => builder.compressor(common::Rle),
+        true => builder.compressor(rewal_testkit::Rle),
         false => builder,
     };
     let wal = builder.build().map_err(|e| format!("reopen: {e}"))?;

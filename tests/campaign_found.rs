@@ -2,8 +2,6 @@
 //! smallest test that shows it. A test stays `#[ignore = "bug: …"]` until
 //! its fix lands; then the `ignore` goes and the test guards the fix.
 
-mod common;
-
 use rewal::inspect::{self, LogEnd};
 use rewal::{encoding, MemoryStorage, Wal};
 
@@ -91,8 +89,8 @@ fn f2_valid_frames_after_a_frame_damaged_twice_are_not_cut() {
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
 #[test]
 fn f3_a_waiter_is_not_told_closed_for_an_event_that_a_close_lets_become_durable() {
-    use common::fault::{FaultStorage, Faults};
     use rewal::{Error, SyncMode};
+    use rewal_testkit::fault::{FaultStorage, Faults};
     use std::sync::atomic::Ordering::SeqCst;
     use std::sync::Arc;
     use std::time::Duration;
@@ -147,7 +145,7 @@ fn f3_a_waiter_is_not_told_closed_for_an_event_that_a_close_lets_become_durable(
 // design's one contract for both pipelines says.)
 #[test]
 fn f4_an_append_that_returns_an_error_is_not_in_the_log() {
-    use common::fault::{FaultStorage, Faults};
+    use rewal_testkit::fault::{FaultStorage, Faults};
     use std::sync::atomic::Ordering::SeqCst;
     let faults = Faults::new();
     faults.fail_syncs.store(true, SeqCst);
@@ -189,8 +187,8 @@ fn f4_an_append_that_returns_an_error_is_not_in_the_log() {
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
 #[test]
 fn f6_nothing_is_reported_written_or_durable_after_a_failed_write() {
-    use common::scripted::{Call, Fault, Plan, Scripted};
     use rewal::SyncMode;
+    use rewal_testkit::scripted::{Call, Fault, Plan, Scripted};
     use std::time::Duration;
     for pause in [30, 80, 150] {
         for _ in 0..20 {
@@ -316,7 +314,7 @@ fn f2b_valid_frames_after_a_frame_with_a_damaged_size_and_lsn_are_not_cut() {
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
 #[test]
 fn f6b_a_waiter_racing_close_hears_ok_only_for_durable_events() {
-    use common::scripted::Scripted;
+    use rewal_testkit::scripted::Scripted;
     use std::time::Duration;
     for round in 0..200u64 {
         let storage = Scripted::new(Vec::new(), None, false);

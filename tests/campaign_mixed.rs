@@ -31,13 +31,11 @@
 //! `mixed` workload (tests/campaign_crash.rs).
 #![cfg(not(target_family = "wasm"))]
 
-mod common;
-
-use common::campaign::{size, within, Campaign};
-use common::events::{self, Writer};
-use common::rng::Rng;
-use common::Scratch;
 use rewal::{Backpressure, Error, SyncMode, Wal};
+use rewal_testkit::campaign::{size, within, Campaign};
+use rewal_testkit::events::{self, Writer};
+use rewal_testkit::rng::Rng;
+use rewal_testkit::Scratch;
 use std::future::Future;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

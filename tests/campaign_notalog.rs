@@ -1,18 +1,16 @@
 //! Not-a-log campaign: other people's files (text, images, programs,
 //! archives, files that begin with zeros or with "EWAL"; see
-//! tests/common/corpus.rs) are refused as not a log, by every way in
+//! testkit/src/corpus.rs) are refused as not a log, by every way in
 //! (the open with either recovery policy, the scan, the read-only reader,
 //! the diagnosis), and never modified: not their bytes, not their length,
 //! not their modification time. What a torn first write leaves is the
 //! log's own file and opens as an empty log.
 
-mod common;
-
-use common::campaign::{size, Campaign};
-use common::corpus::{self, Kind, Sample};
-use common::Scratch;
 use rewal::inspect::{self, LogEnd, Problem};
 use rewal::{Error, MemoryStorage, Recovery, Wal};
+use rewal_testkit::campaign::{size, Campaign};
+use rewal_testkit::corpus::{self, Kind, Sample};
+use rewal_testkit::Scratch;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -102,7 +100,7 @@ fn check_empty_log(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let lsn = wal.append("first").map_err(|e| format!("append: {e}"))?;
     wal.shutdown(Duration::from_secs(10))
         .map_err(|e| format!("shutdown: {e}"))?;
-    let events = common::read_all(path);
+    let events = rewal_testkit::read_all(path);
     if lsn != 1 || events.len() != 1 || events[0].payload != b"first" {
         return Err(format!(
             "append got LSN {lsn}, then {} events",

@@ -10,14 +10,12 @@
 //! reopen. Some cuts are followed by zeros (what preallocated space
 //! leaves) or by stale bytes (a torn sector): the same events come back.
 
-mod common;
-
-use common::campaign::{size, Campaign};
-use common::events::{self, Writer};
-use common::rng::Rng;
-use common::Scratch;
 use rewal::inspect::{self, LogEnd};
 use rewal::{Event, MemoryStorage, Wal, WalBuilder};
+use rewal_testkit::campaign::{size, Campaign};
+use rewal_testkit::events::{self, Writer};
+use rewal_testkit::rng::Rng;
+use rewal_testkit::Scratch;
 use std::path::Path;
 use std::time::Duration;
 
@@ -34,7 +32,7 @@ impl Log {
     fn builder(&self, path: &Path) -> WalBuilder {
         let builder = Wal::open(path);
         if self.compressed {
-            builder.compressor(common::Rle)
+            builder.compressor(rewal_testkit::Rle)
         } else {
             builder
         }
@@ -174,7 +172,7 @@ fn check_file_cut(log: &Log, path: &Path, cut: usize) -> Result<(), String> {
 
     // The read-only reader: the same events, then an error at a torn end.
     let compressor: Option<Box<dyn rewal::Compressor>> = if log.compressed {
-        Some(Box::new(common::Rle))
+        Some(Box::new(rewal_testkit::Rle))
     } else {
         None
     };

@@ -4,11 +4,9 @@
 //! 5, 8, 9, and the smaller findings of the same runs).
 #![cfg(not(target_family = "wasm"))]
 
-mod common;
-
-use common::campaign::within;
-use common::Scratch;
 use rewal::{Error, Wal};
+use rewal_testkit::campaign::within;
+use rewal_testkit::Scratch;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -3,10 +3,8 @@
 //! not built for wasm32.
 #![cfg(not(target_family = "wasm"))]
 
-mod common;
-
-use common::Scratch;
 use rewal::{Batch, SyncMode, Wal};
+use rewal_testkit::Scratch;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -60,7 +58,7 @@ fn threads_appending_get_unique_lsns_and_everything_is_replayed() {
 
     // Replay after reopening: every event, LSNs strictly increasing, each
     // payload where its append said it would be.
-    let events = common::read_all(&path);
+    let events = rewal_testkit::read_all(&path);
     assert_eq!(events.len(), THREADS * EACH);
     assert!(events.windows(2).all(|w| w[0].lsn + 1 == w[1].lsn));
     for per_thread in &assigned {

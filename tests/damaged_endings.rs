@@ -4,9 +4,6 @@
 //! segment whose first page was lost in a power cut (defect 12: the whole
 //! directory was refused as "not a log").
 
-mod common;
-
-use common::Scratch;
 use rewal::inspect::{self, LogEnd};
 use rewal::{encoding, Error, MemoryStorage, Recovery, Wal};
 
@@ -64,7 +61,7 @@ fn d13_a_sealed_but_inconsistent_last_frame_is_a_corruption() {
 #[cfg(not(target_family = "wasm"))]
 #[test]
 fn d12_a_segment_that_begins_with_a_lost_page_is_never_not_a_log() {
-    let scratch = Scratch::new("ending-lost-page");
+    let scratch = rewal_testkit::Scratch::new("ending-lost-page");
     let dir = scratch.path("log");
     // Three segments of one event each (an event larger than the segment
     // size fills one), then a newest segment of one frame across two

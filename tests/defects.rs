@@ -1,11 +1,9 @@
 //! Regression tests for the defects found by attacking rewal (issue 10),
 //! numbered as the issue numbers them. Each failed before its fix.
 
-mod common;
-
-use common::Scratch;
 use rewal::inspect::{self, LogEnd};
 use rewal::{encoding, Error, MemoryStorage, Recovery, SyncMode, Wal};
+use rewal_testkit::Scratch;
 use std::path::Path;
 use std::time::Duration;
 
@@ -19,7 +17,10 @@ fn frame(lsn: u64, payload: &[u8]) -> Vec<u8> {
 }
 
 fn lsns_of(path: &Path) -> Vec<u64> {
-    common::read_all(path).iter().map(|e| e.lsn).collect()
+    rewal_testkit::read_all(path)
+        .iter()
+        .map(|e| e.lsn)
+        .collect()
 }
 
 // 1. A torn last frame whose payload holds a valid frame is a torn tail,
@@ -199,7 +200,7 @@ fn d04_repeated_or_backward_lsns_are_a_corruption() {
 struct PanicWhenArmed(std::sync::Arc<std::sync::atomic::AtomicBool>);
 
 #[cfg(panic = "unwind")]
-impl common::hooked::StorageHooks for PanicWhenArmed {
+impl rewal_testkit::hooked::StorageHooks for PanicWhenArmed {
     fn before_write(&self) {
         if self.0.load(std::sync::atomic::Ordering::SeqCst) {
             panic!("the disk caught fire");
@@ -227,7 +228,7 @@ fn d05_a_panicking_storage_fails_the_log_and_hangs_nobody() {
     use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
     use std::sync::Arc;
     let armed = Arc::new(AtomicBool::new(false));
-    let storage = common::hooked::Hooked::new(PanicWhenArmed(Arc::clone(&armed)));
+    let storage = rewal_testkit::hooked::Hooked::new(PanicWhenArmed(Arc::clone(&armed)));
     let wal = Arc::new(Wal::open("p").storage(storage).build().unwrap());
     wal.append("fine").unwrap();
     wal.flush().unwrap();
@@ -277,7 +278,7 @@ fn d05_a_panicking_compressor_is_an_error() {
     let memory = MemoryStorage::new();
     let wal = Wal::open("c")
         .storage(memory.clone())
-        .compressor(common::Rle)
+        .compressor(rewal_testkit::Rle)
         .build()
         .unwrap();
     wal.append("compressed").unwrap();
@@ -320,7 +321,7 @@ fn duration_max() {
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
 #[test]
 fn d07_a_dropped_event_is_not_reported_durable() {
-    use common::fault::{FaultStorage, Faults};
+    use rewal_testkit::fault::{FaultStorage, Faults};
     let faults = Faults::new();
     let wal = Wal::open("bp")
         .storage(FaultStorage::new(MemoryStorage::new(), &faults))

@@ -1,10 +1,8 @@
 //! flush / sync / wait_durable, the sync modes, and the failed state.
 
-mod common;
-
-use common::fault::{FaultStorage, Faults};
-use common::Scratch;
 use rewal::{Error, MemoryStorage, SyncMode, Wal};
+use rewal_testkit::fault::{FaultStorage, Faults};
+use rewal_testkit::Scratch;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 use std::time::Duration;

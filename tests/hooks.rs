@@ -1,10 +1,8 @@
 //! Hooks (all eleven) and the indexer: what they are told, and that a
 //! panicking one does not break the writer.
 
-mod common;
-
-use common::Scratch;
 use rewal::{Batch, BatchView, Hooks, Indexer, Lsn, Wal};
+use rewal_testkit::Scratch;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -115,7 +113,7 @@ fn every_hook_is_called_with_what_happened() {
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
 #[test]
 fn on_drop_reports_backpressure_drops() {
-    use common::fault::{FaultStorage, Faults};
+    use rewal_testkit::fault::{FaultStorage, Faults};
     let faults = Faults::new();
     let recorder = Recorder::default();
     let wal = Wal::open("mem")
@@ -189,7 +187,7 @@ fn panicking_hooks_and_indexer_do_not_break_the_log() {
     wal.sync().unwrap();
     assert_eq!(wal.stats().events_written, 100);
     wal.shutdown(Duration::from_secs(1)).unwrap();
-    assert_eq!(common::read_all(&path).len(), 100);
+    assert_eq!(rewal_testkit::read_all(&path).len(), 100);
 }
 
 /// What the indexer was told: LSN, meta, frame offset.
@@ -220,7 +218,7 @@ fn the_indexer_hears_every_event_with_its_meta_and_frame_offset() {
     let index = IndexLog::default();
     let wal = Wal::open(&path)
         .indexer(index.clone())
-        .compressor(common::Rle)
+        .compressor(rewal_testkit::Rle)
         .build()
         .unwrap();
     wal.append_with_meta("aaaa", "k1").unwrap();
@@ -246,6 +244,6 @@ fn the_indexer_hears_every_event_with_its_meta_and_frame_offset() {
 
 fn common_rle_len(bytes: &[u8]) -> usize {
     let mut out = Vec::new();
-    common::rle_compress(bytes, &mut out);
+    rewal_testkit::rle_compress(bytes, &mut out);
     out.len()
 }

@@ -2,13 +2,11 @@
 //! decoder and the open path must fail cleanly: an error, never a panic,
 //! never an allocation sized by what the file claims.
 
-mod common;
-
-use common::rng::Rng;
-use common::Scratch;
 use rewal::encoding::{self, FrameHeader};
 use rewal::inspect::{self, LogEnd};
 use rewal::{Error, MemoryStorage, Wal};
+use rewal_testkit::rng::Rng;
+use rewal_testkit::Scratch;
 
 /// One valid frame: `count` events "ab", first LSN 7, no compression.
 fn frame(count: usize) -> Vec<u8> {
@@ -125,7 +123,7 @@ fn a_compressed_frame_without_a_compressor_is_refused() {
     let mut batch = rewal::Batch::new();
     batch.add("aaaa");
     let mut bytes = Vec::new();
-    encoding::encode_batch(&mut bytes, &batch, 1, Some(&common::Rle)).unwrap();
+    encoding::encode_batch(&mut bytes, &batch, 1, Some(&rewal_testkit::Rle)).unwrap();
     assert_eq!(decode(&bytes), Err(Error::CompressorRequired));
     let memory = MemoryStorage::from_bytes(bytes.clone());
     let wal = Wal::open("m").storage(memory).build().unwrap();
@@ -133,10 +131,13 @@ fn a_compressed_frame_without_a_compressor_is_refused() {
     // A compressed region that decompresses to garbage is an error too.
     let forged = forge(bytes, 24, &[0, 0]);
     let mut scratch = Vec::new();
-    assert!(
-        encoding::decode_batch_frame_borrowed(&forged, 0, Some(&common::Rle), &mut scratch)
-            .is_err()
-    );
+    assert!(encoding::decode_batch_frame_borrowed(
+        &forged,
+        0,
+        Some(&rewal_testkit::Rle),
+        &mut scratch
+    )
+    .is_err());
 }
 
 #[test]
@@ -161,7 +162,7 @@ fn random_bytes_never_panic_any_decoder() {
         let _ = decode(&bytes);
         let _ = encoding::check_frame(&bytes, 0);
         let _ = encoding::scan_batch_header(&bytes, 0);
-        let _ = encoding::decode_all_batches(&bytes, Some(&common::Rle));
+        let _ = encoding::decode_all_batches(&bytes, Some(&rewal_testkit::Rle));
         let _ = inspect::scan_bytes(&bytes, |_| {});
         bytes.extend_from_slice(&good);
         let _ = inspect::scan_bytes(&bytes, |_| {});

@@ -2,10 +2,8 @@
 //! corruption met mid-iteration, close and err; on the map and on the read
 //! buffer.
 
-mod common;
-
-use common::Scratch;
 use rewal::{Error, MemoryStorage, Wal};
+use rewal_testkit::Scratch;
 use std::time::Duration;
 
 fn fill(wal: &Wal, range: std::ops::Range<u32>) {
@@ -138,7 +136,10 @@ fn an_iterator_after_shutdown_reads_on_through_everything_written() {
 fn compressed_logs_replay_through_the_compressor() {
     let dir = Scratch::new("compressed");
     let path = dir.path("a.wal");
-    let wal = Wal::open(&path).compressor(common::Rle).build().unwrap();
+    let wal = Wal::open(&path)
+        .compressor(rewal_testkit::Rle)
+        .build()
+        .unwrap();
     let mut batch = rewal::Batch::new();
     batch.add([7u8; 500]);
     batch.add_with_meta([8u8; 300], "meta");
@@ -151,7 +152,10 @@ fn compressed_logs_replay_through_the_compressor() {
         std::fs::metadata(&path).unwrap().len() < 200,
         "RLE shrank the runs"
     );
-    let wal = Wal::open(&path).compressor(common::Rle).build().unwrap();
+    let wal = Wal::open(&path)
+        .compressor(rewal_testkit::Rle)
+        .build()
+        .unwrap();
     let mut events = Vec::new();
     wal.replay(0, |event| {
         events.push(event);
@@ -170,7 +174,7 @@ fn compressed_logs_replay_through_the_compressor() {
 struct SlowSync(std::sync::Arc<(std::sync::Mutex<(bool, bool)>, std::sync::Condvar)>);
 
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
-impl common::hooked::StorageHooks for SlowSync {
+impl rewal_testkit::hooked::StorageHooks for SlowSync {
     fn before_sync(&self) {
         let (lock, cond) = &*self.0;
         let mut state = lock.lock().unwrap();
@@ -190,7 +194,9 @@ fn readers_do_not_wait_behind_a_sync() {
     let gate = Arc::new((Mutex::new((false, false)), Condvar::new()));
     let wal = Arc::new(
         Wal::open("slow")
-            .storage(common::hooked::Hooked::new(SlowSync(Arc::clone(&gate))))
+            .storage(rewal_testkit::hooked::Hooked::new(SlowSync(Arc::clone(
+                &gate,
+            ))))
             .build()
             .unwrap(),
     );

@@ -1,10 +1,8 @@
 //! The public API end to end on real files: appends, LSNs, replay, states,
 //! what each state refuses, shutdown, close and reopening.
 
-mod common;
-
-use common::Scratch;
 use rewal::{Batch, Error, Event, MemoryStorage, State, Wal};
+use rewal_testkit::Scratch;
 use std::time::Duration;
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -162,17 +160,20 @@ fn shutdown_writes_and_syncs_what_is_pending() {
     assert!(stats.sync_count >= 1, "shutdown syncs");
     assert_eq!(stats.bytes_synced, stats.bytes_written);
     drop(wal);
-    assert_eq!(common::read_all(&path).len(), 1000);
+    assert_eq!(rewal_testkit::read_all(&path).len(), 1000);
 }
 
 // Stalls the writer thread; the inline pipeline has none (variant below).
 #[cfg(not(any(target_family = "wasm", rewal_inline)))]
 #[test]
 fn close_discards_unwritten_events_and_counts_them_as_drops() {
-    let faults = common::fault::Faults::new();
+    let faults = rewal_testkit::fault::Faults::new();
     let memory = MemoryStorage::new();
     let wal = Wal::open("mem")
-        .storage(common::fault::FaultStorage::new(memory.clone(), &faults))
+        .storage(rewal_testkit::fault::FaultStorage::new(
+            memory.clone(),
+            &faults,
+        ))
         .build()
         .unwrap();
     wal.append("written").unwrap();
@@ -229,7 +230,7 @@ fn dropping_a_running_log_shuts_it_down_gracefully() {
             wal.append("x").unwrap();
         }
     }
-    assert_eq!(common::read_all(&path).len(), 500);
+    assert_eq!(rewal_testkit::read_all(&path).len(), 500);
 }
 
 #[test]

@@ -5,11 +5,9 @@
 //! wasm32.)
 #![cfg(not(target_family = "wasm"))]
 
-mod common;
-
-use common::campaign::within;
-use common::Scratch;
 use rewal::{SyncMode, Wal};
+use rewal_testkit::campaign::within;
+use rewal_testkit::Scratch;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

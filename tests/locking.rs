@@ -1,10 +1,8 @@
 //! One live open per file: refused in the same process, and (natively, with
 //! flock / LockFileEx) from another process; free again after close.
 
-mod common;
-
-use common::Scratch;
 use rewal::{Error, FileStorage, Wal};
+use rewal_testkit::Scratch;
 
 #[test]
 fn a_second_open_in_this_process_is_refused() {

@@ -15,8 +15,6 @@
 //! three threads, a queue of two to four) is where such protocols break.
 #![cfg(rewal_shuttle)]
 
-mod common;
-
 use rewal::{Backpressure, MemoryStorage, SyncMode, Wal};
 use shuttle::thread;
 use std::future::Future;
@@ -30,7 +28,7 @@ fn iterations() -> usize {
     std::env::var("REWAL_MODEL_ITERATIONS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| common::campaign::size(5_000, 100_000))
+        .unwrap_or_else(|| rewal_testkit::campaign::size(5_000, 100_000))
 }
 
 /// Checks `model` under the PCT scheduler (priority changes at up to three
@@ -39,7 +37,7 @@ fn iterations() -> usize {
 fn check(name: &'static str, model: impl Fn() + Send + Sync + 'static) {
     let schedules = iterations();
     shuttle::check_pct(model, schedules, 3);
-    let mut c = common::campaign::Campaign::start(name);
+    let mut c = rewal_testkit::campaign::Campaign::start(name);
     c.add("schedules", schedules as u64);
     c.finish();
 }

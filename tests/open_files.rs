@@ -10,10 +10,8 @@
 //! checkpoint, and a repair of the whole directory.
 #![cfg(unix)]
 
-mod common;
-
-use common::Scratch;
 use rewal::{Recovery, Wal};
+use rewal_testkit::Scratch;
 use std::path::Path;
 use std::time::Duration;
 

@@ -9,11 +9,9 @@
 //! of `tests/power_loss.rs` makes them by cutting power at random).
 #![cfg(not(target_family = "wasm"))]
 
-mod common;
-
-use common::Scratch;
 use rewal::inspect::{self, LogEnd};
 use rewal::{Error, Hooks, SetAside, Wal};
+use rewal_testkit::Scratch;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

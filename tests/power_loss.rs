@@ -25,11 +25,9 @@
 //! runs the default; `REWAL_POWER_SEED=N` replays one.)
 #![cfg(rewal_simdisk)]
 
-mod common;
-
-use common::rng::Rng;
 use rewal::{Batch, Event, SyncMode, Wal};
 use rewal_platform::simdisk;
+use rewal_testkit::rng::Rng;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -280,7 +278,7 @@ fn every_event_reported_durable_survives_a_power_cut() {
         let dir = PathBuf::from(format!("/simdisk/schedule-{seed}"));
         schedule(seed, &dir, &mut figures);
     }
-    let mut c = common::campaign::Campaign::start("power-loss");
+    let mut c = rewal_testkit::campaign::Campaign::start("power-loss");
     c.add("schedules", runs);
     c.add("power_cuts", figures.cuts);
     c.add("reordered_images", figures.reordered);

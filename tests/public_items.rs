@@ -1,8 +1,6 @@
 //! The smaller public items, each doing what its docs say: events and
 //! batches, the codec functions, the CRC, storages, scans, states.
 
-mod common;
-
 use rewal::encoding::{self, FrameHeader, FLAG_COMPRESSED, HEADER_LEN, MIN_FRAME_LEN};
 use rewal::inspect::{self, LogEnd};
 use rewal::{
@@ -98,11 +96,11 @@ fn the_codec_round_trips_and_agrees_with_itself() {
 
     // A compressed frame sets flag bit 0 and decodes with the compressor.
     let mut packed = Vec::new();
-    encoding::encode_batch(&mut packed, &batch, 1, Some(&common::Rle)).unwrap();
+    encoding::encode_batch(&mut packed, &batch, 1, Some(&rewal_testkit::Rle)).unwrap();
     let header: FrameHeader = encoding::check_frame(&packed, 0).unwrap();
     assert_eq!(header.flags, FLAG_COMPRESSED);
     let (events, _) =
-        encoding::decode_batch_frame_borrowed(&packed, 0, Some(&common::Rle), &mut scratch)
+        encoding::decode_batch_frame_borrowed(&packed, 0, Some(&rewal_testkit::Rle), &mut scratch)
             .unwrap();
     assert_eq!(
         events.map(|e| e.payload.to_vec()).collect::<Vec<_>>(),
@@ -149,7 +147,7 @@ fn memory_storage_is_a_shared_byte_vector() {
 
 #[test]
 fn file_storage_maps_reads_and_refuses_writes_when_read_only() {
-    let dir = common::Scratch::new("filestorage");
+    let dir = rewal_testkit::Scratch::new("filestorage");
     let path = dir.path("f.wal");
     let mut storage = FileStorage::new(&path).unwrap();
     assert_eq!(storage.path(), path);
@@ -189,7 +187,7 @@ fn scans_report_frames_and_how_the_log_ends() {
     {
         let wal = Wal::open("m")
             .storage(memory.clone())
-            .compressor(common::Rle)
+            .compressor(rewal_testkit::Rle)
             .build()
             .unwrap();
         wal.append("a").unwrap();
@@ -258,7 +256,7 @@ fn a_wal_formats_for_debugging() {
 
 #[test]
 fn read_file_iterates_a_log_without_locking_it_and_knows_frame_offsets() {
-    let dir = common::Scratch::new("readfile");
+    let dir = rewal_testkit::Scratch::new("readfile");
     let path = dir.path("a.wal");
     let wal = Wal::open(&path).build().unwrap();
     wal.append("one").unwrap();

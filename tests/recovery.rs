@@ -2,11 +2,9 @@
 //! reported), corruption followed by valid frames (refused, untouched, or
 //! cut on request), not a log (refused, untouched).
 
-mod common;
-
-use common::Scratch;
 use rewal::inspect::{self, LogEnd};
 use rewal::{Error, Recovery, Wal};
+use rewal_testkit::Scratch;
 use std::path::Path;
 use std::time::Duration;
 
@@ -23,7 +21,10 @@ fn write_log(path: &Path, n: usize) -> Vec<u64> {
 }
 
 fn lsns(path: &Path) -> Vec<u64> {
-    common::read_all(path).iter().map(|e| e.lsn).collect()
+    rewal_testkit::read_all(path)
+        .iter()
+        .map(|e| e.lsn)
+        .collect()
 }
 
 #[test]

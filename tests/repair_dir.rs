@@ -10,11 +10,9 @@
 //! that stays is consistent.
 #![cfg(not(target_family = "wasm"))]
 
-mod common;
-
-use common::Scratch;
 use rewal::inspect::segment_name;
 use rewal::{Error, Recovery, Wal};
+use rewal_testkit::Scratch;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

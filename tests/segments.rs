@@ -2,11 +2,9 @@
 //! checkpoints, reads across segments, recovery rules, locking, retention,
 //! and the live reader (which works for single files too).
 
-mod common;
-
-use common::Scratch;
 use rewal::inspect::{self, LogEnd};
 use rewal::{Error, Recovery, Wal};
+use rewal_testkit::Scratch;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

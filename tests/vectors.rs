@@ -20,12 +20,10 @@
 //! where `rewal` writes inline) and find the vectors through
 //! `CARGO_MANIFEST_DIR`.
 
-mod common;
-
-use common::sidecar::{parse_sidecar, quote, render_end, unquote, Sidecar};
-use common::Scratch;
 use rewal::inspect::{scan_file, LogEnd};
 use rewal::{Batch, Error, Event, Wal};
+use rewal_testkit::sidecar::{parse_sidecar, quote, render_end, unquote, Sidecar};
+use rewal_testkit::Scratch;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -103,7 +101,7 @@ fn meta() -> Vec<Append> {
     ]
 }
 
-/// compressed.wal (with `common::Rle`): singles and a batch whose payloads
+/// compressed.wal (with `rewal_testkit::Rle`): singles and a batch whose payloads
 /// have runs, and one payload that compression makes longer.
 fn compressed() -> Vec<Append> {
     let zeros = [0u8; 32];
@@ -186,7 +184,7 @@ fn specs() -> [Spec; 5] {
             name: "compressed",
             about: &[
                 "Every frame compressed (flag bit 0) with the tests' RLE compressor",
-                "(tests/common/mod.rs): singles, and a batch of three, with runs.",
+                "(testkit/src/rle.rs): singles, and a batch of three, with runs.",
             ],
             inputs: compressed,
             compressed: true,
@@ -241,7 +239,7 @@ fn committed_sidecar(spec: &Spec) -> Sidecar {
 fn open(path: &std::path::Path, compressed: bool) -> rewal::Result<Wal> {
     let builder = Wal::open(path);
     if compressed {
-        builder.compressor(common::Rle).build()
+        builder.compressor(rewal_testkit::Rle).build()
     } else {
         builder.build()
     }
@@ -314,7 +312,7 @@ fn reference_frame(events: &[(&[u8], Option<&[u8]>)], first_lsn: u64, compress: 
     }
     if compress {
         let mut packed = Vec::new();
-        common::rle_compress(&region, &mut packed);
+        rewal_testkit::rle_compress(&region, &mut packed);
         region = packed;
     }
     let mut frame = Vec::new();
@@ -559,7 +557,7 @@ fn replay_gives_the_sidecar_events() {
                 let (events, stop, error) = rewal::decode_all_batches(
                     &bytes,
                     spec.compressed
-                        .then_some(&common::Rle as &dyn rewal::Compressor),
+                        .then_some(&rewal_testkit::Rle as &dyn rewal::Compressor),
                 );
                 assert_eq!(events, sidecar.events, "{name}: decoded events");
                 assert_eq!(stop as u64, offset, "{name}: decoding stops");
@@ -683,7 +681,7 @@ fn sidecars_match_the_files_and_the_inputs() {
         let bytes = committed_wal(&spec);
         let compressor = spec
             .compressed
-            .then_some(&common::Rle as &dyn rewal::Compressor);
+            .then_some(&rewal_testkit::Rle as &dyn rewal::Compressor);
         let (events, stop, error) = rewal::decode_all_batches(&bytes, compressor);
         let end = rewal::inspect::scan_bytes(&bytes, |_| {}).unwrap().end;
         match end {

@@ -16,10 +16,8 @@
 
 #![cfg(not(target_family = "wasm"))]
 
-mod common;
-
-use common::rng::Rng;
-use common::wasm_host;
+use rewal_testkit::rng::Rng;
+use rewal_testkit::wasm_host;
 
 use rewal::inspect::{self, LogEnd};
 use std::path::Path;
@@ -60,7 +58,7 @@ fn keeps_its_state_across_kills_and_torn_writes(target: &str) {
         return;
     }
     let wasm = wasm_host::build_example("plugin", target, false);
-    let scratch = common::Scratch::new(&format!("plugin-{target}"));
+    let scratch = rewal_testkit::Scratch::new(&format!("plugin-{target}"));
     let log = scratch.path("views.wal");
 
     // Run 1: 25 views, durable every 10, then killed: 20 survive.
@@ -98,7 +96,7 @@ fn keeps_its_state_across_kills_and_torn_writes(target: &str) {
     );
 
     // The native library reads what the plugin wrote.
-    let events = common::read_all(&log);
+    let events = rewal_testkit::read_all(&log);
     assert_eq!(events.len(), 26);
     assert_eq!(events[25].payload, b"about");
     assert_eq!(events[25].meta.as_deref(), Some(&b"view"[..]));
@@ -151,7 +149,7 @@ fn survives_kills_in_rotations_and_checkpoints(target: &str) {
         return;
     }
     let wasm = wasm_host::build_example("snapshot_plugin", target, false);
-    let scratch = common::Scratch::new(&format!("snapshot-plugin-{target}"));
+    let scratch = rewal_testkit::Scratch::new(&format!("snapshot-plugin-{target}"));
     let dir = scratch.dir();
     let mut rng = Rng::new(0x5e9_3e27 ^ target.len() as u64);
     let (mut durable, mut snapshot, mut rotations, mut checkpoints) = (0, 0, 0, 0);

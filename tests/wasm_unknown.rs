@@ -6,9 +6,7 @@
 
 #![cfg(not(target_family = "wasm"))]
 
-mod common;
-
-use common::wasm_host;
+use rewal_testkit::wasm_host;
 use std::process::Command;
 
 #[test]

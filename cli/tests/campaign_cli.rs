@@ -1,6 +1,6 @@
 //! The CLI's hostile-file campaign: every file of the shared hostile corpus
 //! (other people's files, what a torn first write leaves, damaged logs;
-//! tests/common/corpus.rs) through every subcommand that takes a file,
+//! testkit/src/corpus.rs) through every subcommand that takes a file,
 //! natively and in the WASI build under wasmtime.
 //!
 //! Natively: no panic; `verify`'s exit code says what the engine's scan
@@ -13,13 +13,10 @@
 
 mod common;
 
-#[path = "../../tests/common/corpus.rs"]
-mod corpus;
-
 use common::wasi_build::{wasm, Target};
 use common::{Run, Runner, Scratch};
-use corpus::{Kind, Sample};
 use rewal::inspect::{self, LogEnd};
+use rewal_testkit::corpus::{self, Kind, Sample};
 use std::path::Path;
 use std::time::SystemTime;
 

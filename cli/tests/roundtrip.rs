@@ -6,8 +6,8 @@ mod common;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use common::rng::Rng;
 use common::{rewal, rewal_with_input, Scratch};
+use rewal_testkit::rng::Rng;
 
 /// Payloads that stress an encoding: empty, every byte value, newlines and
 /// CRs (which text lines could not carry), long ones, random ones.

@@ -7,8 +7,8 @@
 
 mod common;
 
-use common::rng::Rng;
 use common::{rewal_with_input, Run, Scratch, BIN};
+use rewal_testkit::rng::Rng;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -5,10 +5,7 @@
 //! in the README). A new difference, or one that went away, fails the test.
 #![cfg(not(target_family = "wasm"))]
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
-use common::Scratch;
+use rewal_testkit::Scratch;
 use std::time::Duration;
 
 const SECOND: Duration = Duration::from_secs(1);

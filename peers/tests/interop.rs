@@ -4,11 +4,8 @@
 //! builds only for unix and windows, so this file is native-only.
 #![cfg(not(target_family = "wasm"))]
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
-use common::rng::Rng;
-use common::Scratch;
+use rewal_testkit::rng::Rng;
+use rewal_testkit::Scratch;
 use std::path::Path;
 use std::time::Duration;
 
@@ -57,19 +54,19 @@ struct UpstreamRle;
 
 impl upstream::Compressor for UpstreamRle {
     fn compress(&self, src: &[u8], dst: &mut Vec<u8>) -> upstream::Result<()> {
-        common::rle_compress(src, dst);
+        rewal_testkit::rle_compress(src, dst);
         Ok(())
     }
 
     fn decompress(&self, src: &[u8], dst: &mut Vec<u8>) -> upstream::Result<()> {
-        common::rle_decompress(src, dst).ok_or(upstream::Error::InvalidRecord)
+        rewal_testkit::rle_decompress(src, dst).ok_or(upstream::Error::InvalidRecord)
     }
 }
 
 fn open_ours(path: &Path, compressed: bool) -> rewal::Wal {
     let builder = rewal::Wal::open(path);
     let builder = if compressed {
-        builder.compressor(common::Rle)
+        builder.compressor(rewal_testkit::Rle)
     } else {
         builder
     };
@@ -389,7 +386,7 @@ fn every_segment_copied_out_alone_replays_in_upstream() {
         let dir = scratch.path("log");
         let builder = rewal::Wal::open_dir(&dir).segment_size(4096);
         let builder = if compressed {
-            builder.compressor(common::Rle)
+            builder.compressor(rewal_testkit::Rle)
         } else {
             builder
         };

@@ -2,15 +2,12 @@
 //! `Ending::in_segment`): on directories the engine wrote, then damaged,
 //! and on misfits at the ends of the LSN range.
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
-use common::Scratch;
 use rewal::inspect::{self, segment_name, LogEnd, Misfit, RunScan};
 use rewal_report::{
     dir_exit_code, exit, misfit, place, segment_ending, DirVerdict, Ending, Place,
     OLDER_SEGMENT_TORN,
 };
+use rewal_testkit::Scratch;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -3,15 +3,12 @@
 //! the bytes are a slice, a file (mapped) or a storage that does not map
 //! (read through the bounded buffer).
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
-use common::Scratch;
 use rewal::encoding::{self, FLAG_COMPRESSED};
 use rewal::frame::Found;
 use rewal::inspect::{self, LogEnd, LogScan, Problem};
 use rewal::{Batch, MemoryStorage};
 use rewal_report::{describe, Verdict};
+use rewal_testkit::Scratch;
 
 /// One valid frame: `count` events "ab" with meta "m" (15 bytes a record),
 /// first LSN `lsn`.

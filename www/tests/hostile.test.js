@@ -1,4 +1,4 @@
-// The reliability campaign's hostile files (tests/common/corpus.rs: other
+// The reliability campaign's hostile files (testkit/src/corpus.rs: other
 // people's files, what a torn first write leaves, damaged logs) opened in
 // the viewer: each gets a readable summary and, unless it is a clean log,
 // a banner; the console stays free of errors; and the verdict and exit

@@ -10,9 +10,6 @@
 
 pub mod follow;
 pub mod power_cut;
-// The engine tests' seeded PRNG.
-#[path = "../../../tests/common/rng.rs"]
-pub mod rng;
 pub mod scripts;
 pub mod segments;
 pub mod wasi_build;
@@ -97,7 +94,7 @@ impl Drop for Scratch {
 /// `dir.wal` (a directory). `missing.wal` is not created.
 pub fn write_hostile(dir: &Path) {
     std::fs::write(dir.join("empty.wal"), b"").expect("write empty.wal");
-    let mut rng = rng::Rng::new(0x5eed);
+    let mut rng = rewal_testkit::rng::Rng::new(0x5eed);
     let mut random: Vec<u8> = (0..4096).map(|_| rng.next_u64() as u8).collect();
     random[0] = 0x7f; // not a prefix of "EWAL", not zero: not a log
     std::fs::write(dir.join("random.bin"), &random).expect("write random.bin");

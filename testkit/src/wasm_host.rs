@@ -17,8 +17,16 @@ pub fn enabled(test: &str) -> bool {
     on
 }
 
-/// The target directory cargo builds into: `CARGO_TARGET_DIR` if set,
-/// else `target/` of the package.
+/// The workspace's root, where the engine's package is (the testkit is
+/// its `testkit/`).
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the testkit is inside the workspace")
+}
+
+/// The target directory cargo builds into: `CARGO_TARGET_DIR` if set (a
+/// relative one from the workspace's root), else the workspace's `target/`.
 pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => {
@@ -26,23 +34,22 @@ pub fn target_dir() -> PathBuf {
             if dir.is_absolute() {
                 dir
             } else {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)
+                root().join(dir)
             }
         }
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+        None => root().join("target"),
     }
 }
 
-/// Builds example `name` for `target` (`release` or not) and returns the
-/// path of its wasm file.
+/// Builds the engine's example `name` for `target` (`release` or not) and
+/// returns the path of its wasm file.
 pub fn build_example(name: &str, target: &str, release: bool) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut build = Command::new(env!("CARGO"));
     build.args(["build", "--quiet", "--example", name, "--target", target]);
     if release {
         build.arg("--release");
     }
-    let status = build.current_dir(root).status().expect("run cargo build");
+    let status = build.current_dir(root()).status().expect("run cargo build");
     assert!(
         status.success(),
         "building example {name} for {target} failed"

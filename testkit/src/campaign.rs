@@ -9,7 +9,7 @@
 //!   appended to the file `REWAL_CAMPAIGN_FIGURES` names, which is how
 //!   `scripts/campaigns.sh` collects them.
 
-use super::rng::Rng;
+use crate::rng::Rng;
 use std::collections::BTreeMap;
 use std::time::Duration;
 

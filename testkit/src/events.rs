@@ -8,8 +8,8 @@
 //! Fillers are often hostile to the reader: zeros, runs of the magic,
 //! embedded frames and whole embedded logs, a header claiming 4 GiB.
 
-use super::campaign::mix;
-use super::rng::Rng;
+use crate::campaign::mix;
+use crate::rng::Rng;
 use rewal::{encoding, Batch, Event};
 use std::collections::HashMap;
 
@@ -53,10 +53,7 @@ pub fn payload(seed: u64, stamp: Stamp, kind: u8, filler_len: usize) -> Vec<u8> 
 /// The meta of the event stamped `stamp`: one event in four has one.
 pub fn meta(seed: u64, stamp: Stamp) -> Option<Vec<u8>> {
     let h = hash(seed, stamp.writer, stamp.seq);
-    // `%`, not `is_multiple_of`: these helpers build for the engine's MSRV
-    // (1.81) and for crates on newer Rust.
-    #[allow(clippy::manual_is_multiple_of)]
-    if h % 4 != 0 {
+    if !h.is_multiple_of(4) {
         return None;
     }
     let mut meta = format!("meta {}:{} ", stamp.writer, stamp.seq).into_bytes();
@@ -160,11 +157,17 @@ pub enum Append {
 }
 
 impl Append {
+    /// How many events it holds.
     pub fn len(&self) -> u64 {
         match self {
             Append::Single { .. } => 1,
             Append::Batch(batch) => batch.len() as u64,
         }
+    }
+
+    /// Whether it holds no event (never, as a [`Writer`] makes them).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Appends it to `wal`; returns the LSN of its last event.
@@ -203,7 +206,9 @@ impl Writer {
     }
 
     /// The next append (a batch one time in three), not yet counted: call
-    /// [`Writer::taken`] once the log took it.
+    /// [`Writer::taken`] once the log took it. (Not an `Iterator`: it
+    /// never ends, and the writer counts only what the log took.)
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Append {
         let batch_len = if self.rng.below(3) == 0 {
             2 + self.rng.below(12) as u32

@@ -1,4 +1,4 @@
-//! A seeded PRNG for tests, shared with the CLI's tests through `#[path]`.
+//! A seeded PRNG for tests (the engine's, the CLI's and the peers').
 
 /// xorshift64*: deterministic pseudo-random bytes for tests.
 pub struct Rng(u64);

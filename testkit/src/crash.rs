@@ -9,7 +9,7 @@
 //! checks. `tests/campaign_crash.rs` has the single-file log's; a segmented
 //! log (`Wal::open_dir`, `checkpoint`) plugs in the same way.
 
-use super::campaign::Campaign;
+use crate::campaign::Campaign;
 use rewal::SyncMode;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

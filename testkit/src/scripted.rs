@@ -266,12 +266,12 @@ pub struct ScriptedCompressor(pub Scripted);
 impl rewal::Compressor for ScriptedCompressor {
     fn compress(&self, src: &[u8], dst: &mut Vec<u8>) -> Result<()> {
         self.0.enter(Call::Compress)?;
-        rewal::Compressor::compress(&super::Rle, src, dst)
+        rewal::Compressor::compress(&crate::Rle, src, dst)
     }
 
     fn decompress(&self, src: &[u8], dst: &mut Vec<u8>) -> Result<()> {
         self.0.enter(Call::Decompress)?;
-        rewal::Compressor::decompress(&super::Rle, src, dst)
+        rewal::Compressor::decompress(&crate::Rle, src, dst)
     }
 }
 

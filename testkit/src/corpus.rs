@@ -4,8 +4,6 @@
 //! not-a-log campaign, the CLI's campaign (natively and its WASI build) and
 //! the viewer's hostile-file test all read this corpus; it is fixed (no
 //! random seed), so every target sees the same bytes.
-//!
-//! Shared with the CLI's tests through `#[path]`: it needs only `rewal`.
 
 use rewal::encoding::{self, HEADER_LEN, MAGIC, VERSION};
 
