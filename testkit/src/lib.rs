@@ -20,6 +20,7 @@ pub mod rle;
 pub mod rng;
 pub mod scratch;
 pub mod scripted;
+pub mod segment_dirs;
 pub mod sidecar;
 #[cfg(not(target_family = "wasm"))]
 pub mod wasm_host;

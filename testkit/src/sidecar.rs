@@ -1,8 +1,7 @@
 //! The `.events` sidecars of the golden vectors (format in
 //! `tests/vectors/README.md`): quoting, the end line, and the parser. Used
-//! by `tests/vectors.rs`, and by the wasm crate's tests (through `#[path]`,
-//! at `tests/common/sidecar.rs`, a link to this file, until they use the
-//! testkit), so that both read sidecars with one parser.
+//! by `tests/vectors.rs` and by the wasm crate's tests, so that both read
+//! sidecars with one parser.
 
 use rewal::inspect::LogEnd;
 use rewal::Event;

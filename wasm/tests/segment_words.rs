@@ -8,15 +8,14 @@
 //! files over, and opened both ways the viewer opens segments.
 
 // The CLI tests' own segment directories, made the same way here.
-#[allow(dead_code)] // the CLI's helpers: a few are used here
-#[path = "../../cli/tests/common/segments.rs"]
-mod cli_dirs;
+use rewal_testkit::segment_dirs as cli_dirs;
 
 mod common;
 
-use common::{load_segments, segments_both_ways, Scratch};
+use common::{load_segments, segments_both_ways};
 use rewal::inspect::{self, segment_name, RunScan};
 use rewal_report::{segment_ending, DirVerdict};
+use rewal_testkit::Scratch;
 use rewal_wasm::view::LogView;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

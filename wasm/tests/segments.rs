@@ -9,10 +9,11 @@
 
 mod common;
 
-use common::{load_segments as load, segments_both_ways as both_ways, Scratch};
+use common::{load_segments as load, segments_both_ways as both_ways};
 use rewal::encoding::{decode_all_batches, encode_event};
 use rewal::inspect::{self, segment_name, LogEnd, Misfit, RunProblem};
 use rewal::{Batch, Event, Wal};
+use rewal_testkit::Scratch;
 use rewal_wasm::picture::Blemish;
 use rewal_wasm::segments::{Standing, MAX_SEGMENTS};
 use rewal_wasm::view::{FrameStatus, LogView, Part};

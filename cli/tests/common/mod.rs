@@ -11,7 +11,7 @@
 pub mod follow;
 pub mod power_cut;
 pub mod scripts;
-pub mod segments;
+pub use rewal_testkit::segment_dirs as segments;
 pub mod wasi_build;
 
 use std::io::Write;

@@ -12,15 +12,13 @@ pub fn vectors_dir() -> PathBuf {
 /// The names of the golden vectors.
 pub const VECTORS: [&str; 5] = ["plain", "meta", "compressed", "torn", "corrupt"];
 
-// The one sidecar parser, shared with the engine's `tests/vectors.rs`.
-#[path = "../../../tests/common/sidecar.rs"]
-mod shared_sidecar;
-pub use shared_sidecar::Sidecar;
+pub use rewal_testkit::sidecar::Sidecar;
 
 /// Reads and parses the sidecar of vector `name`.
 pub fn sidecar(name: &str) -> Sidecar {
     let text = std::fs::read_to_string(vectors_dir().join(format!("{name}.events"))).unwrap();
-    shared_sidecar::parse_sidecar(&text).unwrap_or_else(|error| panic!("{name}.events: {error}"))
+    rewal_testkit::sidecar::parse_sidecar(&text)
+        .unwrap_or_else(|error| panic!("{name}.events: {error}"))
 }
 
 /// What the native `rewal verify NAME.wal` prints for vector `name`,
@@ -57,36 +55,6 @@ pub fn both_ways(bytes: &[u8]) -> [(&'static str, LogView); 2] {
             LogView::open(MemoryStorage::from_bytes(bytes.to_vec())).unwrap(),
         ),
     ]
-}
-
-/// A directory of its own under the temporary directory, removed on drop.
-pub struct Scratch(PathBuf);
-
-impl Scratch {
-    /// A new, empty one, its name made of `name` and the process id.
-    pub fn new(name: &str) -> Scratch {
-        let base = std::env::var_os("TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
-        let dir = base.join(format!("rewal-wasm-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    /// The directory.
-    pub fn dir(&self) -> &Path {
-        &self.0
-    }
-
-    /// `file` in it.
-    pub fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The segment files of `dir` as a browser hands them over: `(name,

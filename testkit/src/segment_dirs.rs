@@ -1,4 +1,4 @@
-//! Logs kept as segment directories, for the CLI's tests: written by the
+//! Logs kept as segment directories, for the CLI's and the viewer's tests: written by the
 //! engine itself (`Wal::open_dir` with 4 KiB segments), then damaged the
 //! ways the directory rules name: a torn newest segment, a missing middle
 //! one, a flipped byte in an older one, an overlap; and somebody else's

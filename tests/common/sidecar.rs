@@ -1,1 +1,0 @@
-../../testkit/src/sidecar.rs
