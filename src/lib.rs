@@ -145,7 +145,7 @@ pub use builder::WalBuilder;
 pub use encoding::{
     decode_all_batches, decode_batch_frame_borrowed, scan_batch_header, BorrowedEvent,
 };
-pub use error::{Error, Result};
+pub use error::{Details, Error, Result};
 pub use event::{Batch, BatchView, Event, Lsn};
 pub use hooks::Hooks;
 pub use options::{Backpressure, Recovery, SyncMode};
