@@ -9,8 +9,8 @@ use crate::stats::Counters;
 use crate::storage::SharedStorage;
 use crate::sync::{self, Condvar, Mutex};
 use crate::{Error, Lsn, State};
-use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 use std::path::PathBuf;
+use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 pub(crate) struct Shared {

@@ -1,6 +1,6 @@
 //! The error type: Display, Clone, Eq, source, and From<io::Error>.
 
-use rewal::Error;
+use rewal::{Details, Error};
 use std::error::Error as _;
 use std::io;
 
@@ -9,9 +9,9 @@ fn all() -> Vec<Error> {
         Error::Closed,
         Error::Draining,
         Error::NotRunning,
-        Error::Corrupted,
+        Error::corrupted(Details::new()),
         Error::QueueFull,
-        Error::FileLocked,
+        Error::file_locked(Details::new()),
         Error::InvalidLsn,
         Error::ShortWrite,
         Error::InvalidRecord,
@@ -20,12 +20,12 @@ fn all() -> Vec<Error> {
         Error::EmptyBatch,
         Error::CompressorRequired,
         Error::Io(io::Error::new(io::ErrorKind::WriteZero, "no space left")),
-        Error::NotALog,
+        Error::not_a_log(Details::new()),
         Error::TooLarge,
         Error::Timeout,
         Error::Dropped,
         Error::Panicked("the storage's write panicked: disk on fire".into()),
-        Error::Checkpointed,
+        Error::checkpointed(Details::new()),
     ]
 }
 

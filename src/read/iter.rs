@@ -123,9 +123,7 @@ impl WalIterator {
         // gone.
         let start = match source.held() {
             Some(held) if from != 0 && from < held.first_lsn => {
-                let details = Details::new()
-                    .with_lsn(from)
-                    .with_first_lsn(held.first_lsn);
+                let details = Details::new().with_lsn(from).with_first_lsn(held.first_lsn);
                 return Err(shared.at_path(Error::checkpointed(details)));
             }
             Some(held) => held.start,
@@ -479,12 +477,19 @@ impl WalIterator {
             end,
         });
         let next_valid = match end {
-            LogEnd::Corrupted { next_valid, .. } | LogEnd::PowerCut { next_valid, .. } => next_valid,
+            LogEnd::Corrupted { next_valid, .. } | LogEnd::PowerCut { next_valid, .. } => {
+                next_valid
+            }
             _ => None,
         };
         let details = Details::new().with_problem(problem);
         // In a directory, the offsets that help are the segment file's.
-        let details = match self.shared.storage.segments().and_then(|s| s.locate(offset)) {
+        let details = match self
+            .shared
+            .storage
+            .segments()
+            .and_then(|s| s.locate(offset))
+        {
             Some((segment, start)) => details
                 .with_segment(segment)
                 .with_offset(offset - start)

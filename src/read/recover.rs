@@ -67,7 +67,9 @@ pub(crate) fn recover(
         }
         LogEnd::Clean => (None, false),
         LogEnd::NotALog => {
-            let details = found.problem.map(|problem| Details::new().with_problem(problem));
+            let details = found
+                .problem
+                .map(|problem| Details::new().with_problem(problem));
             return Err(Error::not_a_log(details.unwrap_or_default()));
         }
         LogEnd::TornTail { offset } => (Some(offset), false),
