@@ -542,9 +542,9 @@ impl fmt::Display for Words<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self.0 {
             Problem::Zeros => f.write_str("zero bytes where a frame should begin"),
-            Problem::NotALog { head } => write!(f, "it begins with {:02x?}", head.as_bytes()),
+            Problem::NotALog { head } => write!(f, "it begins with {}", Hex(head.as_bytes())),
             Problem::NoMagic { found } => {
-                write!(f, "no frame begins there (found {:02x?})", found.as_bytes())
+                write!(f, "no frame begins there (found {})", Hex(found.as_bytes()))
             }
             Problem::ShortHeader { remaining } => write!(
                 f,
@@ -592,6 +592,19 @@ impl fmt::Display for Words<'_> {
                 "the frame there (from LSN {first_lsn}) does not come after the frames before it"
             ),
         }
+    }
+}
+
+/// Bytes as `3f 9a c2` (as the tools show them), or `nothing`.
+struct Hex<'a>(&'a [u8]);
+
+impl fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some((first, rest)) = self.0.split_first() else {
+            return f.write_str("nothing");
+        };
+        write!(f, "{first:02x}")?;
+        rest.iter().try_for_each(|byte| write!(f, " {byte:02x}"))
     }
 }
 
