@@ -648,6 +648,76 @@ impl Wal {
         self.iterator(from)?.replay_each(f)
     }
 
+    /// [`replay`](Self::replay) with a callback that fails with the
+    /// caller's own error type `E`: the first error `f` returns stops the
+    /// replay and comes back out as it is, and rewal's errors come out
+    /// converted by `E::from`. (`replay` itself keeps rewal 0.1.0's
+    /// signature: made generic, closures that end in `Ok(())` would no
+    /// longer say their error type, and 0.1.0 code would stop compiling.)
+    ///
+    /// ```
+    /// #[derive(Debug)]
+    /// enum LoadError {
+    ///     Log(rewal::Error),
+    ///     NotUtf8 { lsn: u64 },
+    /// }
+    ///
+    /// impl From<rewal::Error> for LoadError {
+    ///     fn from(error: rewal::Error) -> Self {
+    ///         LoadError::Log(error)
+    ///     }
+    /// }
+    ///
+    /// # fn main() -> Result<(), LoadError> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-try-replay-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = rewal::Wal::open(&path).build()?;
+    /// wal.append("ada")?;
+    /// wal.append([0xff, 0xfe])?;
+    ///
+    /// let mut names = Vec::new();
+    /// let outcome = wal.try_replay(0, |event| {
+    ///     let name = String::from_utf8(event.payload)
+    ///         .map_err(|_| LoadError::NotUtf8 { lsn: event.lsn })?;
+    ///     names.push(name);
+    ///     Ok(())
+    /// });
+    /// assert!(matches!(outcome, Err(LoadError::NotUtf8 { lsn: 2 })));
+    /// assert_eq!(names, ["ada"]);
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`replay`](Self::replay), rewal's errors converted into `E`; the
+    /// first error `f` returns, as it is.
+    pub fn try_replay<E: From<Error>>(
+        &self,
+        from: Lsn,
+        mut f: impl FnMut(Event) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        self.iterator(from)?
+            .replay_each(|event| f(Event::from(event)))
+    }
+
+    /// [`replay_borrowed`](Self::replay_borrowed) with a callback that
+    /// fails with the caller's own error type: see
+    /// [`try_replay`](Self::try_replay).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_replay`](Self::try_replay).
+    pub fn try_replay_borrowed<E: From<Error>>(
+        &self,
+        from: Lsn,
+        f: impl FnMut(BorrowedEvent<'_>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        self.iterator(from)?.replay_each(f)
+    }
+
     /// An iterator from LSN `from` on (it flushes first, so it sees every
     /// event appended before the call). It is an [`Iterator`] of
     /// `Result<Event>`, and also has rewal 0.1.0's pull methods:

@@ -219,19 +219,20 @@ impl WalIterator {
 
     /// Calls `f` with every remaining event, a frame at a time: what
     /// `Wal::replay` runs, without the per-event bookkeeping of
-    /// `next_borrowed`. Stops at the first error, `f`'s included.
-    pub(crate) fn replay_each(
+    /// `next_borrowed`. Stops at the first error, `f`'s included (as it
+    /// is: `E` is the caller's error type).
+    pub(crate) fn replay_each<E: From<Error>>(
         &mut self,
-        mut f: impl FnMut(BorrowedEvent<'_>) -> Result<()>,
-    ) -> Result<()> {
+        mut f: impl FnMut(BorrowedEvent<'_>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         loop {
             if let Some(error) = &self.error {
-                return Err(error.clone());
+                return Err(error.clone().into());
             }
             match self.position() {
                 Ok(true) => {}
                 Ok(false) => return Ok(()),
-                Err(error) => return Err(self.ended(error)),
+                Err(error) => return Err(self.ended(error).into()),
             }
             let frame = self.frame.as_mut().ok_or_else(|| Error::InvalidRecord)?;
             let region = region_of(frame, &mut self.source, &self.scratch)?;
