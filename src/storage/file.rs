@@ -111,7 +111,10 @@ impl FileStorage {
     /// there, and what follows may be cut.
     fn forget_map_past(&self, end: u64) {
         let mut last = self.last_map.lock().unwrap_or_else(PoisonError::into_inner);
-        if last.as_ref().is_some_and(|map| map.len() > end) {
+        if last
+            .as_ref()
+            .is_some_and(|map| map.bytes().len() as u64 > end)
+        {
             *last = None;
         }
     }
@@ -138,7 +141,7 @@ impl ReadStorage for FileStorage {
     fn map(&self, len: u64) -> Result<Option<Box<dyn Mapped>>> {
         let mut last = self.last_map.lock().unwrap_or_else(PoisonError::into_inner);
         let map = match last.as_ref() {
-            Some(map) if map.len() >= len => map.clone(),
+            Some(map) if map.bytes().len() as u64 >= len => map.clone(),
             _ => {
                 let Some(map) = self.file()?.map(len).map_err(self.failed("mapping"))? else {
                     return Ok(None);
