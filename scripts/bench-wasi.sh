@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The read-side figures of examples/wasi_bench.rs, natively and under
+# The read-side figures of tests/programs/wasi_bench.rs, natively and under
 # wasmtime for both WASI targets (wasm32-wasip1, a core module;
 # wasm32-wasip2, a component) in one run, side by side, with the wasip1
 # instance's peak linear memory. All replay the same log files: a first

@@ -2,7 +2,7 @@
 # The reliability campaigns (RELIABILITY.md says what each one checks).
 #
 #   scripts/campaigns.sh                 the long form of every campaign
-#   scripts/campaigns.sh engine|model|cli|fuzz  one part of the long form
+#   scripts/campaigns.sh engine|model|cli|fuzz|browser  one part of the long form
 #   scripts/campaigns.sh --short fuzz    the fuzzers' short form (20 s each;
 #                                        scripts/test-all.sh runs this)
 #
@@ -58,6 +58,17 @@ cli() {
     REWAL_CAMPAIGN=long cargo test --release -p rewal-cli --test 'campaign_*'
 }
 
+browser() {
+    step "the durable browser log killed in Chromium, long form (REWAL_OPFS_CRASH_KILLS, 2,000 by default)"
+    www/build.sh
+    (cd www && npm ci --no-audit --no-fund --loglevel=error)
+    REWAL_OPFS_CRASH_KILLS=${REWAL_OPFS_CRASH_KILLS:-2000} node --test www/tests/opfs-crash.test.js |
+        tee target/campaigns/opfs-crash.log
+    local kills
+    kills=$(sed -n 's/.*opfs-crash: //p' target/campaigns/opfs-crash.log | tail -n 1)
+    echo "campaign opfs-crash: ${kills:-see target/campaigns/opfs-crash.log} [$form]" | tee -a "$figures"
+}
+
 # Runs fuzz target $1 (built with RUSTFLAGS $2, in target dir $3) for
 # $4 (libFuzzer options), and records its figures.
 fuzz_one() {
@@ -111,12 +122,13 @@ fuzz() {
 }
 
 case $parts in
-    all) engine; model; cli; fuzz ;;
+    all) engine; model; cli; fuzz; browser ;;
     engine) engine ;;
     model) model ;;
     cli) cli ;;
     fuzz) fuzz ;;
-    *) echo "usage: $0 [--short] [all|engine|model|cli|fuzz]" >&2; exit 2 ;;
+    browser) browser ;;
+    *) echo "usage: $0 [--short] [all|engine|model|cli|fuzz|browser]" >&2; exit 2 ;;
 esac
 
 step "figures ($figures)"

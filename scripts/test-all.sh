@@ -10,7 +10,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says how long the one before it took: the whole must stay well
+# under CI's limit on a fresh machine.
+step_start=$SECONDS
+step() {
+    printf '    (%d s)\n\n==> %s\n' "$((SECONDS - step_start))" "$*"
+    step_start=$SECONDS
+}
 
 step "setup: rustup targets and wasmtime (the PyPI package)"
 targets="wasm32-wasip1 wasm32-wasip2 wasm32-unknown-unknown x86_64-pc-windows-gnu aarch64-unknown-linux-gnu"
@@ -57,6 +63,9 @@ for crate in rewal-0.2.0 rewal-platform-0.2.0; do
         exit 1
     fi
 done
+
+step "the README's Quick start as a new user runs it: a new crate, built without a warning, run twice (scripts/quickstart.sh)"
+./scripts/quickstart.sh
 
 step "native test suites: the engine (threaded pipeline, mmap, hardware CRC), the platform, and the CLI (natively and its WASI build under wasmtime)"
 cargo test --workspace

@@ -1,26 +1,27 @@
 //! # rewal — an embedded write-ahead log
 //!
-//! Append events, get LSNs, make them durable, replay them after a crash.
-//! One writer thread does group commit (many appends, one write, one sync);
-//! replay reads a memory map without copying; every frame carries a
-//! CRC-32C, computed with the CPU's CRC instructions where it has them.
-//! The same engine runs natively, as a WASI module under wasmtime, and in
-//! the browser, and all of them read and write the same bytes (the v2
-//! batch frame, see [`encoding`]), as do rewal 0.1.0 and UEWAL v0.2.
+//! Your program appends events; rewal gives each one a log sequence number
+//! (LSN), writes them with a CRC-32C on every frame, makes them durable
+//! when you ask, and hands them back in order after a restart or a crash.
+//! One writer thread does group commit (many appends, one write, one
+//! sync); replay reads a memory map without copying. The same engine runs
+//! natively, as a WASI module under wasmtime, and in the browser, and all
+//! of them read and write the same bytes, as do rewal 0.1.0 and the Go
+//! library UEWAL v0.2.
 //!
-//! ## Quick start
+//! Until 0.2 is on crates.io, depend on the repository:
+//! `rewal = { git = "https://github.com/rewal/rewal" }` (or a `path`).
+//!
+//! ## An example
 //!
 //! ```
 //! use rewal::{Batch, Result, Wal};
 //! use std::time::Duration;
 //!
 //! fn main() -> Result<()> {
-//!     # let tmp = std::env::var_os("TMPDIR").map_or_else(std::env::temp_dir, Into::into);
-//!     # let dir = tmp.join("rewal-doc-quick-start");
-//!     # std::fs::create_dir_all(&dir)?;
-//!     # let path = dir.join("quick.wal");
+//!     let path = std::env::temp_dir().join("rewal-doc-quick-start.wal");
 //!     # let _ = std::fs::remove_file(&path);
-//!     let wal = Wal::open(&path).build()?;
+//!     let wal = Wal::open(&path).build()?; // creates it, or recovers it
 //!
 //!     // One event, and one with meta.
 //!     let first = wal.append("hello world")?;
@@ -36,29 +37,23 @@
 //!     // Durable: written and synced (one sync serves every waiter).
 //!     wal.wait_durable(last)?;
 //!
-//!     // Read back: a callback, or an iterator.
-//!     let mut seen = Vec::new();
+//!     // Read back: a callback, or an iterator (0: from the oldest held).
 //!     wal.replay(first, |event| {
-//!         seen.push((event.lsn, event.payload));
+//!         println!("{} {}", event.lsn, String::from_utf8_lossy(&event.payload));
 //!         Ok(())
 //!     })?;
-//!     assert_eq!(seen[4], (last, b"event-3".to_vec()));
-//!     for event in wal.iterator(first)? {
-//!         let event = event?;
-//!         assert!(event.lsn >= first);
-//!     }
 //!     let all = wal.iterator(0)?.collect::<Result<Vec<_>>>()?;
-//!     assert_eq!(all.len(), 5);
+//!     assert_eq!(all.last().map(|event| event.lsn), Some(last));
 //!
-//!     wal.shutdown(Duration::from_secs(5))?;
-//!     # std::fs::remove_dir_all(&dir)?;
+//!     wal.shutdown(Duration::from_secs(5))?; // drain, sync, close, unlock
+//!     # std::fs::remove_file(&path)?;
 //!     Ok(())
 //! }
 //! ```
 //!
-//! In async code, wait for durability without blocking a thread: the
-//! writer's group commit wakes the task (any executor; no runtime
-//! dependency).
+//! In async code, [`Wal::wait_durable_async`] waits without blocking a
+//! thread: the writer's group commit wakes the task (any executor; no
+//! runtime dependency).
 //!
 //! ```
 //! async fn record(wal: &rewal::Wal, order: &[u8]) -> rewal::Result<u64> {
@@ -68,30 +63,106 @@
 //! }
 //! ```
 //!
-//! ## Lifecycle
-//!
-//! `Init → Running → Draining → Closed`. [`Wal::shutdown`] drains, syncs and
-//! closes; [`Wal::close`] closes at once, discarding what is not written.
-//! Either releases the file's lock before returning, so the path can be
-//! opened again right away.
-//!
 //! ## Durability
 //!
-//! `append` returns once the event is queued. [`Wal::flush`] waits until it
-//! is written (to the OS), [`Wal::sync`] and [`Wal::wait_durable`] until it
-//! is on disk. [`SyncMode`] adds automatic syncs: after every write
-//! (`Batch`), or at most an interval after data was written (`Interval`).
-//! A failed write or sync fails the log: every later call reports it, and
-//! nothing is reported durable that may not be.
+//! `append` returns once the event is queued, with its final LSN.
+//!
+//! | call | returns once the events before it are | a process crash keeps them | a power cut keeps them |
+//! |---|---|---|---|
+//! | [`Wal::append`] | queued | once written (within about 1 ms) | once synced |
+//! | [`Wal::flush`] | written to the OS | yes | once synced |
+//! | [`Wal::sync`], [`Wal::wait_durable`], [`Wal::wait_durable_async`] | written and synced | yes | yes |
+//!
+//! [`SyncMode`] adds automatic syncs: after every write (`Batch`), or at
+//! most an interval after data was written (`Interval`). A failed write or
+//! sync fails the log: every later call reports it, and nothing is
+//! reported durable that may not be. [`Wal::shutdown`] drains, syncs and
+//! closes; [`Wal::close`] closes at once, discarding what is not written.
+//! Either releases the lock before returning. The lifecycle is
+//! `Init → Running → Draining → Closed` ([`State`]).
 //!
 //! ## Recovery
 //!
 //! Opening a log checks every frame. A torn tail (what a crash mid-write
-//! leaves) is cut off. Invalid data followed by valid frames is a
-//! corruption: the open fails with [`Error::Corrupted`] and the file is
-//! left untouched, unless [`Recovery::TruncateAtCorruption`] is chosen. A
-//! file that is not a rewal log is refused with [`Error::NotALog`] and never
-//! modified.
+//! leaves) is cut off. What a power cut leaves when the OS wrote pages
+//! back out of order (zeros, then frames, past the last sync) is cut too,
+//! and the cut bytes are kept beside the log ([`Wal::set_aside`]): the
+//! log keeps a sync mark that tells a power cut's lost pages from damage.
+//! Any other invalid data followed by valid frames is a corruption: the
+//! open fails with [`Error::Corrupted`] and the file is left untouched,
+//! unless [`Recovery::TruncateAtCorruption`] is chosen. A file that is not
+//! a rewal log is refused with [`Error::NotALog`] and never modified.
+//! [`inspect`] reports all of this without opening a log for writing.
+//!
+//! ## Segments and checkpoints
+//!
+//! [`Wal::open_dir`] keeps a log as a directory of segment files, each a
+//! complete log named by its first LSN, a new one started every
+//! [`segment_size`](WalBuilder::segment_size) bytes. After the application
+//! has durably saved a snapshot of the state the events built,
+//! [`Wal::checkpoint`] gives back the whole segments it covers (its
+//! example is a complete snapshot-and-restart program). Retention
+//! ([`retain_bytes`](WalBuilder::retain_bytes),
+//! [`retain_age`](WalBuilder::retain_age)) keeps a bounded buffer instead.
+//! Reading below [`Wal::first_lsn`] is [`Error::Checkpointed`].
+//!
+//! ## A live reader
+//!
+//! An iterator reads to the end of what is written; a live reader waits
+//! for more. [`WalIterator::next_wait`] sleeps until the writer writes the
+//! next event (no polling), across segments and checkpoints, and ends with
+//! `Ok(None)` once the log shuts down and everything has been read. In
+//! async code, [`WalIterator::next_async`] is the same wait as a future
+//! (any executor, no runtime dependency), and with the `stream` feature
+//! the iterator is a `futures_core::Stream`.
+//!
+//! ```
+//! # fn main() -> rewal::Result<()> {
+//! use std::{sync::Arc, time::Duration};
+//! let path = std::env::temp_dir().join("rewal-doc-live-reader.wal");
+//! # let _ = std::fs::remove_file(&path);
+//! let wal = Arc::new(rewal::Wal::open(&path).build()?);
+//! let mut events = wal.iterator(0)?;
+//! let writer = std::thread::spawn({
+//!     let wal = wal.clone();
+//!     move || wal.append("ready")
+//! });
+//! let event = events.next_wait(Duration::from_secs(10))?;
+//! assert_eq!(event.map(|event| event.payload), Some(b"ready".to_vec()));
+//! # writer.join().unwrap()?;
+//! # wal.shutdown(Duration::from_secs(5))?;
+//! # std::fs::remove_file(&path)?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Targets
+//!
+//! - **Native** (Linux, macOS, Windows): a writer thread, memory-mapped
+//!   replay, file locks across processes, the CPU's CRC instructions.
+//! - **WASI** (`wasm32-wasip1` modules, `wasm32-wasip2` components, under
+//!   wasmtime): the same engine without threads or maps; appends write on
+//!   the caller's thread, reads go through a bounded buffer.
+//! - **Browser** (`wasm32-unknown-unknown`): [`MemoryStorage`], or your
+//!   own [`Storage`] (the `rewal-wasm` package's OPFS storage keeps a
+//!   durable log in a worker). There is no clock until the embedder
+//!   installs one with `rewal_platform::install_clock`.
+//!
+//! On wasm32, build with `-C target-feature=+simd128` for the CRC's SIMD
+//! path (the portable one gives the same results).
+//!
+//! ## Tools, and more to read
+//!
+//! The `rewal` command-line tool (`cargo install --path cli --locked` from
+//! a checkout) looks inside, verifies, dumps, follows and repairs logs; the
+//! browser viewer does the same on a page. The repository's
+//! [README](https://github.com/rewal/rewal#readme) is the user's guide;
+//! [`docs/format.md`](https://github.com/rewal/rewal/blob/main/docs/format.md)
+//! describes the bytes and the recovery rules,
+//! [`docs/architecture.md`](https://github.com/rewal/rewal/blob/main/docs/architecture.md)
+//! the code, and
+//! [`docs/benchmarks.md`](https://github.com/rewal/rewal/blob/main/docs/benchmarks.md)
+//! the figures against other WAL crates.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -137,20 +208,22 @@ pub mod inspect {
         read_file, read_storage, scan_bytes, scan_file, scan_storage, FrameInfo, LogScan,
     };
     pub use crate::read::scan_dir::scan_dir;
+    pub use crate::read::scan_from::scan_storage_from;
     pub use crate::read::source::StorageReader;
     pub use crate::storage::segments::{segment_lsn, segment_name};
 }
 
 pub use builder::WalBuilder;
-pub use encoding::{
-    decode_all_batches, decode_batch_frame_borrowed, scan_batch_header, BorrowedEvent,
-};
+pub use encoding::BorrowedEvent;
+// rewal 0.1.0 had its codec at the crate root; it lives in `encoding` now.
+#[doc(hidden)]
+pub use encoding::{decode_all_batches, decode_batch_frame_borrowed, scan_batch_header};
 pub use error::{Details, Error, Result};
 pub use event::{Batch, BatchView, Event, Lsn};
 pub use hooks::Hooks;
 pub use options::{Backpressure, Recovery, SyncMode};
 pub use plugins::{Compressor, Indexer};
-pub use read::iter::WalIterator;
+pub use read::iter::{NextFuture, WalIterator};
 pub use read::set_aside::SetAside;
 pub use state::State;
 pub use stats::Stats;

@@ -279,3 +279,55 @@ fn a_live_reader_beside_a_shutdown_or_close() {
         }
     });
 }
+
+// The async live reader (`next_async`), its waker registered with the log:
+// a poll racing a write. The reader must be woken by the write alone (the
+// log stays open until it has read the event): a waker registered after
+// the write looked for waiters, and a look at the log's end made before
+// the write, would leave it parked for ever.
+#[test]
+fn an_async_reader_beside_a_write() {
+    check("model-async-reader-write", || {
+        let wal = memory_log(2, SyncMode::Never);
+        wal.append("one").unwrap();
+        let mut events = wal.iterator(0).unwrap();
+        let reader = thread::spawn(move || {
+            let first = block_on(events.next_async()).unwrap().map(|e| e.lsn);
+            let second = block_on(events.next_async()).unwrap().map(|e| e.lsn);
+            (first, second)
+        });
+        wal.append("two").unwrap();
+        wal.flush().unwrap();
+        assert_eq!(reader.join().unwrap(), (Some(1), Some(2)));
+        wal.close().unwrap();
+    });
+}
+
+// A poll racing a shutdown or a close: the reader ends with `Ok(None)`
+// after the events written before, never parked for ever.
+#[test]
+fn an_async_reader_beside_a_shutdown_or_close() {
+    check("model-async-reader-end", || {
+        for close in [false, true] {
+            let wal = memory_log(2, SyncMode::Never);
+            wal.append("one").unwrap();
+            let mut events = wal.iterator(0).unwrap();
+            let reader = thread::spawn(move || {
+                let mut lsns = Vec::new();
+                while let Some(event) = block_on(events.next_async()).unwrap() {
+                    lsns.push(event.lsn);
+                }
+                lsns
+            });
+            wal.append("two").unwrap();
+            if close {
+                wal.close().unwrap();
+            } else {
+                wal.shutdown(Duration::MAX).unwrap();
+            }
+            let lsns = reader.join().unwrap();
+            // A close discards what is still queued; a shutdown writes it.
+            assert!(lsns == [1, 2] || close && lsns == [1], "read {lsns:?}");
+        }
+    });
+}

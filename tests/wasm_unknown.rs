@@ -1,4 +1,4 @@
-//! The engine on wasm32-unknown-unknown: builds `examples/browser_selftest.rs`
+//! The engine on wasm32-unknown-unknown: builds `tests/programs/browser_selftest.rs`
 //! for that target, checks the module imports nothing (so no std clock,
 //! thread or file call is linked in: they would need imports or trap), and
 //! runs its `selftest` export under wasmtime. Runs only with

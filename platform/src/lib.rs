@@ -73,15 +73,7 @@ use std::io;
 use std::path::Path;
 use std::time::Duration;
 
-#[cfg(target_arch = "aarch64")]
-mod crc_aarch64;
-mod crc_portable;
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-mod crc_three_way;
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-mod crc_wasm_simd;
-#[cfg(target_arch = "x86_64")]
-mod crc_x86_64;
+mod crc;
 // The browser has no files to claim; the simulated disk claims its own.
 #[cfg(not(any(all(target_arch = "wasm32", target_os = "unknown"), rewal_simdisk)))]
 mod registry;
@@ -124,6 +116,7 @@ cfg_if::cfg_if! {
     }
 }
 
+pub use crc::{crc32c, crc32c_hardware, crc32c_portable};
 pub use files::{
     create_dir, is_dir, list_dir, list_subdirs, remove_file, rename, sync_dir, File, Map,
 };
@@ -174,37 +167,4 @@ pub fn now() -> Duration {
 /// `performance.now()`); a no-op elsewhere.
 pub fn install_clock(clock: fn() -> Duration) {
     files::install_clock(clock)
-}
-
-/// Updates a CRC-32C: `crc` is the finished CRC of the preceding bytes (0 for
-/// none), the result the finished CRC of those bytes followed by `data`.
-#[inline]
-pub fn crc32c(crc: u32, data: &[u8]) -> u32 {
-    match crc32c_hardware(crc, data) {
-        Some(value) => value,
-        None => crc_portable::update(crc, data),
-    }
-}
-
-/// The portable table-driven CRC-32C, on every target (for tests and peers).
-pub fn crc32c_portable(crc: u32, data: &[u8]) -> u32 {
-    crc_portable::update(crc, data)
-}
-
-/// The accelerated CRC-32C (the CPU's CRC instructions, or wasm SIMD128),
-/// or `None` when this CPU or build has none.
-#[inline]
-pub fn crc32c_hardware(crc: u32, data: &[u8]) -> Option<u32> {
-    cfg_if::cfg_if! {
-        if #[cfg(target_arch = "x86_64")] {
-            crc_x86_64::update(crc, data)
-        } else if #[cfg(target_arch = "aarch64")] {
-            crc_aarch64::update(crc, data)
-        } else if #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))] {
-            Some(crc_wasm_simd::update(crc, data))
-        } else {
-            let _ = (crc, data);
-            None
-        }
-    }
 }

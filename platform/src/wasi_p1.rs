@@ -68,7 +68,7 @@ pub(crate) fn write_at(file: &std::fs::File, buf: &[u8], offset: u64) -> io::Res
 /// own (zeroed, filled, then copied into linear memory) but `fd_read`
 /// straight into linear memory: 22 against 8.3 GB/s for 1 MiB reads here,
 /// which lifts replay under wasmtime by about a fifth
-/// (`examples/wasi_bench.rs`).
+/// (`tests/programs/wasi_bench.rs`).
 ///
 /// The file position is this handle's own business: every read and write
 /// sets it first, and wasm32-wasip1 has no threads to race for it.

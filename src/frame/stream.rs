@@ -114,7 +114,9 @@ pub enum Poll<'a> {
     End(StreamEnd),
 }
 
-/// A sans-IO frame checker over a stream; see the [module docs](self).
+/// A sans-IO frame checker over a stream: fed chunks in order, it hands out
+/// each valid frame and judges how the stream ends, as a scan of the whole
+/// bytes would.
 ///
 /// Feed it only when [`poll`](Self::poll) says [`Poll::NeedInput`]: what
 /// it holds is then bounded by its hold plus one chunk.

@@ -73,6 +73,11 @@ impl Committer {
         }
     }
 
+    /// What the log's handle, writer and readers share.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
     /// Seals and writes `frames`: in one write, or for a log kept as
     /// segments in one write per segment they fill (a frame never spans
     /// two). Then counts them and tells the indexer, from the headers the

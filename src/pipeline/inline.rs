@@ -37,6 +37,11 @@ impl Inner {
         let mark = self.committer.take(&mut self.queue);
         let outcome = self.committer.commit(sync);
         self.queue.settle(mark, &outcome);
+        if let (Err(_), Some(failure)) = (&outcome, self.queue.failed()) {
+            // Nothing more will be written: live readers must not wait for
+            // it.
+            self.committer.shared().end_writes(Err(failure.clone()));
+        }
         outcome.map(drop)
     }
 }
@@ -164,6 +169,11 @@ impl Pipeline {
 
     fn finish(&self, inner: &mut Inner) -> Result<()> {
         self.shared.state.close();
-        inner.committer.close_storage()
+        let closed = inner.committer.close_storage();
+        // Live readers awaiting more (another task of this thread's
+        // executor): no more events will come.
+        let over = inner.queue.failed().cloned().map_or(Ok(()), Err);
+        self.shared.end_writes(over);
+        closed
     }
 }

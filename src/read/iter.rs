@@ -1,5 +1,9 @@
 //! `WalIterator`: events in LSN order, borrowed from the map or read buffer.
 
+mod next_async;
+
+pub use next_async::NextFuture;
+
 use super::scan::LogEnd;
 use super::source::Source;
 use crate::encoding::BorrowedEvent;
@@ -7,6 +11,7 @@ use crate::frame::classify_end;
 use crate::frame::{self, Problem, RecordCursor, Records, HEADER_LEN};
 use crate::shared::Shared;
 use crate::{Details, Error, Event, Lsn, Result};
+use next_async::Waiting;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +28,12 @@ use std::time::Duration;
 /// later calls return again, and [`problem`](Self::problem) says where and
 /// what. A zero-filled tail (space preallocated and never filled) is the
 /// end of the log, not a bad frame.
+///
+/// A live reader follows the log as it is written: blocking, with
+/// [`next_wait`](Self::next_wait); async, with
+/// [`next_async`](Self::next_async), woken by the writer on any executor
+/// (with the `stream` feature, the iterator is also a
+/// `futures_core::Stream`).
 ///
 /// After the log is shut down or closed, an iterator reads on through
 /// everything written before, the events a shutdown's drain wrote
@@ -46,6 +57,16 @@ pub struct WalIterator {
     stopped_at: u64,
     /// The last LSN of the frame read last: the next must come after it.
     last_lsn: Lsn,
+    /// Its place among the async readers waiting for the log to grow.
+    waiting: Waiting,
+}
+
+impl Drop for WalIterator {
+    fn drop(&mut self) {
+        // A waker left by `poll_next_event` (or the stream) that was never
+        // woken: forgotten with the reader.
+        self.forget_waker();
+    }
 }
 
 /// A frame that failed its check: where it is, what is wrong, and how the
@@ -141,6 +162,7 @@ impl WalIterator {
             error_told: false,
             stopped_at: 0,
             last_lsn: 0,
+            waiting: Waiting::new(),
         })
     }
 
@@ -254,8 +276,10 @@ impl WalIterator {
     /// Like [`next_borrowed`](Self::next_borrowed), but at the end of the
     /// log waits up to `timeout` for the next event to be written: the
     /// writer wakes the reader (no polling). `Ok(None)` if none came in
-    /// time, or the log closed. On targets without threads (wasm32) no
-    /// writer can come meanwhile, so it does not wait.
+    /// time, or the log closed (or failed: nothing more will be written).
+    /// On targets without threads (wasm32) no writer can come meanwhile,
+    /// so it does not wait. (An async task awaits
+    /// [`next_async`](Self::next_async) instead.)
     ///
     /// # Errors
     ///

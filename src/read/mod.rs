@@ -9,5 +9,6 @@ pub(crate) mod recover_dir;
 pub(crate) mod run;
 pub(crate) mod scan;
 pub(crate) mod scan_dir;
+pub(crate) mod scan_from;
 pub(crate) mod set_aside;
 pub(crate) mod source;

@@ -14,7 +14,7 @@ use crate::{Error, Result};
 
 /// How much the read buffer reads ahead: the frame checker's window (1 MiB:
 /// under wasmtime a 1 MiB read copies about 1.6 times as fast as a 256 KiB
-/// one, `examples/wasi_bench.rs`, and it is still small beside any wasm
+/// one, `tests/programs/wasi_bench.rs`, and it is still small beside any wasm
 /// instance's memory).
 pub(crate) use crate::frame::WINDOW;
 

@@ -9,13 +9,22 @@
 //! mark are damage (refused), and zeros after it are what the power cut
 //! took (cut, and kept beside the log: see `frame/ending.rs`).
 //!
-//! The mark is written after each sync of the log, with a positional
-//! write and no sync of its own (about a microsecond beside the sync it
-//! follows), and made durable when the log opens and closes. After a power
-//! cut it may therefore say less than was synced, never more: it is
-//! written only once the sync it records has returned. A mark that says
-//! too little only lets recovery judge more of the log as a power cut's;
-//! the bytes it cuts are kept all the same.
+//! The mark is written after a sync of the log, with a positional write and
+//! no sync of its own, and made durable when the log opens and closes.
+//! After a power cut it may therefore say less than was synced, never
+//! more: it is written only once the sync it records has returned. A mark
+//! that says too little only lets recovery judge more of the log as a
+//! power cut's; the bytes it cuts are kept all the same.
+//!
+//! It is written at most once per `PACE`: a write to a second file after
+//! every sync measured 10-15% of a one-thread durable append (the file's
+//! times change, and its dirty page is written back beside the log's). A
+//! sync within `PACE` of the last write leaves its mark pending, written
+//! by the next sync after `PACE`, by the writer thread when it next looks
+//! at the log (`catch_up`, within about a millisecond), or at close. So
+//! the mark lags the syncs by a few milliseconds at most, which weakens
+//! only the judging of damage in those milliseconds' bytes, never what a
+//! power cut keeps.
 //!
 //! Layout: two slots, at offsets 0 and 512 (different sectors, so a torn
 //! write spoils at most one), written in turn; the slot with the valid CRC
@@ -31,6 +40,10 @@ use crate::error::on_file;
 use crate::{crc, Lsn, Result};
 use rewal_platform::{Access, File};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The mark is written at most this often by `record` (see above).
+const PACE: Duration = Duration::from_millis(2);
 
 const MAGIC: &[u8; 4] = b"RWSY";
 const SLOT_LEN: usize = 32;
@@ -52,6 +65,10 @@ pub(crate) struct SyncMark {
     path: PathBuf,
     /// The sequence number of the last slot written.
     sequence: u64,
+    /// When the mark was last written (`rewal_platform::now()`).
+    written_at: Option<Duration>,
+    /// A mark recorded within `PACE` of the last write, not yet written.
+    pending: Option<Synced>,
 }
 
 /// The sync mark's file beside the single-file log at `log`.
@@ -92,6 +109,8 @@ impl SyncMark {
             file,
             path: path.to_path_buf(),
             sequence,
+            written_at: None,
+            pending: None,
         };
         Ok((mark, synced))
     }
@@ -104,24 +123,54 @@ impl SyncMark {
         read_slots(&file).ok()?.1
     }
 
-    /// Records that the log is synced through `synced`: written at once,
+    /// Records that the log is synced through `synced`: written now, or
+    /// within `PACE` of the last write, left pending (see the module docs);
     /// synced with the next `record_durably` (or by the OS in its time).
     /// A failure is ignored: the mark then says less than it could, which
     /// only makes recovery judge more of the log as a power cut's.
     pub(crate) fn record(&mut self, synced: Synced) {
+        let now = rewal_platform::now();
+        if self
+            .written_at
+            .is_some_and(|at| now < at.saturating_add(PACE))
+        {
+            self.pending = Some(synced);
+            return;
+        }
+        self.pending = None;
+        self.written_at = Some(now);
         let _ = self.write(synced);
     }
 
-    /// As [`record`](Self::record), and synced.
+    /// When the mark a sync left pending is due (`PACE` after the last
+    /// write), if a sync left one.
+    pub(crate) fn due(&self) -> Option<Duration> {
+        self.pending?;
+        Some(self.written_at.unwrap_or_default().saturating_add(PACE))
+    }
+
+    /// Writes the pending mark, if a sync left one (see `record`).
+    pub(crate) fn catch_up(&mut self) {
+        if let Some(synced) = self.pending.take() {
+            self.written_at = Some(rewal_platform::now());
+            let _ = self.write(synced);
+        }
+    }
+
+    /// As [`record`](Self::record), written at once, and synced.
     pub(crate) fn record_durably(&mut self, synced: Synced) -> Result<()> {
+        self.pending = None;
+        self.written_at = Some(rewal_platform::now());
         self.write(synced)
             .and_then(|()| self.file.sync_data())
             .map_err(|e| on_file("syncing", &self.path, e))
     }
 
-    /// Syncs the mark file (what it says survives a crash from now on). A
-    /// failure is ignored, as in [`record`](Self::record).
+    /// Writes a pending mark and syncs the mark file (what it says
+    /// survives a crash from now on). A failure is ignored, as in
+    /// [`record`](Self::record).
     pub(crate) fn sync(&mut self) {
+        self.catch_up();
         let _ = self.file.sync_data();
     }
 

@@ -327,6 +327,26 @@ impl SharedStorage {
         Ok(())
     }
 
+    /// Writes the sync mark a sync left pending (see `mark.rs`): the writer
+    /// thread calls it when it looks at the log.
+    pub(crate) fn catch_up_mark(&self) {
+        if let Some(mark) = sync::lock(self.mark()).as_mut() {
+            mark.catch_up();
+        }
+    }
+
+    /// When the mark a sync left pending is due to be written, if one is.
+    pub(crate) fn mark_due(&self) -> Option<std::time::Duration> {
+        sync::lock(self.mark()).as_ref().and_then(SyncMark::due)
+    }
+
+    fn mark(&self) -> &Mutex<Option<SyncMark>> {
+        match &*self.0 {
+            Backing::One(_, mark) => mark,
+            Backing::Segments(segments) => segments.mark(),
+        }
+    }
+
     /// Cuts the storage to `size` bytes (a single storage: segments are
     /// cut file by file when the log opens).
     pub(crate) fn truncate(&self, size: u64) -> Result<()> {

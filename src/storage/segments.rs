@@ -280,6 +280,11 @@ impl Segments {
         Ok(())
     }
 
+    /// The directory's sync mark (in its lock file).
+    pub(crate) fn mark(&self) -> &Mutex<Option<SyncMark>> {
+        &self.mark
+    }
+
     /// Preallocates the newest segment so that the log reaches `len`.
     pub(crate) fn preallocate(&self, len: u64) -> Result<bool> {
         let newest = self.newest()?;

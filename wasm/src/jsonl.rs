@@ -1,5 +1,5 @@
 //! Events as JSON lines, in the shape `rewal dump --format jsonl` prints
-//! them (native/README.md, "Output"): `{"lsn":…,"meta":…|null,
+//! them (cli/README.md, "Output"): `{"lsn":…,"meta":…|null,
 //! "payload":…,"frame_offset":…}`, then `"segment"` for a log of segment
 //! files (`frame_offset` being the offset in that file), then
 //! `"utf8_lossy":true` when the meta or the payload is not valid UTF-8 and

@@ -1,29 +1,30 @@
 //! `LogView`: a log opened for looking at, the core of the JavaScript
 //! `LogCore` class (and usable natively, which is how it is tested).
 //!
-//! Opening runs the engine's scan (`rewal::inspect::scan_storage`) once:
-//! every frame checked, the end classified, and, as each valid frame goes
-//! by, the seek index and the picture built. After a corruption, the
-//! engine scans again from the next valid frame it found (a
-//! [`TailStorage`]), so the frames a cut would remove are checked by the
-//! engine too, and can be looked at. The storage is only ever read through
-//! the engine's read buffer and the viewer's [`Reader`]: a log larger than
-//! memory opens with memory in the order of its index.
+//! Opening (`opening/`, which builds a view: `LogView::open`,
+//! `LogView::open_segments`) runs the engine's scan once: every frame
+//! checked, the end classified, and, as each valid frame goes by, the seek
+//! index and the picture built. After a corruption, the engine scans on
+//! from the next valid frame it found (`rewal::inspect::scan_storage_from`),
+//! so the frames a cut would remove are checked by the engine too, and can
+//! be looked at. The storage is only ever read through the engine's read
+//! buffer and the viewer's `Reader`: a log larger than memory opens with
+//! memory in the order of its index.
+//!
+//! This module only reads a view; it names no module that builds one, so
+//! that the modules' uses go one way.
 
 use crate::index::{Index, Row};
 use crate::jsonl;
-use crate::opening::Opening;
 use crate::picture::{Blemish, Picture};
 use crate::search::{Field, Found, Query, MAX_MATCHES};
-use crate::segments::{self, SegmentFile, Segments};
-use crate::storage::{BytesStorage, TailStorage};
+use crate::segments::Segments;
 use rewal::encoding::FrameHeader;
 /// Reads a log's bytes, whatever holds them.
 type Reader = rewal::inspect::StorageReader<Box<dyn rewal::ReadStorage>>;
-use rewal::inspect::{self, LogEnd, LogScan, Problem};
-use rewal::{Lsn, Result, Storage};
+use rewal::inspect::{LogScan, Problem};
+use rewal::{Lsn, Result};
 use rewal_report::{describe, Verdict};
-use std::sync::Arc;
 
 /// Which events: the log's (its valid frames from the start), or those of
 /// the valid frames after a corruption.
@@ -116,7 +117,8 @@ impl AfterCorruption {
     }
 }
 
-/// A log opened for viewing (assembled by [`crate::opening::Opening`]).
+/// A log opened for viewing (built in `opening/`, the one place a
+/// view is assembled).
 pub struct LogView {
     pub(crate) reader: Reader,
     pub(crate) scan: LogScan,
@@ -133,81 +135,6 @@ pub struct LogView {
 }
 
 impl LogView {
-    /// Opens a log held in memory (read in place).
-    pub fn from_bytes(bytes: Vec<u8>) -> Result<LogView> {
-        LogView::open(BytesStorage(Arc::new(bytes)))
-    }
-
-    /// Scans the log in `storage` (every frame checked, as recovery does)
-    /// and builds the seek index and the picture. Bytes that are not a log
-    /// open too: the scan's end says [`LogEnd::NotALog`] and there are no
-    /// events. Fails only when the storage cannot be read.
-    pub fn open<S: Storage + Clone + 'static>(storage: S) -> Result<LogView> {
-        let len = storage.size()?;
-        let mut opening = Opening::new(storage.clone(), len)?;
-        let mut failed = None;
-        let scan = inspect::scan_storage(storage.clone(), |frame| {
-            if failed.is_none() {
-                failed = opening.log_frame(frame).err();
-            }
-        })?;
-        if let Some(error) = failed {
-            return Err(error);
-        }
-        let invalid = scan
-            .end
-            .offset()
-            .filter(|_| scan.end != LogEnd::NotALog)
-            .map(|offset| opening.invalid_entry(offset, len));
-        if let LogEnd::Corrupted {
-            next_valid: Some(offset),
-            ..
-        } = scan.end
-        {
-            // The engine scans again from the next valid frame it found.
-            opening.scan_after(TailStorage::new(storage, offset), offset)?;
-        }
-        for (from, to, kind) in blemishes(&scan, opening.after_span()) {
-            opening.blemish(from, to, kind);
-        }
-        Ok(opening.finish(scan, invalid, None))
-    }
-
-    /// Opens segment files held in memory as one log: `files` are `(name,
-    /// bytes)`, in any order; each name must be a segment's (its first LSN
-    /// as 20 digits and `.wal`). The files are read in place, one after the
-    /// other, oldest first.
-    pub fn from_segments(files: Vec<(String, Vec<u8>)>) -> Result<LogView> {
-        let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-        let order = segments::order(&names)?;
-        let total = files.iter().map(|(_, bytes)| bytes.len()).sum();
-        let mut all = Vec::with_capacity(total);
-        let mut laid = Vec::with_capacity(files.len());
-        for &i in &order {
-            let (name, bytes) = &files[i];
-            laid.push((name.clone(), bytes.len() as u64));
-            all.extend_from_slice(bytes);
-        }
-        drop(files);
-        let layout = segments::layout(laid)?;
-        LogView::open_segments(BytesStorage(Arc::new(all)), layout)
-    }
-
-    /// Opens the segment files `files` as one log: `storage` holds their
-    /// bytes one after the other, as `files` (from [`segments::layout`])
-    /// say. Each segment is scanned as the complete log it is, and the
-    /// segments are checked to follow each other by the engine's rule
-    /// (`rewal::inspect::segment_misfit`); the log's events are those up to
-    /// the first problem, and the valid frames after it are the part
-    /// [`Part::AfterCorruption`]. Fails when the storage cannot be read or
-    /// does not hold what `files` say.
-    pub fn open_segments<S: Storage + Clone + 'static>(
-        storage: S,
-        files: Vec<SegmentFile>,
-    ) -> Result<LogView> {
-        segments::open(storage, files)
-    }
-
     /// The segment files, for a log opened from several.
     pub fn segments(&self) -> Option<&Segments> {
         self.segments.as_ref()
@@ -579,29 +506,6 @@ impl LogView {
                 .after
                 .as_ref()
                 .map(|after| (&after.index, &mut self.reader)),
-        }
-    }
-}
-
-/// The byte ranges of a single file that are not valid frames.
-fn blemishes(scan: &LogScan, after: Option<(u64, u64)>) -> Vec<(u64, u64, Blemish)> {
-    let len = scan.file_len;
-    match scan.end {
-        LogEnd::Clean => vec![],
-        LogEnd::TornTail { offset } | LogEnd::PowerCut { offset, .. } => {
-            vec![(offset, len, Blemish::Torn)]
-        }
-        LogEnd::NotALog => vec![(0, len, Blemish::Corrupt)],
-        LogEnd::Corrupted { offset, .. } => {
-            let mut found = vec![(
-                offset,
-                after.map_or(len, |(from, _)| from),
-                Blemish::Corrupt,
-            )];
-            if let Some((_, end)) = after.filter(|&(_, end)| end < len) {
-                found.push((end, len, Blemish::Corrupt));
-            }
-            found
         }
     }
 }

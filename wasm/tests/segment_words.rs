@@ -1,6 +1,6 @@
 //! The viewer says what the CLI says of the same segment files, word for
 //! word, and gives the same exit code: first against the CLI's own
-//! transcript (`native/tests/expected/segments.txt`, which the CLI's tests
+//! transcript (`cli/tests/expected/segments.txt`, which the CLI's tests
 //! hold to the byte) on the very directories it was made from, then
 //! against `rewal-report`'s directory verdict on `rewal::inspect::scan_dir`
 //! (what `rewal verify DIR` prints) on more damage than the transcript
@@ -9,7 +9,7 @@
 
 // The CLI tests' own segment directories, made the same way here.
 #[allow(dead_code)] // the CLI's helpers: a few are used here
-#[path = "../../native/tests/common/segments.rs"]
+#[path = "../../cli/tests/common/segments.rs"]
 mod cli_dirs;
 
 mod common;
@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The CLI's transcript of its segment-directory session.
-const TRANSCRIPT: &str = include_str!("../../native/tests/expected/segments.txt");
+const TRANSCRIPT: &str = include_str!("../../cli/tests/expected/segments.txt");
 
 /// What the transcript shows `rewal ARGS` printing the first time it runs:
 /// its standard output, line by line, and its exit code.

@@ -140,10 +140,11 @@ export function renderBanner(session, showAfter) {
       return;
     case "corrupted": {
       const next = s.nextValid === null ? "" : `, next valid frame at ${at(places, s.nextValid)}`;
-      // `rewal repair DIR` cuts only a torn newest segment: a corruption
-      // in a segment directory it refuses (native/src/commands/repair_dir.rs).
+      // `rewal repair DIR` leaves a corruption in a segment directory
+      // alone unless asked: with --cut-at-corruption it keeps the run of
+      // segments with the most events (cli/src/commands/repair.rs).
       const refusal = places.segmented
-        ? "rewal refuses to open this log, and `rewal repair` leaves a corruption in a segment directory as it is."
+        ? "rewal refuses to open this log; `rewal repair --cut-at-corruption` keeps the segments that hold the most events and moves the rest to removed/."
         : "rewal refuses to open this log until it is repaired.";
       const lines = [sentence(s.problem), `The ${fmt(s.events)} events before it are shown; ${refusal}`];
       if (s.afterEvents > 0) {

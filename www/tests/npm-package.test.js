@@ -199,7 +199,7 @@ console.log(JSON.stringify({ fromBuffer, fromFile }));
     fromBuffer.page,
     expected.events.map((e) => ({ lsn: e.lsn, payload: e.payload.toString("hex"), meta: e.meta === null ? null : e.meta.toString("hex") })),
   );
-  const transcript = await readFile(path.join(ROOT, "native", "tests", "expected", "meta.txt"), "utf8");
+  const transcript = await readFile(path.join(ROOT, "cli", "tests", "expected", "meta.txt"), "utf8");
   const line = transcript.slice(transcript.indexOf("$ rewal verify meta.wal\n")).split("\n")[1];
   assert.equal(fromBuffer.verdict, line.slice("meta.wal: ".length));
   assert.equal(fromBuffer.exitCode, 0);

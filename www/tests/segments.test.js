@@ -160,7 +160,7 @@ test("a missing segment is a gap, named in the banner, the verdict and the segme
   const misfit = `segment ${next} should be named ${gone}: the events ${first} to ${last} are missing`;
   const banner = await page.textContent("#banner-text");
   assert.match(banner, new RegExp(`^S${misfit.slice(1)}\\.The ${first - 1} events before it are shown`));
-  assert.match(banner, /rewal repair leaves a corruption in a segment directory as it is/);
+  assert.match(banner, /--cut-at-corruption\W*keeps the segments that hold the most events/);
   assert.equal(
     await page.textContent("#verdict"),
     `corrupted: ${misfit}; the 2 segments before it are clean (${first - 1} frames, ${first - 1} events, LSNs 1 to ${first - 1})`,

@@ -44,9 +44,9 @@ async function rows() {
   );
 }
 
-/** The transcript of `rewal verify NAME.wal` (native/tests/expected): its line, without "NAME: ", and exit code. */
+/** The transcript of `rewal verify NAME.wal` (cli/tests/expected): its line, without "NAME: ", and exit code. */
 async function cliVerifyRun(name) {
-  const text = await readFile(path.join(ROOT, "native", "tests", "expected", `${name}.txt`), "utf8");
+  const text = await readFile(path.join(ROOT, "cli", "tests", "expected", `${name}.txt`), "utf8");
   const command = `$ rewal verify ${name}.wal\n`;
   const [line, exit] = text.slice(text.indexOf(command) + command.length).split("\n");
   return { line: line.slice(`${name}.wal: `.length), exit: Number(exit.match(/^\[exit (\d+)\]$/)[1]) };

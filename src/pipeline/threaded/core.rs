@@ -294,11 +294,22 @@ impl Core {
         };
         let sync_due_at = committer.sync_due_at();
         drop(committer);
+        // A sync whose mark was left pending (`storage/mark.rs`): the writer
+        // writes it when due, even if the log has gone quiet.
+        let mark_due = self.shared.storage.mark_due();
 
         let mut guard = self.lock();
         guard.queue.settle(mark, &outcome);
+        if let (Err(_), Some(failure)) = (&outcome, guard.queue.failed()) {
+            // Nothing more will be written: live readers must not wait for
+            // it.
+            self.shared.end_writes(Err(failure.clone()));
+        }
         guard.committing = false;
         guard.sync_due_at = sync_due_at;
+        if let Some(due) = mark_due {
+            self.writer_looks_by(&mut guard, due);
+        }
         // A failed write discards the queue: the gauge follows.
         self.shared
             .counters
@@ -370,9 +381,12 @@ impl Core {
         guard.writer_done = true;
         self.turn_ended.notify_all();
         self.wake_sleepers(&mut guard);
+        let over = guard.queue.failed().cloned().map_or(Ok(()), Err);
         drop(guard);
-        // Live readers at the end of the log: no more events will come.
-        self.shared.wake_readers();
+        // Live readers at the end of the log: no more events will come
+        // (told only now, after the last turn, so that a reader that hears
+        // it has seen every write).
+        self.shared.end_writes(over);
     }
 }
 

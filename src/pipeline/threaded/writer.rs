@@ -85,13 +85,24 @@ fn write_until_stopped(core: &Core) {
             }
         }
         // Nothing to do now: when to look again. (A turn under way ends by
-        // handing over what it leaves, `Core::hand_over`.)
+        // handing over what it leaves, `Core::hand_over`.) A sync mark that
+        // a caller's turn left pending is written first: the mark is paced
+        // off the callers' path, not put off for long (`storage/mark.rs`).
+        // (Outside the lock: appenders need not wait for its write.)
+        let mark_due = core.shared.storage.mark_due();
+        if mark_due.is_some_and(|due| now >= due) {
+            drop(guard);
+            core.shared.storage.catch_up_mark();
+            guard = core.lock();
+            continue;
+        }
         let last = guard.queue.last_assigned();
         let in_use = last != seen;
         seen = last;
         let until = [
             guard.queued_since.map(|since| since.saturating_add(LINGER)),
             guard.sync_due_at,
+            mark_due,
             in_use.then(|| now.saturating_add(WRITE_WITHIN)),
         ]
         .into_iter()

@@ -10,34 +10,10 @@
 use rewal::inspect::LogEnd;
 use rewal::Error;
 use std::cell::RefCell;
-use std::fmt;
 use wasm_bindgen::prelude::*;
 
-/// A refusal of the bindings' own (segment files that cannot be a log),
-/// carried inside the engine's I/O error so that it travels as one; its
-/// code says what was refused.
-#[derive(Debug)]
-pub struct Refusal {
-    /// The error code (`invalid-segments`).
-    pub code: &'static str,
-    /// What is wrong, for people.
-    pub message: String,
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Refusal {}
-
-impl Refusal {
-    /// The refusal as the engine's error.
-    pub fn error(code: &'static str, message: String) -> Error {
-        Error::Io(std::io::Error::other(Refusal { code, message }))
-    }
-}
+/// Refusals of the bindings' own travel inside the engine's I/O error.
+pub use crate::segments::Refusal;
 
 /// The code of an engine error, as `RewalError.code` says it.
 pub fn code(error: &Error) -> &'static str {

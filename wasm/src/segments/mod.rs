@@ -5,8 +5,9 @@
 //! digits and `.wal`). The viewer reads the files one after the other,
 //! oldest first, as one run of bytes (offsets count from the first byte of
 //! the oldest; [`Segments::locate`] says which file an offset is in), and
-//! scans each as the log it is (`open`). The rules are the engine's
-//! (`rewal::inspect::segment_misfit`): each segment is named by the LSN
+//! the engine scans them as a run (`rewal::inspect::Run`, in
+//! `opening/run.rs`), each as the log it is. The rules are the engine's
+//! (`rewal::inspect::RunScan::judge`): each segment is named by the LSN
 //! after the last one of the segment before it, and only the newest may
 //! end in a torn tail. The first segment that breaks them ends the log's
 //! events; what follows is shown apart, as after a corruption.
@@ -16,14 +17,10 @@
 //! kept as the engine's own `RunScan` ([`Segments::dir_scan`]), and
 //! `rewal-report` words it ([`Segments::verdict`]).
 
-mod open;
-
-pub(crate) use open::open;
-
-use rewal::inspect::{segment_lsn, LogEnd, LogScan, RunProblem, RunScan, SegmentScan};
+use rewal::inspect::{segment_lsn, LogEnd, LogScan, RunProblem, RunScan};
 use rewal::{Error, Lsn, Result};
 use rewal_report::{segment_ending, DirVerdict, Verdict};
-use std::path::PathBuf;
+use std::fmt;
 
 /// The most segment files opened as one log. A log of 64 MiB segments
 /// this long holds 4 TiB; the bound keeps a folder of junk from costing
@@ -51,10 +48,37 @@ impl SegmentFile {
     }
 }
 
+/// A refusal of the bindings' own (segment files that cannot be a log),
+/// carried inside the engine's I/O error so that it travels as one; its
+/// code says what was refused. It is defined here, where segments are
+/// refused, and the bindings read its code (`bindings::errors::code`).
+#[derive(Debug)]
+pub struct Refusal {
+    /// The error code (`invalid-segments`).
+    pub code: &'static str,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+impl Refusal {
+    /// The refusal as the engine's error.
+    pub fn error(code: &'static str, message: String) -> Error {
+        Error::Io(std::io::Error::other(Refusal { code, message }))
+    }
+}
+
 /// Segment files that cannot be opened as a log, with a message for
 /// people (code `invalid-segments` in JavaScript).
-fn refused(message: String) -> Error {
-    crate::bindings::errors::Refusal::error("invalid-segments", message)
+pub(crate) fn refused(message: String) -> Error {
+    Refusal::error("invalid-segments", message)
 }
 
 /// The order of the segment files named `names` in their log: indices
@@ -137,24 +161,10 @@ pub enum Standing {
 }
 
 impl Segments {
-    /// The segments `files` (oldest first), scanned as `scans` (one a
-    /// file), of which `problem` is the first that breaks the rules.
-    pub(crate) fn new(
-        files: Vec<SegmentFile>,
-        scans: Vec<LogScan>,
-        problem: Option<RunProblem>,
-    ) -> Segments {
-        let segments = files
-            .iter()
-            .zip(scans)
-            .map(|(file, scan)| {
-                SegmentScan::new(Some(file.named), Some(PathBuf::from(&file.name)), scan)
-            })
-            .collect();
-        Segments {
-            files,
-            dir: RunScan { segments, problem },
-        }
+    /// The segments `files` (oldest first), as the engine judged their run
+    /// (`dir`: a scan a file, in the same order).
+    pub(crate) fn new(files: Vec<SegmentFile>, dir: RunScan) -> Segments {
+        Segments { files, dir }
     }
 
     /// The files, oldest first.
@@ -299,7 +309,7 @@ mod tests {
             laid.iter().map(|f| (f.named, f.start)).collect::<Vec<_>>(),
             [(1, 0), (4, 10), (5, 10)]
         );
-        let segments = Segments::new(laid, Vec::new(), None);
+        let segments = Segments::new(laid, RunScan::judge(Vec::new()));
         assert_eq!(segments.locate(9), (segment_name(1).as_str(), 9));
         // The empty file is passed over: offset 10 is the next file's first.
         assert_eq!(segments.locate(10), (segment_name(5).as_str(), 0));

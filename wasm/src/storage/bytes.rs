@@ -1,14 +1,13 @@
-//! `BytesStorage`: a read-only [`Storage`] over bytes the caller already
-//! holds, so that scanning a log neither copies it again nor reads it
-//! through a read buffer.
+//! `BytesStorage`: bytes the caller already holds, read in place, so that
+//! scanning a log neither copies it again nor reads it through a read
+//! buffer.
 
-use super::read_only;
-use rewal::{Error, Mapped, ReadStorage, Result, Storage};
+use rewal::{Error, Mapped, ReadStorage, Result};
 use std::sync::Arc;
 
 /// A log's bytes, shared between the viewer and the engine's scan. It
 /// offers a map (the whole slice), which puts `scan_storage` on its
-/// one-slice fast path; every write is refused.
+/// one-slice fast path.
 #[derive(Clone)]
 pub struct BytesStorage(pub Arc<Vec<u8>>);
 
@@ -32,24 +31,6 @@ impl ReadStorage for BytesStorage {
             return Err(Error::InvalidRecord);
         }
         Ok(Some(Box::new(Prefix(self.0.clone(), len))))
-    }
-}
-
-impl Storage for BytesStorage {
-    fn write(&mut self, _buf: &[u8]) -> Result<usize> {
-        read_only()
-    }
-
-    fn sync(&self) -> Result<()> {
-        Ok(())
-    }
-
-    fn close(&mut self) -> Result<()> {
-        Ok(())
-    }
-
-    fn truncate(&mut self, _size: u64) -> Result<()> {
-        read_only()
     }
 }
 

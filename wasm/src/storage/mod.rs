@@ -1,28 +1,26 @@
-//! The read-only storages the viewer opens logs from, all behind the
-//! engine's [`rewal::Storage`] trait so that the engine's own scan checks
-//! every frame:
+//! The storages the viewer reads logs from, each a [`rewal::ReadStorage`]
+//! (the read side of the engine's storage, which asks for no `Send`), so
+//! that the engine's own scans check every frame:
 //!
 //! - [`BytesStorage`]: bytes already in wasm memory (a `Uint8Array` or a
 //!   Node `Buffer` handed to `LogCore.open`); it maps, so the scan and the
 //!   pages read it in place;
-//! - [`SourceStorage`]: a JavaScript object with `size` and
+//! - [`SourceStorage`]: JavaScript objects with `size` and
 //!   `readAt(offset, target)` (a `File` read slice by slice in a worker, a
-//!   Node file descriptor): never held whole, read through a few cached
-//!   blocks;
-//! - [`TailStorage`]: another storage from an offset on, so that the frames
-//!   after a corruption can be scanned by the engine as a log of their own.
+//!   Node file descriptor), held as they are: never read whole, read
+//!   through a few cached blocks;
+//! - [`Window`]: one segment file's bytes among a log's, so that the
+//!   engine scans each segment as the complete log it is.
+//!
+//! None of them writes: the viewer only reads, so they implement only the
+//! read side. Scanning from inside a log (the frames after a corruption)
+//! is the engine's `rewal::inspect::scan_storage_from`, over the same
+//! storage.
 
 mod bytes;
 mod source;
-mod tail;
+mod window;
 
 pub use bytes::BytesStorage;
 pub use source::{ByteSource, SourceStorage};
-pub use tail::TailStorage;
-
-use rewal::{Error, Result};
-
-/// What every write-side call of a read-only storage returns.
-fn read_only<T>() -> Result<T> {
-    Err(Error::Closed)
-}
+pub use window::Window;

@@ -14,12 +14,15 @@
 //! one after the other ([`SourceStorage::concat`]), without copying any:
 //! a read is sent to the source its offset falls in. They share one cache,
 //! so memory stays at a few blocks however many files there are.
+//!
+//! The storage holds the JavaScript objects themselves: the engine's
+//! readers ask a [`ReadStorage`] for no `Send`, and these objects, like
+//! everything else of the viewer, stay on the thread that made them.
 
-use super::read_only;
-use rewal::{Error, ReadStorage, Result, Storage};
+use rewal::{Error, ReadStorage, Result};
 use std::cell::RefCell;
 use std::io;
-use std::sync::Arc;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// Size of a cached block. Chromium's `FileReaderSync` reads 100 MB in
@@ -67,29 +70,18 @@ extern "C" {
     fn js_string(value: &JsValue) -> String;
 }
 
-/// A read-only storage over a [`ByteSource`]. Clones share the source and
-/// its cache. The source itself lives in a per-thread table (JavaScript
-/// values cannot cross threads, and `Storage` must be `Send + Sync`); the
-/// storage holds its key, and the last clone dropped removes it.
+/// A read-only storage over [`ByteSource`]s read one after the other.
+/// Clones share the sources and their cache.
 #[derive(Clone)]
-pub struct SourceStorage {
-    key: Arc<Key>,
-    size: u64,
-    /// Where each source begins, in the concatenation.
-    starts: Arc<[u64]>,
-}
+pub struct SourceStorage(Rc<Sources>);
 
-/// A source's place in [`SOURCES`]; dropping it frees the place.
-struct Key(usize);
-
-struct Entry {
+struct Sources {
     /// The sources, read one after the other.
     sources: Vec<ByteSource>,
-    blocks: Blocks,
-}
-
-thread_local! {
-    static SOURCES: RefCell<Vec<Option<Entry>>> = const { RefCell::new(Vec::new()) };
+    /// Where each source begins, in the concatenation.
+    starts: Vec<u64>,
+    size: u64,
+    blocks: RefCell<Blocks>,
 }
 
 impl SourceStorage {
@@ -119,34 +111,19 @@ impl SourceStorage {
                 "the sources hold {size} bytes together, more than 2^53"
             ))));
         }
-        let entry = Entry {
+        Ok(SourceStorage(Rc::new(Sources {
             sources,
-            blocks: Blocks::default(),
-        };
-        let key = SOURCES.with(|sources| {
-            let mut sources = sources.borrow_mut();
-            match sources.iter().position(Option::is_none) {
-                Some(free) => {
-                    sources[free] = Some(entry);
-                    free
-                }
-                None => {
-                    sources.push(Some(entry));
-                    sources.len() - 1
-                }
-            }
-        });
-        Ok(SourceStorage {
-            key: Arc::new(Key(key)),
+            starts,
             size: size as u64,
-            starts: starts.into(),
-        })
+            blocks: RefCell::default(),
+        })))
     }
 
     /// The size of each source, in order.
     pub fn sizes(&self) -> Vec<u64> {
-        let ends = self.starts.iter().skip(1).chain([&self.size]);
-        self.starts
+        let Sources { starts, size, .. } = &*self.0;
+        let ends = starts.iter().skip(1).chain([size]);
+        starts
             .iter()
             .zip(ends)
             .map(|(start, end)| end - start)
@@ -162,68 +139,40 @@ fn locate(starts: &[u64], at: u64) -> usize {
         .saturating_sub(1)
 }
 
-impl Drop for Key {
-    fn drop(&mut self) {
-        SOURCES.with(|sources| {
-            if let Some(place) = sources.borrow_mut().get_mut(self.0) {
-                *place = None;
-            }
-        });
-    }
-}
-
 impl ReadStorage for SourceStorage {
     fn size(&self) -> Result<u64> {
-        Ok(self.size)
+        Ok(self.0.size)
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
-        SOURCES.with(|sources| {
-            let mut sources = sources.borrow_mut();
-            let entry = sources
-                .get_mut(self.key.0)
-                .and_then(Option::as_mut)
-                .ok_or(Error::Closed)?;
-            let (sources, starts, size) = (&entry.sources, &self.starts, self.size);
-            entry.blocks.read(self.size, buf, offset, |at, target| {
-                // A block may straddle two sources: this reads up to the
-                // end of the one `at` is in, and the block asks again.
-                let i = locate(starts, at);
-                let source_end = starts.get(i + 1).copied().unwrap_or(size);
-                let want = (source_end - at).min(target.len() as u64) as usize;
-                let target = &mut target[..want];
-                let source = sources.get(i).ok_or(Error::Closed)?;
-                let n = source
-                    .read_at((at - starts[i]) as f64, target)
-                    .map_err(js_error)?;
-                if n >= 0.0 && n <= target.len() as f64 {
-                    Ok(n as usize)
-                } else {
-                    Err(Error::Io(io::Error::other(format!(
-                        "readAt returned {n} for a {}-byte target",
-                        target.len()
-                    ))))
-                }
-            })
+        let Sources {
+            sources,
+            starts,
+            size,
+            blocks,
+        } = &*self.0;
+        // The cache is borrowed while JavaScript reads: a `readAt` must not
+        // read this log itself.
+        blocks.borrow_mut().read(*size, buf, offset, |at, target| {
+            // A block may straddle two sources: this reads up to the end of
+            // the one `at` is in, and the block asks again.
+            let i = locate(starts, at);
+            let source_end = starts.get(i + 1).copied().unwrap_or(*size);
+            let want = (source_end - at).min(target.len() as u64) as usize;
+            let target = &mut target[..want];
+            let source = sources.get(i).ok_or(Error::Closed)?;
+            let n = source
+                .read_at((at - starts[i]) as f64, target)
+                .map_err(js_error)?;
+            if n >= 0.0 && n <= target.len() as f64 {
+                Ok(n as usize)
+            } else {
+                Err(Error::Io(io::Error::other(format!(
+                    "readAt returned {n} for a {}-byte target",
+                    target.len()
+                ))))
+            }
         })
-    }
-}
-
-impl Storage for SourceStorage {
-    fn write(&mut self, _buf: &[u8]) -> Result<usize> {
-        read_only()
-    }
-
-    fn sync(&self) -> Result<()> {
-        Ok(())
-    }
-
-    fn close(&mut self) -> Result<()> {
-        Ok(())
-    }
-
-    fn truncate(&mut self, _size: u64) -> Result<()> {
-        read_only()
     }
 }
 

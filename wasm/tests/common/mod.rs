@@ -25,10 +25,10 @@ pub fn sidecar(name: &str) -> Sidecar {
 
 /// What the native `rewal verify NAME.wal` prints for vector `name`,
 /// without its `NAME.wal: ` prefix, from the CLI's expected transcripts
-/// (`native/tests/expected/NAME.txt`).
+/// (`cli/tests/expected/NAME.txt`).
 pub fn cli_verify_line(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../native/tests/expected")
+        .join("../cli/tests/expected")
         .join(format!("{name}.txt"));
     let text = std::fs::read_to_string(path).unwrap();
     let command = format!("$ rewal verify {name}.wal\n");
@@ -39,7 +39,7 @@ pub fn cli_verify_line(name: &str) -> String {
         .to_string()
 }
 
-use rewal::{MemoryStorage, ReadStorage, Result, Storage};
+use rewal::{MemoryStorage, ReadStorage, Result};
 use rewal_wasm::segments::{layout, order};
 use rewal_wasm::view::LogView;
 use std::path::Path;
@@ -159,20 +159,5 @@ impl ReadStorage for CountingStorage {
         self.total.fetch_add(n as u64, Ordering::Relaxed);
         self.largest.fetch_max(buf.len() as u64, Ordering::Relaxed);
         Ok(n)
-    }
-}
-
-impl Storage for CountingStorage {
-    fn write(&mut self, _buf: &[u8]) -> Result<usize> {
-        Err(rewal::Error::Closed)
-    }
-    fn sync(&self) -> Result<()> {
-        Ok(())
-    }
-    fn close(&mut self) -> Result<()> {
-        Ok(())
-    }
-    fn truncate(&mut self, _size: u64) -> Result<()> {
-        Err(rewal::Error::Closed)
     }
 }

@@ -19,21 +19,21 @@
 //!   transpose give the next sixteen steps' inputs.
 //! - **Joined at the end.** The sixteen registers are folded into one,
 //!   `acc = acc · x^(8·stream) ^ r_i`, with a [`ShiftTable`] for the fixed
-//!   stream length (module `crc_shift`).
+//!   stream length (module `shift`).
 //!
 //! A join is fifteen table shifts: little beside a 4 KiB superblock, a
 //! fair share of a 256-byte one. So long inputs go in 4 KiB superblocks,
 //! what is left in 1 KiB and then 256-byte ones, and the last bytes (under
 //! 256) through the portable slicing-by-16 loop.
 
-use crate::crc_portable;
+use crate::crc::portable as crc_portable;
 use core::arch::wasm32::{
     i8x16_shuffle, u8x16_shr, u8x16_splat, v128, v128_and, v128_load, v128_xor,
 };
 
 // Only the fixed-shift table is needed here, not the carry-less constants.
 #[allow(dead_code)]
-#[path = "crc_shift.rs"]
+#[path = "shift.rs"]
 mod shift;
 use shift::ShiftTable;
 

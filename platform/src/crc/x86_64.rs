@@ -1,13 +1,13 @@
 //! CRC-32C with the SSE4.2 `crc32` instruction, and PCLMULQDQ for joining
 //! three streams: the instructions for the shared skeleton
-//! (`crc_three_way.rs`, which explains the paths).
+//! (`crc/three_way.rs`, which explains the paths).
 
 // The intrinsics are unsafe to call in Rust 1.81 (this crate's oldest),
 // and safe within a function with their feature in newer ones, where these
 // `unsafe` blocks are then unused.
 #![allow(unused_unsafe)]
 
-use crate::crc_three_way::three_way_crc;
+use crate::crc::three_way::three_way_crc;
 use std::arch::x86_64::{
     _mm_clmulepi64_si128, _mm_crc32_u16, _mm_crc32_u32, _mm_crc32_u64, _mm_crc32_u8,
     _mm_cvtsi128_si64, _mm_cvtsi32_si128, _mm_cvtsi64_si128, _mm_xor_si128,
@@ -75,7 +75,7 @@ unsafe fn step1(register: u32, byte: u8) -> u32 {
 unsafe fn shift_two(a: u64, ka: u32, b: u64, kb: u32) -> u64 {
     // Each carry-less product of two 32-bit values fits in the low 64 bits;
     // XORing the products first is allowed because the final CRC step is
-    // linear, and saves one step (see `crc_shift.rs`, "Shifting with a
+    // linear, and saves one step (see `shift.rs`, "Shifting with a
     // carry-less multiply", for why the step finishes the multiplication).
     // The casts only reinterpret: registers and constants are below 2^32.
     // SAFETY: the caller promises both features (this function's

@@ -1,13 +1,13 @@
 //! CRC-32C with the ARMv8 CRC instructions (`crc32c{b,h,w,x}`), and PMULL
 //! (the `aes` feature) for joining three streams: the instructions for the
-//! shared skeleton (`crc_three_way.rs`, which explains the paths).
+//! shared skeleton (`crc/three_way.rs`, which explains the paths).
 
 // The intrinsics are unsafe to call in Rust 1.81 (this crate's oldest),
 // and safe within a function with their feature in newer ones, where these
 // `unsafe` blocks are then unused.
 #![allow(unused_unsafe)]
 
-use crate::crc_three_way::three_way_crc;
+use crate::crc::three_way::three_way_crc;
 use core::arch::aarch64::{__crc32cb, __crc32cd, __crc32ch, __crc32cw, vmull_p64};
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -74,7 +74,7 @@ unsafe fn step1(register: u32, byte: u8) -> u32 {
 unsafe fn shift_two(a: u64, ka: u32, b: u64, kb: u32) -> u64 {
     // As on x86_64: the products of 32-bit values fit in 64 bits, are XORed
     // (the final step is linear), and the CRC step finishes the multiply
-    // (`crc_shift.rs`). The casts only reinterpret.
+    // (`shift.rs`). The casts only reinterpret.
     // SAFETY: the caller promises both features (this function's
     // contract).
     unsafe {

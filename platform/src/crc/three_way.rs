@@ -1,5 +1,5 @@
-//! The CRC-32C skeleton that the hardware paths share (`crc_x86_64.rs`:
-//! SSE4.2 and PCLMULQDQ; `crc_aarch64.rs`: the CRC extension and PMULL):
+//! The CRC-32C skeleton that the hardware paths share (`x86_64.rs`:
+//! SSE4.2 and PCLMULQDQ; `aarch64.rs`: the CRC extension and PMULL):
 //! one stream for short inputs, three interleaved streams for everything
 //! else. Each architecture supplies only its instructions, as functions of
 //! the same names (below), and expands [`three_way_crc!`] next to them.
@@ -18,7 +18,7 @@
 //! The raw CRC register (no inversions) is linear over GF(2): running it
 //! over data `D` from the start value `s` gives `shift(s, |D|) ^ run(0, D)`,
 //! where `shift(s, n)` is `s` run over `n` zero bytes, which is
-//! `s * x^(8n) mod P` (see `crc_shift.rs`). With A started from the
+//! `s * x^(8n) mod P` (see `shift.rs`). With A started from the
 //! incoming register and B and C from 0:
 //!
 //! ```text
@@ -43,7 +43,7 @@
 //!   remain. Those are cut into near-equal thirds — A and B `q = words / 3`
 //!   words each, C the other 0 to 2 more — and joined with two carry-less
 //!   multiplies by `x^(64w - 33)`, looked up by word count `w` in
-//!   `WORD_SHIFTS` (`crc_shift.rs`, "Shifting with a carry-less multiply").
+//!   `WORD_SHIFTS` (`shift.rs`, "Shifting with a carry-less multiply").
 //!   Very long inputs go through blocks of 3 × `LONG_WORDS` words first,
 //!   which bounds the table; the join cost is negligible there.
 //! - Without one: fixed blocks of 3 × 8 KiB and then 3 × 256 bytes, joined
@@ -74,7 +74,7 @@
 /// that list plus its carry-less multiply.
 macro_rules! three_way_crc {
     (baseline = $baseline:literal, with_clmul = $with_clmul:literal) => {
-        #[path = "crc_shift.rs"]
+        #[path = "shift.rs"]
         mod shift;
 
         use shift::ShiftTable;
@@ -279,7 +279,7 @@ macro_rules! three_way_crc {
             let (head, body) = data.split_at(data.len() % 8);
             // SAFETY: the baseline feature is enabled here.
             let mut register = unsafe { short_bytes(register, head) };
-            let mut words = $crate::crc_three_way::as_words(body);
+            let mut words = $crate::crc::three_way::as_words(body);
             while words.len() > 3 * LONG_WORDS {
                 let (block, rest) = words.split_at(3 * LONG_WORDS);
                 // SAFETY: the features are enabled here, and the block is
@@ -346,7 +346,7 @@ macro_rules! three_way_crc {
         #[cfg(test)]
         mod tests {
             use super::*;
-            use crate::crc_portable;
+            use crate::crc::portable as crc_portable;
 
             /// Lengths that exercise every path's boundaries: all up to 800
             /// (both single-stream paths whole, the three-way split with
