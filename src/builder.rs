@@ -226,8 +226,10 @@ impl WalBuilder {
     /// bytes[35 + 30] ^= 0xFF;
     /// std::fs::write(&path, &bytes)?;
     ///
-    /// let refused = Wal::open(&path).build();
-    /// assert_eq!(refused.err(), Some(Error::Corrupted)); // the file is untouched
+    /// let refused = Wal::open(&path).build().err().unwrap(); // the file is untouched
+    /// assert!(matches!(refused, Error::Corrupted { .. }));
+    /// assert_eq!(refused.offset(), Some(35)); // where, and what is wrong there:
+    /// assert!(refused.to_string().contains("corrupted at offset 35: the frame there (35 bytes) fails its CRC-32C check"));
     ///
     /// let wal = Wal::open(&path)
     ///     .recovery(Recovery::TruncateAtCorruption)
@@ -371,11 +373,15 @@ impl WalBuilder {
     pub fn build(self) -> Result<Wal> {
         let mut synced = None;
         let by_path = self.storage.is_none() && self.segments.is_none();
+        // Errors say the path, unless the log lives in a storage of the
+        // caller's (whose path is only a name).
+        let named = self.storage.is_none().then(|| self.path.clone());
         let (storage, recovered, reports) = match (self.storage, &self.segments) {
             (Some(storage), _) => (SharedStorage::new(storage), None, Vec::new()),
             (None, Some(_)) => {
                 refuse_a_file(&self.path)?;
-                let dir = recover_dir(&self.path, self.recovery)?;
+                let dir = recover_dir(&self.path, self.recovery)
+                    .map_err(|error| error.at_path(&self.path, true))?;
                 let recovered = Recovered {
                     last_lsn: dir.last_lsn,
                     file_len: dir.file_len,
@@ -417,6 +423,7 @@ impl WalBuilder {
             self.compressor,
             HookRunner::new(self.hooks),
             State::Init,
+            named,
         ));
         for (offset, problem) in &reports {
             shared.report_corruption(*offset, problem);
@@ -441,7 +448,7 @@ impl WalBuilder {
                     Err(error) => {
                         // Release the file (and its lock) before reporting.
                         let _ = shared.storage.close();
-                        return Err(error);
+                        return Err(shared.at_path(error));
                     }
                 }
             }

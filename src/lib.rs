@@ -218,7 +218,7 @@ pub use encoding::BorrowedEvent;
 // rewal 0.1.0 had its codec at the crate root; it lives in `encoding` now.
 #[doc(hidden)]
 pub use encoding::{decode_all_batches, decode_batch_frame_borrowed, scan_batch_header};
-pub use error::{Error, Result};
+pub use error::{Details, Error, Result};
 pub use event::{Batch, BatchView, Event, Lsn};
 pub use hooks::Hooks;
 pub use options::{Backpressure, Recovery, SyncMode};

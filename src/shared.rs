@@ -8,7 +8,8 @@ use crate::state::AtomicState;
 use crate::stats::Counters;
 use crate::storage::SharedStorage;
 use crate::sync::{self, Condvar, Mutex};
-use crate::{Lsn, Result, State};
+use crate::{Error, Lsn, Result, State};
+use std::path::PathBuf;
 use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Poll, Waker};
 use std::time::Duration;
@@ -19,6 +20,9 @@ pub(crate) struct Shared {
     pub(crate) hooks: HookRunner,
     pub(crate) counters: Counters,
     pub(crate) state: AtomicState,
+    /// The log's file or directory, when it was opened by path: errors
+    /// found while reading say it.
+    pub(crate) path: Option<PathBuf>,
     /// The first LSN of a single-file log (0 while it holds none).
     first_lsn: AtomicU64,
     /// What recovery set aside when the log opened.
@@ -69,6 +73,7 @@ impl Shared {
         compressor: Option<Box<dyn Compressor>>,
         hooks: HookRunner,
         state: State,
+        path: Option<PathBuf>,
     ) -> Shared {
         Shared {
             storage,
@@ -76,6 +81,7 @@ impl Shared {
             hooks,
             counters: Counters::default(),
             state: AtomicState::new(state),
+            path,
             first_lsn: AtomicU64::new(0),
             set_aside: Mutex::new(Vec::new()),
             growth: Mutex::new(Readers {
@@ -95,6 +101,14 @@ impl Shared {
         match self.storage.segments() {
             Some(segments) => segments.first_lsn(),
             None => self.first_lsn.load(Ordering::Acquire),
+        }
+    }
+
+    /// `error`, saying the log's path if it does not yet.
+    pub(crate) fn at_path(&self, error: Error) -> Error {
+        match &self.path {
+            Some(path) => error.at_path(path, self.storage.segments().is_some()),
+            None => error,
         }
     }
 

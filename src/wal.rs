@@ -648,6 +648,76 @@ impl Wal {
         self.iterator(from)?.replay_each(f)
     }
 
+    /// [`replay`](Self::replay) with a callback that fails with the
+    /// caller's own error type `E`: the first error `f` returns stops the
+    /// replay and comes back out as it is, and rewal's errors come out
+    /// converted by `E::from`. (`replay` itself keeps rewal 0.1.0's
+    /// signature: made generic, closures that end in `Ok(())` would no
+    /// longer say their error type, and 0.1.0 code would stop compiling.)
+    ///
+    /// ```
+    /// #[derive(Debug)]
+    /// enum LoadError {
+    ///     Log(rewal::Error),
+    ///     NotUtf8 { lsn: u64 },
+    /// }
+    ///
+    /// impl From<rewal::Error> for LoadError {
+    ///     fn from(error: rewal::Error) -> Self {
+    ///         LoadError::Log(error)
+    ///     }
+    /// }
+    ///
+    /// # fn main() -> Result<(), LoadError> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-try-replay-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = rewal::Wal::open(&path).build()?;
+    /// wal.append("ada")?;
+    /// wal.append([0xff, 0xfe])?;
+    ///
+    /// let mut names = Vec::new();
+    /// let outcome = wal.try_replay(0, |event| {
+    ///     let name = String::from_utf8(event.payload)
+    ///         .map_err(|_| LoadError::NotUtf8 { lsn: event.lsn })?;
+    ///     names.push(name);
+    ///     Ok(())
+    /// });
+    /// assert!(matches!(outcome, Err(LoadError::NotUtf8 { lsn: 2 })));
+    /// assert_eq!(names, ["ada"]);
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`replay`](Self::replay), rewal's errors converted into `E`; the
+    /// first error `f` returns, as it is.
+    pub fn try_replay<E: From<Error>>(
+        &self,
+        from: Lsn,
+        mut f: impl FnMut(Event) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        self.iterator(from)?
+            .replay_each(|event| f(Event::from(event)))
+    }
+
+    /// [`replay_borrowed`](Self::replay_borrowed) with a callback that
+    /// fails with the caller's own error type: see
+    /// [`try_replay`](Self::try_replay).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_replay`](Self::try_replay).
+    pub fn try_replay_borrowed<E: From<Error>>(
+        &self,
+        from: Lsn,
+        f: impl FnMut(BorrowedEvent<'_>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        self.iterator(from)?.replay_each(f)
+    }
+
     /// An iterator from LSN `from` on (it flushes first, so it sees every
     /// event appended before the call). It is an [`Iterator`] of
     /// `Result<Event>`, and also has rewal 0.1.0's pull methods:
@@ -703,11 +773,64 @@ impl Wal {
         WalIterator::new(Arc::clone(&self.shared), from)
     }
 
-    /// The last LSN written to storage (the last one *assigned* is what
-    /// `append` returned). See [`first_lsn`](Self::first_lsn) for an
-    /// example.
+    /// The last LSN written to storage: 0 right after appends that the
+    /// writer has not written yet. rewal 0.1.0's name, kept for its code;
+    /// the three LSNs a log tracks, side by side:
+    ///
+    /// | call | the last LSN that is | after `append` | after [`flush`](Self::flush) | after [`sync`](Self::sync) |
+    /// |---|---|---|---|---|
+    /// | [`last_appended_lsn`](Self::last_appended_lsn) | handed out by `append` | N | N | N |
+    /// | `last_lsn` | written to storage (readers see it) | up to N | N | N |
+    /// | [`durable_lsn`](Self::durable_lsn) | written and synced | up to N | up to N | N |
+    ///
+    /// For "where am I" use [`last_appended_lsn`](Self::last_appended_lsn);
+    /// for "what survives a crash", [`durable_lsn`](Self::durable_lsn).
+    /// See [`first_lsn`](Self::first_lsn) for an example.
     pub fn last_lsn(&self) -> Lsn {
         self.shared.counters.last_lsn.load(Relaxed)
+    }
+
+    /// The last LSN handed out by `append` (0 if none, or on a log that
+    /// holds none): what the last [`append`](Self::append) returned, in
+    /// this process or, after a reopen, the last LSN the log holds. It
+    /// does not wait for the writer, unlike [`last_lsn`](Self::last_lsn)
+    /// (written) and [`durable_lsn`](Self::durable_lsn) (synced); see
+    /// [`last_lsn`](Self::last_lsn) for the three side by side.
+    ///
+    /// ```
+    /// # fn main() -> rewal::Result<()> {
+    /// # let path = std::env::temp_dir().join(format!("rewal-doc-last-appended-{}.wal", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let wal = rewal::Wal::open(&path).build()?;
+    /// for i in 0..3600 {
+    ///     wal.append(format!("tick {i}"))?;
+    /// }
+    /// assert_eq!(wal.last_appended_lsn(), 3600); // where we are, at once
+    /// wal.sync()?;
+    /// assert_eq!((wal.last_lsn(), wal.durable_lsn()), (3600, 3600));
+    /// # wal.close()?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn last_appended_lsn(&self) -> Lsn {
+        self.pipeline.last_assigned()
+    }
+
+    /// Everything up to this LSN is written and synced by rewal: it
+    /// survives a crash or a power cut. It moves when the writer syncs: on
+    /// every write under [`SyncMode::Batch`](crate::SyncMode::Batch), on
+    /// its timer under [`SyncMode::Interval`](crate::SyncMode::Interval),
+    /// and under [`SyncMode::Never`](crate::SyncMode::Never) only on
+    /// [`sync`](Self::sync), [`wait_durable`](Self::wait_durable) and
+    /// `shutdown`: the OS may have written more back on its own, but
+    /// nothing says so, and this says only what is known to be durable. At
+    /// open it is the last LSN the log holds (recovery syncs it). An LSN
+    /// [`Backpressure::Drop`](crate::Backpressure::Drop) threw away counts
+    /// as passed, with no event behind it. See [`last_lsn`](Self::last_lsn)
+    /// for the three LSNs side by side.
+    pub fn durable_lsn(&self) -> Lsn {
+        self.pipeline.synced()
     }
 
     /// What recovery took out of the log when it opened, and where it kept

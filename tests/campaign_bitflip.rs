@@ -13,7 +13,7 @@
 //! event ever comes back changed.
 
 use rewal::inspect::{self, LogEnd};
-use rewal::{encoding, Error, Event, MemoryStorage, Recovery, Wal};
+use rewal::{encoding, Details, Error, Event, MemoryStorage, Recovery, Wal};
 use rewal_testkit::campaign::{size, Campaign};
 use rewal_testkit::events::Writer;
 use rewal_testkit::rng::Rng;
@@ -204,8 +204,11 @@ fn check_flip(
     for policy in [Recovery::Strict, Recovery::TruncateAtCorruption] {
         let (events, after) = open(policy)?;
         let refused = match scan.end {
-            LogEnd::NotALog => Some(Error::NotALog),
-            LogEnd::Corrupted { .. } if policy == Recovery::Strict => Some(Error::Corrupted),
+            // (Errors compare by kind: the details are not compared.)
+            LogEnd::NotALog => Some(Error::not_a_log(Details::new())),
+            LogEnd::Corrupted { .. } if policy == Recovery::Strict => {
+                Some(Error::corrupted(Details::new()))
+            }
             _ => None,
         };
         match (refused, events) {

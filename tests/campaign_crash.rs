@@ -526,7 +526,7 @@ fn live_reader(wal: &Wal, seed: u64) {
             }
             Ok(None) if wal.state() == rewal::State::Closed => return,
             Ok(None) => {}
-            Err(rewal::Error::Checkpointed) => match wal.iterator(0) {
+            Err(rewal::Error::Checkpointed { .. }) => match wal.iterator(0) {
                 Ok(again) => (events, previous) = (again, None),
                 Err(_) => return,
             },

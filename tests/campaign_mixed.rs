@@ -254,13 +254,13 @@ fn reader(
                             return Err(format!("iterator({asked}) began at LSN {}", first.lsn));
                         }
                         Ok(first) => first.map(|event| event.lsn),
-                        Err(Error::Checkpointed) => continue,
+                        Err(Error::Checkpointed { .. }) => continue,
                         Err(error) if stopped(&error) => return Ok(None),
                         Err(error) => return Err(format!("first read: {error}")),
                     };
                     return Ok(Some((events, first)));
                 }
-                Err(Error::Checkpointed) => {
+                Err(Error::Checkpointed { .. }) => {
                     record.lock().unwrap().behind_checkpoints += 1;
                 }
                 Err(error) if stopped(&error) => return Ok(None),
@@ -286,7 +286,7 @@ fn reader(
             }
             Ok(None) if wal.state() == rewal::State::Closed => return Ok(()),
             Ok(None) => {}
-            Err(Error::Checkpointed) => {
+            Err(Error::Checkpointed { .. }) => {
                 // Behind a checkpoint: said, never skipped silently. Start
                 // again from what is held.
                 record.lock().unwrap().behind_checkpoints += 1;

@@ -44,7 +44,7 @@ fn check_stranger_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     }
     for policy in [Recovery::Strict, Recovery::TruncateAtCorruption] {
         match Wal::open(path).recovery(policy).build() {
-            Err(Error::NotALog) => {}
+            Err(Error::NotALog { .. }) => {}
             Err(other) => return Err(format!("{policy:?}: refused with {other}")),
             Ok(wal) => {
                 let _ = wal.close();
@@ -73,7 +73,7 @@ fn check_stranger_memory(bytes: &[u8]) -> Result<(), String> {
             .storage(memory.clone())
             .recovery(policy)
             .build();
-        if !matches!(opened, Err(Error::NotALog)) {
+        if !matches!(opened, Err(Error::NotALog { .. })) {
             return Err(format!("{policy:?}: {:?}", opened.map(|_| "opened")));
         }
         if memory.to_bytes() != bytes {

@@ -186,7 +186,7 @@ fn check_file_cut(log: &Log, path: &Path, cut: usize) -> Result<(), String> {
     };
     same(&read, want).map_err(|e| format!("read_file: {e}"))?;
     match (valid == cut, ended) {
-        (true, Ok(None)) | (false, Err(rewal::Error::Corrupted)) => {}
+        (true, Ok(None)) | (false, Err(rewal::Error::Corrupted { .. })) => {}
         (_, other) => return Err(format!("read_file ended with {other:?}")),
     }
 

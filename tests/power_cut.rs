@@ -157,7 +157,10 @@ fn a_lost_page_before_the_last_sync_is_damage_refused_untouched() {
         inspect::scan_file(&path, |_| {}).unwrap().end,
         LogEnd::Corrupted { .. }
     ));
-    assert_eq!(Wal::open(&path).build().unwrap_err(), Error::Corrupted);
+    assert!(matches!(
+        Wal::open(&path).build().unwrap_err(),
+        Error::Corrupted { .. }
+    ));
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "untouched");
     assert_eq!(
         std::fs::read(rewal_mark(&path)).unwrap(),
@@ -179,7 +182,10 @@ fn garbage_after_the_last_sync_is_damage_refused_untouched() {
     }
     std::fs::write(&path, &bytes).unwrap();
     let untouched = copy(&path);
-    assert_eq!(Wal::open(&path).build().unwrap_err(), Error::Corrupted);
+    assert!(matches!(
+        Wal::open(&path).build().unwrap_err(),
+        Error::Corrupted { .. }
+    ));
     assert_eq!(
         std::fs::read(&path).unwrap(),
         std::fs::read(untouched).unwrap()
@@ -208,7 +214,10 @@ fn a_new_log_whose_first_page_was_lost_opens() {
     // somebody else's: refused, untouched.
     let stranger = scratch.path("stranger.bin");
     std::fs::write(&stranger, &bytes).unwrap();
-    assert_eq!(Wal::open(&stranger).build().unwrap_err(), Error::NotALog);
+    assert!(matches!(
+        Wal::open(&stranger).build().unwrap_err(),
+        Error::NotALog { .. }
+    ));
     assert_eq!(std::fs::read(&stranger).unwrap(), bytes);
     assert!(!rewal_mark(&stranger).exists(), "nothing left beside it");
 }
@@ -262,7 +271,10 @@ fn a_directorys_newest_segment_recovers_by_itself_and_an_older_one_does_not() {
     let mut bytes = std::fs::read(older).unwrap();
     bytes[PAGE..2 * PAGE].fill(0);
     std::fs::write(older, &bytes).unwrap();
-    assert_eq!(Wal::open_dir(&dir).build().unwrap_err(), Error::Corrupted);
+    assert!(matches!(
+        Wal::open_dir(&dir).build().unwrap_err(),
+        Error::Corrupted { .. }
+    ));
 }
 
 /// The sync mark's two slots: the one with the higher sequence number (and

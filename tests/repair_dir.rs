@@ -53,9 +53,11 @@ fn written(dir: &Path) {
 /// repair, and nothing the repair took out is lost (it is in `removed/`).
 fn repaired_and_checked(dir: &Path, case: &str) {
     let before = segment_files(dir).len();
-    assert_eq!(
-        Wal::open_dir(dir).build().unwrap_err(),
-        Error::Corrupted,
+    assert!(
+        matches!(
+            Wal::open_dir(dir).build().unwrap_err(),
+            Error::Corrupted { .. }
+        ),
         "{case}: refused by default"
     );
     let wal = Wal::open_dir(dir)

@@ -379,10 +379,10 @@ pub fn print_run(
         let stop = match (&error, iter.problem()) {
             // The scan's word on how the segment ends (it read the sync
             // mark; the reader did not), unless the file changed since.
-            (rewal::Error::Corrupted, Some(_)) if segment.scan.end != LogEnd::Clean => {
+            (rewal::Error::Corrupted { .. }, Some(_)) if segment.scan.end != LogEnd::Clean => {
                 return Ok(Some(stopped_at(log, found, i, *printed)))
             }
-            (rewal::Error::Corrupted, Some(bad)) => Stop::Bad {
+            (rewal::Error::Corrupted { .. }, Some(bad)) => Stop::Bad {
                 end: bad.end,
                 problem: bad.problem,
             },

@@ -58,7 +58,7 @@ impl Failure {
 pub fn describe(error: &rewal::Error) -> String {
     match error {
         rewal::Error::Io(error) => describe_io(error),
-        rewal::Error::FileLocked => rewal_report::LOCKED.into(),
+        rewal::Error::FileLocked { .. } => rewal_report::LOCKED.into(),
         other => other.to_string(),
     }
 }

@@ -137,7 +137,7 @@ impl Follower {
         };
         let end = iter.problem().map(|bad| bad.end);
         let stop = match (&error, iter.problem()) {
-            (rewal::Error::Corrupted, Some(bad)) => Stop::Bad {
+            (rewal::Error::Corrupted { .. }, Some(bad)) => Stop::Bad {
                 end: bad.end,
                 problem: bad.problem,
             },

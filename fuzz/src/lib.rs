@@ -11,7 +11,7 @@
 
 use rewal::encoding;
 use rewal::inspect::{self, LogEnd, Problem};
-use rewal::{Compressor, Error, MemoryStorage, Recovery, SyncMode, Wal};
+use rewal::{Compressor, Details, Error, MemoryStorage, Recovery, SyncMode, Wal};
 use std::time::Duration;
 
 mod model;
@@ -135,8 +135,11 @@ pub fn recovery(input: &[u8]) {
         Err(error) => {
             // Refused: for the reason the scan gives, and untouched.
             let expected = match scan.end {
-                LogEnd::NotALog => Error::NotALog,
-                LogEnd::Corrupted { .. } if policy == Recovery::Strict => Error::Corrupted,
+                // (Errors compare by kind: the details are not compared.)
+                LogEnd::NotALog => Error::not_a_log(Details::new()),
+                LogEnd::Corrupted { .. } if policy == Recovery::Strict => {
+                    Error::corrupted(Details::new())
+                }
                 other => panic!("open failed with {error} on a log that ends {other:?}"),
             };
             assert_eq!(error, expected);

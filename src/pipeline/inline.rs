@@ -68,6 +68,11 @@ impl Pipeline {
         self.lock().queue.last_assigned()
     }
 
+    /// Every LSN up to this one is durable (or was dropped).
+    pub(crate) fn synced(&self) -> Lsn {
+        self.lock().queue.synced()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         sync::lock(&self.inner)
     }

@@ -98,6 +98,14 @@ impl Pipeline {
         }
     }
 
+    /// Every LSN up to this one is durable (or was dropped).
+    pub(crate) fn synced(&self) -> Lsn {
+        match self {
+            Pipeline::Threaded(pipeline) => pipeline.synced(),
+            Pipeline::Inline(pipeline) => pipeline.synced(),
+        }
+    }
+
     /// Forgets the async caller `id` (its future was dropped).
     pub(crate) fn forget_durable(&self, id: u64) {
         if let Pipeline::Threaded(pipeline) = self {

@@ -10,7 +10,7 @@ use crate::encoding::BorrowedEvent;
 use crate::frame::classify_end;
 use crate::frame::{self, Problem, RecordCursor, Records, HEADER_LEN};
 use crate::shared::Shared;
-use crate::{Error, Event, Lsn, Result};
+use crate::{Details, Error, Event, Lsn, Result};
 use next_async::Waiting;
 use std::sync::Arc;
 use std::time::Duration;
@@ -143,7 +143,10 @@ impl WalIterator {
         // gap from the caller: events from below the first held LSN are
         // gone.
         let start = match source.held() {
-            Some(held) if from != 0 && from < held.first_lsn => return Err(Error::Checkpointed),
+            Some(held) if from != 0 && from < held.first_lsn => {
+                let details = Details::new().with_lsn(from).with_first_lsn(held.first_lsn);
+                return Err(shared.at_path(Error::checkpointed(details)));
+            }
             Some(held) => held.start,
             None => 0,
         };
@@ -213,10 +216,7 @@ impl WalIterator {
         match self.position() {
             Ok(true) => {}
             Ok(false) => return Ok(None),
-            Err(error) => {
-                self.error = Some(error.clone());
-                return Err(error);
-            }
+            Err(error) => return Err(self.ended(error)),
         }
         // One lookup of the region per event: decode the record in place.
         let frame = self.frame.as_mut().ok_or_else(|| Error::InvalidRecord)?;
@@ -241,22 +241,20 @@ impl WalIterator {
 
     /// Calls `f` with every remaining event, a frame at a time: what
     /// `Wal::replay` runs, without the per-event bookkeeping of
-    /// `next_borrowed`. Stops at the first error, `f`'s included.
-    pub(crate) fn replay_each(
+    /// `next_borrowed`. Stops at the first error, `f`'s included (as it
+    /// is: `E` is the caller's error type).
+    pub(crate) fn replay_each<E: From<Error>>(
         &mut self,
-        mut f: impl FnMut(BorrowedEvent<'_>) -> Result<()>,
-    ) -> Result<()> {
+        mut f: impl FnMut(BorrowedEvent<'_>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         loop {
             if let Some(error) = &self.error {
-                return Err(error.clone());
+                return Err(error.clone().into());
             }
             match self.position() {
                 Ok(true) => {}
                 Ok(false) => return Ok(()),
-                Err(error) => {
-                    self.error = Some(error.clone());
-                    return Err(error);
-                }
+                Err(error) => return Err(self.ended(error).into()),
             }
             let frame = self.frame.as_mut().ok_or_else(|| Error::InvalidRecord)?;
             let region = region_of(frame, &mut self.source, &self.scratch)?;
@@ -465,6 +463,27 @@ impl WalIterator {
         }
     }
 
+    /// Ends the iteration with `error` (kept for every later call), saying
+    /// what the reader knows of where: the log's path, and for a
+    /// checkpoint that removed segments under it, the LSN it was about to
+    /// read and where the log begins now.
+    fn ended(&mut self, error: Error) -> Error {
+        let error = match error {
+            Error::Checkpointed { details } if details.lsn().is_none() => {
+                let next = self.from.max(self.last_lsn.saturating_add(1));
+                Error::checkpointed(
+                    details
+                        .with_lsn(next)
+                        .with_first_lsn(self.shared.first_lsn()),
+                )
+            }
+            other => other,
+        };
+        let error = self.shared.at_path(error);
+        self.error = Some(error.clone());
+        error
+    }
+
     /// Records a bad frame at `offset`: counted, reported to the hooks,
     /// kept for [`problem`](Self::problem); the iteration ends with
     /// `Error::Corrupted`.
@@ -476,12 +495,33 @@ impl WalIterator {
         // (A reader never judges a power cut: it reads what was written,
         // not what a power cut left; recovery judges that at open.)
         let (end, classified) = classify_end(source, offset, self.last_lsn, problem, None)?;
+        let problem = classified.unwrap_or(problem);
         self.bad_frame = Some(BadFrame {
             offset,
-            problem: classified.unwrap_or(problem),
+            problem,
             end,
         });
-        Ok(Error::Corrupted)
+        let next_valid = match end {
+            LogEnd::Corrupted { next_valid, .. } | LogEnd::PowerCut { next_valid, .. } => {
+                next_valid
+            }
+            _ => None,
+        };
+        let details = Details::new().with_problem(problem);
+        // In a directory, the offsets that help are the segment file's.
+        let details = match self
+            .shared
+            .storage
+            .segments()
+            .and_then(|s| s.locate(offset))
+        {
+            Some((segment, start)) => details
+                .with_segment(segment)
+                .with_offset(offset - start)
+                .with_next_valid(next_valid.map(|next| next.saturating_sub(start))),
+            None => details.with_offset(offset).with_next_valid(next_valid),
+        };
+        Ok(Error::corrupted(details))
     }
 
     /// Loads the next frame holding events at or after `from`; false at the

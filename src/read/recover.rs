@@ -20,7 +20,7 @@ use super::set_aside::{copy_out, removed_path, valid_frames_in, SetAside};
 use super::source::Source;
 use crate::frame::Problem;
 use crate::shared::Shared;
-use crate::{Error, Lsn, Recovery, Result};
+use crate::{Details, Error, Lsn, Recovery, Result};
 use std::path::Path;
 
 /// What the log holds after recovery.
@@ -66,14 +66,23 @@ pub(crate) fn recover(
             (None, false)
         }
         LogEnd::Clean => (None, false),
-        LogEnd::NotALog => return Err(Error::NotALog),
+        LogEnd::NotALog => {
+            let details = found
+                .problem
+                .map(|problem| Details::new().with_problem(problem));
+            return Err(Error::not_a_log(details.unwrap_or_default()));
+        }
         LogEnd::TornTail { offset } => (Some(offset), false),
         LogEnd::PowerCut { offset, .. } => (Some(offset), true),
-        LogEnd::Corrupted { offset, .. } => match policy {
+        LogEnd::Corrupted { offset, next_valid } => match policy {
             Recovery::TruncateAtCorruption => (Some(offset), true),
             Recovery::Strict => {
                 report(shared, offset, &found.problem);
-                return Err(Error::Corrupted);
+                let details = Details::new()
+                    .with_offset(offset)
+                    .with_next_valid(next_valid)
+                    .with_problem(found.problem.unwrap_or(Problem::Zeros));
+                return Err(Error::corrupted(details));
             }
         },
     };

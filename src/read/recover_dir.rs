@@ -38,7 +38,7 @@ use crate::frame::Problem;
 use crate::storage::mark::{SyncMark, Synced};
 use crate::storage::segments::{self, Segment, Segments, LOCK_FILE};
 use crate::storage::{FileStorage, ReadStorage, SharedStorage, Storage};
-use crate::{Error, Lsn, Recovery, Result};
+use crate::{Details, Error, Lsn, Recovery, Result};
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
@@ -84,9 +84,13 @@ pub(crate) fn recover_dir(dir: &Path, policy: Recovery) -> Result<RecoveredDir> 
     rewal_platform::create_dir(dir).map_err(|e| on_file("creating", dir, e))?;
     let listed = segments::list_segments(dir)?;
     if listed.is_empty() && !holds_only_our_files(dir)? {
-        return Err(Error::NotALog);
+        return Err(Error::not_a_log(Details::new().with_directory(dir)));
     }
-    let (mut mark, synced) = SyncMark::open(&dir.join(LOCK_FILE))?;
+    // The lock is on a file inside: the caller named the directory.
+    let (mut mark, synced) = SyncMark::open(&dir.join(LOCK_FILE)).map_err(|error| match error {
+        Error::FileLocked { .. } => Error::file_locked(Details::new().with_directory(dir)),
+        other => other,
+    })?;
     let newest_named = listed.last().map(|(named, _)| *named);
     let mut scanned = Vec::with_capacity(listed.len());
     for (named, path) in listed {
@@ -103,7 +107,7 @@ pub(crate) fn recover_dir(dir: &Path, policy: Recovery) -> Result<RecoveredDir> 
     let runs = runs(&scanned);
     let kept = match policy {
         _ if is_whole_and_sound(&scanned, &runs) => runs.first().cloned(),
-        Recovery::Strict => return Err(Error::Corrupted),
+        Recovery::Strict => return Err(Error::corrupted(corruption(dir, &scanned))),
         Recovery::TruncateAtCorruption => runs
             .iter()
             .max_by_key(|run| (run.events, *run.segments.start()))
@@ -184,6 +188,36 @@ pub(crate) fn recover_dir(dir: &Path, policy: Recovery) -> Result<RecoveredDir> 
         reports,
         set_aside,
     })
+}
+
+/// Where the first thing that makes `scanned` a corruption is: a segment
+/// that does not follow the one before, or damage in a segment that is
+/// not the newest (or, in the newest, damage followed by valid frames).
+fn corruption(dir: &Path, scanned: &[Scanned]) -> Details {
+    let details = Details::new().with_directory(dir);
+    let mut previous_last = None;
+    for (i, segment) in scanned.iter().enumerate() {
+        let in_segment = details.clone().with_segment(&segment.path);
+        if let Some(misfit) = segment_misfit(previous_last, segment.named, &segment.scan) {
+            return in_segment.with_misfit(misfit);
+        }
+        let newest = i + 1 == scanned.len();
+        let bad_end = match segment.scan.end {
+            LogEnd::Clean => None,
+            LogEnd::Corrupted { offset, next_valid } => Some((offset, next_valid)),
+            LogEnd::TornTail { offset } if !newest => Some((offset, None)),
+            LogEnd::PowerCut { offset, next_valid } if !newest => Some((offset, next_valid)),
+            _ => None,
+        };
+        if let Some((offset, next_valid)) = bad_end {
+            return in_segment
+                .with_offset(offset)
+                .with_next_valid(next_valid)
+                .with_problem(segment.scan.problem.unwrap_or(Problem::Zeros));
+        }
+        previous_last = Some(segment_last_lsn(segment.named, &segment.scan));
+    }
+    details
 }
 
 /// Whether a directory without segment files holds nothing but what rewal

@@ -13,7 +13,7 @@ use crate::shared::Shared;
 use crate::storage::mark::{self, SyncMark};
 use crate::storage::{FileStorage, ReadStorage, SharedStorage, Storage};
 use crate::{Error, Lsn, Result, State};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A valid frame met by a scan.
@@ -195,7 +195,9 @@ pub fn read_file(
     from: Lsn,
     compressor: Option<Box<dyn Compressor>>,
 ) -> Result<WalIterator> {
-    read_storage(FileStorage::open_read_only(path)?, from, compressor)
+    let path = path.as_ref();
+    let storage = FileStorage::open_read_only(path)?;
+    read_from(storage, from, compressor, Some(path.to_path_buf()))
 }
 
 /// Reads the events of a log in any storage; see [`read_file`].
@@ -209,6 +211,16 @@ pub fn read_storage(
     from: Lsn,
     compressor: Option<Box<dyn Compressor>>,
 ) -> Result<WalIterator> {
+    read_from(storage, from, compressor, None)
+}
+
+/// [`read_storage`], for the log at `path` if it has one.
+fn read_from(
+    storage: impl Storage + 'static,
+    from: Lsn,
+    compressor: Option<Box<dyn Compressor>>,
+    path: Option<PathBuf>,
+) -> Result<WalIterator> {
     let len = storage.size()?;
     // Nothing writes to it here: as far as waiting readers go, it is
     // closed.
@@ -217,6 +229,7 @@ pub fn read_storage(
         compressor,
         HookRunner::new(None),
         State::Closed,
+        path,
     ));
     shared.set_file_end(len);
     WalIterator::new(shared, from)

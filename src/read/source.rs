@@ -225,7 +225,7 @@ fn read_parts<'a>(
     let part = parts
         .get(first)
         .filter(|part| part.start <= off)
-        .ok_or_else(|| Error::Checkpointed)?;
+        .ok_or_else(|| Error::checkpointed(crate::Details::new()))?;
     let bytes = part.map.bytes();
     let local = (off - part.start) as usize;
     if end <= part.start + bytes.len() as u64 {

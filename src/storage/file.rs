@@ -2,7 +2,7 @@
 
 use super::{Mapped, ReadStorage, Storage};
 use crate::error::on_file;
-use crate::{Error, Result};
+use crate::{Details, Error, Result};
 use rewal_platform::{Access, File, Map};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -74,7 +74,7 @@ impl FileStorage {
 
     fn open(path: &Path, access: Access) -> Result<Self> {
         let file = rewal_platform::open(path, access).map_err(|error| match error.kind() {
-            io::ErrorKind::WouldBlock => Error::FileLocked,
+            io::ErrorKind::WouldBlock => Error::file_locked(Details::new().with_path(path)),
             _ => on_file("opening", path, error),
         })?;
         let end = file

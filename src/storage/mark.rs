@@ -86,7 +86,9 @@ impl SyncMark {
     pub(crate) fn open(path: &Path) -> Result<(SyncMark, Option<Synced>)> {
         let file =
             rewal_platform::open(path, Access::Exclusive).map_err(|error| match error.kind() {
-                std::io::ErrorKind::WouldBlock => crate::Error::FileLocked,
+                std::io::ErrorKind::WouldBlock => {
+                    crate::Error::file_locked(crate::Details::new().with_path(path))
+                }
                 _ => on_file("opening", path, error),
             })?;
         let (sequence, synced) = read_slots(&file).map_err(|e| on_file("reading", path, e))?;

@@ -22,7 +22,7 @@ use super::mark::{SyncMark, Synced};
 use super::{FileStorage, Mapped, ReadStorage, Storage};
 use crate::error::on_file;
 use crate::sync::{self, Mutex, RwLock, RwLockReadGuard};
-use crate::{Error, Lsn, Result};
+use crate::{Details, Error, Lsn, Result};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -147,7 +147,9 @@ impl Segment {
     /// `Error::Checkpointed`.
     fn open_for_reading(&self) -> Result<FileStorage> {
         FileStorage::open_covered(&self.path).map_err(|error| match error {
-            Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => Error::Checkpointed,
+            Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                Error::checkpointed(Details::new().with_segment(&self.path))
+            }
             other => other,
         })
     }
@@ -308,14 +310,22 @@ impl Segments {
     /// The segment holding `offset`, if one does.
     fn holding(&self, offset: u64) -> Result<Option<Arc<Segment>>> {
         let list = self.list();
-        if list.first().is_some_and(|oldest| offset < oldest.start) {
-            return Err(Error::Checkpointed);
+        if let Some(oldest) = list.first().filter(|oldest| offset < oldest.start) {
+            let details = Details::new().with_first_lsn(oldest.first_held());
+            return Err(Error::checkpointed(details));
         }
         let at = list.partition_point(|segment| segment.end() <= offset);
         Ok(list
             .get(at)
             .filter(|segment| segment.start <= offset)
             .cloned())
+    }
+
+    /// The path of the segment holding the log's `offset`, and the offset
+    /// its file begins at, if one does.
+    pub(crate) fn locate(&self, offset: u64) -> Option<(PathBuf, u64)> {
+        let segment = self.holding(offset).ok()??;
+        Some((segment.path.clone(), segment.start))
     }
 
     /// A read handle of the sealed `segment`, from the few kept open.
@@ -354,7 +364,7 @@ impl Segments {
                 }
                 // A checkpoint removed a segment between the snapshot and
                 // its map: look again (the log now begins later).
-                Err(Error::Checkpointed) if self.first_lsn() != first_lsn => continue,
+                Err(Error::Checkpointed { .. }) if self.first_lsn() != first_lsn => continue,
                 Err(error) => return Err(error),
             }
         }

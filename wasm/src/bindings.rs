@@ -173,11 +173,12 @@ impl LogCore {
             if lsn != 0 && lsn < oldest.named {
                 return Err(rewal_error(
                     "checkpointed",
-                    &format!(
-                        "{}: the log holds no event below LSN {}",
-                        rewal::Error::Checkpointed,
-                        oldest.named
-                    ),
+                    &rewal::Error::checkpointed(
+                        rewal::Details::new()
+                            .with_lsn(lsn)
+                            .with_first_lsn(oldest.named),
+                    )
+                    .to_string(),
                     None,
                     Some(oldest.named),
                 ));

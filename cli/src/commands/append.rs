@@ -238,17 +238,17 @@ fn check_before_opening(log: &Log) -> Result<(), Failure> {
 /// Why the log could not be opened for appending.
 fn cannot_open(path: &Path, error: &rewal::Error) -> Failure {
     match error {
-        rewal::Error::FileLocked => Failure::at(
+        rewal::Error::FileLocked { .. } => Failure::at(
             exit::FAILED,
             path,
             format_args!("nothing appended: {LOCKED}"),
         ),
-        rewal::Error::Corrupted => Failure::at(
+        rewal::Error::Corrupted { .. } => Failure::at(
             exit::CORRUPTED,
             path,
             "nothing appended: the log is corrupted (invalid bytes followed by valid frames); see `rewal verify` and `rewal repair`",
         ),
-        rewal::Error::NotALog => Failure::at(
+        rewal::Error::NotALog { .. } => Failure::at(
             exit::UNREADABLE,
             path,
             format_args!("nothing appended: it is not a rewal log {}", rewal_report::LEFT_UNTOUCHED),

@@ -30,7 +30,7 @@ pub fn run(dir: &Path) -> Result<u8, Failure> {
         .sync_mode(SyncMode::Interval(Duration::from_millis(10)))
         .build()
         .map_err(|error| match error {
-            rewal::Error::Corrupted | rewal::Error::NotALog => Failure::at(
+            rewal::Error::Corrupted { .. } | rewal::Error::NotALog { .. } => Failure::at(
                 exit::FAILED,
                 &path,
                 format_args!("{}; the demo needs a healthy log or none", describe(&error)),

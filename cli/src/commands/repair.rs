@@ -33,7 +33,7 @@ pub fn run(path: &Path, dry_run: bool, cut_at_corruption: bool) -> Result<u8, Fa
         None
     } else {
         Some(FileStorage::new(path).map_err(|error| match error {
-            rewal::Error::FileLocked => Failure::at(
+            rewal::Error::FileLocked { .. } => Failure::at(
                 exit::FAILED,
                 path,
                 format_args!("nothing repaired: {LOCKED}"),
@@ -259,12 +259,12 @@ fn repair_dir(log: &Log, dry_run: bool, cut_at_corruption: bool) -> Result<u8, F
             .recovery(policy)
             .build()
             .map_err(|error| match error {
-                rewal::Error::FileLocked => Failure::at(
+                rewal::Error::FileLocked { .. } => Failure::at(
                     exit::FAILED,
                     path,
                     format_args!("nothing repaired: {LOCKED}"),
                 ),
-                rewal::Error::Corrupted => refuse_dir(path, &found),
+                rewal::Error::Corrupted { .. } => refuse_dir(path, &found),
                 other => Failure::at(
                     exit::FAILED,
                     path,

@@ -224,6 +224,11 @@ impl Pipeline {
         self.core.lock().queue.last_assigned()
     }
 
+    /// Every LSN up to this one is durable (or was dropped).
+    pub(crate) fn synced(&self) -> Lsn {
+        self.core.lock().queue.synced()
+    }
+
     /// Forgets the task `id` (its future was dropped, or has its answer).
     pub(crate) fn forget_durable(&self, id: u64) {
         forget_task(&mut self.core.lock(), id);

@@ -19,13 +19,13 @@ pub use crate::segments::Refusal;
 pub fn code(error: &Error) -> &'static str {
     match error {
         Error::Closed | Error::Draining => "closed",
-        Error::Corrupted | Error::CrcMismatch | Error::InvalidRecord => "corrupted",
-        Error::NotALog => "not-a-log",
+        Error::Corrupted { .. } | Error::CrcMismatch | Error::InvalidRecord => "corrupted",
+        Error::NotALog { .. } => "not-a-log",
         Error::InvalidLsn => "invalid-lsn",
-        Error::Checkpointed => "checkpointed",
+        Error::Checkpointed { .. } => "checkpointed",
         Error::TooLarge => "too-large",
         Error::EmptyBatch => "empty-batch",
-        Error::FileLocked => "locked",
+        Error::FileLocked { .. } => "locked",
         Error::Io(io) => match io
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<Refusal>())
@@ -98,19 +98,20 @@ pub fn js_error(error: Error) -> JsValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rewal::Details;
 
     #[test]
     fn every_error_the_api_can_meet_has_its_code() {
         for (error, want) in [
             (Error::Closed, "closed"),
-            (Error::Corrupted, "corrupted"),
-            (Error::NotALog, "not-a-log"),
+            (Error::corrupted(Details::new()), "corrupted"),
+            (Error::not_a_log(Details::new()), "not-a-log"),
             (Error::InvalidLsn, "invalid-lsn"),
-            (Error::Checkpointed, "checkpointed"),
+            (Error::checkpointed(Details::new()), "checkpointed"),
             (Error::TooLarge, "too-large"),
             (Error::EmptyBatch, "empty-batch"),
             (Error::Io(std::io::Error::other("gone")), "io"),
-            (Error::FileLocked, "locked"),
+            (Error::file_locked(Details::new()), "locked"),
             (
                 Error::Io(std::io::Error::new(std::io::ErrorKind::NotFound, "no")),
                 "not-found",

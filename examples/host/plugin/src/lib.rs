@@ -23,9 +23,6 @@ struct Ledger {
     /// Per account: the balance and the number of its events.
     balances: BTreeMap<String, (i64, u64)>,
     events: u64,
-    /// The LSN of the last event handled (`Wal::last_lsn` is the last one
-    /// written, which lags behind until the next flush point).
-    last_lsn: u64,
 }
 
 thread_local! {
@@ -53,7 +50,9 @@ impl Ledger {
                 })
                 .collect(),
             events: self.events,
-            last_lsn: self.last_lsn,
+            // The last LSN handed out (`last_lsn` would be the last one
+            // written, which lags behind until the next flush point).
+            last_lsn: self.wal.last_appended_lsn(),
         }
     }
 }
@@ -71,6 +70,15 @@ fn decode(lsn: u64, payload: &[u8]) -> Result<(&str, i64), String> {
     let (amount, account) = payload.split_first_chunk::<8>().ok_or_else(bad)?;
     let account = std::str::from_utf8(account).map_err(|_| bad())?;
     Ok((account, i64::from_le_bytes(*amount)))
+}
+
+/// Why a replay stopped, in words: a bad event, or rewal's error.
+struct Stopped(String);
+
+impl From<rewal::Error> for Stopped {
+    fn from(error: rewal::Error) -> Self {
+        Stopped(error.to_string())
+    }
 }
 
 /// Runs `f` on the open ledger, or says that `open` comes first.
@@ -93,32 +101,25 @@ impl Guest for Plugin {
             let wal = Wal::open(&path)
                 .build()
                 .map_err(|error| format!("cannot open {}: {error}", path.display()))?;
-            let last_lsn = wal.last_lsn();
             let mut ledger = Ledger {
                 wal,
                 balances: BTreeMap::new(),
                 events: 0,
-                last_lsn,
             };
             // The replay borrows the log while the balances change: the
-            // events are applied from a list, and a bad one stops the
-            // replay (rewal's error says only that the callback stopped it).
+            // events are applied from a list. A bad one stops the replay
+            // with the plugin's own message (rewal's errors become theirs).
             let mut applied = Vec::new();
-            let mut problem = None;
-            let replayed = ledger.wal.replay_borrowed(0, |event| {
-                match decode(event.lsn, event.payload) {
-                    Ok((account, amount)) => applied.push((account.to_string(), amount)),
-                    Err(bad) => {
-                        problem = Some(bad);
-                        return Err(rewal::Error::InvalidRecord);
-                    }
-                }
-                Ok(())
-            });
-            if let Some(problem) = problem {
-                return Err(format!("cannot replay {}: {problem}", path.display()));
-            }
-            replayed.map_err(|error| format!("cannot replay {}: {error}", path.display()))?;
+            ledger
+                .wal
+                .try_replay_borrowed(0, |event| {
+                    let (account, amount) = decode(event.lsn, event.payload).map_err(Stopped)?;
+                    applied.push((account.to_string(), amount));
+                    Ok(())
+                })
+                .map_err(|Stopped(problem)| {
+                    format!("cannot replay {}: {problem}", path.display())
+                })?;
             for (account, amount) in applied {
                 ledger.apply(&account, amount);
             }
@@ -141,7 +142,6 @@ impl Guest for Plugin {
             for event in &events {
                 ledger.apply(&event.account, event.amount);
             }
-            ledger.last_lsn = lsn;
             Ok(lsn)
         })
     }
