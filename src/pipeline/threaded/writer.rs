@@ -99,6 +99,12 @@ fn write_until_stopped(core: &Core) {
         let last = guard.queue.last_assigned();
         let in_use = last != seen;
         seen = last;
+        // While a turn is under way, what is due already is the turn's: it
+        // hands over what it leaves when it ends (`Core::hand_over`). A
+        // deadline in the past would only wake the writer again at once,
+        // for the whole turn: a core spent spinning beside every sync, and
+        // under a real-time scheduler, the disk's completion starved.
+        let committing = guard.committing;
         let until = [
             guard.queued_since.map(|since| since.saturating_add(LINGER)),
             guard.sync_due_at,
@@ -107,6 +113,7 @@ fn write_until_stopped(core: &Core) {
         ]
         .into_iter()
         .flatten()
+        .filter(|&at| !committing || at > now)
         .min();
         guard = core.writer_sleeps(guard, until);
     }
