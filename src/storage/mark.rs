@@ -16,15 +16,17 @@
 //! that says too little only lets recovery judge more of the log as a
 //! power cut's; the bytes it cuts are kept all the same.
 //!
-//! It is written at most once per `PACE`: a write to a second file after
-//! every sync measured 10-15% of a one-thread durable append (the file's
-//! times change, and its dirty page is written back beside the log's). A
-//! sync within `PACE` of the last write leaves its mark pending, written
-//! by the next sync after `PACE`, by the writer thread when it next looks
-//! at the log (`catch_up`, within about a millisecond), or at close. So
-//! the mark lags the syncs by a few milliseconds at most, which weakens
-//! only the judging of damage in those milliseconds' bytes, never what a
-//! power cut keeps.
+//! With a writer thread, it is written at most once per `PACE`: a write
+//! to a second file after every sync measured 10-15% of a one-thread
+//! durable append (the file's times change, and its dirty page is written
+//! back beside the log's). A sync within `PACE` of the last write leaves
+//! its mark pending, written by the next sync after `PACE`, by the writer
+//! thread when it next looks at the log (`catch_up`, within about a
+//! millisecond), or at close. So the mark lags the syncs by a few
+//! milliseconds at most, which weakens only the judging of damage in
+//! those milliseconds' bytes, never what a power cut keeps. Without
+//! threads (the inline pipeline) nobody would catch up: there it is
+//! written after every sync.
 //!
 //! Layout: two slots, at offsets 0 and 512 (different sectors, so a torn
 //! write spoils at most one), written in turn; the slot with the valid CRC
@@ -130,9 +132,12 @@ impl SyncMark {
     /// only makes recovery judge more of the log as a power cut's.
     pub(crate) fn record(&mut self, synced: Synced) {
         let now = rewal_platform::now();
-        if self
-            .written_at
-            .is_some_and(|at| now < at.saturating_add(PACE))
+        // Paced only where a writer thread catches up (without threads,
+        // nobody would write a pending mark before the next sync).
+        if rewal_platform::HAS_THREADS
+            && self
+                .written_at
+                .is_some_and(|at| now < at.saturating_add(PACE))
         {
             self.pending = Some(synced);
             return;
