@@ -4,10 +4,10 @@ mod next_async;
 
 pub use next_async::NextFuture;
 
-use super::scan::LogEnd;
 use super::source::Source;
 use crate::encoding::BorrowedEvent;
 use crate::frame::classify_end;
+use crate::frame::LogEnd;
 use crate::frame::{self, Problem, RecordCursor, Records, HEADER_LEN};
 use crate::shared::Shared;
 use crate::{Details, Error, Event, Lsn, Result};

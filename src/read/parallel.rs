@@ -25,8 +25,10 @@
 //! under the model checker, whose threads are its own). A thread that
 //! cannot be started leaves its part to the join's walk.
 
-use super::scan::{walk_range, LogScan};
+use super::scan::{self, classify, walk_range, LogScan};
+use super::source::{Backing, Source};
 use crate::frame::{self, Problem, MAGIC};
+use crate::{Error, Result};
 
 /// No part is smaller than this: below it, starting a thread costs too
 /// much of the part's check.
@@ -39,6 +41,24 @@ const MAX_PARTS: u64 = 4;
 /// this (rare, and checked a window at a time anyway) leaves its parts to
 /// the join's walk rather than search the bytes of one frame.
 const SEARCH: u64 = 4 << 20;
+
+/// The scan (`scan::scan`) with nothing to visit, as recovery runs it: a
+/// mapped log large enough is checked on several cores, with the same
+/// result.
+pub(crate) fn scan_quietly<B: Backing>(
+    source: &mut Source<B>,
+    synced: Option<u64>,
+) -> Result<LogScan> {
+    let len = source.limit();
+    let parts = parts_for(len);
+    if !source.is_mapped() || parts < 2 {
+        return scan::scan(source, &mut |_| {}, synced);
+    }
+    let mut found = LogScan::new(len);
+    let data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
+    let stopped = walk(data, &mut found, parts);
+    classify(source, found, stopped, synced)
+}
 
 /// How many parts a mapped log of `len` bytes is checked in (1: no
 /// threads).

@@ -15,7 +15,8 @@
 //! leaves either the old file (same result next time) or the cut one, and
 //! the copy of what was cut is durable before the cut.
 
-use super::scan::{scan_quietly, LogEnd};
+use super::parallel::scan_quietly;
+use super::scan::LogEnd;
 use super::set_aside::{copy_out, removed_path, valid_frames_in, SetAside};
 use super::source::Source;
 use crate::frame::Problem;

@@ -27,8 +27,9 @@
 //!   scanned one at a time and closed again, so a directory of thousands
 //!   of segments opens with a handful of descriptors.
 
+use super::parallel::scan_quietly;
 use super::run::{segment_last_lsn, segment_misfit};
-use super::scan::{scan_quietly, LogEnd, LogScan};
+use super::scan::{LogEnd, LogScan};
 use super::set_aside::{
     copy_out, move_segment_aside, removed_dir, removed_path, valid_frames_in, SetAside, REMOVED_DIR,
 };

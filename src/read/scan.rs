@@ -2,7 +2,6 @@
 //! classified. Recovery at open runs this; so do the CLI and the viewer.
 
 use super::iter::WalIterator;
-use super::parallel;
 use super::source::{Backing, Plain, Source};
 use crate::error::catch_panic;
 pub use crate::frame::LogEnd;
@@ -258,26 +257,8 @@ pub(crate) fn scan<B: Backing>(
     classify(source, found, stopped, synced)
 }
 
-/// [`scan`] with nothing to visit, as recovery runs it: a mapped log large
-/// enough is checked on several cores (`parallel.rs`), with the same
-/// result.
-pub(crate) fn scan_quietly<B: Backing>(
-    source: &mut Source<B>,
-    synced: Option<u64>,
-) -> Result<LogScan> {
-    let len = source.limit();
-    let parts = parallel::parts_for(len);
-    if !source.is_mapped() || parts < 2 {
-        return scan(source, &mut |_| {}, synced);
-    }
-    let mut found = LogScan::new(len);
-    let data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
-    let stopped = parallel::walk(data, &mut found, parts);
-    classify(source, found, stopped, synced)
-}
-
 /// Says how the log ends where the walk that counted `found` stopped.
-fn classify<B: Backing>(
+pub(crate) fn classify<B: Backing>(
     source: &mut Source<B>,
     mut found: LogScan,
     stopped: Option<Problem>,
