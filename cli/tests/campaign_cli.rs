@@ -16,6 +16,7 @@ mod common;
 use common::wasi_build::{wasm, Target};
 use common::{Run, Runner, Scratch};
 use rewal::inspect::{self, LogEnd};
+use rewal_testkit::campaign::{self, is_long};
 use rewal_testkit::corpus::{self, Kind, Sample};
 use std::path::Path;
 use std::time::SystemTime;
@@ -122,28 +123,10 @@ fn samples(nth: usize) -> Vec<Sample> {
     samples
 }
 
-fn campaign_figures(line: &str) {
-    eprintln!("{line}");
-    if let Some(path) = std::env::var_os("REWAL_CAMPAIGN_FIGURES") {
-        use std::io::Write;
-        if let Ok(mut file) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-        {
-            let _ = writeln!(file, "{line}");
-        }
-    }
-}
-
-fn long() -> bool {
-    std::env::var("REWAL_CAMPAIGN").is_ok_and(|value| value == "long")
-}
-
 #[test]
 fn every_hostile_file_through_every_command_natively() {
     let dir = Scratch::new("campaign-cli");
-    let samples = samples(if long() { 1 } else { 16 });
+    let samples = samples(if is_long() { 1 } else { 16 });
     let mut runs = 0;
     for (i, sample) in samples.iter().enumerate() {
         let path = dir.path(&format!("{i}-{}", sample.name));
@@ -155,10 +138,10 @@ fn every_hostile_file_through_every_command_natively() {
             runs += 1;
         }
     }
-    campaign_figures(&format!(
+    campaign::record(&format!(
         "campaign cli-native: files={} runs={runs} [{}]",
         samples.len(),
-        if long() { "long" } else { "short" }
+        if is_long() { "long" } else { "short" }
     ));
 }
 
@@ -184,12 +167,12 @@ fn the_wasi_build_says_and_does_what_the_native_one_does() {
     for (i, sample) in samples.iter().enumerate() {
         let path = dir.path(&format!("{i}-{}", sample.name));
         for (c, command) in COMMANDS.iter().enumerate() {
-            let every_command = if long() {
+            let every_command = if is_long() {
                 i < corpus
             } else {
                 firsts.contains(&i)
             };
-            let verify = c == 0 && (long() || i < corpus);
+            let verify = c == 0 && (is_long() || i < corpus);
             if !every_command && !verify {
                 continue;
             }
@@ -208,9 +191,9 @@ fn the_wasi_build_says_and_does_what_the_native_one_does() {
             runs += 1;
         }
     }
-    campaign_figures(&format!(
+    campaign::record(&format!(
         "campaign cli-wasi: files={} runs={runs} [{}]",
-        if long() { samples.len() } else { corpus },
-        if long() { "long" } else { "short" }
+        if is_long() { samples.len() } else { corpus },
+        if is_long() { "long" } else { "short" }
     ));
 }

@@ -82,17 +82,24 @@ impl Campaign {
             if is_long() { "long" } else { "short" },
             pipeline_label()
         );
-        eprintln!("{line}");
-        if let Some(path) = std::env::var_os("REWAL_CAMPAIGN_FIGURES") {
-            use std::io::Write;
-            // Best effort: on WASI the file may not be reachable.
-            if let Ok(mut file) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-            {
-                let _ = writeln!(file, "{line}");
-            }
+        record(&line);
+    }
+}
+
+/// Prints a campaign's line of figures, and appends it to the file
+/// `REWAL_CAMPAIGN_FIGURES` names, if any (`scripts/campaigns.sh` prints
+/// them at the end).
+pub fn record(line: &str) {
+    eprintln!("{line}");
+    if let Some(path) = std::env::var_os("REWAL_CAMPAIGN_FIGURES") {
+        use std::io::Write;
+        // Best effort: on WASI the file may not be reachable.
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(file, "{line}");
         }
     }
 }
