@@ -319,6 +319,23 @@ pub enum Stop {
     Error(rewal::Error),
 }
 
+impl Stop {
+    /// Why `iter` stopped with `error`: at a bad frame (its problem), at a
+    /// compressed frame, or on another error.
+    pub fn after(error: &rewal::Error, iter: &WalIterator) -> Stop {
+        match (error, iter.problem()) {
+            (rewal::Error::Corrupted { .. }, Some(bad)) => Stop::Bad {
+                end: bad.end,
+                problem: bad.problem,
+            },
+            (rewal::Error::CompressorRequired, _) => Stop::Compressed {
+                offset: iter.stopped_at(),
+            },
+            (other, _) => Stop::Error(other.clone()),
+        }
+    }
+}
+
 /// Prints the events of the scanned log `found` wanted by `filter`; the
 /// caller flushes `out`. Returns why printing stopped early, if it did (a
 /// damaged log, a compressed frame); a failure to write is an error.
@@ -376,21 +393,15 @@ pub fn print_run(
             Pumped::Enough => return Ok(None),
             Pumped::Stopped(error) => error,
         };
-        let stop = match (&error, iter.problem()) {
-            // The scan's word on how the segment ends (it read the sync
-            // mark; the reader did not), unless the file changed since.
-            (rewal::Error::Corrupted { .. }, Some(_)) if segment.scan.end != LogEnd::Clean => {
-                return Ok(Some(stopped_at(log, found, i, *printed)))
-            }
-            (rewal::Error::Corrupted { .. }, Some(bad)) => Stop::Bad {
-                end: bad.end,
-                problem: bad.problem,
-            },
-            (rewal::Error::CompressorRequired, _) => Stop::Compressed {
-                offset: iter.stopped_at(),
-            },
-            (other, _) => Stop::Error(other.clone()),
-        };
+        // The scan's word on how the segment ends (it read the sync mark;
+        // the reader did not), unless the file changed since.
+        if matches!(error, rewal::Error::Corrupted { .. })
+            && iter.problem().is_some()
+            && segment.scan.end != LogEnd::Clean
+        {
+            return Ok(Some(stopped_at(log, found, i, *printed)));
+        }
+        let stop = Stop::after(&error, &iter);
         return Ok(Some(explain(
             &log.path,
             Some(place(found, i)),

@@ -136,16 +136,7 @@ impl Follower {
             Pumped::Stopped(error) => error,
         };
         let end = iter.problem().map(|bad| bad.end);
-        let stop = match (&error, iter.problem()) {
-            (rewal::Error::Corrupted { .. }, Some(bad)) => Stop::Bad {
-                end: bad.end,
-                problem: bad.problem,
-            },
-            (rewal::Error::CompressorRequired, _) => Stop::Compressed {
-                offset: iter.stopped_at(),
-            },
-            (other, _) => Stop::Error(other.clone()),
-        };
+        let stop = Stop::after(&error, &iter);
         let stopped = Stopped {
             end,
             failure: explain(log, self.place, stop, printed),
