@@ -458,16 +458,7 @@ mod bench {
 
     fn rewal_durable(dir: &Path, threads: usize, time: Duration) -> f64 {
         let wal = rewal::Wal::open(dir.join("rewal.wal")).build().unwrap();
-        let rate = run_threads(
-            &wal,
-            threads,
-            time,
-            |wal| {
-                let lsn = wal.append(EVENT).unwrap();
-                wal.wait_durable(lsn).unwrap();
-            },
-            nothing,
-        );
+        let rate = append_and_wait(&wal, threads, time);
         print_syncs(&wal, threads);
         wal.shutdown(Duration::from_secs(60)).unwrap();
         rate
@@ -475,12 +466,20 @@ mod bench {
 
     /// rewal's durable row without its sync mark (a `FileStorage` handed to
     /// the builder keeps none): rewal against this row is what the mark
-    /// (one positional write after each sync, issue 20) costs.
+    /// (a positional write after a sync, at most every 2 ms) costs.
     fn rewal_unmarked(dir: &Path, threads: usize, time: Duration) -> f64 {
         let file = rewal::FileStorage::new(dir.join("unmarked.wal")).unwrap();
         let wal = rewal::Wal::open("unmarked").storage(file).build().unwrap();
-        let rate = run_threads(
-            &wal,
+        let rate = append_and_wait(&wal, threads, time);
+        wal.shutdown(Duration::from_secs(60)).unwrap();
+        rate
+    }
+
+    /// `threads` threads each looping `append` + `wait_durable` on `wal`
+    /// for `time`: events per second.
+    fn append_and_wait(wal: &rewal::Wal, threads: usize, time: Duration) -> f64 {
+        run_threads(
+            wal,
             threads,
             time,
             |wal| {
@@ -488,9 +487,7 @@ mod bench {
                 wal.wait_durable(lsn).unwrap();
             },
             nothing,
-        );
-        wal.shutdown(Duration::from_secs(60)).unwrap();
-        rate
+        )
     }
 
     /// With `REWAL_BENCH_SYNCS` set: how many events each of rewal's syncs
