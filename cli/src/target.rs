@@ -9,8 +9,10 @@ use crate::failure::{describe_io, existing_file, exit, Failure};
 use crate::progress::Progress;
 use rewal::inspect::{self, segment_lsn, segment_name, RunScan, SegmentScan};
 use rewal::Lsn;
+use rewal_platform::EntryKind;
 use rewal_report::{RunVerdict, LEFT_UNTOUCHED, NO_SEGMENTS};
 use std::io::{self, Read};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 /// The argument that means standard input.
@@ -156,12 +158,15 @@ fn holds_other_files(dir: &Path) -> Result<bool, Failure> {
             format_args!("cannot read it: {}", describe_io(&error)),
         )
     };
-    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
-        if entry.map_err(unreadable)?.file_name() != LOCK_FILE {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    rewal_platform::fold_dir(
+        dir,
+        || false,
+        |_, name, _| match name == LOCK_FILE {
+            true => ControlFlow::Continue(false),
+            false => ControlFlow::Break(true),
+        },
+    )
+    .map_err(unreadable)
 }
 
 /// The segment file of `dir` that follows the one named `after` (the
@@ -170,19 +175,23 @@ fn holds_other_files(dir: &Path) -> Result<bool, Failure> {
 /// many files it holds. Names that are not segment names (not UTF-8
 /// included) are passed over.
 pub fn segment_after(dir: &Path, after: Option<Lsn>) -> io::Result<Option<(Lsn, PathBuf)>> {
-    let mut best: Option<Lsn> = None;
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let Some(named) = entry.file_name().to_str().and_then(segment_lsn) else {
-            continue;
-        };
-        if after.is_some_and(|after| named <= after) || best.is_some_and(|best| best <= named) {
-            continue;
-        }
-        if entry.file_type()?.is_file() {
-            best = Some(named);
-        }
-    }
+    let best = rewal_platform::fold_dir(
+        dir,
+        || None,
+        |best: Option<Lsn>, name, kind| {
+            let named = name.to_str().and_then(segment_lsn);
+            ControlFlow::Continue(match named {
+                Some(named)
+                    if kind == EntryKind::File
+                        && after.is_none_or(|after| named > after)
+                        && best.is_none_or(|best| named < best) =>
+                {
+                    Some(named)
+                }
+                _ => best,
+            })
+        },
+    )?;
     Ok(best.map(|named| (named, dir.join(segment_name(named)))))
 }
 

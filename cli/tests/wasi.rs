@@ -149,6 +149,17 @@ fn tail_follow_of_a_segment_directory_works_under_wasmtime() {
 }
 
 #[test]
+fn tail_follow_survives_files_removed_while_it_lists_under_wasmtime() {
+    let Some(wasm) = wasm(Target::P1) else { return };
+    let dir = Scratch::new("wasi-follow-churn");
+    let runner = Runner::Wasi {
+        wasm,
+        grant: dir.dir().to_path_buf(),
+    };
+    common::follow::follows_while_files_come_and_go(&runner, &dir);
+}
+
+#[test]
 fn tail_follow_keeps_up_with_a_durable_writer_under_wasmtime() {
     let Some(wasm) = wasm(Target::P1) else { return };
     let dir = Scratch::new("wasi-follow-durable");

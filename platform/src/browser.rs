@@ -153,6 +153,19 @@ pub fn list_dir(_dir: &Path) -> io::Result<Vec<String>> {
 /// # Errors
 ///
 /// Always [`io::ErrorKind::Unsupported`].
+pub fn fold_dir<T>(
+    _dir: &Path,
+    _start: impl Fn() -> T,
+    _step: impl FnMut(T, &std::ffi::OsStr, crate::EntryKind) -> std::ops::ControlFlow<T, T>,
+) -> io::Result<T> {
+    Err(no_file_system())
+}
+
+/// Always fails: there is no file system here.
+///
+/// # Errors
+///
+/// Always [`io::ErrorKind::Unsupported`].
 pub fn remove_file(_path: &Path) -> io::Result<()> {
     Err(no_file_system())
 }

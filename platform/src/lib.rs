@@ -36,7 +36,9 @@
 //! Directories, for logs kept as a directory of segment files:
 //! [`create_dir`] (making a new directory's entry durable), [`is_dir`],
 //! [`list_dir`] (file names), [`list_subdirs`] (directory names),
-//! [`remove_file`] and [`rename`] (durable after a [`sync_dir`]).
+//! [`fold_dir`] (a listing read as a stream, which starts again when an
+//! entry vanishes under it), [`remove_file`] and [`rename`] (durable after
+//! a [`sync_dir`]).
 //!
 //! [`sync_dir`] makes a directory's entries durable: `fsync` of the
 //! directory on unix; on WASI Preview 1 `fd_sync`, which wasmtime answers
@@ -118,7 +120,7 @@ cfg_if::cfg_if! {
 
 pub use crc::{crc32c, crc32c_hardware, crc32c_portable};
 pub use files::{
-    create_dir, is_dir, list_dir, list_subdirs, remove_file, rename, sync_dir, File, Map,
+    create_dir, fold_dir, is_dir, list_dir, list_subdirs, remove_file, rename, sync_dir, File, Map,
 };
 
 /// Whether this target runs threads: the one decision that picks the
@@ -129,6 +131,17 @@ pub const HAS_THREADS: bool = cfg!(not(any(
     rewal_inline,
     all(target_family = "wasm", not(target_feature = "atomics"))
 )));
+
+/// What an entry of a directory is, as [`fold_dir`] lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// Anything else (a link, a device, a socket...).
+    Other,
+}
 
 /// How a [`File`] is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

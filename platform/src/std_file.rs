@@ -10,8 +10,10 @@
 
 use crate::backend;
 use crate::registry::{self, Claim};
-use crate::Access;
+use crate::{Access, EntryKind};
+use std::ffi::OsStr;
 use std::io;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -298,16 +300,7 @@ pub fn is_dir(path: &Path) -> bool {
 ///
 /// The OS's error reading the directory (`NotFound` for a missing one).
 pub fn list_dir(dir: &Path) -> io::Result<Vec<String>> {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            if let Some(name) = entry.file_name().to_str() {
-                names.push(name.to_owned());
-            }
-        }
-    }
-    Ok(names)
+    names_of(dir, EntryKind::File)
 }
 
 /// The names of the directories directly in `dir`.
@@ -316,16 +309,79 @@ pub fn list_dir(dir: &Path) -> io::Result<Vec<String>> {
 ///
 /// The OS's error listing it (`NotFound` for a missing directory).
 pub fn list_subdirs(dir: &Path) -> io::Result<Vec<String>> {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            if let Some(name) = entry.file_name().to_str() {
+    names_of(dir, EntryKind::Dir)
+}
+
+/// The UTF-8 names of the entries of `dir` of kind `kind`.
+fn names_of(dir: &Path, kind: EntryKind) -> io::Result<Vec<String>> {
+    fold_dir(dir, Vec::new, |mut names, name, found| {
+        if found == kind {
+            if let Some(name) = name.to_str() {
                 names.push(name.to_owned());
             }
         }
+        ControlFlow::Continue(names)
+    })
+}
+
+/// How many times [`fold_dir`] starts a listing again before it gives up.
+const LISTING_TRIES: usize = 100;
+
+/// Folds the entries of directory `dir` (name and kind, in no particular
+/// order) into a value: `start` makes the first, `step` the next from each
+/// entry, and a `Break` ends the listing early. Reads the directory as a
+/// stream: constant memory, however many entries it holds.
+///
+/// An entry removed by another process while the directory is listed (a
+/// checkpoint's, for a reader of a segment directory) is normal. Natively
+/// it is just absent or present. A WASI host (wasmtime) looks at the
+/// entries as it opens and lists the directory, and then fails the open or
+/// the listing with `NotFound`; the listing is then started again, from
+/// `start`, as long as the directory itself is still there.
+///
+/// # Errors
+///
+/// The OS's error listing it (`NotFound` for a missing directory), or
+/// `NotFound` if entries kept vanishing through every try.
+pub fn fold_dir<T>(
+    dir: &Path,
+    start: impl Fn() -> T,
+    mut step: impl FnMut(T, &OsStr, EntryKind) -> ControlFlow<T, T>,
+) -> io::Result<T> {
+    let mut tries = 0;
+    // Whether a failure was an entry vanishing, worth another try.
+    let mut vanished = |error: &io::Error| {
+        tries += 1;
+        error.kind() == io::ErrorKind::NotFound && tries < LISTING_TRIES && dir.is_dir()
+    };
+    'listing: loop {
+        let mut folded = start();
+        let listing = match std::fs::read_dir(dir) {
+            Ok(listing) => listing,
+            Err(error) if vanished(&error) => continue 'listing,
+            Err(error) => return Err(error),
+        };
+        for entry in listing {
+            let (kind, name) =
+                match entry.and_then(|entry| Ok((entry.file_type()?, entry.file_name()))) {
+                    Ok(found) => found,
+                    Err(error) if vanished(&error) => continue 'listing,
+                    Err(error) => return Err(error),
+                };
+            let kind = if kind.is_file() {
+                EntryKind::File
+            } else if kind.is_dir() {
+                EntryKind::Dir
+            } else {
+                EntryKind::Other
+            };
+            folded = match step(folded, &name, kind) {
+                ControlFlow::Continue(folded) => folded,
+                ControlFlow::Break(folded) => return Ok(folded),
+            };
+        }
+        return Ok(folded);
     }
-    Ok(names)
 }
 
 /// Moves the file `from` to `to` (in the same file system), replacing a

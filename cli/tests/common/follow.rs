@@ -43,10 +43,17 @@ impl Follower {
 
     /// The next line of standard output.
     pub fn line(&self) -> String {
-        self.lines
-            .recv_timeout(PATIENCE)
-            .expect("a line from tail -f in time")
-            .expect("a line")
+        match self.lines.recv_timeout(PATIENCE) {
+            Ok(line) => line.expect("a line"),
+            Err(waited) => {
+                // Say why: what the follower printed on standard error.
+                let said: Vec<String> =
+                    std::iter::from_fn(|| self.errors.recv_timeout(Duration::from_secs(1)).ok())
+                        .flatten()
+                        .collect();
+                panic!("no line from tail -f in time ({waited}); it said: {said:?}")
+            }
+        }
     }
 
     /// The next line of standard error.
@@ -211,5 +218,48 @@ pub fn follows_a_durable_writer(runner: &Runner, dir: &Scratch, segment_size: Op
             "event {i}"
         );
     }
+    wal.shutdown(Duration::from_secs(5)).expect("shutdown");
+}
+
+/// Starts `rewal tail -f` on the segment directory `segs` while another
+/// thread creates and removes files in it, hundreds a second, and this one
+/// appends events. Every event is printed, and the follower keeps running.
+/// Before the fix, under wasmtime, a file removed while the follower listed
+/// the directory failed its listing with `NotFound` (the host stats each
+/// entry), and the follower ended: a checkpoint's removal of old segments
+/// did that to it once in CI.
+pub fn follows_while_files_come_and_go(runner: &Runner, dir: &Scratch) {
+    dir.reset();
+    let log = dir.path("segs");
+    let mut follower = Follower::start(runner, dir.dir(), &["-n", "1", "--interval-ms", "1"], &log);
+    assert_eq!(follower.line(), segment_line(70));
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churn = {
+        let (stop, log) = (stop.clone(), log.clone());
+        std::thread::spawn(move || {
+            let mut made = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let path = log.join(format!("scratch-{}", made % 64));
+                std::fs::write(&path, b"").expect("create a file");
+                std::fs::remove_file(&path).expect("remove it");
+                made += 1;
+                // At the pace of checkpoints removing segments one by one,
+                // not so fast that no listing could ever finish.
+                std::thread::sleep(Duration::from_micros(500));
+            }
+            made
+        })
+    };
+    let wal = segments::open(&log);
+    for i in 70..90 {
+        segments::append(&wal, i..i + 1);
+        assert_eq!(follower.line(), segment_line(i + 1));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let made = churn.join().expect("churn");
+    assert!(made > 100, "files came and went: {made}");
+    assert!(follower.running(), "tail -f keeps running");
     wal.shutdown(Duration::from_secs(5)).expect("shutdown");
 }
