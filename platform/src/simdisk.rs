@@ -525,6 +525,35 @@ pub fn list_subdirs(dir: &Path) -> io::Result<Vec<String>> {
     })
 }
 
+/// Folds the entries of `dir` (its files, then its directories) into a
+/// value, as the real backends' `fold_dir` does: `start` makes the first,
+/// `step` the next, and a `Break` ends early. The simulated disk lists
+/// into memory first, so `step` runs without the disk's lock.
+///
+/// # Errors
+///
+/// The simulated crash's error below a directory that [`crash`] stopped.
+pub fn fold_dir<T>(
+    dir: &Path,
+    start: impl Fn() -> T,
+    mut step: impl FnMut(T, &std::ffi::OsStr, crate::EntryKind) -> std::ops::ControlFlow<T, T>,
+) -> io::Result<T> {
+    let files = list_dir(dir)?
+        .into_iter()
+        .map(|name| (name, crate::EntryKind::File));
+    let dirs = list_subdirs(dir)?
+        .into_iter()
+        .map(|name| (name, crate::EntryKind::Dir));
+    let mut folded = start();
+    for (name, kind) in files.chain(dirs) {
+        folded = match step(folded, name.as_ref(), kind) {
+            std::ops::ControlFlow::Continue(folded) => folded,
+            std::ops::ControlFlow::Break(folded) => return Ok(folded),
+        };
+    }
+    Ok(folded)
+}
+
 /// Moves the entry `from` to `to` (durably only after both directories'
 /// `sync_dir`).
 ///
