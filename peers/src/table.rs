@@ -82,6 +82,9 @@ impl Table {
 
     /// Prints the table.
     pub fn print(&self) {
+        // A blank line first: a table right under a line of text is a
+        // table to GitHub, but only text to other Markdown renderers.
+        println!();
         println!("{}", self.render());
     }
 }
