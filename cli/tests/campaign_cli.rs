@@ -149,10 +149,7 @@ fn every_hostile_file_through_every_command_natively() {
 fn the_wasi_build_says_and_does_what_the_native_one_does() {
     let Some(wasm) = wasm(Target::P1) else { return };
     let dir = Scratch::new("campaign-cli-wasi");
-    let wasi = Runner::Wasi {
-        wasm,
-        grant: dir.dir().to_path_buf(),
-    };
+    let wasi = Runner::wasi(wasm, &dir);
     // wasmtime takes a while to start. The short form: `verify` on every
     // file of the corpus, every command on the first file of each kind.
     // The long form: every command on every file of the corpus, and

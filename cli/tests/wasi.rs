@@ -44,10 +44,7 @@ fn every_script_says_the_same(target: Target) {
                 let wasm = wasm.clone();
                 scope.spawn(move || {
                     let dir = Scratch::new(&format!("{}-{}", target.triple(), script.name));
-                    let wasi = Runner::Wasi {
-                        wasm,
-                        grant: dir.dir().to_path_buf(),
-                    };
+                    let wasi = Runner::wasi(wasm, &dir);
                     let native =
                         scripts::transcript(&Runner::Native, &dir, &script, Paths::Absolute);
                     let under_wasi = scripts::transcript(&wasi, &dir, &script, Paths::Absolute);
@@ -95,10 +92,7 @@ fn demo_writes_the_same_bytes(target: Target) {
         b"",
     );
     assert_eq!(native.code, 0, "{native:?}");
-    let wasi = Runner::Wasi {
-        wasm,
-        grant: wasi_dir.dir().to_path_buf(),
-    };
+    let wasi = Runner::wasi(wasm, &wasi_dir);
     let run = wasi.run(
         wasi_dir.dir(),
         &["demo".into(), wasi_dir.dir().display().to_string()],
@@ -127,45 +121,44 @@ fn tail_follow_works_under_wasmtime_p2() {
     tail_follow_works(Target::P2);
 }
 
+/// The WASI build for `target` and a scratch directory `name` it is
+/// granted, for a `tail -f` test; `None` (the test skips) without the
+/// build.
+fn follower_under_wasmtime(target: Target, name: &str) -> Option<(Runner, Scratch)> {
+    let wasm = wasm(target)?;
+    let dir = Scratch::new(name);
+    Some((Runner::wasi(wasm, &dir), dir))
+}
+
 fn tail_follow_works(target: Target) {
-    let Some(wasm) = wasm(target) else { return };
-    let dir = Scratch::new(&format!("{}-follow", target.triple()));
-    let runner = Runner::Wasi {
-        wasm,
-        grant: dir.dir().to_path_buf(),
+    let Some((runner, dir)) =
+        follower_under_wasmtime(target, &format!("{}-follow", target.triple()))
+    else {
+        return;
     };
     common::follow::follows_another_writer(&runner, &dir);
 }
 
 #[test]
 fn tail_follow_of_a_segment_directory_works_under_wasmtime() {
-    let Some(wasm) = wasm(Target::P1) else { return };
-    let dir = Scratch::new("wasi-follow-segments");
-    let runner = Runner::Wasi {
-        wasm,
-        grant: dir.dir().to_path_buf(),
+    let Some((runner, dir)) = follower_under_wasmtime(Target::P1, "wasi-follow-segments") else {
+        return;
     };
     common::follow::follows_a_segment_directory(&runner, &dir);
 }
 
 #[test]
 fn tail_follow_survives_files_removed_while_it_lists_under_wasmtime() {
-    let Some(wasm) = wasm(Target::P1) else { return };
-    let dir = Scratch::new("wasi-follow-churn");
-    let runner = Runner::Wasi {
-        wasm,
-        grant: dir.dir().to_path_buf(),
+    let Some((runner, dir)) = follower_under_wasmtime(Target::P1, "wasi-follow-churn") else {
+        return;
     };
     common::follow::follows_while_files_come_and_go(&runner, &dir);
 }
 
 #[test]
 fn tail_follow_keeps_up_with_a_durable_writer_under_wasmtime() {
-    let Some(wasm) = wasm(Target::P1) else { return };
-    let dir = Scratch::new("wasi-follow-durable");
-    let runner = Runner::Wasi {
-        wasm,
-        grant: dir.dir().to_path_buf(),
+    let Some((runner, dir)) = follower_under_wasmtime(Target::P1, "wasi-follow-durable") else {
+        return;
     };
     common::follow::follows_a_durable_writer(&runner, &dir, None);
     common::follow::follows_a_durable_writer(&runner, &dir, Some(4096));

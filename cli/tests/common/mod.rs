@@ -152,6 +152,15 @@ pub enum Runner {
 }
 
 impl Runner {
+    /// The WASI build `wasm` under wasmtime, granted the scratch
+    /// directory `dir`.
+    pub fn wasi(wasm: PathBuf, dir: &Scratch) -> Runner {
+        Runner::Wasi {
+            wasm,
+            grant: dir.dir().to_path_buf(),
+        }
+    }
+
     /// The command that starts `rewal`; the caller adds the arguments.
     pub fn command(&self) -> Command {
         match self {
