@@ -76,6 +76,7 @@ use std::path::Path;
 use std::time::Duration;
 
 mod crc;
+mod prefetch;
 // The browser has no files to claim; the simulated disk claims its own.
 #[cfg(not(any(all(target_arch = "wasm32", target_os = "unknown"), rewal_simdisk)))]
 mod registry;
@@ -122,6 +123,7 @@ pub use crc::{crc32c, crc32c_hardware, crc32c_portable};
 pub use files::{
     create_dir, fold_dir, is_dir, list_dir, list_subdirs, remove_file, rename, sync_dir, File, Map,
 };
+pub use prefetch::prefetch;
 
 /// Whether this target runs threads: the one decision that picks the
 /// engine's write pipeline (a writer thread with group commit, or the

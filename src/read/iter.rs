@@ -4,6 +4,7 @@ mod next_async;
 
 pub use next_async::NextFuture;
 
+use super::ahead::CheckAhead;
 use super::source::Source;
 use crate::encoding::BorrowedEvent;
 use crate::frame::classify_end;
@@ -59,6 +60,12 @@ pub struct WalIterator {
     last_lsn: Lsn,
     /// Its place among the async readers waiting for the log to grow.
     waiting: Waiting,
+    /// The thread checking frames ahead of this reader, if one runs
+    /// (`ahead.rs`).
+    ahead: Option<CheckAhead>,
+    /// No checker is started for frames below this offset: one was
+    /// considered there already.
+    ahead_considered_to: u64,
 }
 
 impl Drop for WalIterator {
@@ -163,6 +170,8 @@ impl WalIterator {
             stopped_at: 0,
             last_lsn: 0,
             waiting: Waiting::new(),
+            ahead: None,
+            ahead_considered_to: 0,
         })
     }
 
@@ -415,6 +424,7 @@ impl WalIterator {
     /// None: it always returns `Ok` (the `Result` is rewal 0.1.0's
     /// signature).
     pub fn close(&mut self) -> Result<()> {
+        self.ahead = None;
         self.source = None;
         self.frame = None;
         self.scratch = Vec::new();
@@ -543,10 +553,24 @@ impl WalIterator {
             }
             // Every frame is checked, those before `from` too: a damaged
             // length must never make the reader land inside a payload.
+            // Here, or already by the checker running ahead.
+            if off >= self.ahead_considered_to {
+                self.ahead_considered_to = source.limit();
+                self.ahead = source
+                    .shared_map()
+                    .and_then(|map| CheckAhead::start(map, off, source.limit()));
+            }
             let checked = match source.mapped() {
-                Some(mut bytes) => match frame::check_frame(&mut bytes, off) {
-                    Ok(checked) => checked,
-                    Err(never) => match never {},
+                Some(mut bytes) => match self
+                    .ahead
+                    .as_mut()
+                    .and_then(|ahead| ahead.checked_header(bytes, off))
+                {
+                    Some(header) => Ok(header),
+                    None => match frame::check_frame(&mut bytes, off) {
+                        Ok(checked) => checked,
+                        Err(never) => match never {},
+                    },
                 },
                 None => frame::check_frame(source, off)?,
             };

@@ -1,6 +1,7 @@
 //! The read side: sources (map or read buffer), whole-log scans, what is
 //! wrong where a scan stopped, recovery at open, and the iterator.
 
+pub(crate) mod ahead;
 pub(crate) mod diagnose;
 pub(crate) mod iter;
 pub(crate) mod parallel;

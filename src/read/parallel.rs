@@ -32,7 +32,7 @@ use crate::{Error, Result};
 
 /// No part is smaller than this: below it, starting a thread costs too
 /// much of the part's check.
-const MIN_PART: u64 = 4 << 20;
+pub(crate) const MIN_PART: u64 = 4 << 20;
 
 /// At most this many parts (and threads, the caller's included).
 const MAX_PARTS: u64 = 4;
@@ -40,7 +40,7 @@ const MAX_PARTS: u64 = 4;
 /// How far into a part a guess is looked for. A log of frames larger than
 /// this (rare, and checked a window at a time anyway) leaves its parts to
 /// the join's walk rather than search the bytes of one frame.
-const SEARCH: u64 = 4 << 20;
+pub(crate) const SEARCH: u64 = 4 << 20;
 
 /// The scan (`scan::scan`) with nothing to visit, as recovery runs it: a
 /// mapped log large enough is checked on several cores, with the same
@@ -126,7 +126,7 @@ fn walk_guessed(data: &[u8], from: u64, until: u64) -> Part {
 }
 
 /// The first offset in `[from, to)` where a valid frame begins.
-fn find_frame(data: &[u8], from: u64, to: u64) -> Option<u64> {
+pub(crate) fn find_frame(data: &[u8], from: u64, to: u64) -> Option<u64> {
     let end = (to as usize + MAGIC.len() - 1).min(data.len());
     let window = &data[from as usize..end];
     let mut at = 0;

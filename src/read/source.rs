@@ -11,6 +11,7 @@ use crate::frame::Bytes;
 use crate::storage::segments::Part;
 use crate::storage::{self, read_exact, Held, Mapped, ReadStorage, SharedStorage};
 use crate::{Error, Result};
+use std::sync::Arc;
 
 /// How much the read buffer reads ahead: the frame checker's window (1 MiB:
 /// under wasmtime a 1 MiB read copies about 1.6 times as fast as a 256 KiB
@@ -78,8 +79,9 @@ pub(crate) struct Source<B: Backing = SharedStorage> {
 }
 
 enum View {
-    /// The whole log in one map.
-    Mapped(Box<dyn Mapped>),
+    /// The whole log in one map (shared with a checker running ahead of
+    /// the reader, `ahead.rs`).
+    Mapped(Arc<dyn Mapped>),
     /// A map per segment (frames never span two; a read that does is
     /// assembled in `spanning`).
     Parts {
@@ -92,7 +94,7 @@ enum View {
 impl View {
     fn from(view: storage::View) -> View {
         match view {
-            storage::View::Whole(map) => View::Mapped(map),
+            storage::View::Whole(map) => View::Mapped(Arc::from(map)),
             storage::View::Parts(parts) => View::Parts {
                 parts,
                 spanning: Vec::new(),
@@ -176,6 +178,14 @@ impl<B: Backing> Source<B> {
     pub(crate) fn mapped(&self) -> Option<&[u8]> {
         match &self.view {
             View::Mapped(map) => map.bytes().get(..self.limit as usize),
+            View::Parts { .. } | View::Buffered(_) => None,
+        }
+    }
+
+    /// The map of the whole log, to share, when reads are served from one.
+    pub(crate) fn shared_map(&self) -> Option<Arc<dyn Mapped>> {
+        match &self.view {
+            View::Mapped(map) => Some(Arc::clone(map)),
             View::Parts { .. } | View::Buffered(_) => None,
         }
     }

@@ -1,0 +1,207 @@
+//! The checker that runs ahead of a reader of a large mapped log
+//! (`src/read/ahead.rs`): with it, readers hand out exactly what they
+//! would without it (every event before a damaged frame, then
+//! `Error::Corrupted` at that frame) wherever the damage lies, before,
+//! at and after where the checker starts; and its thread ends with its
+//! reader.
+
+#![cfg(unix)]
+
+use rewal::inspect;
+use rewal::{Error, Event, Wal};
+use rewal_testkit::rng::Rng;
+use rewal_testkit::Scratch;
+use std::fs::OpenOptions;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The tests count the checker's threads: one test at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A frame of the log: where it starts, and the LSN of its first event.
+struct Frame {
+    offset: u64,
+    first_lsn: u64,
+}
+
+/// Writes a log of about 20 MiB (a checker needs 8 MiB left to read) in
+/// batches of 1 to 4 events of 0 to 700 bytes, some with a meta; returns
+/// its events and frames, and where its frames end.
+fn write_log(path: &Path, rng: &mut Rng) -> (Vec<Event>, Vec<Frame>, u64) {
+    let wal = Wal::open(path).build().unwrap();
+    let mut written = 0;
+    while written < 20 << 20 {
+        let mut batch = rewal::Batch::new();
+        for _ in 0..1 + rng.below(4) {
+            let len = rng.below(700) as usize;
+            let payload = rng.bytes(len);
+            written += payload.len() + 16;
+            if rng.below(4) == 0 {
+                let len = 1 + rng.below(20) as usize;
+                batch.add_with_meta(&payload, rng.bytes(len));
+            } else {
+                batch.add(&payload);
+            }
+        }
+        wal.append_batch(&batch).unwrap();
+    }
+    wal.shutdown(Duration::from_secs(30)).unwrap();
+    let mut frames = Vec::new();
+    let mut end = 0;
+    inspect::scan_file(path, |frame| {
+        frames.push(Frame {
+            offset: frame.offset,
+            first_lsn: frame.header.first_lsn,
+        });
+        end = frame.offset + u64::from(frame.header.batch_size);
+    })
+    .unwrap();
+    (rewal_testkit::read_all(path), frames, end)
+}
+
+/// How a round reads the log.
+#[derive(Debug, Clone, Copy)]
+enum Reading {
+    Borrowed,
+    Owned,
+    /// The owned iterator from this LSN.
+    From(u64),
+}
+
+/// Reads the log as `how` says: the events handed out, and the error and
+/// bad frame's offset that ended the reading.
+fn read(wal: &Wal, how: Reading) -> (Vec<Event>, Option<Error>, Option<u64>) {
+    let mut events = Vec::new();
+    match how {
+        Reading::Borrowed => {
+            let mut it = wal.iterator(0).unwrap();
+            let error = loop {
+                match it.next_borrowed() {
+                    Ok(Some(event)) => events.push(Event::from(&event)),
+                    Ok(None) => break None,
+                    Err(error) => break Some(error),
+                }
+            };
+            (events, error, it.problem().map(|bad| bad.offset))
+        }
+        Reading::Owned => {
+            let result = wal.replay(0, |event| {
+                events.push(event);
+                Ok(())
+            });
+            let offset = match &result {
+                Err(Error::Corrupted { details, .. }) => details.offset(),
+                _ => None,
+            };
+            (events, result.err(), offset)
+        }
+        Reading::From(lsn) => {
+            let mut it = wal.iterator(lsn).unwrap();
+            let error = loop {
+                match it.next() {
+                    Ok(Some(event)) => events.push(event),
+                    Ok(None) => break None,
+                    Err(error) => break Some(error),
+                }
+            };
+            (events, error, it.problem().map(|bad| bad.offset))
+        }
+    }
+}
+
+#[test]
+fn damage_anywhere_is_found_by_the_reader_where_it_would_be_without_the_checker() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = Scratch::new("check-ahead-damage");
+    let path = dir.path("big.wal");
+    let mut rng = Rng::new(0xc4ec_a4ead);
+    let (events, frames, end) = write_log(&path, &mut rng);
+    let wal = Wal::open(&path).build().unwrap();
+    // The bytes are damaged under the open log, as a page that went bad
+    // would be: through another handle on the same file (the same pages).
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    // The checker starts about a fifth of the way in: damage there most.
+    let fifth = end / 5;
+    for round in 0..60 {
+        let at = match round % 3 {
+            0 => rng.below(end),
+            1 => (fifth - (1 << 20) + rng.below(2 << 20)).min(end - 1),
+            _ => end - 1 - rng.below(end / 10),
+        };
+        let mut byte = [0];
+        file.read_exact_at(&mut byte, at).unwrap();
+        file.write_all_at(&[byte[0] ^ (1 << rng.below(8))], at)
+            .unwrap();
+
+        let bad = frames.partition_point(|frame| frame.offset <= at) - 1;
+        let before = (frames[bad].first_lsn - 1) as usize;
+        let how = match round % 4 {
+            0 | 1 => Reading::Borrowed,
+            2 => Reading::Owned,
+            _ => Reading::From(1 + rng.below(before as u64 + 1)),
+        };
+        let (read, error, offset) = read(&wal, how);
+        let first = match how {
+            Reading::From(lsn) => lsn as usize - 1,
+            _ => 0,
+        };
+        let what = format!("round {round}: byte {at} of frame {bad}, read {how:?}");
+        assert_eq!(read.len(), before - first, "{what}: events handed out");
+        assert!(read == events[first..before], "{what}: events changed");
+        assert!(
+            matches!(error, Some(Error::Corrupted { .. })),
+            "{what}: {error:?}"
+        );
+        assert_eq!(offset, Some(frames[bad].offset), "{what}: where");
+
+        file.write_all_at(&byte, at).unwrap();
+    }
+    // Whole again, it reads to the end.
+    let (read, error, _) = read(&wal, Reading::Borrowed);
+    assert_eq!((read.len(), error), (events.len(), None));
+    wal.close().unwrap();
+}
+
+/// The names of this process's threads called `rewal-check`.
+fn checkers() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim_end() == "rewal-check")
+        .count()
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn the_checker_runs_beside_a_reader_of_a_large_log_and_ends_with_it() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = Scratch::new("check-ahead-thread");
+    let path = dir.path("big.wal");
+    let (events, _, _) = write_log(&path, &mut Rng::new(7));
+    let wal = Wal::open(&path).build().unwrap();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+
+    let mut it = wal.iterator(0).unwrap();
+    assert_eq!(it.next().unwrap().map(|event| event.lsn), Some(1));
+    // (One core: no checker, and nothing to see.)
+    assert_eq!(checkers(), usize::from(cores > 1), "while reading");
+    drop(it);
+    assert_eq!(checkers(), 0, "after the reader was dropped");
+
+    // Read to the end, and closed: no checker left either.
+    let mut it = wal.iterator(0).unwrap();
+    let mut count = 0;
+    while it.next_borrowed().unwrap().is_some() {
+        count += 1;
+    }
+    assert_eq!(count, events.len());
+    it.close().unwrap();
+    assert_eq!(checkers(), 0, "after close");
+    wal.close().unwrap();
+}
