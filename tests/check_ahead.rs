@@ -27,16 +27,25 @@ struct Frame {
 }
 
 /// Writes a log of about 20 MiB (a checker needs 8 MiB left to read) in
-/// batches of 1 to 4 events of 0 to 700 bytes, some with a meta; returns
-/// its events and frames, and where its frames end.
-fn write_log(path: &Path, rng: &mut Rng) -> (Vec<Event>, Vec<Frame>, u64) {
+/// batches of 1 to 4 events of 0 to 700 bytes, some with a meta; with
+/// `nested`, every payload ends with whole frames of its own, which the
+/// checker's search for its first frame takes for the log's. Returns its
+/// events and frames, and where its frames end.
+fn write_log(path: &Path, rng: &mut Rng, nested: bool) -> (Vec<Event>, Vec<Frame>, u64) {
     let wal = Wal::open(path).build().unwrap();
     let mut written = 0;
     while written < 20 << 20 {
         let mut batch = rewal::Batch::new();
         for _ in 0..1 + rng.below(4) {
             let len = rng.below(700) as usize;
-            let payload = rng.bytes(len);
+            let mut payload = rng.bytes(len);
+            if nested {
+                for lsn in 0..1 + rng.below(3) {
+                    let len = rng.below(100) as usize;
+                    let inner = rng.bytes(len);
+                    rewal::frame::encode_event(&mut payload, &inner, b"", 1 + lsn, None).unwrap();
+                }
+            }
             written += payload.len() + 16;
             if rng.below(4) == 0 {
                 let len = 1 + rng.below(20) as usize;
@@ -113,11 +122,22 @@ fn read(wal: &Wal, how: Reading) -> (Vec<Event>, Option<Error>, Option<u64>) {
 
 #[test]
 fn damage_anywhere_is_found_by_the_reader_where_it_would_be_without_the_checker() {
+    damage_rounds(false, 0xc4ec_a4ead);
+}
+
+#[test]
+fn frames_inside_payloads_do_not_make_the_reader_trust_the_checker_wrongly() {
+    damage_rounds(true, 0x0e57ed);
+}
+
+/// Rounds of one flipped bit, anywhere in a large log, read in turns as
+/// each reader reads, against what the log's frames say must be read.
+fn damage_rounds(nested: bool, seed: u64) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = Scratch::new("check-ahead-damage");
     let path = dir.path("big.wal");
-    let mut rng = Rng::new(0xc4ec_a4ead);
-    let (events, frames, end) = write_log(&path, &mut rng);
+    let mut rng = Rng::new(seed);
+    let (events, frames, end) = write_log(&path, &mut rng, nested);
     let wal = Wal::open(&path).build().unwrap();
     // The bytes are damaged under the open log, as a page that went bad
     // would be: through another handle on the same file (the same pages).
@@ -183,7 +203,7 @@ fn the_checker_runs_beside_a_reader_of_a_large_log_and_ends_with_it() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = Scratch::new("check-ahead-thread");
     let path = dir.path("big.wal");
-    let (events, _, _) = write_log(&path, &mut Rng::new(7));
+    let (events, _, _) = write_log(&path, &mut Rng::new(7), false);
     let wal = Wal::open(&path).build().unwrap();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
 

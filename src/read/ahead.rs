@@ -58,10 +58,21 @@ const PREFETCH_DISTANCE: usize = 4096;
 /// The checker of one reader, stopped and joined when dropped.
 pub(crate) struct CheckAhead {
     progress: Arc<Progress>,
-    /// Whether the reader's walk met the checker's first frame (`None`:
-    /// not there yet).
-    joined: Option<bool>,
+    /// Where the reader's walk is, against the checker's.
+    walk: Walk,
     thread: Option<JoinHandle<()>>,
+}
+
+/// Where the reader's walk is, against the checker's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// Before the checker's first frame: the reader checks every frame.
+    Before,
+    /// It met the checker's first frame: one chain of frames from there.
+    Joined,
+    /// Past what the checker checked, or it never met its first frame:
+    /// the checker is stopped, the reader checks every frame.
+    Done,
 }
 
 /// What the checker and its reader share.
@@ -100,7 +111,7 @@ impl CheckAhead {
             .ok()?;
         Some(CheckAhead {
             progress,
-            joined: None,
+            walk: Walk::Before,
             thread: Some(thread),
         })
     }
@@ -110,11 +121,31 @@ impl CheckAhead {
     /// if the reader must check it.
     #[inline]
     pub(crate) fn checked_header(&mut self, bytes: &[u8], off: u64) -> Option<FrameHeader> {
-        if self.joined != Some(true) && !self.joins_at(off) {
-            return None;
+        match self.walk {
+            Walk::Joined => {}
+            Walk::Done => return None,
+            Walk::Before => {
+                let start = self.progress.start.load(Ordering::Acquire);
+                if off < start {
+                    return None;
+                }
+                if off > start {
+                    // The reader's walk stepped over the checker's start:
+                    // they are not one chain, and its work is of no use.
+                    self.finish();
+                    return None;
+                }
+                self.walk = Walk::Joined;
+            }
         }
         let checked_to = self.progress.checked_to.load(Ordering::Acquire);
         if off >= checked_to {
+            // Caught up (or the checker stopped at a bad frame): from here
+            // the reader checks on alone. Both checking the frames ahead
+            // would do the work twice, and where the checker shares the
+            // reader's core (the other one busy) it would slow the reader
+            // by as much.
+            self.finish();
             return None;
         }
         let at = usize::try_from(off).ok()?;
@@ -130,19 +161,10 @@ impl CheckAhead {
         Some(header)
     }
 
-    /// Whether the reader's walk, now at `off`, has just met the checker's
-    /// first frame (decided once: a walk that stepped over it never will).
-    fn joins_at(&mut self, off: u64) -> bool {
-        if self.joined.is_some() {
-            return false;
-        }
-        let start = self.progress.start.load(Ordering::Acquire);
-        if off == start {
-            self.joined = Some(true);
-        } else if off > start {
-            self.joined = Some(false);
-        }
-        off == start
+    /// Stops the checker: the reader checks every frame from here.
+    fn finish(&mut self) {
+        self.walk = Walk::Done;
+        self.progress.stop.store(true, Ordering::Relaxed);
     }
 }
 
