@@ -146,12 +146,12 @@ fn damage_rounds(nested: bool, seed: u64) {
         .write(true)
         .open(&path)
         .unwrap();
-    // The checker starts about a fifth of the way in: damage there most.
-    let fifth = end / 5;
+    // The checker starts about a quarter of the way in: damage there most.
+    let quarter = end / 4;
     for round in 0..60 {
         let at = match round % 3 {
             0 => rng.below(end),
-            1 => (fifth - (1 << 20) + rng.below(2 << 20)).min(end - 1),
+            1 => (quarter - (1 << 20) + rng.below(2 << 20)).min(end - 1),
             _ => end - 1 - rng.below(end / 10),
         };
         let mut byte = [0];
