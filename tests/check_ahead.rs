@@ -225,3 +225,88 @@ fn the_checker_runs_beside_a_reader_of_a_large_log_and_ends_with_it() {
     assert_eq!(checkers(), 0, "after close");
     wal.close().unwrap();
 }
+
+/// Writes `crc32c(frame[..len - 4])` into the frame's last 4 bytes.
+fn seal(frame: &mut [u8]) {
+    let body = frame.len() - rewal::frame::TRAILER_LEN;
+    let crc = rewal::crc::checksum(&frame[..body]);
+    frame[body..].copy_from_slice(&crc.to_le_bytes());
+}
+
+#[test]
+fn a_forged_frame_spanning_real_ones_never_vouches_for_them() {
+    // A payload can hold the bytes of a frame whose length reaches over
+    // the real frames after it, with a CRC that matches (whoever wrote the
+    // log chose those bytes). The checker, looking for its first frame,
+    // takes it for one, and passes it. A reader that trusted that walk
+    // would hand out the real frames inside it unchecked: here, one whose
+    // own CRC fails. The reader trusts the checker only where their walks
+    // met, so it checks that frame itself and stops there.
+    use rewal::frame::{encode_event, FrameHeader, HEADER_LEN, RECORD_HEADER_LEN, TRAILER_LEN};
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let frame_len = |payload: usize| HEADER_LEN + RECORD_HEADER_LEN + payload + TRAILER_LEN;
+    // 12,000 frames of 1,000-byte payloads, three of them (k, k + 1,
+    // k + 2) of 4,000, 500 and 4,000 bytes, with k the frame the checker
+    // looks into for its first frame (a quarter of the way in).
+    let (count, filler) = (12_000, frame_len(1000));
+    let special = [4000, 500, 4000];
+    let end = (count - 3) * filler + special.iter().map(|&p| frame_len(p)).sum::<usize>();
+    let guess = end / 4;
+    let k = (guess - 300) / filler;
+    let mut log = Vec::with_capacity(end);
+    let mut starts = Vec::new();
+    for i in 0..count {
+        starts.push(log.len());
+        let payload = match i.checked_sub(k) {
+            Some(j) if j < 3 => vec![0xaa; special[j]],
+            _ => vec![0x55; 1000],
+        };
+        encode_event(&mut log, &payload, b"", i as u64 + 1, None).unwrap();
+    }
+    assert_eq!(log.len(), end);
+    let dir = Scratch::new("check-ahead-forged");
+    let path = dir.path("forged.wal");
+    std::fs::write(&path, &log).unwrap();
+    let wal = Wal::open(&path).build().unwrap();
+
+    // The forgery, written under the open log: a frame inside frame k's
+    // payload, just after the checker's guess, that ends inside frame
+    // k + 2's payload, holding one record that spans it all.
+    let at = guess + 8;
+    let span_end = starts[k + 2] + HEADER_LEN + RECORD_HEADER_LEN + 2000;
+    let span = span_end - at;
+    let header = FrameHeader {
+        flags: 0,
+        record_count: 1,
+        first_lsn: 5,
+        batch_size: span as u32,
+    };
+    header.write(&mut log[at..at + HEADER_LEN]);
+    let record = at + HEADER_LEN;
+    let record_len = (span - HEADER_LEN - RECORD_HEADER_LEN - TRAILER_LEN) as u32;
+    log[record..record + 4].copy_from_slice(&record_len.to_le_bytes());
+    log[record + 4..record + 6].copy_from_slice(&0u16.to_le_bytes());
+    seal(&mut log[starts[k]..starts[k + 1]]);
+    // Frame k + 1 damaged, inside the forged frame, which is sealed over
+    // it; then frame k + 2 sealed over the forged frame's CRC.
+    log[starts[k + 1] + HEADER_LEN + RECORD_HEADER_LEN + 100] ^= 1;
+    seal(&mut log[at..span_end]);
+    seal(&mut log[starts[k + 2]..starts[k + 3]]);
+    assert!(matches!(
+        rewal::frame::check_frame(&mut &log[..], at as u64),
+        Ok(Ok(_))
+    ));
+    let file = OpenOptions::new().write(true).open(&path).unwrap();
+    file.write_all_at(&log, 0).unwrap();
+
+    for how in [Reading::Borrowed, Reading::Owned] {
+        let (read, error, offset) = read(&wal, how);
+        assert_eq!(read.len(), k + 1, "{how:?}: events handed out");
+        assert!(
+            matches!(error, Some(Error::Corrupted { .. })),
+            "{how:?}: {error:?}"
+        );
+        assert_eq!(offset, Some(starts[k + 1] as u64), "{how:?}: where");
+    }
+    wal.close().unwrap();
+}
