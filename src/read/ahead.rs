@@ -59,6 +59,9 @@ const READER_SHARE: (u64, u64) = (1, 4);
 /// memory latency ahead of the reader's walk).
 const PREFETCH_DISTANCE: usize = 4096;
 
+/// A cache line: the step between two prefetch hints.
+const LINE: usize = 64;
+
 /// The checker of one reader, stopped and joined when dropped.
 pub(crate) struct CheckAhead {
     progress: Arc<Progress>,
@@ -158,10 +161,18 @@ impl CheckAhead {
             return None;
         }
         // The reader now reads a header every frame and little else, a walk
-        // the CPU's prefetchers do not follow: without this hint, each
+        // the CPU's prefetchers do not follow: without these hints, each
         // header waits for memory, and reading only headers is slower than
-        // checking everything.
-        rewal_platform::prefetch(bytes, at.saturating_add(PREFETCH_DISTANCE));
+        // checking everything. Every line of the frame a page ahead: the
+        // next headers lie somewhere in those lines, and a reader that
+        // copies the events reads all of them. (At most a page of them: a
+        // large frame's bytes come in order, which the CPU does follow.)
+        let ahead = at.saturating_add(PREFETCH_DISTANCE);
+        let mut line = ahead;
+        while line < ahead.saturating_add(header.len().min(PREFETCH_DISTANCE)) {
+            rewal_platform::prefetch(bytes, line);
+            line += LINE;
+        }
         Some(header)
     }
 
