@@ -52,6 +52,10 @@
 //! `sync_dir`, `read_at`, `write_at`, `map` and the `Map` type. The browser
 //! backend has no files: its `File` cannot be opened.
 //!
+//! [`prefetch`] asks the CPU to start loading a cache line that will be
+//! read soon (x86_64; nothing elsewhere): for a reader that walks a map
+//! reading only a frame's header every few hundred bytes.
+//!
 //! [`now`] is a monotonic clock since an arbitrary origin that never panics
 //! (on `wasm32-unknown-unknown` it reads a clock installed with
 //! [`install_clock`], and stands still until one is).
