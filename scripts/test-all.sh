@@ -50,6 +50,14 @@ cargo +1.81 check -p rewal -p rewal-platform --target wasm32-wasip1
 
 step "the library's docs (warnings are errors) and its packages (only what users need)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p rewal -p rewal-platform
+# The packages are verified against each other through a local registry
+# that cargo makes under target/package. Cargo keeps what it unpacked from
+# such a registry, by version, and unpacks a package again only if it has
+# not got one of that version: a second run in the same checkout would
+# build rewal against the first run's rewal-platform. So our own crates'
+# unpacked copies go first (only from local registries, whose directories
+# are named "-<hash>"; crates.io's rewal 0.1.0 stays).
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/rewal-*
 # (Quiet: it warns about every test it leaves out, which is the point.)
 cargo package -p rewal -p rewal-platform --allow-dirty >target/package.log 2>&1 || {
     cat target/package.log
