@@ -30,7 +30,7 @@
 //! for a log held in one map, with at least two parts' worth of bytes left
 //! to read (starting a thread costs tens of microseconds).
 
-use super::parallel::{find_frame, parts_for, MIN_PART, SEARCH};
+use super::parallel::{find_frame, parts_for, SEARCH};
 use crate::frame::{self, FrameHeader, HEADER_LEN};
 use crate::storage::Mapped;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -99,9 +99,8 @@ impl CheckAhead {
     /// boundary `from` that reads up to `limit`, if one is worth starting
     /// there (see the module's notes).
     pub(crate) fn start(map: Arc<dyn Mapped>, from: u64, limit: u64) -> Option<CheckAhead> {
-        // (The length first: asking for the cores costs system calls.)
         let left = limit.saturating_sub(from);
-        if left < 2 * MIN_PART || parts_for(left) < 2 {
+        if parts_for(left) < 2 {
             return None;
         }
         let progress = Arc::new(Progress {

@@ -32,7 +32,7 @@ use crate::{Error, Result};
 
 /// No part is smaller than this: below it, starting a thread costs too
 /// much of the part's check.
-pub(crate) const MIN_PART: u64 = 4 << 20;
+const MIN_PART: u64 = 4 << 20;
 
 /// At most this many parts (and threads, the caller's included).
 const MAX_PARTS: u64 = 4;
@@ -63,7 +63,10 @@ pub(crate) fn scan_quietly<B: Backing>(
 /// How many parts a mapped log of `len` bytes is checked in (1: no
 /// threads).
 pub(crate) fn parts_for(len: u64) -> u64 {
-    if cfg!(any(target_family = "wasm", rewal_shuttle)) {
+    // (The length first: asking for the cores costs system calls, and
+    // most logs, and a live reader's every step, are too short for two
+    // parts.)
+    if cfg!(any(target_family = "wasm", rewal_shuttle)) || len < 2 * MIN_PART {
         return 1;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
