@@ -75,6 +75,11 @@ fn write_log(path: &Path, rng: &mut Rng, nested: bool) -> (Vec<Event>, Vec<Frame
 #[derive(Debug, Clone, Copy)]
 enum Reading {
     Borrowed,
+    /// Borrowed, only counting the events (the events handed out are
+    /// then the log's first ones, copied from `events`): a reader fast
+    /// enough to catch up with its checker, which then starts again
+    /// further on.
+    Skim,
     Owned,
     /// The owned iterator from this LSN.
     From(u64),
@@ -82,9 +87,23 @@ enum Reading {
 
 /// Reads the log as `how` says: the events handed out, and the error and
 /// bad frame's offset that ended the reading.
-fn read(wal: &Wal, how: Reading) -> (Vec<Event>, Option<Error>, Option<u64>) {
+fn read(wal: &Wal, how: Reading, log: &[Event]) -> (Vec<Event>, Option<Error>, Option<u64>) {
     let mut events = Vec::new();
     match how {
+        Reading::Skim => {
+            let mut it = wal.iterator(0).unwrap();
+            let mut count = 0;
+            let error = loop {
+                match it.next_borrowed() {
+                    Ok(Some(_)) => count += 1,
+                    Ok(None) => break None,
+                    Err(error) => break Some(error),
+                }
+            };
+            events.extend_from_slice(&log[..count.min(log.len())]);
+            events.resize(count, Event::default());
+            (events, error, it.problem().map(|bad| bad.offset))
+        }
         Reading::Borrowed => {
             let mut it = wal.iterator(0).unwrap();
             let error = loop {
@@ -131,9 +150,46 @@ fn frames_inside_payloads_do_not_make_the_reader_trust_the_checker_wrongly() {
     damage_rounds(true, 0x0e57ed);
 }
 
+#[test]
+fn a_reader_that_catches_up_with_its_checker_still_checks_what_the_next_one_skips() {
+    // A reader that only counts events reads headers faster than the
+    // checker checks frames: it catches up, and a new checker starts a
+    // few MiB further on; the reader checks the frames between itself.
+    // Damage anywhere past the first checker's start, read that way.
+    damage_rounds_with(false, 0x5c1e_cafe, 150, |_, first, end, rng| {
+        let at = first + rng.below(end - first);
+        (at, Reading::Skim)
+    });
+}
+
 /// Rounds of one flipped bit, anywhere in a large log, read in turns as
 /// each reader reads, against what the log's frames say must be read.
 fn damage_rounds(nested: bool, seed: u64) {
+    damage_rounds_with(nested, seed, 60, |round, first, end, rng| {
+        let at = match round % 3 {
+            0 => rng.below(end),
+            1 => (first - (1 << 19) + rng.below(1 << 20)).min(end - 1),
+            _ => end - 1 - rng.below(end / 10),
+        };
+        let how = match round % 4 {
+            0 | 1 => Reading::Borrowed,
+            2 => Reading::Owned,
+            _ => Reading::From(0),
+        };
+        (at, how)
+    });
+}
+
+/// `rounds` rounds of one flipped bit in a large log, where `pick` says
+/// (from the round, the first checker's start, the end of the frames)
+/// and how the log is read; `Reading::From(0)` reads from a random LSN
+/// before the damaged frame.
+fn damage_rounds_with(
+    nested: bool,
+    seed: u64,
+    rounds: u64,
+    mut pick: impl FnMut(u64, u64, u64, &mut Rng) -> (u64, Reading),
+) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = Scratch::new("check-ahead-damage");
     let path = dir.path("big.wal");
@@ -147,14 +203,12 @@ fn damage_rounds(nested: bool, seed: u64) {
         .write(true)
         .open(&path)
         .unwrap();
-    // The checker starts about a quarter of the way in: damage there most.
-    let quarter = end / 4;
-    for round in 0..60 {
-        let at = match round % 3 {
-            0 => rng.below(end),
-            1 => (quarter - (1 << 20) + rng.below(2 << 20)).min(end - 1),
-            _ => end - 1 - rng.below(end / 10),
-        };
+    // The first checker starts 4 MiB in (a sixteenth of a shorter log),
+    // later ones wherever the reader caught up: damage around the first
+    // start, anywhere, and near the end.
+    let first = (4 << 20).min(end / 16);
+    for round in 0..rounds {
+        let (at, how) = pick(round, first, end, &mut rng);
         let mut byte = [0];
         file.read_exact_at(&mut byte, at).unwrap();
         file.write_all_at(&[byte[0] ^ (1 << rng.below(8))], at)
@@ -162,12 +216,11 @@ fn damage_rounds(nested: bool, seed: u64) {
 
         let bad = frames.partition_point(|frame| frame.offset <= at) - 1;
         let before = (frames[bad].first_lsn - 1) as usize;
-        let how = match round % 4 {
-            0 | 1 => Reading::Borrowed,
-            2 => Reading::Owned,
-            _ => Reading::From(1 + rng.below(before as u64 + 1)),
+        let how = match how {
+            Reading::From(0) => Reading::From(1 + rng.below(before as u64 + 1)),
+            how => how,
         };
-        let (read, error, offset) = read(&wal, how);
+        let (read, error, offset) = read(&wal, how, &events);
         let first = match how {
             Reading::From(lsn) => lsn as usize - 1,
             _ => 0,
@@ -184,7 +237,7 @@ fn damage_rounds(nested: bool, seed: u64) {
         file.write_all_at(&byte, at).unwrap();
     }
     // Whole again, it reads to the end.
-    let (read, error, _) = read(&wal, Reading::Borrowed);
+    let (read, error, _) = read(&wal, Reading::Borrowed, &events);
     assert_eq!((read.len(), error), (events.len(), None));
     wal.close().unwrap();
 }
@@ -222,8 +275,11 @@ fn the_checker_runs_beside_a_reader_of_a_large_log_and_ends_with_it() {
     let wal = Wal::open(&path).build().unwrap();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
 
-    // A checker lives for milliseconds: another thread looks for it all
-    // the while a reader reads the whole log. (One core: no checker.)
+    // Another thread looks for a checker all the while a reader reads the
+    // whole log. The reader pauses now and then, as one that works on its
+    // events would: the checker, which stays at most some MiB ahead of it,
+    // then lives for most of the read (and leaves the task list when it
+    // reaches the end, before it is joined). (One core: no checker.)
     let reading = AtomicBool::new(true);
     let seen = std::thread::scope(|scope| {
         let looker = scope.spawn(|| {
@@ -237,6 +293,9 @@ fn the_checker_runs_beside_a_reader_of_a_large_log_and_ends_with_it() {
         let mut count = 0;
         while it.next().unwrap().is_some() {
             count += 1;
+            if count % 1000 == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
         assert_eq!(count, events.len());
         drop(it);
@@ -279,11 +338,12 @@ fn a_forged_frame_spanning_real_ones_never_vouches_for_them() {
     let frame_len = |payload: usize| HEADER_LEN + RECORD_HEADER_LEN + payload + TRAILER_LEN;
     // 12,000 frames of 1,000-byte payloads, three of them (k, k + 1,
     // k + 2) of 4,000, 500 and 4,000 bytes, with k the frame the checker
-    // looks into for its first frame (a quarter of the way in).
+    // looks into for its first frame (4 MiB in, or a sixteenth of a
+    // shorter log: this one).
     let (count, filler) = (12_000, frame_len(1000));
     let special = [4000, 500, 4000];
     let end = (count - 3) * filler + special.iter().map(|&p| frame_len(p)).sum::<usize>();
-    let guess = end / 4;
+    let guess = (4 << 20).min(end / 16);
     let k = (guess - 300) / filler;
     let mut log = Vec::with_capacity(end);
     let mut starts = Vec::new();
@@ -331,8 +391,8 @@ fn a_forged_frame_spanning_real_ones_never_vouches_for_them() {
     let file = OpenOptions::new().write(true).open(&path).unwrap();
     file.write_all_at(&log, 0).unwrap();
 
-    for how in [Reading::Borrowed, Reading::Owned] {
-        let (read, error, offset) = read(&wal, how);
+    for how in [Reading::Borrowed, Reading::Owned, Reading::Skim] {
+        let (read, error, offset) = read(&wal, how, &[]);
         assert_eq!(read.len(), k + 1, "{how:?}: events handed out");
         assert!(
             matches!(error, Some(Error::Corrupted { .. })),

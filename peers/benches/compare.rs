@@ -32,13 +32,18 @@
 //! process globals), in rounds that alternate the order of the cells
 //! (forwards, then backwards). Rows 3 to 5 run in this process, alternating
 //! which library goes first. Every figure is the median over 5 rounds
-//! (`REWAL_BENCH_ROUNDS`), as a throughput (open: as a time). In the first
-//! table `ratio` is throughput(ours) / throughput(0.1.0), so above 1 means
-//! this crate is faster (for open: time(0.1.0) / time(ours)); against the
-//! peers it is the median of the per-round ratios (rewal's cell over the
-//! peer's cell of the same round), with the ratio of the medians beside
-//! it; against the floors it is the share of the machine's limit rewal
-//! reaches.
+//! (`REWAL_BENCH_ROUNDS`), as a throughput (open: as a time). A ratio is
+//! the median of the per-round ratios (rewal's figure over the other's of
+//! the same round, taken a moment apart), with the ratio of the medians
+//! beside it. In the first table it is throughput(ours) /
+//! throughput(0.1.0), so above 1 means this crate is faster (for open:
+//! time(0.1.0) / time(ours)); against the peers it is rewal's cell over the
+//! peer's; against the floors it is the share of the machine's limit
+//! rewal reaches (of the medians).
+//!
+//! `REWAL_BENCH_ONLY=open|replay` runs only the sections with a row whose
+//! name contains one of the parts (`append`, `batch`, `open`, `replay
+//! owned`, `replay borrowed`, `crc`).
 //!
 //! Run:  cargo bench -p rewal-peers --bench compare
 //! Smoke run (every workload ~10x smaller):
@@ -103,18 +108,31 @@ enum Unit {
     Millis,
 }
 
-/// A row of the first table: rewal against rewal 0.1.0.
+/// A row of the first table: rewal against rewal 0.1.0, each side's time
+/// (in seconds) per round.
 struct Row {
     name: String,
-    ours: Duration,
-    upstream: Duration,
+    ours: Vec<f64>,
+    upstream: Vec<f64>,
     unit: Unit,
 }
 
 impl Row {
-    /// throughput(ours) / throughput(upstream) == time(upstream) / time(ours).
-    fn ratio(&self) -> f64 {
-        self.upstream.as_secs_f64() / self.ours.as_secs_f64()
+    /// The median of the per-round ratios throughput(ours) /
+    /// throughput(upstream) == time(upstream) / time(ours), and the ratio of
+    /// the medians beside it.
+    fn ratio(&self) -> stats::Paired {
+        stats::paired(&self.upstream, &self.ours)
+    }
+
+    /// Ours, the median time.
+    fn ours(&self) -> Duration {
+        Duration::from_secs_f64(stats::median(&self.ours))
+    }
+
+    /// rewal 0.1.0, the median time.
+    fn upstream(&self) -> Duration {
+        Duration::from_secs_f64(stats::median(&self.upstream))
     }
 }
 
@@ -144,30 +162,25 @@ fn format_rate(rate: f64) -> String {
     }
 }
 
-/// The median of durations (see [`stats::median`]).
-fn median(samples: &[Duration]) -> Duration {
-    let secs: Vec<f64> = samples.iter().map(Duration::as_secs_f64).collect();
-    Duration::from_secs_f64(stats::median(&secs))
-}
-
 /// Runs `ours` and `upstream` `reps` times each, alternating which goes
-/// first; each returns the time of its measured part. Returns the medians.
+/// first; each returns the time of its measured part. Returns both sides'
+/// times in seconds, round by round.
 fn alternate(
     reps: usize,
     mut ours: impl FnMut(usize) -> Duration,
     mut upstream: impl FnMut(usize) -> Duration,
-) -> (Duration, Duration) {
+) -> (Vec<f64>, Vec<f64>) {
     let (mut a, mut b) = (Vec::with_capacity(reps), Vec::with_capacity(reps));
     for rep in 0..reps {
         if rep % 2 == 0 {
-            a.push(ours(rep));
-            b.push(upstream(rep));
+            a.push(ours(rep).as_secs_f64());
+            b.push(upstream(rep).as_secs_f64());
         } else {
-            b.push(upstream(rep));
-            a.push(ours(rep));
+            b.push(upstream(rep).as_secs_f64());
+            a.push(ours(rep).as_secs_f64());
         }
     }
-    (median(&a), median(&b))
+    (a, b)
 }
 
 /// Runs one workload, written once, on both libraries with [`alternate`]:
@@ -440,7 +453,7 @@ fn appends(cfg: &Config) -> Vec<Vec<f64>> {
 fn append_rows(cfg: &Config, seconds: &[Vec<f64>], rows: &mut Vec<Row>) {
     let time = |key: &str| {
         let cell = APPENDS.iter().position(|c| c.key == key).expect("a cell");
-        Duration::from_secs_f64(stats::median(&seconds[cell]))
+        seconds[cell].clone()
     };
     let n = cfg.single_appends;
     rows.push(Row {
@@ -620,7 +633,7 @@ fn count_pass(bytes: &[u8]) -> usize {
 fn floors(cfg: &Config, path: &Path) -> (Duration, Duration) {
     let bytes = std::fs::read(path).expect("read the log");
     let expected = count_pass(&bytes);
-    alternate(
+    let (memory, read) = alternate(
         cfg.rounds,
         |_| {
             let start = Instant::now();
@@ -637,7 +650,9 @@ fn floors(cfg: &Config, path: &Path) -> (Duration, Duration) {
             assert_eq!(black_box(count), expected);
             elapsed
         },
-    )
+    );
+    let median = |secs: &[f64]| Duration::from_secs_f64(stats::median(secs));
+    (median(&memory), median(&read))
 }
 
 /// Recovery and replay against the floors, in GB/s of the log file.
@@ -655,9 +670,9 @@ fn print_floors(rows: &[Row], file_bytes: u64, memory: Duration, read: Duration)
     {
         table.row(vec![
             row.name.clone(),
-            format!("{:.2} GB/s", rate(row.ours)),
-            format_ratio(rate(row.ours) / rate(memory)),
-            format_ratio(rate(row.ours) / rate(read)),
+            format!("{:.2} GB/s", rate(row.ours())),
+            format_ratio(rate(row.ours()) / rate(memory)),
+            format_ratio(rate(row.ours()) / rate(read)),
         ]);
     }
     println!();
@@ -731,14 +746,17 @@ fn print_table(rows: &[Row]) {
         ("workload", Align::Left),
         ("rewal", Align::Right),
         ("rewal 0.1.0", Align::Right),
-        ("ratio", Align::Right),
+        ("ratio, paired", Align::Right),
+        ("ratio of medians", Align::Right),
     ]);
     for row in rows {
+        let ratio = row.ratio();
         table.row(vec![
             row.name.clone(),
-            format_figure(row.ours, row.unit),
-            format_figure(row.upstream, row.unit),
-            format_ratio(row.ratio()),
+            format_figure(row.ours(), row.unit),
+            format_figure(row.upstream(), row.unit),
+            format_ratio(ratio.median_of_ratios),
+            format_ratio(ratio.ratio_of_medians),
         ]);
     }
     table.print();
@@ -777,28 +795,53 @@ fn main() {
     println!("temp dir: {}", dir.path().display());
     println!();
 
-    let seconds = appends(&cfg);
+    // Each section runs when `REWAL_BENCH_ONLY` keeps one of its rows.
+    let seconds = (settings::keeps("append") || settings::keeps("batch")).then(|| appends(&cfg));
     let mut rows = Vec::new();
-    append_rows(&cfg, &seconds, &mut rows);
+    if let Some(seconds) = &seconds {
+        append_rows(&cfg, seconds, &mut rows);
+    }
 
-    let log = dir.file("recovery.wal");
-    write_log(&log, cfg.log_events);
-    recovery(&cfg, &log, &mut rows);
-    replay_owned(&cfg, &log, &mut rows);
-    replay_borrowed(&cfg, &log, &mut rows);
-    let file_bytes = std::fs::metadata(&log).expect("the log").len();
-    let (memory, read) = floors(&cfg, &log);
-    let _ = std::fs::remove_file(&log);
+    let (open, owned, borrowed) = (
+        settings::keeps("open"),
+        settings::keeps("replay owned"),
+        settings::keeps("replay borrowed"),
+    );
+    let mut floor = None;
+    if open || owned || borrowed {
+        let log = dir.file("recovery.wal");
+        write_log(&log, cfg.log_events);
+        if open {
+            recovery(&cfg, &log, &mut rows);
+        }
+        if owned {
+            replay_owned(&cfg, &log, &mut rows);
+        }
+        if borrowed {
+            replay_borrowed(&cfg, &log, &mut rows);
+        }
+        let file_bytes = std::fs::metadata(&log).expect("the log").len();
+        let (memory, read) = floors(&cfg, &log);
+        floor = Some((file_bytes, memory, read));
+        let _ = std::fs::remove_file(&log);
+    }
 
-    crc(&cfg, &mut rows);
+    if settings::keeps("crc") {
+        crc(&cfg, &mut rows);
+    }
 
     print_table(&rows);
-    if let Some(slowest) = rows.iter().min_by(|a, b| a.ratio().total_cmp(&b.ratio())) {
+    let paired = |row: &Row| row.ratio().median_of_ratios;
+    if let Some(slowest) = rows.iter().min_by(|a, b| paired(a).total_cmp(&paired(b))) {
         println!();
-        println!("slowest row: {} at {:.2}x", slowest.name, slowest.ratio());
+        println!("slowest row: {} at {:.2}x", slowest.name, paired(slowest));
     }
-    print_peers(&cfg, &seconds);
-    print_floors(&rows, file_bytes, memory, read);
+    if let Some(seconds) = &seconds {
+        print_peers(&cfg, seconds);
+    }
+    if let Some((file_bytes, memory, read)) = floor {
+        print_floors(&rows, file_bytes, memory, read);
+    }
     println!();
     println!("total time: {:.1} s", total.elapsed().as_secs_f64());
 }

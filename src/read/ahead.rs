@@ -3,18 +3,31 @@
 //! A reader checks every frame's CRC before it hands out the frame's
 //! events, and on small frames that check is most of a replay's work: one
 //! core draws the bytes from memory only so fast. So a reader that starts
-//! on a large mapped log also starts one thread, the checker, which takes
-//! the last three quarters of the log:
-//! - It looks for a frame boundary some way ahead (`parallel::find_frame`:
+//! on a large mapped log also starts one thread, the checker, which checks
+//! the frames a little ahead of the reader:
+//! - It looks for a frame boundary a few MiB ahead (`parallel::find_frame`:
 //!   the first offset where a whole valid frame begins), then walks the
-//!   frames from there to the end of what the reader sees, checks each
-//!   exactly as the reader would (`frame::check_frame`: bounds, CRC,
-//!   records), and publishes how far they passed.
+//!   frames from there, checks each exactly as the reader would
+//!   (`frame::check_frame`: bounds, CRC, records), and publishes how far
+//!   they passed.
 //! - The reader checks its own frames until it reaches that boundary. If
 //!   its walk lands exactly on it, both walks are one chain of frames from
 //!   there (the same check, on bytes that do not change while mapped:
 //!   `Mapped`'s contract), and a frame that ends at or below the published
 //!   mark has been checked: the reader reads only its header.
+//!
+//! Two costs shape how far ahead the checker works:
+//! - **Memory.** The checker keeps at most `LEAD` bytes ahead of the
+//!   reader, so the reader finds the bytes the checker just read still in
+//!   the cache the two cores share, and does not draw them from memory a
+//!   second time. (Left to run, the checker drew ahead by a hundred MiB,
+//!   and the reader's header-only walk waited on memory: 29 ns a frame.)
+//! - **Catching up.** A reader that only reads headers is faster than the
+//!   checker. When it catches up, the checker is stopped and a new one
+//!   started `GAP` bytes further on: the reader checks that stretch itself
+//!   while the new checker gets ahead again. A reader that copies every
+//!   event, or works on it, is slower than the checker and never catches
+//!   up: it checks only the first stretch itself.
 //!
 //! The checker only ever saves work; it never decides anything:
 //! - The reader never waits for it. Every frame the checker has not
@@ -24,7 +37,7 @@
 //!   frame is found and reported by the reader, the same way as without a
 //!   checker.
 //! - A frame is checked by the checker at most a few milliseconds before
-//!   the reader hands out its events, on this machine's memory bandwidth.
+//!   the reader hands out its events.
 //!
 //! Only where there are threads and a second core (`parallel::parts_for`),
 //! for a log held in one map, with at least two parts' worth of bytes left
@@ -36,34 +49,45 @@ use crate::storage::Mapped;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// How many frames the checker checks between two looks at its stop flag
-/// and two publications of its progress.
+/// and the reader's place, and two publications of its progress.
 const FRAMES_PER_STEP: u32 = 64;
 
-/// Where the checker looks for its first frame, as a share of the bytes
-/// left: the reader checks the first quarter itself.
+/// How far ahead of the reader a checker looks for its first frame: the
+/// stretch the reader checks itself each time, while the checker gets
+/// ahead (or a sixteenth of what is left, if less).
 ///
 /// On one-event frames of 256 bytes, a reader checking its own frames
-/// takes about 49 ns a frame, the checker 25, and a reader that only reads
-/// headers 10. The reader should reach the checker's first frame late
-/// enough that, reading only headers from there, it never catches up with
-/// the checker (which then stops, and the reader checks the rest alone):
-/// a share `x` of at least about 0.23, and as small as that, since the
-/// reader's part costs the most per frame. A reader that works on each
-/// event falls behind the checker anyway, and loses nothing to this.
-const READER_SHARE: (u64, u64) = (1, 4);
+/// takes about 50 ns a frame, the checker 25, and a reader that only reads
+/// headers of bytes still in the cache about 10: a cycle of checking 4 MiB
+/// and then catching up covers some 18 MiB, against tens of microseconds
+/// to start a thread.
+const GAP: u64 = 4 << 20;
+
+/// How far the checker may get ahead of the reader: well within the
+/// 32 MiB cache the cores of this kind of machine share, with room for
+/// what the reader touches meanwhile.
+const LEAD: u64 = 12 << 20;
+
+/// How long a checker that is `LEAD` ahead waits before it looks again:
+/// the reader takes about that long to read 1 MiB.
+const PAUSE: Duration = Duration::from_micros(50);
 
 /// How far ahead of a checked frame the reader asks for the bytes it will
-/// read next (a page: some ten frames of a few hundred bytes, about one
-/// memory latency ahead of the reader's walk).
-const PREFETCH_DISTANCE: usize = 4096;
+/// read next: some fifty frames of a few hundred bytes, ahead by more than
+/// the cache's latency at the reader's pace.
+const PREFETCH_DISTANCE: usize = 16 << 10;
 
 /// A cache line: the step between two prefetch hints.
 const LINE: usize = 64;
 
 /// The checker of one reader, stopped and joined when dropped.
 pub(crate) struct CheckAhead {
+    /// The map both walk, and where the reader stops reading.
+    map: Arc<dyn Mapped>,
+    limit: u64,
     progress: Arc<Progress>,
     /// Where the reader's walk is, against the checker's.
     walk: Walk,
@@ -77,8 +101,9 @@ enum Walk {
     Before,
     /// It met the checker's first frame: one chain of frames from there.
     Joined,
-    /// Past what the checker checked, or it never met its first frame:
-    /// the checker is stopped, the reader checks every frame.
+    /// At a frame the checker stopped at, or it never met its first
+    /// frame, or too little is left for another: the checker is stopped,
+    /// the reader checks every frame.
     Done,
 }
 
@@ -90,8 +115,12 @@ struct Progress {
     /// Every frame of the checker's walk that ends at or below this offset
     /// passed its check.
     checked_to: AtomicU64,
+    /// The frame the reader is at: the checker keeps within `LEAD` of it.
+    reader_at: AtomicU64,
     /// Set by the reader when it no longer needs the checker.
     stop: AtomicBool,
+    /// Set by the checker when it stopped at a frame that did not pass.
+    failed: AtomicBool,
 }
 
 impl CheckAhead {
@@ -99,23 +128,13 @@ impl CheckAhead {
     /// boundary `from` that reads up to `limit`, if one is worth starting
     /// there (see the module's notes).
     pub(crate) fn start(map: Arc<dyn Mapped>, from: u64, limit: u64) -> Option<CheckAhead> {
-        let left = limit.saturating_sub(from);
-        if parts_for(left) < 2 {
+        if parts_for(limit.saturating_sub(from)) < 2 {
             return None;
         }
-        let progress = Arc::new(Progress {
-            start: AtomicU64::new(u64::MAX),
-            checked_to: AtomicU64::new(0),
-            stop: AtomicBool::new(false),
-        });
-        let shared = Arc::clone(&progress);
-        let guess = from + left / READER_SHARE.1 * READER_SHARE.0;
-        let thread = std::thread::Builder::new()
-            .name("rewal-check".into())
-            .spawn(move || check(&*map, guess, limit, &shared))
-            // Without a thread the reader checks every frame itself.
-            .ok()?;
+        let (progress, thread) = spawn(&map, from, limit)?;
         Some(CheckAhead {
+            map,
+            limit,
             progress,
             walk: Walk::Before,
             thread: Some(thread),
@@ -127,31 +146,36 @@ impl CheckAhead {
     /// if the reader must check it.
     #[inline]
     pub(crate) fn checked_header(&mut self, bytes: &[u8], off: u64) -> Option<FrameHeader> {
-        match self.walk {
-            Walk::Joined => {}
-            Walk::Done => return None,
-            Walk::Before => {
-                let start = self.progress.start.load(Ordering::Acquire);
-                if off < start {
-                    return None;
-                }
-                if off > start {
-                    // The reader's walk stepped over the checker's start:
-                    // they are not one chain, and its work is of no use.
-                    self.finish();
-                    return None;
-                }
-                self.walk = Walk::Joined;
+        if self.walk == Walk::Done {
+            return None;
+        }
+        self.progress.reader_at.store(off, Ordering::Relaxed);
+        if self.walk == Walk::Before {
+            let start = self.progress.start.load(Ordering::Acquire);
+            if off < start {
+                return None;
             }
+            if off > start {
+                // The reader's walk stepped over the checker's start: they
+                // are not one chain, and its work is of no use.
+                self.finish();
+                return None;
+            }
+            self.walk = Walk::Joined;
         }
         let checked_to = self.progress.checked_to.load(Ordering::Acquire);
         if off >= checked_to {
-            // Caught up (or the checker stopped at a bad frame): from here
-            // the reader checks on alone. Both checking the frames ahead
-            // would do the work twice, and where the checker shares the
-            // reader's core (the other one busy) it would slow the reader
-            // by as much.
-            self.finish();
+            if self.progress.failed.load(Ordering::Relaxed) {
+                // At the frame the checker stopped at: the reader checks
+                // it itself, and reports it.
+                self.finish();
+            } else {
+                // Caught up. Both checking the frames ahead would do the
+                // work twice (and where the checker shares the reader's
+                // core, the other one busy, slow the reader by as much):
+                // the checker starts again further on.
+                self.restart(off);
+            }
             return None;
         }
         let at = usize::try_from(off).ok()?;
@@ -162,10 +186,11 @@ impl CheckAhead {
         // The reader now reads a header every frame and little else, a walk
         // the CPU's prefetchers do not follow: without these hints, each
         // header waits for memory, and reading only headers is slower than
-        // checking everything. Every line of the frame a page ahead: the
-        // next headers lie somewhere in those lines, and a reader that
-        // copies the events reads all of them. (At most a page of them: a
-        // large frame's bytes come in order, which the CPU does follow.)
+        // checking everything. Every line of the frame `PREFETCH_DISTANCE`
+        // ahead: the next headers lie somewhere in those lines, and a
+        // reader that copies the events reads all of them. (At most that
+        // many bytes: a large frame's bytes come in order, which the CPU
+        // does follow.)
         let ahead = at.saturating_add(PREFETCH_DISTANCE);
         let mut line = ahead;
         while line < ahead.saturating_add(header.len().min(PREFETCH_DISTANCE)) {
@@ -178,26 +203,71 @@ impl CheckAhead {
     /// Stops the checker: the reader checks every frame from here.
     fn finish(&mut self) {
         self.walk = Walk::Done;
-        self.progress.stop.store(true, Ordering::Relaxed);
+        self.stop();
     }
-}
 
-impl Drop for CheckAhead {
-    fn drop(&mut self) {
+    /// Stops the checker, and starts another one `GAP` ahead of the reader
+    /// at `off`, if enough is left to read.
+    fn restart(&mut self, off: u64) {
+        self.stop();
+        if self.limit.saturating_sub(off) < 2 * GAP {
+            self.walk = Walk::Done;
+            return;
+        }
+        match spawn(&self.map, off, self.limit) {
+            Some((progress, thread)) => {
+                self.progress = progress;
+                self.thread = Some(thread);
+                self.walk = Walk::Before;
+            }
+            None => self.walk = Walk::Done,
+        }
+    }
+
+    /// Stops the checker thread and waits for it to end.
+    fn stop(&mut self) {
         self.progress.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
-            // It stops within one step; a panic in it only meant that the
-            // reader checked the rest itself.
+            // It stops within one step (or pause); a panic in it only meant
+            // that the reader checked the rest itself.
             let _ = thread.join();
         }
     }
 }
 
+impl Drop for CheckAhead {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Starts a checker of the frames of `map` from `GAP` (or a sixteenth of
+/// what is left) ahead of a reader at the frame boundary `from` that reads
+/// up to `limit`. `None` if no thread could start.
+fn spawn(map: &Arc<dyn Mapped>, from: u64, limit: u64) -> Option<(Arc<Progress>, JoinHandle<()>)> {
+    let progress = Arc::new(Progress {
+        start: AtomicU64::new(u64::MAX),
+        checked_to: AtomicU64::new(0),
+        reader_at: AtomicU64::new(from),
+        stop: AtomicBool::new(false),
+        failed: AtomicBool::new(false),
+    });
+    let shared = Arc::clone(&progress);
+    let map = Arc::clone(map);
+    let guess = from + GAP.min(limit.saturating_sub(from) / 16);
+    let thread = std::thread::Builder::new()
+        .name("rewal-check".into())
+        .spawn(move || check(&*map, guess, limit, &shared))
+        // Without a thread the reader checks every frame itself.
+        .ok()?;
+    Some((progress, thread))
+}
+
 /// The checker's work: finds a frame at or after `guess` (within
 /// `SEARCH`), then walks from there, publishing every `FRAMES_PER_STEP`
-/// frames how far the frames passed. It ends at `limit`, at the first frame
-/// that does not pass (the reader finds it again and reports it), or when
-/// stopped.
+/// frames how far the frames passed, and pausing while it is `LEAD` ahead
+/// of the reader. It ends at `limit`, at the first frame that does not pass
+/// (the reader finds it again and reports it), or when stopped.
 fn check(map: &dyn Mapped, guess: u64, limit: u64, progress: &Progress) {
     let Some(bytes) = usize::try_from(limit)
         .ok()
@@ -212,10 +282,16 @@ fn check(map: &dyn Mapped, guess: u64, limit: u64, progress: &Progress) {
     progress.start.store(off, Ordering::Release);
     let mut view = bytes;
     while !progress.stop.load(Ordering::Relaxed) {
+        if off.saturating_sub(progress.reader_at.load(Ordering::Relaxed)) > LEAD {
+            std::thread::sleep(PAUSE);
+            continue;
+        }
         for _ in 0..FRAMES_PER_STEP {
             match frame::check_frame(&mut view, off) {
                 Ok(Ok(header)) => off += u64::from(header.batch_size),
                 Ok(Err(_)) => {
+                    // (First: a reader that sees the last mark sees this.)
+                    progress.failed.store(true, Ordering::Relaxed);
                     progress.checked_to.store(off, Ordering::Release);
                     return;
                 }
