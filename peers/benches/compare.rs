@@ -445,7 +445,7 @@ fn appends(cfg: &Config) -> Vec<Vec<f64>> {
             ("WALRUS_DATA_DIR", OsString::from(dir.path())),
             ("WALRUS_QUIET", OsString::from("1")),
         ];
-        child::run(&cell, &env, Duration::from_secs(600)).unwrap_or_else(|e| panic!("{e}"))
+        child::run(&cell, &env, false, Duration::from_secs(600)).unwrap_or_else(|e| panic!("{e}"))
     })
 }
 

@@ -905,7 +905,7 @@ mod bench {
     }
 
     /// Measures one cell in a child process, in a fresh directory.
-    fn measure(slot: Slot, time: Duration) -> Result<f64, String> {
+    fn measure(slot: Slot, time: Duration, load: Load) -> Result<f64, String> {
         let dir = TempDir::new("durable", ROWS[slot.row].key);
         let cell = Cell {
             key: ROWS[slot.row].key.to_owned(),
@@ -920,7 +920,13 @@ mod bench {
             ("WALRUS_DATA_DIR", OsString::from(dir.path())),
             ("WALRUS_QUIET", OsString::from("1")),
         ];
-        child::run(&cell, &env, time * 5 + Duration::from_secs(120))
+        // Under load, at the hog's priority (see `rewal_peers::priority`).
+        child::run(
+            &cell,
+            &env,
+            load == Load::Loaded,
+            time * 5 + Duration::from_secs(120),
+        )
     }
 
     pub fn main() {
@@ -958,7 +964,7 @@ mod bench {
                 if cell == 0 && round % 2 == 0 || cell + 1 == slots.len() && round % 2 == 1 {
                     eprintln!("  {}: round {}/{}", load.name(), round + 1, config.rounds);
                 }
-                measure(slots[cell], config.time).unwrap_or_else(|error| {
+                measure(slots[cell], config.time, load).unwrap_or_else(|error| {
                     eprintln!("  {error}");
                     failures.push(error);
                     f64::NAN

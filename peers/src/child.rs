@@ -10,6 +10,7 @@
 //! cell ([`Cell::command`]), the child measures and prints its figure on
 //! standard output ([`report`]), and the parent reads it back ([`run`]).
 
+use crate::priority;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -65,10 +66,21 @@ impl Cell {
     }
 
     /// The command that runs this cell: this very program, with the cell in
-    /// its environment and `env` added. The child's standard output is the
-    /// parent's to read; its standard error is the parent's own.
-    pub fn command(&self, env: &[(&str, OsString)]) -> std::io::Result<Command> {
-        let mut command = Command::new(std::env::current_exe()?);
+    /// its environment and `env` added, at the bench's own scheduling
+    /// policy or, with `normal_priority`, at the normal one (see
+    /// [`crate::priority`]). The child's standard output is the parent's to
+    /// read; its standard error is the parent's own.
+    pub fn command(
+        &self,
+        env: &[(&str, OsString)],
+        normal_priority: bool,
+    ) -> std::io::Result<Command> {
+        let program = std::env::current_exe()?;
+        let mut command = if normal_priority {
+            priority::normal(program)
+        } else {
+            Command::new(program)
+        };
         command
             .env(CELL, &self.key)
             .env(THREADS, self.threads.to_string())
@@ -88,13 +100,19 @@ pub fn report(figure: f64) {
     println!("{FIGURE} {figure:e}");
 }
 
-/// In the parent: runs `cell` in a child process (see [`Cell::command`])
-/// and returns the figure it reported. The child is killed if it has not
+/// In the parent: runs `cell` in a child process (see [`Cell::command`];
+/// with `normal_priority`, at the normal scheduling policy) and returns the
+/// figure it reported. The child is killed if it has not
 /// ended after `timeout`. Lines the child printed besides its figure are
 /// passed on to standard error, after the cell's key.
-pub fn run(cell: &Cell, env: &[(&str, OsString)], timeout: Duration) -> Result<f64, String> {
+pub fn run(
+    cell: &Cell,
+    env: &[(&str, OsString)],
+    normal_priority: bool,
+    timeout: Duration,
+) -> Result<f64, String> {
     let mut child = cell
-        .command(env)
+        .command(env, normal_priority)
         .and_then(|mut command| command.spawn())
         .map_err(|e| format!("cell {}: cannot start: {e}", cell.key))?;
     let stdout = child.stdout.take().expect("stdout is piped");
@@ -196,7 +214,7 @@ mod tests {
             dir: PathBuf::from("/nowhere"),
         };
         let command = cell
-            .command(&[("EXTRA", OsString::from("1"))])
+            .command(&[("EXTRA", OsString::from("1"))], false)
             .expect("current_exe");
         let envs: Vec<(String, String)> = command
             .get_envs()

@@ -1,13 +1,15 @@
-//! The CPU hog of the `loaded` condition: busy-looping threads at normal
-//! priority, in a process of their own (a copy of the bench binary), so
-//! that every library's cells compete with the same load and the hog's
-//! threads are no part of the measured process.
+//! The CPU hog of the `loaded` condition: busy-looping threads at the
+//! normal priority (also when the bench runs under a real-time policy:
+//! see [`crate::priority`]), in a process of their own (a copy of the
+//! bench binary), so that every library's cells compete with the same load
+//! and the hog's threads are no part of the measured process.
 //!
 //! The hog ends when its standard input closes: when [`Hog`] is dropped,
 //! and also when the parent dies without dropping it.
 
+use crate::priority;
 use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 const HOG: &str = "REWAL_BENCH_HOG";
@@ -22,7 +24,7 @@ pub struct Hog {
 impl Hog {
     /// Starts a process of `threads` busy-looping threads.
     pub fn start(threads: usize) -> std::io::Result<Hog> {
-        let child = Command::new(std::env::current_exe()?)
+        let child = priority::normal(std::env::current_exe()?)
             .env(HOG, threads.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())

@@ -18,6 +18,7 @@
 pub mod child;
 pub mod dir;
 pub mod hog;
+pub mod priority;
 pub mod settings;
 pub mod stats;
 pub mod table;
