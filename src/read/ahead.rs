@@ -18,10 +18,14 @@
 //!
 //! Two costs shape how far ahead the checker works:
 //! - **Memory.** The checker keeps at most `LEAD` bytes ahead of the
-//!   reader, so the reader finds the bytes the checker just read still in
-//!   the cache the two cores share, and does not draw them from memory a
-//!   second time. (Left to run, the checker drew ahead by a hundred MiB,
-//!   and the reader's header-only walk waited on memory: 29 ns a frame.)
+//!   reader: where the two cores share a cache, the reader then finds the
+//!   bytes the checker just read still there, rather than drawing them
+//!   from memory a second time, and the checker of a slow reader does not
+//!   sweep the cache far ahead of it for nothing. (Left to run, the checker
+//!   drew ahead by a hundred MiB. On this project's virtual machine a walk
+//!   over bytes the other core had just read measured no faster than one
+//!   from memory, so what the reader gains here comes from the prefetch
+//!   hints and from catching up.)
 //! - **Catching up.** A reader that only reads headers is faster than the
 //!   checker. When it catches up, the checker is stopped and a new one
 //!   started `GAP` bytes further on: the reader checks that stretch itself
@@ -61,14 +65,14 @@ const FRAMES_PER_STEP: u32 = 64;
 ///
 /// On one-event frames of 256 bytes, a reader checking its own frames
 /// takes about 50 ns a frame, the checker 25, and a reader that only reads
-/// headers of bytes still in the cache about 10: a cycle of checking 4 MiB
-/// and then catching up covers some 18 MiB, against tens of microseconds
-/// to start a thread.
+/// headers 10 to 30 (the bytes in a cache, or drawn from memory): a cycle
+/// of checking 4 MiB and then catching up covers tens of MiB, against
+/// tens of microseconds to start a thread.
 const GAP: u64 = 4 << 20;
 
-/// How far the checker may get ahead of the reader: well within the
-/// 32 MiB cache the cores of this kind of machine share, with room for
-/// what the reader touches meanwhile.
+/// How far the checker may get ahead of the reader: well within a cache
+/// of 32 MiB shared by the cores (this machine's says it has one), with
+/// room for what the reader touches meanwhile.
 const LEAD: u64 = 12 << 20;
 
 /// How long a checker that is `LEAD` ahead waits before it looks again:
