@@ -76,7 +76,7 @@ fn write_log(path: &Path, rng: &mut Rng, nested: bool) -> (Vec<Event>, Vec<Frame
 enum Reading {
     Borrowed,
     /// Borrowed, only counting the events (the events handed out are
-    /// then the log's first ones, copied from `events`): a reader fast
+    /// then the log's first ones, copied from `log`): a reader fast
     /// enough to catch up with its checker, which then starts again
     /// further on.
     Skim,
