@@ -47,7 +47,7 @@
 //! for a log held in one map, with at least two parts' worth of bytes left
 //! to read (starting a thread costs tens of microseconds).
 
-use super::parallel::{find_frame, parts_for, SEARCH};
+use super::parallel::{find_frame, long_enough_for_parts, parts_for, SEARCH};
 use crate::frame::{self, FrameHeader, HEADER_LEN};
 use crate::storage::Mapped;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -211,10 +211,11 @@ impl CheckAhead {
     }
 
     /// Stops the checker, and starts another one `GAP` ahead of the reader
-    /// at `off`, if enough is left to read.
+    /// at `off`, if enough is left to read: by the rule `start` followed
+    /// (the cores, asked there, have not changed).
     fn restart(&mut self, off: u64) {
         self.stop();
-        if self.limit.saturating_sub(off) < 2 * GAP {
+        if !long_enough_for_parts(self.limit.saturating_sub(off)) {
             self.walk = Walk::Done;
             return;
         }

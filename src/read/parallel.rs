@@ -60,13 +60,20 @@ pub(crate) fn scan_quietly<B: Backing>(
     classify(source, found, stopped, synced)
 }
 
+/// Whether `len` bytes are enough for two parts (whatever the cores): the
+/// length half of [`parts_for`], which a reader's checker asks again each
+/// time it would start anew (`ahead.rs`), without asking for the cores.
+pub(crate) fn long_enough_for_parts(len: u64) -> bool {
+    len >= 2 * MIN_PART
+}
+
 /// How many parts a mapped log of `len` bytes is checked in (1: no
 /// threads).
 pub(crate) fn parts_for(len: u64) -> u64 {
     // (The length first: asking for the cores costs system calls, and
     // most logs, and a live reader's every step, are too short for two
     // parts.)
-    if cfg!(any(target_family = "wasm", rewal_shuttle)) || len < 2 * MIN_PART {
+    if cfg!(any(target_family = "wasm", rewal_shuttle)) || !long_enough_for_parts(len) {
         return 1;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
