@@ -35,6 +35,7 @@ impl BorrowedEvent<'_> {
 }
 
 impl From<&BorrowedEvent<'_>> for Event {
+    #[inline]
     fn from(event: &BorrowedEvent<'_>) -> Event {
         Event {
             lsn: event.lsn,
@@ -45,6 +46,7 @@ impl From<&BorrowedEvent<'_>> for Event {
 }
 
 impl From<BorrowedEvent<'_>> for Event {
+    #[inline]
     fn from(event: BorrowedEvent<'_>) -> Event {
         Event::from(&event)
     }

@@ -87,12 +87,24 @@ const PREFETCH_DISTANCE: usize = 16 << 10;
 /// A cache line: the step between two prefetch hints.
 const LINE: usize = 64;
 
+/// How far the reader moves between two reports of where it is. The
+/// checker reads the report every `FRAMES_PER_STEP` frames: a store on
+/// every frame would move the cache line between the two cores each time,
+/// for a bound (`LEAD`) that needs nothing as fine.
+const REPORT_EVERY: u64 = 64 << 10;
+
 /// The checker of one reader, stopped and joined when dropped.
 pub(crate) struct CheckAhead {
     /// The map both walk, and where the reader stops reading.
     map: Arc<dyn Mapped>,
     limit: u64,
     progress: Arc<Progress>,
+    /// The checker's mark as the reader last loaded it: frames that end
+    /// at or below it passed. The reader loads the shared mark again only
+    /// when it reaches this one (the mark only grows), not on every frame.
+    checked_to: u64,
+    /// The reader reports where it is when it gets here (`REPORT_EVERY`).
+    report_at: u64,
     /// Where the reader's walk is, against the checker's.
     walk: Walk,
     thread: Option<JoinHandle<()>>,
@@ -140,6 +152,8 @@ impl CheckAhead {
             map,
             limit,
             progress,
+            checked_to: 0,
+            report_at: 0,
             walk: Walk::Before,
             thread: Some(thread),
         })
@@ -153,7 +167,10 @@ impl CheckAhead {
         if self.walk == Walk::Done {
             return None;
         }
-        self.progress.reader_at.store(off, Ordering::Relaxed);
+        if off >= self.report_at {
+            self.progress.reader_at.store(off, Ordering::Relaxed);
+            self.report_at = off.saturating_add(REPORT_EVERY);
+        }
         if self.walk == Walk::Before {
             let start = self.progress.start.load(Ordering::Acquire);
             if off < start {
@@ -167,8 +184,10 @@ impl CheckAhead {
             }
             self.walk = Walk::Joined;
         }
-        let checked_to = self.progress.checked_to.load(Ordering::Acquire);
-        if off >= checked_to {
+        if off >= self.checked_to {
+            self.checked_to = self.progress.checked_to.load(Ordering::Acquire);
+        }
+        if off >= self.checked_to {
             if self.progress.failed.load(Ordering::Relaxed) {
                 // At the frame the checker stopped at: the reader checks
                 // it itself, and reports it.
@@ -184,8 +203,12 @@ impl CheckAhead {
         }
         let at = usize::try_from(off).ok()?;
         let header = FrameHeader::read(bytes.get(at..at.checked_add(HEADER_LEN)?)?).ok()?;
-        if off + u64::from(header.batch_size) > checked_to {
-            return None;
+        let end = off + u64::from(header.batch_size);
+        if end > self.checked_to {
+            self.checked_to = self.progress.checked_to.load(Ordering::Acquire);
+            if end > self.checked_to {
+                return None;
+            }
         }
         // The reader now reads a header every frame and little else, a walk
         // the CPU's prefetchers do not follow: without these hints, each
@@ -223,6 +246,8 @@ impl CheckAhead {
             Some((progress, thread)) => {
                 self.progress = progress;
                 self.thread = Some(thread);
+                self.checked_to = 0;
+                self.report_at = 0;
                 self.walk = Walk::Before;
             }
             None => self.walk = Walk::Done,
