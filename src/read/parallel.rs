@@ -76,8 +76,16 @@ pub(crate) fn parts_for(len: u64) -> u64 {
     if cfg!(any(target_family = "wasm", rewal_shuttle)) || !long_enough_for_parts(len) {
         return 1;
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
-    (len / MIN_PART).min(cores).clamp(1, MAX_PARTS)
+    (len / MIN_PART).min(cores()).clamp(1, MAX_PARTS)
+}
+
+/// The cores this process may use, asked once: the standard library reads
+/// the cgroup's quota files each time (some twenty system calls, three
+/// files opened, on every open of a log), and a process's cores rarely
+/// change while it runs.
+fn cores() -> u64 {
+    static CORES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64))
 }
 
 /// One part's walk: from its start (`None`: no frame found where it was
