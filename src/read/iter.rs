@@ -218,6 +218,7 @@ impl WalIterator {
     ///   kind `UnexpectedEof` if it shrank under the reader
     ///   (`Error::InvalidRecord` if a storage's map is shorter than the
     ///   log).
+    #[inline]
     pub fn next_borrowed(&mut self) -> Result<Option<BorrowedEvent<'_>>> {
         if let Some(error) = &self.error {
             return Err(error.clone());
