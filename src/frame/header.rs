@@ -148,6 +148,7 @@ impl FrameHeader {
 
     /// The CRC trailer of a frame with this header: the last bytes of
     /// `frame`, which holds the whole frame.
+    #[inline]
     pub(crate) fn stored_crc(frame: &[u8]) -> u32 {
         u32::from_le_bytes(field(frame, frame.len() - TRAILER_LEN))
     }
