@@ -131,7 +131,8 @@ struct Progress {
     /// Every frame of the checker's walk that ends at or below this offset
     /// passed its check.
     checked_to: AtomicU64,
-    /// The frame the reader is at: the checker keeps within `LEAD` of it.
+    /// Where the reader is (to within `REPORT_EVERY`): the checker keeps
+    /// within `LEAD` of it.
     reader_at: AtomicU64,
     /// Set by the reader when it no longer needs the checker.
     stop: AtomicBool,
