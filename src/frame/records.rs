@@ -95,18 +95,13 @@ impl RecordCursor {
             return Err(Problem::BytesLeftOver { bytes: left, count });
         }
         let record = self.done + 1;
-        let Some(head) = head.get(..RECORD_HEADER_LEN) else {
+        let Some(head) = head.first_chunk::<RECORD_HEADER_LEN>() else {
             return Err(Problem::RecordsEndEarly { record, count });
         };
         if left < RECORD_HEADER_LEN as u64 {
             return Err(Problem::RecordsEndEarly { record, count });
         }
-        let mut payload_len = [0; PAYLOAD_LEN_SIZE];
-        payload_len.copy_from_slice(&head[..PAYLOAD_LEN_SIZE]);
-        let mut meta_len = [0; META_LEN_SIZE];
-        meta_len.copy_from_slice(&head[PAYLOAD_LEN_SIZE..]);
-        let payload_len = u64::from(u32::from_le_bytes(payload_len));
-        let meta_len = u64::from(u16::from_le_bytes(meta_len));
+        let (payload_len, meta_len) = lengths(head);
         if left - (RECORD_HEADER_LEN as u64) < payload_len + meta_len {
             return Err(Problem::RecordOverruns { record, count });
         }
@@ -138,6 +133,20 @@ impl RecordCursor {
     }
 }
 
+/// A record header's `(payload_len, meta_len)`.
+#[inline]
+fn lengths(head: &[u8; RECORD_HEADER_LEN]) -> (u64, u64) {
+    let (payload_len, meta_len) = head.split_at(PAYLOAD_LEN_SIZE);
+    let mut payload = [0; PAYLOAD_LEN_SIZE];
+    payload.copy_from_slice(payload_len);
+    let mut meta = [0; META_LEN_SIZE];
+    meta.copy_from_slice(meta_len);
+    (
+        u64::from(u32::from_le_bytes(payload)),
+        u64::from(u16::from_le_bytes(meta)),
+    )
+}
+
 /// Checks that `region` holds exactly `count` well-formed records.
 ///
 /// # Errors
@@ -153,10 +162,8 @@ pub fn check_records(region: &[u8], count: u32) -> Result<(), Problem> {
     // region goes through the walk, which says what is wrong.
     if count == 1 {
         if let Some(head) = region.first_chunk::<RECORD_HEADER_LEN>() {
-            let payload_len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
-            let meta_len = u16::from_le_bytes([head[4], head[5]]);
-            let filled = RECORD_HEADER_LEN as u64 + u64::from(payload_len) + u64::from(meta_len);
-            if filled == region.len() as u64 {
+            let (payload_len, meta_len) = lengths(head);
+            if RECORD_HEADER_LEN as u64 + payload_len + meta_len == region.len() as u64 {
                 return Ok(());
             }
         }

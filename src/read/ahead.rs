@@ -185,10 +185,8 @@ impl CheckAhead {
             }
             self.walk = Walk::Joined;
         }
-        if off >= self.checked_to {
-            self.checked_to = self.progress.checked_to.load(Ordering::Acquire);
-        }
-        if off >= self.checked_to {
+        // (Nothing from `off` on has passed: the reader caught up.)
+        if !self.checked_through(off + 1) {
             if self.progress.failed.load(Ordering::Relaxed) {
                 // At the frame the checker stopped at: the reader checks
                 // it itself, and reports it.
@@ -204,12 +202,8 @@ impl CheckAhead {
         }
         let at = usize::try_from(off).ok()?;
         let header = FrameHeader::read(bytes.get(at..at.checked_add(HEADER_LEN)?)?).ok()?;
-        let end = off + u64::from(header.batch_size);
-        if end > self.checked_to {
-            self.checked_to = self.progress.checked_to.load(Ordering::Acquire);
-            if end > self.checked_to {
-                return None;
-            }
+        if !self.checked_through(off + u64::from(header.batch_size)) {
+            return None;
         }
         // The reader now reads a header every frame and little else, a walk
         // the CPU's prefetchers do not follow: without these hints, each
@@ -226,6 +220,16 @@ impl CheckAhead {
             line += LINE;
         }
         Some(header)
+    }
+
+    /// Whether the checker's frames have passed up to `to`: by the mark
+    /// loaded last, or, where that falls short, by the shared mark loaded
+    /// again (it only grows).
+    fn checked_through(&mut self, to: u64) -> bool {
+        if to > self.checked_to {
+            self.checked_to = self.progress.checked_to.load(Ordering::Acquire);
+        }
+        to <= self.checked_to
     }
 
     /// Stops the checker: the reader checks every frame from here.
