@@ -49,6 +49,14 @@
 //!    loop. (Written in 1 MiB pieces, that space would sit in large
 //!    page-cache folios on ext4 under Linux 6.16 and later, and every later
 //!    small write would walk 256 buffer heads: a floor 4-7% too slow.)
+//! 5. The run's resolution: okaywal's one-thread durable row and its batch
+//!    row run a second time as rows of their own (`okaywal 0.3.1 again`),
+//!    and each is paired with the first exactly as rewal is. The same
+//!    workload against itself gives 1.00 but for the disk's and the
+//!    machine's noise, so a ratio of rewal's is measured no closer than
+//!    that. (On this project's machine, okaywal against itself gave 0.79×
+//!    to 1.12× with 7 to 11 rounds of 2 to 6 s, and 0.98× to 1.07× with
+//!    21 to 40 rounds of 0.3 to 1 s.)
 //!
 //! How the figures are made: every cell (a row, a thread count, a round)
 //! runs in a fresh child process, this binary started again with the cell
@@ -142,6 +150,10 @@ mod bench {
         Floor,
         /// Shown, not compared (rewal's other ways of writing).
         Shown,
+        /// A peer's row run a second time, compared with the first: the
+        /// same workload against itself, so its ratio is the run's own
+        /// noise, the resolution of the ratios beside it.
+        Control,
     }
 
     /// When a row runs.
@@ -247,6 +259,16 @@ mod bench {
             run: Some(okaywal_durable),
         },
         Row {
+            key: "okaywal-again",
+            group: Group::Durable,
+            role: Role::Control,
+            threads: Threads::One,
+            library: "okaywal 0.3.1 again",
+            calls: "begin_entry + write_chunk + commit",
+            marker: "",
+            run: Some(okaywal_durable),
+        },
+        Row {
             key: "walrus",
             group: Group::Durable,
             role: Role::Peer,
@@ -302,6 +324,16 @@ mod bench {
             role: Role::Peer,
             threads: Threads::One,
             library: "okaywal 0.3.1",
+            calls: "one entry of 100 chunks + commit",
+            marker: "",
+            run: Some(okaywal_batch),
+        },
+        Row {
+            key: "okaywal-batch-again",
+            group: Group::Batch,
+            role: Role::Control,
+            threads: Threads::One,
+            library: "okaywal 0.3.1 again",
             calls: "one entry of 100 chunks + commit",
             marker: "",
             run: Some(okaywal_batch),
@@ -1102,6 +1134,31 @@ mod bench {
             println!();
             println!("rewal's figure over the peer's (above 1: rewal faster):");
             ratios.print();
+        }
+
+        let mut controls = Vec::new();
+        for (again, first, what) in [
+            ("okaywal-again", "okaywal", "durable events, one thread"),
+            ("okaywal-batch-again", "okaywal-batch", "durable batches"),
+        ] {
+            if let (Some(again), Some(first)) = (find(again, 1), find(first, 1)) {
+                let paired = stats::paired(again, first);
+                controls.push(format!(
+                    "  {what}: {} paired, {} of medians",
+                    format_ratio(paired.median_of_ratios),
+                    format_ratio(paired.ratio_of_medians)
+                ));
+            }
+        }
+        if !controls.is_empty() {
+            println!();
+            println!(
+                "the run's resolution: okaywal against itself, the same cells twice \
+                 (1.00 but for noise; a ratio above is measured no closer than this):"
+            );
+            for line in controls {
+                println!("{line}");
+            }
         }
 
         if let Some(ours) = find("rewal", 1) {
