@@ -55,7 +55,7 @@
 //!    workload against itself gives 1.00 but for the disk's and the
 //!    machine's noise, so a ratio of rewal's is measured no closer than
 //!    that. (On this project's machine, okaywal against itself gave 0.79×
-//!    to 1.12× with 7 to 11 rounds of 2 to 6 s, and 0.98× to 1.07× with
+//!    to 1.12× with 7 to 11 rounds of 2 to 6 s, and 0.97× to 1.07× with
 //!    21 to 40 rounds of 0.3 to 1 s.)
 //!
 //! How the figures are made: every cell (a row, a thread count, a round)
