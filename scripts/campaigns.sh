@@ -43,7 +43,7 @@ engine() {
     REWAL_CAMPAIGN=long RUSTFLAGS="--cfg rewal_inline" cargo test --release \
         --target-dir target/inline-release --test 'campaign_*'
     step "power cuts on the simulated disk, long form (3,000 schedules, half the cuts reordered)"
-    REWAL_POWER_CUTS=${REWAL_POWER_CUTS:-3000} RUSTFLAGS="--cfg rewal_simdisk" cargo test --release \
+    REWAL_CAMPAIGN=long REWAL_POWER_CUTS=${REWAL_POWER_CUTS:-3000} RUSTFLAGS="--cfg rewal_simdisk" cargo test --release \
         --target-dir target/simdisk-release --test power_loss
 }
 
