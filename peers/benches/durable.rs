@@ -1142,24 +1142,14 @@ mod bench {
             ("okaywal-batch-again", "okaywal-batch", "durable batches"),
         ] {
             if let (Some(again), Some(first)) = (find(again, 1), find(first, 1)) {
-                let paired = stats::paired(again, first);
-                controls.push(format!(
-                    "  {what}: {} paired, {} of medians",
-                    format_ratio(paired.median_of_ratios),
-                    format_ratio(paired.ratio_of_medians)
-                ));
+                controls.push(format!("  {what}: {}", paired_figures(again, first)));
             }
         }
-        if !controls.is_empty() {
-            println!();
-            println!(
-                "the run's resolution: okaywal against itself, the same cells twice \
-                 (1.00 but for noise; a ratio above is measured no closer than this):"
-            );
-            for line in controls {
-                println!("{line}");
-            }
-        }
+        print_lines(
+            "the run's resolution: okaywal against itself, the same cells twice \
+             (1.00 but for noise; a ratio above is measured no closer than this):",
+            &controls,
+        );
 
         if let Some(ours) = find("rewal", 1) {
             let mut floors = Vec::new();
@@ -1174,21 +1164,13 @@ mod bench {
                 ),
             ] {
                 if let Some(floor) = find(key, 1) {
-                    let paired = stats::paired(ours, floor);
-                    floors.push(format!(
-                        "  / {name}: {} paired, {} of medians",
-                        format_ratio(paired.median_of_ratios),
-                        format_ratio(paired.ratio_of_medians)
-                    ));
+                    floors.push(format!("  / {name}: {}", paired_figures(ours, floor)));
                 }
             }
-            if !floors.is_empty() {
-                println!();
-                println!("rewal, one thread, append + wait_durable, against the machine's floors:");
-                for line in floors {
-                    println!("{line}");
-                }
-            }
+            print_lines(
+                "rewal, one thread, append + wait_durable, against the machine's floors:",
+                &floors,
+            );
         }
 
         if !markers.is_empty() {
@@ -1204,6 +1186,29 @@ mod bench {
     impl Slot {
         fn row_is(&self, key: &str) -> bool {
             ROWS[self.row].key == key
+        }
+    }
+
+    /// `mine` paired with `theirs`, round by round: "… paired, … of
+    /// medians".
+    fn paired_figures(mine: &[f64], theirs: &[f64]) -> String {
+        let paired = stats::paired(mine, theirs);
+        format!(
+            "{} paired, {} of medians",
+            format_ratio(paired.median_of_ratios),
+            format_ratio(paired.ratio_of_medians)
+        )
+    }
+
+    /// A blank line, `title`, then `lines`; nothing when there are none.
+    fn print_lines(title: &str, lines: &[String]) {
+        if lines.is_empty() {
+            return;
+        }
+        println!();
+        println!("{title}");
+        for line in lines {
+            println!("{line}");
         }
     }
 
