@@ -49,6 +49,12 @@
 //!    loop. (Written in 1 MiB pieces, that space would sit in large
 //!    page-cache folios on ext4 under Linux 6.16 and later, and every later
 //!    small write would walk 256 buffer heads: a floor 4-7% too slow.)
+//!    Beside the batches, two more: `pwrite` + `fdatasync` of a batch's
+//!    payload (12,800 B) into such space, and the same into a fresh file
+//!    that gets its zeros as it fills (2 MiB ahead, synced), as a log that
+//!    does not reuse its space pays on a new file: each byte goes to the
+//!    disk twice. rewal's and okaywal's batch rows are printed against
+//!    both.
 //! 5. The run's resolution: okaywal's one-thread durable row and its batch
 //!    row run a second time as rows of their own (`okaywal 0.3.1 again`),
 //!    and each is paired with the first exactly as rewal is. The same
@@ -121,7 +127,8 @@ mod bench {
 
     // ── the rows ────────────────────────────────────────────────────────────────
 
-    /// The three kinds of rows (and the floors), each printed as a table.
+    /// The three kinds of rows (the floors among the first two), each
+    /// printed as a table.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     enum Group {
         Durable,
@@ -146,7 +153,8 @@ mod bench {
         Ours,
         /// A peer: a denominator.
         Peer,
-        /// The machine's floors, against rewal's one-thread durable row.
+        /// The machine's floors, against rewal's one-thread durable row and
+        /// the batch rows.
         Floor,
         /// Shown, not compared (rewal's other ways of writing).
         Shown,
@@ -217,6 +225,26 @@ mod bench {
             calls: "pwrite + fdatasync into space written in 64 KiB pieces",
             marker: "",
             run: Some(floor_honest),
+        },
+        Row {
+            key: "floor-batch",
+            group: Group::Batch,
+            role: Role::Floor,
+            threads: Threads::One,
+            library: "floor",
+            calls: "pwrite + fdatasync of 12,800 B into space written in 64 KiB pieces",
+            marker: "",
+            run: Some(floor_batch),
+        },
+        Row {
+            key: "floor-batch-fresh",
+            group: Group::Batch,
+            role: Role::Floor,
+            threads: Threads::One,
+            library: "floor",
+            calls: "pwrite + fdatasync of 12,800 B into a fresh file, zeroed 2 MiB ahead",
+            marker: "",
+            run: Some(floor_batch_fresh),
         },
         Row {
             key: "rewal",
@@ -836,34 +864,84 @@ mod bench {
     }
 
     /// One thread: `pwrite` + `fdatasync` of 128 B into space written and
-    /// synced before the timed loop, so that `fdatasync` carries no size
-    /// change. The zeros go in 64 KiB writes: in 1 MiB writes they would land
-    /// in large page-cache folios (ext4, Linux 6.16 and later), where every
-    /// later small write walks 256 buffer heads, 4-7% slower. Room for
-    /// 256 Ki events per second of the cell (32 MiB/s, at least 4 MiB); should
-    /// the loop use it up, it stops there and the rate is over the time it ran.
+    /// synced before the timed loop (see [`prezeroed_loop`]).
     fn floor_honest(dir: &Path, _threads: usize, time: Duration) -> f64 {
+        prezeroed_loop(dir, time, &EVENT, 256 * 1024)
+    }
+
+    /// One thread: `pwrite` + `fdatasync` of a batch's payload bytes (100
+    /// events, 12,800 B) into space written and synced before the timed
+    /// loop; in events per second, as the batch rows are.
+    fn floor_batch(dir: &Path, _threads: usize, time: Duration) -> f64 {
+        prezeroed_loop(dir, time, &[EVENT[0]; BATCH * EVENT.len()], 16 * 1024) * BATCH as f64
+    }
+
+    /// One thread: the batch floor's writes into a fresh file, which gets
+    /// its zeros as it fills, the way a log that does not reuse its space
+    /// keeps a sync from changing the file's size: whenever the next write
+    /// would pass them, zeros up to two MiB past it, in 64 KiB writes, then
+    /// a sync. So each byte goes to the disk twice, once as a zero. A
+    /// library that recycles its files (okaywal) does not pay for that.
+    fn floor_batch_fresh(dir: &Path, _threads: usize, time: Duration) -> f64 {
         use std::os::unix::fs::FileExt;
-        const PIECE: usize = 64 << 10;
-        let pieces = ((time.as_secs_f64() * (32 << 20) as f64) as usize / PIECE).max(64);
-        let room = (pieces * PIECE) as u64;
-        let file = std::fs::File::create(dir.join("honest")).unwrap();
-        let zeros = vec![0u8; PIECE];
+        const MIB: u64 = 1 << 20;
+        let file = std::fs::File::create(dir.join("fresh")).unwrap();
+        let zeros = vec![0u8; ZERO_PIECE];
+        let batch = [EVENT[0]; BATCH * EVENT.len()];
+        let began = Instant::now();
+        let (mut n, mut at, mut zeroed) = (0u64, 0u64, 0u64);
+        while began.elapsed() < time {
+            let end = at + batch.len() as u64;
+            if end > zeroed {
+                let target = (end / MIB + 2) * MIB;
+                while zeroed < target {
+                    file.write_all_at(&zeros, zeroed).unwrap();
+                    zeroed += ZERO_PIECE as u64;
+                }
+                file.sync_data().unwrap();
+            }
+            file.write_all_at(&batch, at).unwrap();
+            file.sync_data().unwrap();
+            at = end;
+            n += 1;
+        }
+        n as f64 * BATCH as f64 / began.elapsed().as_secs_f64()
+    }
+
+    /// The pieces zeros are written in. In 1 MiB writes they would land in
+    /// large page-cache folios (ext4, Linux 6.16 and later), where every
+    /// later small write walks 256 buffer heads, 4-7% slower.
+    const ZERO_PIECE: usize = 64 << 10;
+
+    /// `pwrite` + `fdatasync` of `data`, one after the other, into space
+    /// written (in [`ZERO_PIECE`]s) and synced before the timed loop, so
+    /// that no `fdatasync` carries a size change; returns writes per
+    /// second. Room for `most_per_second` writes per second of the cell
+    /// (far more than this disk syncs; at least 4 MiB); should the loop use
+    /// it up, it stops there and the rate is over the time it ran.
+    fn prezeroed_loop(dir: &Path, time: Duration, data: &[u8], most_per_second: usize) -> f64 {
+        use std::os::unix::fs::FileExt;
+        let per_second = (most_per_second * data.len()) as f64;
+        let pieces = ((time.as_secs_f64() * per_second) as usize / ZERO_PIECE).max(64);
+        let room = (pieces * ZERO_PIECE) as u64;
+        let file = std::fs::File::create(dir.join("prezeroed")).unwrap();
+        let zeros = vec![0u8; ZERO_PIECE];
         for piece in 0..pieces {
-            file.write_all_at(&zeros, (piece * PIECE) as u64).unwrap();
+            file.write_all_at(&zeros, (piece * ZERO_PIECE) as u64)
+                .unwrap();
         }
         file.sync_all().unwrap();
         let began = Instant::now();
         let mut n = 0u64;
         let mut at = 0u64;
         while began.elapsed() < time {
-            if at + EVENT.len() as u64 > room {
-                eprintln!("  the honest floor used up its {room} bytes early");
+            if at + data.len() as u64 > room {
+                eprintln!("  a floor used up its {room} bytes early");
                 break;
             }
-            file.write_all_at(&EVENT, at).unwrap();
+            file.write_all_at(data, at).unwrap();
             file.sync_data().unwrap();
-            at += EVENT.len() as u64;
+            at += data.len() as u64;
             n += 1;
         }
         n as f64 / began.elapsed().as_secs_f64()
@@ -904,16 +982,16 @@ mod bench {
 
     /// The cells of one round, in their forward order: each thread count's
     /// durable rows together (the floors beside the one-thread rows), then the
-    /// batches, then the non-durable rows. Rows a library cannot run are left
+    /// batches (their floors among them), then the non-durable rows. Rows a library cannot run are left
     /// out (they are printed all the same).
     fn plan(config: &Config) -> Vec<Slot> {
         let largest = config.threads.iter().copied().max().unwrap_or(1);
         let mut slots = Vec::new();
-        let mut add = |group: Group, threads: usize, floors: bool| {
+        let mut add = |group: Group, threads: usize| {
             for (row, def) in ROWS.iter().enumerate() {
                 let runs_here = match def.threads {
                     Threads::Each => true,
-                    Threads::One => threads == 1 && (floors || def.role != Role::Floor),
+                    Threads::One => threads == 1,
                     Threads::Largest => threads == largest,
                     Threads::OneAndFour => true,
                 };
@@ -927,11 +1005,11 @@ mod bench {
             }
         };
         for &threads in &config.threads {
-            add(Group::Durable, threads, true);
+            add(Group::Durable, threads);
         }
-        add(Group::Batch, 1, false);
+        add(Group::Batch, 1);
         for threads in [1, 4] {
-            add(Group::NonDurable, threads, false);
+            add(Group::NonDurable, threads);
         }
         slots
     }
@@ -1039,7 +1117,8 @@ mod bench {
     }
 
     /// Prints one condition's tables: the figures of each group, then the
-    /// ratios, then rewal against the floors, then the footnotes.
+    /// ratios, then rewal (and okaywal's batches) against the floors, then
+    /// the footnotes.
     fn report(slots: &[Slot], figures: &[Vec<f64>]) {
         let find = |key: &str, threads: usize| -> Option<&[f64]> {
             slots
@@ -1151,26 +1230,50 @@ mod bench {
             &controls,
         );
 
-        if let Some(ours) = find("rewal", 1) {
-            let mut floors = Vec::new();
-            for (key, name) in [
-                (
-                    "floor-honest",
-                    "the honest floor (pwrite + fdatasync, 64 KiB pieces)",
-                ),
-                (
-                    "floor-growing",
-                    "the growing-file floor (write + fdatasync)",
-                ),
-            ] {
-                if let Some(floor) = find(key, 1) {
-                    floors.push(format!("  / {name}: {}", paired_figures(ours, floor)));
-                }
-            }
-            print_lines(
+        const HONEST: (&str, &str) = (
+            "floor-honest",
+            "the honest floor (pwrite + fdatasync, 64 KiB pieces)",
+        );
+        const GROWING: (&str, &str) = (
+            "floor-growing",
+            "the growing-file floor (write + fdatasync)",
+        );
+        const BATCH_FLOOR: (&str, &str) = (
+            "floor-batch",
+            "the batch floor (pwrite + fdatasync of 12,800 B, 64 KiB pieces)",
+        );
+        const BATCH_FRESH: (&str, &str) = (
+            "floor-batch-fresh",
+            "the fresh-file batch floor (the same, zeroed 2 MiB ahead as it fills)",
+        );
+        for (who, title, floors) in [
+            (
+                "rewal",
                 "rewal, one thread, append + wait_durable, against the machine's floors:",
-                &floors,
-            );
+                &[HONEST, GROWING][..],
+            ),
+            (
+                "rewal-batch",
+                "rewal, batches of 100, append_batch + wait_durable, against the machine's floors:",
+                &[BATCH_FLOOR, BATCH_FRESH][..],
+            ),
+            (
+                "okaywal-batch",
+                "okaywal 0.3.1, batches of 100, against the same floors:",
+                &[BATCH_FLOOR, BATCH_FRESH][..],
+            ),
+        ] {
+            let Some(figures) = find(who, 1) else {
+                continue;
+            };
+            let lines: Vec<String> = floors
+                .iter()
+                .filter_map(|&(key, name)| {
+                    let floor = find(key, 1)?;
+                    Some(format!("  / {name}: {}", paired_figures(figures, floor)))
+                })
+                .collect();
+            print_lines(title, &lines);
         }
 
         if !markers.is_empty() {
