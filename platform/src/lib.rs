@@ -53,8 +53,9 @@
 //! backend has no files: its `File` cannot be opened.
 //!
 //! [`prefetch`] asks the CPU to start loading a cache line that will be
-//! read soon (x86_64; nothing elsewhere): for a reader that walks a map
-//! reading only a frame's header every few hundred bytes.
+//! read soon (x86_64; nothing elsewhere): for walks over a map that the
+//! CPU's own prefetchers do not follow (a reader reading only a frame's
+//! header every few hundred bytes; a check crossing page after page).
 //!
 //! [`now`] is a monotonic clock since an arbitrary origin that never panics
 //! (on `wasm32-unknown-unknown` it reads a clock installed with

@@ -4,9 +4,11 @@
 /// its caches, if `at` lies within `bytes`; nothing else happens, and
 /// nothing at all on targets without such an instruction here.
 ///
-/// For a reader that walks a map reading only a little of what it passes
-/// (a frame's header every few hundred bytes): the CPU's own prefetchers
-/// do not follow such a walk, and each header then waits for memory.
+/// For a walk over a map that the CPU's own prefetchers do not follow: a
+/// reader that reads only a little of what it passes (a frame's header
+/// every few hundred bytes), and a check that reads every byte in order
+/// but, page after page, meets the prefetchers stopping at each 4 KiB
+/// page's end.
 #[inline]
 pub fn prefetch(bytes: &[u8], at: usize) {
     if let Some(byte) = bytes.get(at) {

@@ -47,6 +47,7 @@
 //! for a log held in one map, with at least two parts' worth of bytes left
 //! to read (starting a thread costs tens of microseconds).
 
+use super::lines_ahead::LinesAhead;
 use super::parallel::{find_frame, long_enough_for_parts, parts_for, SEARCH};
 use crate::frame::{self, FrameHeader, HEADER_LEN};
 use crate::storage::Mapped;
@@ -316,6 +317,7 @@ fn check(map: &dyn Mapped, guess: u64, limit: u64, progress: &Progress) {
     progress.checked_to.store(off, Ordering::Relaxed);
     progress.start.store(off, Ordering::Release);
     let mut view = bytes;
+    let mut lines = LinesAhead::new(off);
     while !progress.stop.load(Ordering::Relaxed) {
         if off.saturating_sub(progress.reader_at.load(Ordering::Relaxed)) > LEAD {
             std::thread::sleep(PAUSE);
@@ -323,7 +325,10 @@ fn check(map: &dyn Mapped, guess: u64, limit: u64, progress: &Progress) {
         }
         for _ in 0..FRAMES_PER_STEP {
             match frame::check_frame(&mut view, off) {
-                Ok(Ok(header)) => off += u64::from(header.batch_size),
+                Ok(Ok(header)) => {
+                    off += u64::from(header.batch_size);
+                    lines.passed(bytes, off);
+                }
                 Ok(Err(_)) => {
                     // (First: a reader that sees the last mark sees this.)
                     progress.failed.store(true, Ordering::Relaxed);

@@ -4,6 +4,7 @@
 pub(crate) mod ahead;
 pub(crate) mod diagnose;
 pub(crate) mod iter;
+pub(crate) mod lines_ahead;
 pub(crate) mod parallel;
 pub(crate) mod recover;
 pub(crate) mod recover_dir;

@@ -4,6 +4,8 @@
 //! bytes come from memory and by each frame's fixed cost; one core rarely
 //! draws all the memory bandwidth there is, and the kernel's work of
 //! mapping the pages is shared out too when each core touches its own.
+//! (Each part's walk also hints the lines of the page ahead: see
+//! `lines_ahead.rs`.)
 //!
 //! But frames can only be found by walking from the start: each header
 //! says where the next frame begins. So the map is cut into parts, one per
@@ -25,7 +27,8 @@
 //! under the model checker, whose threads are its own). A thread that
 //! cannot be started leaves its part to the join's walk.
 
-use super::scan::{self, classify, walk_range, LogScan};
+use super::lines_ahead::LinesAhead;
+use super::scan::{self, classify, walk_range, FrameInfo, LogScan};
 use super::source::{Backing, Source};
 use crate::frame::{self, Problem, MAGIC};
 use crate::{Error, Result};
@@ -161,7 +164,11 @@ pub(crate) fn find_frame(data: &[u8], from: u64, to: u64) -> Option<u64> {
 /// Walks the frames from `start` until one begins at or past `until`.
 fn walk_part(data: &[u8], start: u64, until: u64) -> Part {
     let mut found = LogScan::new(0);
-    let (end, stopped) = match walk_range(&mut &data[..], start, until, &mut found, &mut |_| {}) {
+    let mut ahead = LinesAhead::new(start);
+    let mut visit = |frame: &FrameInfo| {
+        ahead.passed(data, frame.offset + u64::from(frame.header.batch_size));
+    };
+    let (end, stopped) = match walk_range(&mut &data[..], start, until, &mut found, &mut visit) {
         Ok(walked) => walked,
         Err(never) => match never {},
     };

@@ -2,6 +2,7 @@
 //! classified. Recovery at open runs this; so do the CLI and the viewer.
 
 use super::iter::WalIterator;
+use super::lines_ahead::LinesAhead;
 use super::source::{Backing, Plain, Source};
 use crate::error::catch_panic;
 pub use crate::frame::LogEnd;
@@ -246,8 +247,13 @@ pub(crate) fn scan<B: Backing>(
     let mut found = LogScan::new(len);
     let (_, stopped) = if source.is_mapped() {
         // The common native case: the whole log is one slice.
-        let mut data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
-        match walk_range(&mut data, 0, len, &mut found, visit) {
+        let data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
+        let mut ahead = LinesAhead::new(0);
+        let mut visit = |frame: &FrameInfo| {
+            ahead.passed(data, frame.offset + u64::from(frame.header.batch_size));
+            visit(frame);
+        };
+        match walk_range(&mut &data[..], 0, len, &mut found, &mut visit) {
             Ok(walked) => walked,
             Err(never) => match never {},
         }
