@@ -881,7 +881,8 @@ mod bench {
     /// keeps a sync from changing the file's size: whenever the next write
     /// would pass them, zeros up to two MiB past it, in 64 KiB writes, then
     /// a sync. So each byte goes to the disk twice, once as a zero. A
-    /// library that recycles its files (okaywal) does not pay for that.
+    /// library that recycles its files (okaywal) pays for zeros only in
+    /// files it has not recycled yet.
     fn floor_batch_fresh(dir: &Path, _threads: usize, time: Duration) -> f64 {
         use std::os::unix::fs::FileExt;
         const MIB: u64 = 1 << 20;
