@@ -982,9 +982,10 @@ mod bench {
     }
 
     /// The cells of one round, in their forward order: each thread count's
-    /// durable rows together (the floors beside the one-thread rows), then the
-    /// batches (their floors among them), then the non-durable rows. Rows a library cannot run are left
-    /// out (they are printed all the same).
+    /// durable rows together (the floors beside the one-thread rows), then
+    /// the batches (their floors among them), then the non-durable rows.
+    /// Rows a library cannot run are left out (they are printed all the
+    /// same).
     fn plan(config: &Config) -> Vec<Slot> {
         let largest = config.threads.iter().copied().max().unwrap_or(1);
         let mut slots = Vec::new();

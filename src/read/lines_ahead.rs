@@ -5,8 +5,8 @@
 //! then starts with loads that wait for memory. Hinting every line a page
 //! ahead of the frame just checked keeps the next page's bytes on their
 //! way while the walk works on this one. On this project's machine that
-//! took the two-core check of a 290 MB log from 27.5 to about 22.5 ms
-//! (docs/benchmarks.md, "What changed this round").
+//! took the open of a 290 MB log, checked on two cores, from 23.5–24.1 ms
+//! to 16.5–17.0 ms (docs/benchmarks.md, "What changed this round").
 
 /// How far past the end of the frame just checked the hints reach: one
 /// page (3 to 6 KiB measured alike; 2 KiB was too near, 8 KiB no better).
