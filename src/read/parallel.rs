@@ -27,8 +27,7 @@
 //! under the model checker, whose threads are its own). A thread that
 //! cannot be started leaves its part to the join's walk.
 
-use super::lines_ahead::LinesAhead;
-use super::scan::{self, classify, walk_range, FrameInfo, LogScan};
+use super::scan::{self, classify, walk_in_memory, walk_range, LogScan};
 use super::source::{Backing, Source};
 use crate::frame::{self, Problem, MAGIC};
 use crate::{Error, Result};
@@ -164,14 +163,7 @@ pub(crate) fn find_frame(data: &[u8], from: u64, to: u64) -> Option<u64> {
 /// Walks the frames from `start` until one begins at or past `until`.
 fn walk_part(data: &[u8], start: u64, until: u64) -> Part {
     let mut found = LogScan::new(0);
-    let mut ahead = LinesAhead::new(start);
-    let mut visit = |frame: &FrameInfo| {
-        ahead.passed(data, frame.offset + u64::from(frame.header.batch_size));
-    };
-    let (end, stopped) = match walk_range(&mut &data[..], start, until, &mut found, &mut visit) {
-        Ok(walked) => walked,
-        Err(never) => match never {},
-    };
+    let (end, stopped) = walk_in_memory(data, start, until, &mut found, &mut |_| {});
     Part {
         start: Some(start),
         found,

@@ -248,15 +248,7 @@ pub(crate) fn scan<B: Backing>(
     let (_, stopped) = if source.is_mapped() {
         // The common native case: the whole log is one slice.
         let data = source.get(0, usize::try_from(len).map_err(|_| Error::InvalidRecord)?)?;
-        let mut ahead = LinesAhead::new(0);
-        let mut visit = |frame: &FrameInfo| {
-            ahead.passed(data, frame.offset + u64::from(frame.header.batch_size));
-            visit(frame);
-        };
-        match walk_range(&mut &data[..], 0, len, &mut found, &mut visit) {
-            Ok(walked) => walked,
-            Err(never) => match never {},
-        }
+        walk_in_memory(data, 0, len, &mut found, visit)
     } else {
         walk_range(source, 0, len, &mut found, visit)?
     };
@@ -277,6 +269,26 @@ pub(crate) fn classify<B: Backing>(
         found.problem = problem;
     }
     Ok(found)
+}
+
+/// [`walk_range`] over a log held whole in memory (a map), hinting the
+/// lines of the page ahead of each frame checked (`lines_ahead.rs`).
+pub(crate) fn walk_in_memory(
+    data: &[u8],
+    from: u64,
+    until: u64,
+    found: &mut LogScan,
+    visit: &mut impl FnMut(&FrameInfo),
+) -> (u64, Option<Problem>) {
+    let mut ahead = LinesAhead::new(from);
+    let mut visit = |frame: &FrameInfo| {
+        ahead.passed(data, frame.offset + u64::from(frame.header.batch_size));
+        visit(frame);
+    };
+    match walk_range(&mut &data[..], from, until, found, &mut visit) {
+        Ok(walked) => walked,
+        Err(never) => match never {},
+    }
 }
 
 /// Checks frame after frame from offset `from` (a frame boundary) until
