@@ -27,7 +27,7 @@
 //! under the model checker, whose threads are its own). A thread that
 //! cannot be started leaves its part to the join's walk.
 
-use super::scan::{self, classify, walk_in_memory, walk_range, LogScan};
+use super::scan::{self, classify, walk_in_memory, LogScan};
 use super::source::{Backing, Source};
 use crate::frame::{self, Problem, MAGIC};
 use crate::{Error, Result};
@@ -181,11 +181,7 @@ fn join(data: &[u8], parts: &[Part], found: &mut LogScan) -> Option<Problem> {
         let Some(part) = parts.iter().find(|part| part.start == Some(off)) else {
             // One frame, as the one-core walk checks it.
             let mut one = LogScan::new(0);
-            let (end, stopped) =
-                match walk_range(&mut &data[..], off, off + 1, &mut one, &mut |_| {}) {
-                    Ok(walked) => walked,
-                    Err(never) => match never {},
-                };
+            let (end, stopped) = walk_in_memory(data, off, off + 1, &mut one, &mut |_| {});
             if let Some(problem) = take(found, &one, stopped) {
                 return Some(problem);
             }
@@ -231,7 +227,7 @@ mod tests {
     fn serial(data: &[u8]) -> (LogScan, Option<Problem>) {
         let mut found = LogScan::new(data.len() as u64);
         let len = data.len() as u64;
-        let (_, stopped) = match walk_range(&mut &data[..], 0, len, &mut found, &mut |_| {}) {
+        let (_, stopped) = match scan::walk_range(&mut &data[..], 0, len, &mut found, &mut |_| {}) {
             Ok(walked) => walked,
             Err(never) => match never {},
         };
